@@ -1,0 +1,78 @@
+"""The accountability register (问责)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MeasureType(models.Model):
+    """A kind of accountability measure (configurable list)."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    blocks_commendation = models.BooleanField(_("not eligible for commendation that year"), default=False)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+        verbose_name = _("accountability measure")
+        verbose_name_plural = _("accountability measures")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountabilityCase(models.Model):
+    class Trigger(models.TextChoices):
+        REPORT_RETURNED = "report_returned", _("Self-inspection report failed review")
+        MEASURE_OVERDUE = "measure_overdue", _("Rectification measure overdue")
+        EVALUATION_FAILED = "evaluation_failed", _("Failed democratic evaluation")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DECIDED = "decided", _("Decided")
+        CLOSED = "closed", _("Closed")
+
+    institution = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="accountability_cases", verbose_name=_("unit")
+    )
+    person = models.ForeignKey(
+        "orgs.Person",
+        on_delete=models.PROTECT,
+        related_name="accountability_cases",
+        verbose_name=_("person held accountable"),
+    )
+    trigger = models.CharField(_("trigger"), max_length=30, choices=Trigger.choices, db_index=True)
+    trigger_ref = models.CharField(max_length=80, blank=True)  # e.g. "reports.selfreport:12"
+    facts = models.TextField(_("facts"))
+    proposed_measures = models.ManyToManyField(
+        MeasureType, blank=True, related_name="+", verbose_name=_("proposed measures")
+    )
+    decided_measures = models.ManyToManyField(
+        MeasureType, blank=True, related_name="cases", verbose_name=_("decided measures")
+    )
+    deciding_body = models.CharField(_("deciding body"), max_length=100, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    statement = models.TextField(_("statement of the person"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open") | models.Q(decided_on__isnull=False),
+                name="case_decided_has_date",
+            ),
+        ]
+        verbose_name = _("accountability case")
+        verbose_name_plural = _("accountability cases")
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_trigger_display()}"

@@ -1,0 +1,40 @@
+"""Load the demo: each domain app's `demo.seed(ctx)` runs in INSTALLED_APPS order and may read what
+earlier apps put in `ctx` (see orgs/demo.py for the keys). Safe to re-run: a loaded demo is left alone."""
+
+import importlib
+import time
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from orgs.models import Unit
+
+
+class Command(BaseCommand):
+    help = "Load a realistic demo campaign (a college under a city office)."
+
+    def handle(self, *args, **options):
+        if Unit.objects.filter(code="JCZY").exists():
+            self.stdout.write("Demo already loaded; nothing to do.")
+        else:
+            ctx: dict = {"stdout": self.stdout}
+            for config in apps.get_app_configs():
+                try:
+                    module = importlib.import_module(f"{config.name}.demo")
+                except ModuleNotFoundError as e:
+                    if e.name != f"{config.name}.demo":
+                        raise
+                    continue
+                started = time.monotonic()
+                with transaction.atomic():
+                    module.seed(ctx)
+                self.stdout.write(f"  demo: {config.name} ({time.monotonic() - started:.1f}s)")
+            self._print_logins(ctx)
+
+    def _print_logins(self, ctx):
+        from orgs.demo import DEMO_PASSWORD
+
+        self.stdout.write(self.style.SUCCESS("Demo log-ins (password for all: %s):" % DEMO_PASSWORD))
+        for role, username, name in ctx.get("logins", []):
+            self.stdout.write(f"  {username:<10} {name:<6} {role}")

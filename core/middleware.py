@@ -1,0 +1,85 @@
+"""Request-wide policies: Chinese unless the user chose otherwise, login required by default,
+idle and absolute session limits, forced password change."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+
+# Paths open without a login: the public portal, opinion form, ballot pages, static files.
+PUBLIC_PREFIXES = ("/public/", "/o/", "/v/", "/static/", "/accounts/login/", "/i18n/", "/healthz")
+
+
+def is_public_path(path: str) -> bool:
+    return path == "/favicon.ico" or path.startswith(PUBLIC_PREFIXES)
+
+
+class DefaultChineseLocaleMiddleware:
+    """Chinese by default; English only when the user picks it (cookie). The browser's
+    Accept-Language is ignored on purpose: an office PC in English must still show Chinese."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if lang not in dict(settings.LANGUAGES):
+            lang = settings.LANGUAGE_CODE
+        translation.activate(lang)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session after SESSION_IDLE_SECONDS without a request or SESSION_ABSOLUTE_SECONDS in all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            started = request.session.setdefault("_started", now)
+            last = request.session.get("_last", now)
+            if now - last > settings.SESSION_IDLE_SECONDS or now - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                return redirect(f"{reverse('login')}?next={request.path}&expired=1")
+            request.session["_last"] = now
+        return self.get_response(request)
+
+
+class LoginRequiredByDefaultMiddleware:
+    """Every page needs a login except the public prefixes above."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.user.is_authenticated and not is_public_path(request.path):
+            return redirect(f"{reverse('login')}?next={request.path}")
+        return self.get_response(request)
+
+
+class ForcePasswordChangeMiddleware:
+    """A user whose password was issued by the office must set their own before anything else."""
+
+    ALLOWED = ("/accounts/", "/static/", "/i18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(self.ALLOWED)
+            and not is_public_path(request.path)
+        ):
+            return redirect("password_change")
+        return self.get_response(request)

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from core import views as core_views
+from orgs import views as orgs_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/login/", orgs_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", orgs_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", orgs_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", orgs_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("orgs/", include("orgs.urls")),
+    path("audit/", include("audit.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    path("problems/", include("problems.urls")),
+    path("reports/", include("reports.urls")),
+    path("accountability/", include("accountability.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("evaluations/", include("evaluations.urls")),
+    path("rectification/", include("rectification.urls")),
+    path("analysis/", include("analysis.urls")),
+    path("disclosure/", include("disclosure.urls")),
+    # Public, no login (see core.middleware.PUBLIC_PREFIXES): each app's public_urls.py.
+    path("public/", include("disclosure.public_urls")),  # the disclosure portal
+    path("o/", include("problems.public_urls")),  # opinion form, receipt look-up
+    path("v/", include("evaluations.public_urls")),  # ballots, open public rating
+]

@@ -1,0 +1,91 @@
+"""Self-inspection reports (自查报告) with versions and reviews."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SelfReport(models.Model):
+    class AuthorKind(models.TextChoices):
+        TEAM = "team", _("Institution leadership team")
+        PRINCIPAL = "principal", _("Principal leader")
+        LEADERSHIP_MEMBER = "leadership_member", _("Leadership-team member")
+        DEPARTMENT = "department", _("Department")
+        DEPARTMENT_MEMBER = "department_member", _("Department leadership member")
+        CADRE = "cadre", _("Cadre")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Under review")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned for redo")
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="self_reports")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="self_reports", verbose_name=_("unit"))
+    author_kind = models.CharField(_("report of"), max_length=20, choices=AuthorKind.choices)
+    # The person reporting (for personal reports) or the person who writes for a unit/team.
+    person = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="self_reports"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    current_version = models.PositiveIntegerField(default=1)
+    # Who must review the submitted version (resolved by routing at submit time).
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports_to_review"
+    )
+    reviewer_is_city_office = models.BooleanField(default=False)
+    routing_problem = models.CharField(max_length=300, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    round = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="approved") | models.Q(approved_at__isnull=False),
+                name="report_approved_has_time",
+            ),
+        ]
+        verbose_name = _("self-inspection report")
+        verbose_name_plural = _("self-inspection reports")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SelfReportVersion(models.Model):
+    """The content of one version; reviews sign a version, never the mutable report."""
+
+    report = models.ForeignKey(SelfReport, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    method = models.TextField(_("how the self-check was done"))
+    problems_and_causes = models.TextField(_("problems and their causes"))
+    measures = models.TextField(_("rectification measures"))
+    problems = models.ManyToManyField("problems.Problem", blank=True, related_name="report_versions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="report_version_unique")]
+
+
+class ReportReview(models.Model):
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    report = models.ForeignKey(SelfReport, on_delete=models.CASCADE, related_name="reviews")
+    version = models.ForeignKey(SelfReportVersion, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("comments"), blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [models.UniqueConstraint(fields=["version"], name="one_decision_per_version")]
