@@ -10,7 +10,6 @@ import json
 import re
 import sys
 
-
 ENTRY = re.compile(r'((?:^#.*\n)*)^msgid ((?:".*"\n)+)^msgstr ((?:".*"(?:\n|$))+)', re.M)
 
 
