@@ -106,3 +106,19 @@ def test_it_lists_meetings_with_constant_queries(cast, campaign, client_for, dja
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get("/meetings/")
     assert page.content.decode().count("/meetings/") >= 3
+
+
+def test_it_changes_who_takes_part_while_in_preparation(cast, meeting, client_for):
+    client = client_for(cast.user("head_a"))
+    response = client.post(f"/meetings/{meeting.pk}/members/", {"person": cast.cadre_a2.pk, "role": "member"})
+    assert response.status_code == 302
+    added = meeting.members.get(person=cast.cadre_a2)
+    assert added.role == "member"
+    assert client.post(f"/meetings/{meeting.pk}/members/{added.pk}/remove/").status_code == 302
+    assert not meeting.members.filter(person=cast.cadre_a2).exists()
+    assert AuditRecord.objects.filter(action="meeting.member_remove").exists()
+    principal = client_for(cast.user("principal"))
+    assert (
+        principal.post(f"/meetings/{meeting.pk}/members/", {"person": cast.cadre_a2.pk, "role": "member"}).status_code
+        == 403
+    )
