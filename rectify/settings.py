@@ -260,3 +260,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Rectification warnings and group-robot webhooks (企业微信 / 钉钉), see notifications/webhooks.py
+RECTIFY_WARNING_GREEN_DAYS = int(os.environ.get("RECTIFY_WARNING_GREEN_DAYS", "14"))
+RECTIFY_WARNING_YELLOW_DAYS = int(os.environ.get("RECTIFY_WARNING_YELLOW_DAYS", "3"))
+RECTIFY_WEBHOOK_URLS = [u for u in os.environ.get("RECTIFY_WEBHOOK_URLS", "").split(",") if u.strip()]
+RECTIFY_WEBHOOK_DINGTALK_SECRET = os.environ.get("RECTIFY_WEBHOOK_DINGTALK_SECRET", "")
