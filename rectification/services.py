@@ -342,30 +342,9 @@ def measure_delete(*, actor, measure: Measure) -> None:
 
 def _resolve_reviewer(plan: RectificationPlan):
     """The same chain as self-inspection reports (reports.routing, owned by the reports app)."""
-    try:
-        from reports.routing import resolve_reviewer
-    except ImportError:  # the reports app has not landed its routing yet
-        return _fallback_route(plan)
+    from reports.routing import resolve_reviewer
+
     return resolve_reviewer(unit=plan.unit, author_kind=plan.author_kind, person=plan.person)
-
-
-def _fallback_route(plan: RectificationPlan):
-    from types import SimpleNamespace
-
-    from orgs.selectors import principal_leader_of, supervisor_of
-
-    kind = plan.author_kind
-    if kind in ("team", "principal"):
-        return SimpleNamespace(user=None, is_city_office=True, problem="")
-    reviewer = {
-        "leadership_member": principal_leader_of(plan.unit),
-        "department": supervisor_of(plan.unit),
-        "department_member": supervisor_of(plan.unit),
-        "cadre": head_of(plan.unit),
-    }.get(kind)
-    if reviewer is None or reviewer.user_id is None or reviewer == plan.person:
-        return SimpleNamespace(user=None, is_city_office=False, problem=_("Nobody can review this plan yet."))
-    return SimpleNamespace(user=reviewer.user, is_city_office=False, problem="")
 
 
 @transaction.atomic
