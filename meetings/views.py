@@ -129,6 +129,7 @@ def _detail_context(request, meeting: LifeMeeting) -> dict:
         "quorum": selectors.quorum(meeting, members),
         "minutes_blockers": selectors.minutes_blockers(meeting) if meeting.status == LifeMeeting.Status.HELD else [],
         "plan_url": _plan_url(meeting),
+        "may_plan": can(request.user, Perm.RECTIFICATION_MANAGE, meeting.unit),
         "follow_up_form": forms.FollowUpForm(),
         "member_add_form": forms.MemberAddForm(people=_add_candidates(meeting))
         if meeting.status == LifeMeeting.Status.PLANNED and selectors.may_manage(request.user, meeting)
@@ -245,6 +246,7 @@ def material(request, member_pk: int):
             "review_form": forms.ReviewForm(),
             "reviews": list(existing.reviews.select_related("reviewer")) if existing else [],
             "routed": list(selectors.routed_to(member)),
+            "is_own": person_of(request.user) is not None and person_of(request.user).pk == member.person_id,
             "material_ok": selectors.material_ok(existing),
         },
     )

@@ -1,3 +1,4 @@
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from audit.models import AuditRecord
@@ -82,6 +83,21 @@ def test_it_walks_the_whole_meeting_through_the_pages(cast, ready_meeting, clien
     assert ready_meeting.status == "filed"
     page = client.get(f"/meetings/{ready_meeting.pk}/").content.decode()
     assert "minutes.docx" in page
+    try:  # the rectification app drafts the plan from the agreed measures when it offers that page
+        plan_url = reverse("rectification:plan_from_meeting", args=[ready_meeting.pk])
+    except NoReverseMatch:
+        plan_url = None
+    if plan_url:
+        assert plan_url in page
+        assert client.get(plan_url).status_code == 200
+    assert (
+        "/rectification/"
+        not in client_for(cast.user("principal"))
+        .get(f"/meetings/{ready_meeting.pk}/")
+        .content.decode()
+        .split("<main")[1]
+    )
+    client = client_for(cast.user("office"))
     assert client_for(cast.user("principal")).get(f"/meetings/{ready_meeting.pk}/minutes.docx").status_code == 200
     follow_up = ready_meeting.follow_ups.get(kind="notice")
     client = client_for(cast.user("office"))
