@@ -119,7 +119,7 @@ def paper_batch_enter(
 @transaction.atomic
 def paper_batch_check(*, actor, batch: PaperBatch, approve: bool, note: str = "") -> PaperBatch:
     """The second person's check of a batch; the one who entered it cannot check it."""
-    if batch.entered_by_id == getattr(actor, "pk", None):
+    if not getattr(actor, "is_authenticated", False) or batch.entered_by_id == actor.pk:
         raise ServiceError(_("A batch must be checked by a second person, not by the one who entered it."))
     if not approve and not note.strip():
         raise ServiceError(_("Say what must be corrected."))
