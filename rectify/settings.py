@@ -260,3 +260,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# evaluations: absolute base of ballot links printed on QR slips (e.g. https://zy.example.edu.cn);
+# empty = the address the office uses when issuing codes.
+EVALUATIONS_PUBLIC_BASE_URL = os.environ.get("RECTIFY_PUBLIC_BASE_URL", "")

@@ -73,6 +73,9 @@ class SelfReportVersion(models.Model):
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["report", "number"], name="report_version_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.report} · v{self.number}"
+
 
 class ReportReview(models.Model):
     class Decision(models.TextChoices):
@@ -89,3 +92,6 @@ class ReportReview(models.Model):
     class Meta:
         ordering = ["at"]
         constraints = [models.UniqueConstraint(fields=["version"], name="one_decision_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.version} · {self.get_decision_display()}"
