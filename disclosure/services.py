@@ -345,7 +345,7 @@ def supervision_opinion_submit(*, publication: Publication, content: str, contac
     else:
         measure = publication.measure
         problem = measure.problems.order_by("pk").first()
-        unit = measure.responsible_unit
+        unit = measure.plan.unit
     opinion = opinion_submit(
         campaign=publication.campaign,
         unit=unit,

@@ -57,8 +57,8 @@ def world(cast, campaign):
     from rectification.models import RectificationPlan
 
     w = SimpleNamespace(campaign=campaign)
-    w.m1 = Manifestation.objects.create(name="工作推进不力", group="lan", sort_order=2)
-    w.m2 = Manifestation.objects.create(name="纪律涣散", group="san", sort_order=8)
+    w.m1 = Manifestation.objects.get_or_create(name="工作推进不力", defaults={"group": "lan", "sort_order": 2})[0]
+    w.m2 = Manifestation.objects.get_or_create(name="纪律涣散", defaults={"group": "san", "sort_order": 8})[0]
     today = timezone.localdate()
     w.p1 = make_problem(campaign, cast.dept_a, "排课系统长期不更新，调课流程繁琐", manifestations=[w.m1])
     w.p2 = make_problem(campaign, cast.dept_a, "考务安排通知不及时", manifestations=[w.m2])

@@ -38,9 +38,9 @@ def test_it_sends_a_public_opinion_into_triage_with_a_receipt(cast, published_wo
 def test_it_rate_limits_opinions_per_address(cast, published_world, client):
     pub = Publication.objects.get(problem=published_world.p1)
     url = reverse("disclosure_public:item_opinion", args=[pub.code])
-    codes = [client.post(url, {"content": f"意见{i}"}).status_code for i in range(7)]
+    codes = [client.post(url, {"content": f"第{i}条监督意见内容"}).status_code for i in range(7)]
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
-    other = client.post(url, {"content": "另一个地址"}, REMOTE_ADDR="10.0.0.9")
+    other = client.post(url, {"content": "另一个地址的监督意见"}, REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 200
 
 
