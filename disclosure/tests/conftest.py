@@ -37,7 +37,7 @@ def make_measure(plan, problems, content, *, owner, deadline=None, status="plann
         plan=plan,
         content=content,
         goal=extra.pop("goal", "目标：" + content),
-        deadline=deadline,
+        deadline=deadline or timezone.localdate() + timedelta(days=45),
         responsible_unit=extra.pop("responsible_unit", plan.unit),
         owner=owner,
         status=status,
