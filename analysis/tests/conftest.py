@@ -70,6 +70,8 @@ def add_measure(plan, owner, *, deadline, status="planned", verified_on=None, ki
 
 
 def build_dataset(cast, campaign):
+    from django.utils import timezone
+
     from accountability.models import AccountabilityCase
     from evaluations.models import Evaluation, EvaluationTarget
     from rectification.models import RectificationPlan
@@ -118,7 +120,9 @@ def build_dataset(cast, campaign):
         add_measure(plan_b, cast.head_b, deadline=TODAY + timedelta(days=10), kind="rule"),
         add_measure(plan_b, cast.head_b, deadline=date(2027, 2, 20)),
     ]
-    ev = Evaluation.objects.create(campaign=campaign, name="民主评议", status=Evaluation.Status.TALLIED)
+    ev = Evaluation.objects.create(
+        campaign=campaign, name="民主评议", status=Evaluation.Status.TALLIED, tallied_at=timezone.now()
+    )
     ds.targets = [
         EvaluationTarget.objects.create(
             evaluation=ev, kind="unit_work", unit=cast.dept_a, result="passed", satisfaction="0.9200"
