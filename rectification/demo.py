@@ -98,6 +98,7 @@ class UnitDemo:
         people = list(
             Person.objects.filter(unit=self.unit, active=True)
             .exclude(pk=self.head.pk)
+            .exclude(roles__role=RoleAssignment.Role.CAMPAIGN_OFFICE)
             .filter(posts__kind__in=[Post.Kind.DEPARTMENT_MEMBER, Post.Kind.CADRE])
             .distinct()
             .order_by("staff_no")[:2]
