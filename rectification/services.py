@@ -164,6 +164,8 @@ def plan_create(
 def plan_from_meeting(*, actor, meeting) -> RectificationPlan:
     """Draft the unit's plan from the measures agreed at its democratic life meeting (one draft measure per
     agreed measure, answering the same problems). Re-running returns the existing plan of that meeting."""
+    from meetings.selectors import agreed_measures
+
     existing = RectificationPlan.objects.filter(meeting=meeting).order_by("pk").first()
     if existing:
         return existing
@@ -177,7 +179,7 @@ def plan_from_meeting(*, actor, meeting) -> RectificationPlan:
         summary=_("Drafted from the measures agreed at “%(meeting)s”.") % {"meeting": meeting},
     )
     head = head_of(unit)
-    for mm in meeting.agreed_measures.prefetch_related("problems").order_by("pk"):
+    for mm in agreed_measures(meeting):
         owner = mm.person or head
         if owner is None:
             raise ServiceError(_("%(unit)s has no head to own the measures; appoint one first.") % {"unit": unit})

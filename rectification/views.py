@@ -113,6 +113,7 @@ def plan_create(request):
 def plan_from_meeting(request, meeting_pk: int):
     """Linked from a filed meeting: draft the unit's plan from the agreed measures (POST), after a look."""
     from meetings.models import LifeMeeting
+    from meetings.selectors import agreed_measures
 
     meeting = get_object_or_404(LifeMeeting.objects.select_related("unit", "campaign"), pk=meeting_pk)
     if not can(request.user, Perm.RECTIFICATION_VIEW, meeting.unit):
@@ -128,7 +129,7 @@ def plan_from_meeting(request, meeting_pk: int):
         else:
             messages.success(request, _("The plan was drafted from the meeting's measures; complete the goals."))
             return redirect("rectification:plan", pk=plan.pk)
-    agreed = meeting.agreed_measures.select_related("person").prefetch_related("problems")
+    agreed = agreed_measures(meeting)
     return render(
         request, "rectification/plan_from_meeting.html", {"meeting": meeting, "agreed": agreed, "existing": existing}
     )

@@ -98,6 +98,7 @@ def test_it_drafts_a_plan_from_the_meetings_agreed_measures(cast, campaign, clie
         date=timezone.now(),
         place="会议室",
         status="filed",
+        held_at=timezone.now(),
         filed_at=timezone.now(),
     )
     problem = Problem.objects.create(
