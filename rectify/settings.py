@@ -260,3 +260,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Self-inspection reports: a review pending longer than this is overdue and its reviewer is reminded
+# (in the app and by e-mail) by the reports reminder task.
+REPORT_REVIEW_OVERDUE_DAYS = int(os.environ.get("REPORT_REVIEW_OVERDUE_DAYS", "5"))
