@@ -1,1 +1,200 @@
-from django.db import models  # noqa: F401  (models come with this app's issue)
+"""Analysis: the comprehensive analysis report (综合分析报告), ledger exports and imports (台账).
+
+Dashboards have no models: their figures are aggregated from the other apps' tables
+(analysis/selectors.py). What is kept here is what an office edits or waits for: the narrative
+sections and typical cases of a report, each generation of a report or ledger with its progress,
+and ledger imports with their preview.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class AnalysisReport(models.Model):
+    """One comprehensive analysis report: of an institution's campaign, or of the city."""
+
+    class Scope(models.TextChoices):
+        INSTITUTION = "institution", _("Institution")
+        CITY = "city", _("City")
+
+    # The narrative sections the office may write or edit before generating (key, label).
+    SECTIONS = [
+        ("organisation", _("How the campaign was organised")),
+        ("problems", _("Problems found")),
+        ("causes", _("Causes of the problems")),
+        ("meeting", _("The democratic life meeting")),
+        ("evaluation", _("Evaluation results")),
+        ("rectification", _("Rectification progress")),
+        ("rules", _("Rules made or revised")),
+        ("typical", _("Typical cases")),
+        ("accountability", _("Accountability")),
+        ("next_steps", _("Next steps")),
+    ]
+
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices, default=Scope.INSTITUTION)
+    # The institution (scope institution) or the city office (scope city).
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="analysis_reports"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    narratives = models.JSONField(_("narrative sections"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(scope="institution") | models.Q(campaign__isnull=False),
+                name="analysis_report_institution_has_campaign",
+            ),
+        ]
+        verbose_name = _("comprehensive analysis report")
+        verbose_name_plural = _("comprehensive analysis reports")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def narrative(self, key: str) -> str:
+        return (self.narratives or {}).get(key, "")
+
+
+class TypicalCase(models.Model):
+    """典型: a good or bad example the office chose for the report."""
+
+    class Kind(models.TextChoices):
+        GOOD = "good", _("Good example")
+        BAD = "bad", _("Bad example")
+
+    report = models.ForeignKey(AnalysisReport, on_delete=models.CASCADE, related_name="typical_cases")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    unit = models.ForeignKey(
+        "orgs.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("unit")
+    )
+    problem = models.ForeignKey(
+        "problems.Problem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("problem"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("description"))
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["kind", "sort_order", "pk"]
+        verbose_name = _("typical case")
+        verbose_name_plural = _("typical cases")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReportRun(models.Model):
+    """One generation of a report (Word and PDF), run by the background worker; kept with its date."""
+
+    report = models.ForeignKey(AnalysisReport, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    step = models.CharField(_("step"), max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    docx = models.FileField(upload_to="analysis/reports/%Y/%m/", blank=True)
+    pdf = models.FileField(upload_to="analysis/reports/%Y/%m/", blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="report_run_progress_max_100"),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(finished_at__isnull=False),
+                name="report_run_done_has_time",
+            ),
+        ]
+
+
+class LedgerExport(models.Model):
+    """An Excel ledger (台账) asked for by a user, written by the background worker."""
+
+    class Kind(models.TextChoices):
+        PROBLEMS = "problems", _("Problem list (问题清单)")
+        RESPONSIBILITY = "responsibility", _("Responsibility list (责任清单)")
+        RECTIFICATION = "rectification", _("Rectification list (整改清单)")
+        COMBINED = "combined", _("Rectification ledger (整改台账)")
+
+    class Layout(models.TextChoices):
+        SINGLE = "single", _("One sheet for all units")
+        PER_UNIT = "per_unit", _("One sheet per unit")
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="ledger_exports")
+    # The part of the organisation exported (the institution, or a department and below).
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    kind = models.CharField(_("ledger"), max_length=20, choices=Kind.choices)
+    layout = models.CharField(_("layout"), max_length=10, choices=Layout.choices, default=Layout.SINGLE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="analysis/ledgers/%Y/%m/", blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="ledger_export_progress_max_100"),
+        ]
+
+
+class LedgerImport(models.Model):
+    """A ledger kept elsewhere in Excel, uploaded, previewed with its column mapping, then imported."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        IMPORTED = "imported", _("Imported")
+        DISCARDED = "discarded", _("Discarded")
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="ledger_imports")
+    file = models.FileField(upload_to="analysis/imports/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    header_row = models.PositiveIntegerField(default=1)
+    # {field key: column index (0-based)}
+    mapping = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED, db_index=True
+    )
+    problems_created = models.PositiveIntegerField(default=0)
+    measures_created = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="imported") | models.Q(imported_at__isnull=False),
+                name="ledger_import_imported_has_time",
+            ),
+        ]

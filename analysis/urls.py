@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "analysis"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("campaign/<int:pk>/", views.campaign_dashboard, name="campaign"),
+    path("campaign/<int:pk>/stages/", views.campaign_stages, name="campaign_stages"),
+    path("city/<int:pk>/", views.city_dashboard, name="city"),
+]

@@ -97,6 +97,9 @@ class StageTransition(models.Model):
     class Meta:
         ordering = ["at"]
 
+    def __str__(self) -> str:
+        return f"{self.participant}: {self.from_stage} → {self.to_stage}"
+
 
 class LookBack(models.Model):
     """回头看: a subject that failed evaluation (or whose rectification was not real) goes round again."""
@@ -127,6 +130,9 @@ class LookBack(models.Model):
         ordering = ["-opened_at"]
         verbose_name = _("look-back")
         verbose_name_plural = _("look-backs")
+
+    def __str__(self) -> str:
+        return f"{self.participant.unit} · {self.person or ''} · {self.round}"
 
     @property
     def unit(self):

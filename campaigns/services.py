@@ -14,6 +14,7 @@ from .models import Campaign, CampaignUnit, LookBack, Stage, StageTransition, ne
 @transaction.atomic
 def campaign_create(*, actor, institution, units, **fields) -> Campaign:
     """Create a campaign for an institution with its participating units (all start in finding)."""
+    _check_dates(fields)
     campaign = Campaign.objects.create(institution=institution, created_by=actor, **fields)
     now = timezone.now()
     CampaignUnit.objects.bulk_create(
@@ -108,3 +109,89 @@ def lookback_open(*, actor, participant: CampaignUnit, reason: str, person=None,
         changes={"reason": reason, "person": person.pk if person else None, "source": source_ref},
     )
     return lookback
+
+
+CAMPAIGN_FIELDS = (
+    "name",
+    "start_date",
+    "finding_due",
+    "meeting_due",
+    "evaluation_due",
+    "rectification_due",
+    "milestone_3m",
+    "milestone_6m",
+    "peer_review_anonymous",
+)
+
+
+def _check_dates(fields: dict) -> None:
+    order = ["start_date", "finding_due", "meeting_due", "evaluation_due", "rectification_due"]
+    dates = [fields[k] for k in order if fields.get(k)]
+    if dates != sorted(dates):
+        raise ServiceError(_("The stage dates must follow the order of the stages."))
+    if fields.get("milestone_3m") and fields.get("milestone_6m") and fields["milestone_3m"] > fields["milestone_6m"]:
+        raise ServiceError(_("The three-month milestone must come before the six-month milestone."))
+
+
+@transaction.atomic
+def campaign_update(*, actor, campaign: Campaign, units=None, **fields) -> Campaign:
+    """Change a campaign's name, planned dates, anonymity setting and participating units.
+
+    A unit can be removed only while it is still in finding and has moved through no gate;
+    new units start in finding.
+    """
+    unknown = set(fields) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise ServiceError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if campaign.status == Campaign.Status.CLOSED:
+        raise ServiceError(_("A closed campaign cannot be changed."))
+    merged = {k: getattr(campaign, k) for k in CAMPAIGN_FIELDS} | fields
+    _check_dates(merged)
+    changes = {k: [str(getattr(campaign, k)), str(v)] for k, v in fields.items() if getattr(campaign, k) != v}
+    for k, v in fields.items():
+        setattr(campaign, k, v)
+    if fields:
+        campaign.save(update_fields=list(fields))
+    if units is not None:
+        wanted = {u.pk: u for u in units}
+        current = {p.unit_id: p for p in campaign.participants.all()}
+        removed = [p for uid, p in current.items() if uid not in wanted]
+        for p in removed:
+            if p.stage != Stage.FINDING or p.transitions.exists():
+                raise ServiceError(
+                    _("%(unit)s has already moved through a gate and cannot be removed.") % {"unit": p.unit}
+                )
+        CampaignUnit.objects.filter(pk__in=[p.pk for p in removed]).delete()
+        now = timezone.now()
+        added = [u for uid, u in wanted.items() if uid not in current]
+        CampaignUnit.objects.bulk_create(
+            [CampaignUnit(campaign=campaign, unit=u, stage=Stage.FINDING, stage_changed_at=now) for u in added]
+        )
+        if added or removed:
+            changes["units"] = {"added": [u.pk for u in added], "removed": [p.unit_id for p in removed]}
+    audit_record(actor=actor, action="campaign.update", obj=campaign, unit=campaign.institution, changes=changes)
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(*, actor, campaign: Campaign) -> Campaign:
+    """Close a campaign once every participating unit has closed."""
+    open_units = campaign.participants.exclude(stage=Stage.CLOSED).select_related("unit")
+    if open_units.exists():
+        raise ServiceError(
+            _("Some units have not finished the campaign."), details=[str(p.unit) for p in open_units[:20]]
+        )
+    updated = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.ACTIVE).update(
+        status=Campaign.Status.CLOSED
+    )
+    if not updated:
+        raise Conflict(_("Only a campaign in progress can be closed."))
+    audit_record(
+        actor=actor,
+        action="campaign.close",
+        obj=campaign,
+        unit=campaign.institution,
+        changes={"status": [Campaign.Status.ACTIVE, Campaign.Status.CLOSED]},
+    )
+    campaign.refresh_from_db()
+    return campaign

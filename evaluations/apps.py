@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EvaluationsConfig(AppConfig):
     name = "evaluations"
+    verbose_name = _("Democratic evaluation")
+
+    def ready(self) -> None:
+        from . import gates  # noqa: F401  (registers the evaluation → rectification gate)

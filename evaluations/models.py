@@ -1,12 +1,26 @@
-"""Democratic evaluation and assessment (民主评议 / 民主测评). Extended by the evaluations issue.
+"""Democratic evaluation and assessment (民主评议 / 民主测评).
 
-Anonymity rule for everything here: nothing links a Ballot to a BallotToken or a person.
+Anonymity rule for everything here: nothing links a Ballot (or its answers) to a BallotToken or a person.
+  - Ballot and BallotAnswer have random UUID keys (no insertion order to read from the key);
+  - the only time on a ballot is `cast_on`, a date; a token keeps only `used_on`, a date;
+  - no foreign key, shared id or code runs between Ballot/BallotAnswer and BallotToken;
+  - a token stores a SHA-256 hash of its code, never the code.
+Tests in evaluations/tests/test_anonymity.py check these promises against the schema and the data.
 """
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class ScalePreset(models.TextChoices):
+    SATISFACTION = "satisfaction", _("Satisfied / basically satisfied / dissatisfied")
+    FOUR_LEVEL = "four_level", _("Good / fairly good / average / poor")
+    COMPETENCE = "competence", _("Excellent / competent / basically competent / incompetent")
+    QUALIFICATION = "qualification", _("Excellent / qualified / basically qualified / unqualified")
+    CUSTOM = "custom", _("Custom grades")
 
 
 class Evaluation(models.Model):
@@ -29,11 +43,133 @@ class Evaluation(models.Model):
     closes_on = models.DateField(_("closes on"), null=True, blank=True)
     min_group_size_shown = models.PositiveSmallIntegerField(_("smallest group shown separately"), default=5)
     tallied_at = models.DateTimeField(null=True, blank=True)
+    scale_preset = models.CharField(
+        _("scale"), max_length=20, choices=ScalePreset.choices, default=ScalePreset.SATISFACTION
+    )
+    # Pass rule: a target fails when any threshold that is set is missed.
+    pass_min_satisfaction = models.DecimalField(
+        _("minimum satisfaction rate"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Share of valid answers in the satisfied grades, e.g. 0.6000 for 60%. Empty: not used."),
+    )
+    fail_low_share_above = models.DecimalField(
+        _("fails when the lowest grades exceed"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Share of valid answers in the grades marked as lowest, e.g. 0.3333 for one third."),
+    )
+    pass_min_score = models.DecimalField(
+        _("minimum weighted score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    case_on_fail = models.BooleanField(
+        _("a failing target opens an accountability case"),
+        default=False,
+        help_text=_("Where the rules say so, the person responsible for a failing target is held accountable."),
+    )
+    void_reason = models.TextField(_("why the round is void"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
         ordering = ["-pk"]
         verbose_name = _("evaluation round")
         verbose_name_plural = _("evaluation rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="void") | ~models.Q(void_reason=""), name="evaluation_void_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="tallied") | models.Q(tallied_at__isnull=False),
+                name="evaluation_tallied_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def unit(self):
+        """The institution running the round (what access and the audit trail are scoped to)."""
+        return self.campaign.institution
+
+
+class EvaluationItem(models.Model):
+    """What is rated (§5): each target is rated on the items that apply to its kind."""
+
+    class AppliesTo(models.TextChoices):
+        ALL = "all", _("Every target")
+        UNIT = "unit", _("Units and leadership teams")
+        PERSON = "person", _("Individuals")
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="items")
+    text = models.CharField(_("item"), max_length=200)
+    applies_to = models.CharField(_("applies to"), max_length=10, choices=AppliesTo.choices, default=AppliesTo.ALL)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("evaluation item")
+        verbose_name_plural = _("evaluation items")
+
+    def __str__(self) -> str:
+        return self.text
+
+    def applies(self, target_kind: str) -> bool:
+        if self.applies_to == self.AppliesTo.ALL:
+            return True
+        if self.applies_to == self.AppliesTo.PERSON:
+            return target_kind == EvaluationTarget.Kind.PERSON
+        return target_kind != EvaluationTarget.Kind.PERSON
+
+
+class Grade(models.Model):
+    """One grade of the round's scale (满意, 称职 …), with an optional score."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="grades")
+    label = models.CharField(_("grade"), max_length=30)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    is_valid = models.BooleanField(_("valid vote"), default=True, help_text=_("不了解 (don't know) is not a vote."))
+    is_satisfied = models.BooleanField(_("counts as satisfied"), default=False)
+    is_low = models.BooleanField(_("counts as a lowest grade"), default=False)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("grade")
+        verbose_name_plural = _("grades")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class EvaluatorGroup(models.Model):
+    """Who rates (§5): party members, staff, grassroots and service-user representatives, or custom."""
+
+    class Kind(models.TextChoices):
+        PARTY_MEMBERS = "party_members", _("Party members")
+        STAFF = "staff", _("Masses / staff")
+        GRASSROOTS = "grassroots", _("Grassroots unit representatives")
+        SERVICE_USERS = "service_users", _("Service-user representatives")
+        CUSTOM = "custom", _("Other")
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="groups")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
+    name = models.CharField(_("name"), max_length=60)
+    planned = models.PositiveIntegerField(_("planned ballots"), default=0)
+    minimum = models.PositiveIntegerField(_("minimum ballots"), default=0)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
+    paper_issued = models.PositiveIntegerField(_("paper ballots issued"), default=0)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("evaluator group")
+        verbose_name_plural = _("evaluator groups")
 
     def __str__(self) -> str:
         return self.name
@@ -58,14 +194,192 @@ class EvaluationTarget(models.Model):
     )
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, default=Result.PENDING, db_index=True)
     satisfaction = models.DecimalField(_("satisfaction rate"), max_digits=6, decimal_places=4, null=True, blank=True)
+    score = models.DecimalField(_("weighted score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    low_share = models.DecimalField(_("share of lowest grades"), max_digits=6, decimal_places=4, null=True, blank=True)
+    valid_ballots = models.PositiveIntegerField(_("valid ballots"), default=0)
+    fail_reasons = models.TextField(_("why it failed"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="person") | models.Q(person__isnull=False), name="evaluation_person_target"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return str(self.person or self.unit)
+        if self.person_id:
+            return str(self.person)
+        if self.kind == self.Kind.TEAM:
+            return _("%(unit)s leadership team") % {"unit": self.unit}
+        return str(self.unit)
+
+
+class BallotToken(models.Model):
+    """A one-time ballot code (评议码) for one group. Only the code's SHA-256 hash is stored.
+
+    Nothing here points at a ballot and no ballot points here; `used_on` is a date on purpose.
+    """
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="tokens")
+    group = models.ForeignKey(EvaluatorGroup, on_delete=models.CASCADE, related_name="tokens")
+    batch = models.ForeignKey("CodeBatch", on_delete=models.CASCADE, related_name="tokens")
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["evaluation", "used_on"])]
+
+
+class CodeBatch(models.Model):
+    """One issue of codes for a group: the printable sheet and the list, kept for the office to
+    download (access-checked) until it destroys them after printing."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="code_batches")
+    group = models.ForeignKey(EvaluatorGroup, on_delete=models.CASCADE, related_name="code_batches")
+    count = models.PositiveIntegerField(_("codes"))
+    issued_on = models.DateField(_("issued on"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sheet_pdf = models.FileField(upload_to="evaluations/codes/", blank=True)
+    list_xlsx = models.FileField(upload_to="evaluations/codes/", blank=True)
+    files_destroyed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
 
 
 class Ballot(models.Model):
-    """One cast ballot. Random key; cast day only; no token, no person, no time of day."""
+    """One cast online ballot. Random key; cast day only; no token, no person, no time of day."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="ballots")
+    group = models.ForeignKey(EvaluatorGroup, on_delete=models.CASCADE, related_name="ballots")
     cast_on = models.DateField()
+
+
+class BallotAnswer(models.Model):
+    """One grade given on one ballot to one target for one item (random key, no order)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="answers")
+    target = models.ForeignKey(EvaluationTarget, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(EvaluationItem, on_delete=models.CASCADE, related_name="answers")
+    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="answers")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ballot", "target", "item"], name="ballot_answer_once")]
+
+
+class PaperBatch(models.Model):
+    """A batch of returned paper ballots (书面评议) entered by the office and checked by a second person."""
+
+    class Status(models.TextChoices):
+        ENTERED = "entered", _("Entered, awaiting check")
+        CHECKED = "checked", _("Checked")
+        REJECTED = "rejected", _("Sent back for correction")
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="paper_batches")
+    group = models.ForeignKey(EvaluatorGroup, on_delete=models.PROTECT, related_name="paper_batches")
+    label = models.CharField(_("batch"), max_length=60)
+    returned = models.PositiveIntegerField(_("ballots returned"))
+    invalid = models.PositiveIntegerField(_("spoilt ballots"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ENTERED, db_index=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    entered_on = models.DateField()
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_on = models.DateField(null=True, blank=True)
+    check_note = models.CharField(_("check note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(invalid__lte=models.F("returned")), name="paper_invalid_le_returned"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="checked") | models.Q(checked_by__isnull=False),
+                name="paper_checked_has_checker",
+            ),
+        ]
+
+
+class PaperCount(models.Model):
+    """How many valid paper ballots of a batch gave `grade` to `target` on `item`."""
+
+    batch = models.ForeignKey(PaperBatch, on_delete=models.CASCADE, related_name="counts")
+    target = models.ForeignKey(EvaluationTarget, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(EvaluationItem, on_delete=models.CASCADE, related_name="+")
+    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="+")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "target", "item", "grade"], name="paper_count_once"),
+        ]
+
+
+class Symposium(models.Model):
+    """座谈会: a recorded discussion where evaluators speak; opinions may become problems."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="symposia")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit evaluated"))
+    held_on = models.DateField(_("held on"))
+    place = models.CharField(_("place"), max_length=120)
+    host = models.CharField(_("chaired by"), max_length=60, blank=True)
+    notes = models.TextField(_("summary"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("symposium")
+        verbose_name_plural = _("symposia")
+
+
+class SymposiumAttendee(models.Model):
+    symposium = models.ForeignKey(Symposium, on_delete=models.CASCADE, related_name="attendees")
+    name = models.CharField(_("name"), max_length=50)
+    affiliation = models.CharField(_("unit or group"), max_length=80, blank=True)
+    spoke = models.BooleanField(_("spoke"), default=False)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class SymposiumOpinion(models.Model):
+    class Status(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        ACCEPTED = "accepted", _("Accepted as a problem")
+        DECLINED = "declined", _("Not accepted")
+
+    symposium = models.ForeignKey(Symposium, on_delete=models.CASCADE, related_name="opinions")
+    content = models.TextField(_("opinion"))
+    speaker = models.CharField(_("raised by"), max_length=50, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RAISED, db_index=True)
+    problem = models.ForeignKey("problems.Problem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision_note = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class PublicRating(models.Model):
+    """Open public rating of a unit (anyone with the unit's QR code). Weaker guarantee: one person can
+    rate more than once, so these are shown apart and never enter a pass rule."""
+
+    class Grade(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASIC = "basic", _("Basically satisfied")
+        DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.CASCADE, related_name="+")
+    grade = models.CharField(_("rating"), max_length=20, choices=Grade.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    rated_on = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign", "unit"])]

@@ -171,6 +171,9 @@ class ProblemEvidence(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class Opinion(models.Model):
     """意见建议: from the public form, staff (signed or anonymous), symposiums and paper."""
@@ -283,3 +286,6 @@ class PeerReview(models.Model):
         ]
         verbose_name = _("peer review")
         verbose_name_plural = _("peer reviews")
+
+    def __str__(self) -> str:
+        return self.content[:40]

@@ -261,6 +261,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
+# evaluations: absolute base of ballot links printed on QR slips (e.g. https://zy.example.edu.cn);
+# empty = the address the office uses when issuing codes.
+EVALUATIONS_PUBLIC_BASE_URL = os.environ.get("RECTIFY_PUBLIC_BASE_URL", "")
+
 # Self-inspection reports: a review pending longer than this is overdue and its reviewer is reminded
 # (in the app and by e-mail) by the reports reminder task.
 REPORT_REVIEW_OVERDUE_DAYS = int(os.environ.get("REPORT_REVIEW_OVERDUE_DAYS", "5"))

@@ -1,0 +1,131 @@
+"""Reads for campaigns: what a user may see, the per-unit stage table, countdowns and milestones."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from orgs.access import Perm, can, units_where
+
+from .gates import gate_blockers
+from .models import Campaign, CampaignUnit, Stage
+
+
+def campaigns_visible_to(user) -> QuerySet[Campaign]:
+    """Campaigns of institutions the user may view, or in which one of the user's units takes part."""
+    units = units_where(user, Perm.CAMPAIGN_VIEW)
+    ids = CampaignUnit.objects.filter(unit__in=units).values("campaign_id")
+    return Campaign.objects.filter(Q(institution__in=units) | Q(pk__in=ids)).select_related("institution")
+
+
+def get_campaign_for_user(user, pk: int, write: bool = False) -> Campaign:
+    """404 when the user sees nothing of the campaign; 403 when `write` and they may not manage it."""
+    campaign = campaigns_visible_to(user).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404
+    if write and not can(user, Perm.CAMPAIGN_MANAGE, campaign.institution):
+        raise PermissionDenied
+    return campaign
+
+
+def get_participant_for_user(user, pk: int, write: bool = False) -> CampaignUnit:
+    """A participating unit the user may view (404 otherwise); 403 when `write` without CAMPAIGN_MANAGE."""
+    participant = CampaignUnit.objects.select_related("campaign", "campaign__institution", "unit").filter(pk=pk).first()
+    if participant is None or not (
+        can(user, Perm.CAMPAIGN_VIEW, participant.unit)
+        or can(user, Perm.CAMPAIGN_VIEW, participant.campaign.institution)
+    ):
+        raise Http404
+    if write and not can(user, Perm.CAMPAIGN_MANAGE, participant.unit):
+        raise PermissionDenied
+    return participant
+
+
+def active_campaign_for(unit) -> Campaign | None:
+    """The newest campaign in progress in which `unit` (or, failing that, its institution) takes part."""
+    base = Campaign.objects.filter(status=Campaign.Status.ACTIVE).order_by("-start_date", "-pk")
+    found = base.filter(participants__unit=unit).first()
+    if found is None and unit.institution_id:
+        found = base.filter(institution_id=unit.institution_id).first()
+    return found
+
+
+@dataclass
+class Countdown:
+    due: date | None
+    days_left: int | None
+    overdue: bool
+
+    @property
+    def days_over(self) -> int:
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else 0
+
+
+def countdown(due: date | None, today: date | None = None, done: bool = False) -> Countdown:
+    today = today or timezone.localdate()
+    if due is None:
+        return Countdown(None, None, False)
+    days = (due - today).days
+    return Countdown(due, days, days < 0 and not done)
+
+
+@dataclass
+class StageRow:
+    participant: CampaignUnit
+    countdown: Countdown
+    blockers: list[str] = field(default_factory=list)
+    can_advance: bool = False
+
+
+def stage_table(campaign: Campaign, user, with_blockers: bool = True) -> list[StageRow]:
+    """One row per participating unit the user may see: stage, countdown to its due date, blockers."""
+    today = timezone.localdate()
+    participants = campaign.participants.select_related("unit", "campaign").order_by("unit__path")
+    visible_all = can(user, Perm.CAMPAIGN_VIEW, campaign.institution)
+    rows = []
+    for p in participants:
+        if not visible_all and not can(user, Perm.CAMPAIGN_VIEW, p.unit):
+            continue
+        closed = p.stage == Stage.CLOSED
+        row = StageRow(p, countdown(campaign.due_for(p.stage), today, done=closed))
+        if with_blockers and not closed:
+            row.blockers = gate_blockers(p)
+            row.can_advance = not row.blockers and can(user, Perm.CAMPAIGN_MANAGE, p.unit)
+        rows.append(row)
+    return rows
+
+
+def stage_summary(campaign: Campaign) -> list[dict]:
+    """How many units are in each stage (for the campaign page's header)."""
+    counts = dict(campaign.participants.values_list("stage").annotate(n=Count("pk")))
+    return [{"stage": s, "label": s.label, "count": counts.get(s, 0)} for s in Stage]
+
+
+# Apps above campaigns (problems, rectification) add figures to the milestone cards without an
+# upward import: fn(campaign) -> {"total": int, "done": int, "label": str}.
+_milestone_figures: list = []
+
+
+def register_milestone_figures(fn):
+    if fn not in _milestone_figures:
+        _milestone_figures.append(fn)
+    return fn
+
+
+def milestones(campaign: Campaign) -> list[dict]:
+    """The three- and six-month milestones (§8) with their countdowns and the registered progress figures."""
+    figures = []
+    for fn in _milestone_figures:
+        f = fn(campaign)
+        f["share"] = round(100 * f["done"] / f["total"]) if f["total"] else 0
+        figures.append(f)
+    return [
+        {"label": label, "countdown": countdown(d), "figures": figures}
+        for label, d in (
+            (Campaign._meta.get_field("milestone_3m").verbose_name, campaign.milestone_3m),
+            (Campaign._meta.get_field("milestone_6m").verbose_name, campaign.milestone_6m),
+        )
+    ]

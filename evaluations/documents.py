@@ -1,0 +1,45 @@
+"""Files for the office: the printable QR sheet and the code list of a batch (made once, at issue time,
+since only hashes of the codes are kept)."""
+
+import io
+
+import segno
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from core.documents import pdf_from_template
+from core.excel import safe_cell
+
+
+def qr_data_uri(text: str) -> str:
+    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
+
+
+def code_sheet_pdf(evaluation, group, slips: list[dict]) -> bytes:
+    """A4 sheet, 3 × 4 slips per page with dashed cut lines; one code per slip."""
+    rows = [{**s, "qr": qr_data_uri(s["link"])} for s in slips]
+    return pdf_from_template(
+        "evaluations/pdf/code_sheet.html",
+        {
+            "evaluation": evaluation,
+            "group": group,
+            "slips": rows,
+            "base": slips[0]["link"].split("#")[0] if slips else "",
+        },
+    )
+
+
+def code_list_xlsx(evaluation, group, slips: list[dict]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Ballot codes")[:31]
+    ws.append([safe_cell(evaluation.name)])
+    ws.append([safe_cell(_("Group")), safe_cell(group.name)])
+    ws.append([_("No."), _("Ballot code"), _("Link (the code is sent by the page, never in the address)")])
+    for i, s in enumerate(slips, start=1):
+        ws.append([i, safe_cell(s["code"]), safe_cell(s["link"])])
+    ws.column_dimensions["B"].width = 24
+    ws.column_dimensions["C"].width = 60
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

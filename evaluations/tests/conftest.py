@@ -1,0 +1,52 @@
+"""Fixtures of the evaluations tests: a round of the `campaign` fixture evaluating dept_a and dept_b."""
+
+import pytest
+
+from evaluations.models import EvaluationTarget, ScalePreset
+from evaluations.services import evaluation_create, group_save, target_add
+
+
+@pytest.fixture
+def office(cast):
+    return cast.user("office")
+
+
+@pytest.fixture
+def make_round(cast, campaign, office):
+    """make_round(preset=…, groups=[(name, planned, minimum, weight)], **kw) -> Evaluation with two unit targets."""
+
+    def make(preset=ScalePreset.SATISFACTION, groups=(("党员", 10, 5, 1), ("群众", 10, 5, 1)), **kw):
+        ev = evaluation_create(
+            actor=office,
+            campaign=campaign,
+            name="2026年度部门民主评议",
+            kind=kw.pop("kind", "evaluation"),
+            scale_preset=preset,
+            groups=[{"name": n, "planned": p, "minimum": m, "weight": w} for n, p, m, w in groups],
+            **kw,
+        )
+        target_add(actor=office, evaluation=ev, kind=EvaluationTarget.Kind.UNIT_WORK, unit=cast.dept_a)
+        target_add(actor=office, evaluation=ev, kind=EvaluationTarget.Kind.UNIT_WORK, unit=cast.dept_b)
+        return ev
+
+    return make
+
+
+@pytest.fixture
+def open_round(make_round, office):
+    """An open round; returns (evaluation, {group name: [codes]})."""
+    from evaluations.services import codes_issue, evaluation_open
+
+    def make(preset=ScalePreset.SATISFACTION, codes_per_group=6, **kw):
+        ev = make_round(preset=preset, **kw)
+        codes = {}
+        for g in ev.groups.all():
+            _batch, codes[g.name] = codes_issue(
+                actor=office, evaluation=ev, group=g, count=codes_per_group, base_url="http://testserver"
+            )
+        return evaluation_open(actor=office, evaluation=ev), codes
+
+    return make
+
+
+__all__ = ["group_save"]

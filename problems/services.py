@@ -1,0 +1,493 @@
+"""Writes for the problem ledger: problems, opinions and their triage, peer reviews, fix-at-once.
+
+Every function is keyword-only, takes `actor=` first (except `opinion_submit`, which the public may
+call), runs in one transaction and writes an audit record. Business refusals raise ServiceError.
+Permission checks that depend on the request (who may open which page) are done by the views through
+`problems.selectors`; the services check the rules that hold whoever calls them.
+"""
+
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from campaigns.models import Campaign, CampaignUnit
+from core.exceptions import Conflict, ServiceError
+from core.uploads import validate_upload
+
+from . import taxonomy
+from .models import (
+    Aspect,
+    Channel,
+    FocusArea,
+    Manifestation,
+    Opinion,
+    PeerReview,
+    Problem,
+    ProblemEvidence,
+)
+
+OPINION_MIN_CHARS = 5
+OPINION_MAX_CHARS = 2000
+CONTACT_MAX_CHARS = 100
+PROBLEM_MAX_CHARS = 4000
+CAUSE_MAX_CHARS = 4000
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Plain text only: tags removed, control characters dropped, ends trimmed.
+
+    Templates escape everything anyway; this keeps stored opinions free of markup that another
+    program (an export, a mail client) might interpret.
+    """
+    return _CONTROL_CHARS.sub("", strip_tags(value or "")).strip()
+
+
+def taxonomy_ensure() -> None:
+    """Create the default manifestations, focus areas and aspects if they are missing.
+
+    Migration 0002 seeds them; this is for databases flushed by transactional tests and for the demo.
+    """
+    for i, (name, group, gloss) in enumerate(taxonomy.MANIFESTATIONS, start=1):
+        Manifestation.objects.get_or_create(name=name, defaults={"group": group, "gloss": gloss, "sort_order": i})
+    for i, name in enumerate(taxonomy.FOCUS_AREAS, start=1):
+        FocusArea.objects.get_or_create(name=name, defaults={"sort_order": i})
+    for i, name in enumerate(taxonomy.ASPECTS, start=1):
+        Aspect.objects.get_or_create(name=name, defaults={"sort_order": i})
+
+
+def _check_unit_in_campaign(campaign: Campaign, unit) -> None:
+    if unit.pk != campaign.institution_id and unit.institution_id != campaign.institution_id:
+        raise ServiceError(
+            _("%(unit)s does not belong to the institution of the campaign “%(campaign)s”.")
+            % {"unit": unit, "campaign": campaign}
+        )
+
+
+def _check_campaign_open(campaign: Campaign) -> None:
+    if campaign.status == Campaign.Status.CLOSED:
+        raise ServiceError(_("The campaign “%(campaign)s” is closed.") % {"campaign": campaign})
+
+
+def _round_for(campaign: Campaign, unit, lookback) -> int:
+    if lookback is not None:
+        return lookback.round
+    participant = CampaignUnit.objects.filter(campaign=campaign, unit=unit).only("round").first()
+    return participant.round if participant else 1
+
+
+@transaction.atomic
+def problem_create(
+    *,
+    actor,
+    campaign: Campaign,
+    unit,
+    description: str,
+    channel: str,
+    subject_kind: str = "unit",
+    subject_person=None,
+    manifestations: Iterable[Manifestation] = (),
+    focus_area: FocusArea | None = None,
+    aspect: Aspect | None = None,
+    severity: str = "medium",
+    cause: str = "",
+    benchmark: str = "",
+    lookback=None,
+) -> Problem:
+    """Record a problem in the ledger (any channel). Callable by every app that finds problems.
+
+    The unit must belong to the campaign's institution; a person subject needs the person; a
+    comparison needs the benchmark it compares with.
+    """
+    _check_campaign_open(campaign)
+    _check_unit_in_campaign(campaign, unit)
+    description = clean_text(description)
+    cause = clean_text(cause)
+    benchmark = clean_text(benchmark)[:200]
+    if not description:
+        raise ServiceError(_("Describe the problem."))
+    if len(description) > PROBLEM_MAX_CHARS or len(cause) > CAUSE_MAX_CHARS:
+        raise ServiceError(_("The text is too long (at most %(n)s characters).") % {"n": PROBLEM_MAX_CHARS})
+    if channel not in Channel.values:
+        raise ServiceError(_("Unknown channel: %(channel)s") % {"channel": channel})
+    if subject_kind not in Problem.SubjectKind.values:
+        raise ServiceError(_("Unknown subject kind: %(kind)s") % {"kind": subject_kind})
+    if severity not in Problem.Severity.values:
+        raise ServiceError(_("Unknown severity: %(severity)s") % {"severity": severity})
+    if subject_kind == Problem.SubjectKind.PERSON and subject_person is None:
+        raise ServiceError(_("Name the person the problem concerns."))
+    if subject_kind != Problem.SubjectKind.PERSON:
+        subject_person = None
+    if channel == Channel.COMPARISON and not benchmark:
+        raise ServiceError(_("Name the benchmark (an advanced person or department, or a requirement)."))
+    problem = Problem.objects.create(
+        campaign=campaign,
+        unit=unit,
+        subject_kind=subject_kind,
+        subject_person=subject_person,
+        description=description,
+        channel=channel,
+        focus_area=focus_area,
+        aspect=aspect,
+        severity=severity,
+        cause=cause,
+        benchmark=benchmark,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        round=_round_for(campaign, unit, lookback),
+        lookback=lookback,
+    )
+    manifestations = list(manifestations)
+    if manifestations:
+        problem.manifestations.set(manifestations)
+    audit_record(
+        actor=actor,
+        action="problem.create",
+        obj=problem,
+        unit=unit,
+        changes={
+            "channel": channel,
+            "subject_kind": subject_kind,
+            "subject_person": subject_person.pk if subject_person else None,
+            "manifestations": [m.pk for m in manifestations],
+            "severity": severity,
+        },
+    )
+    return problem
+
+
+@transaction.atomic
+def problem_update(*, actor, problem: Problem, **fields) -> Problem:
+    """Edit the description, classification or cause of a problem that is still open."""
+    allowed = {"description", "cause", "severity", "focus_area", "aspect", "benchmark", "manifestations"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ServiceError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if problem.status not in (Problem.Status.OPEN, Problem.Status.RECTIFYING):
+        raise ServiceError(_("Only a problem that is not yet resolved can be edited."))
+    manifestations = fields.pop("manifestations", None)
+    before = {k: getattr(problem, k) for k in fields}
+    for key in ("description", "cause", "benchmark"):
+        if key in fields:
+            fields[key] = clean_text(fields[key])
+    if "description" in fields and not fields["description"]:
+        raise ServiceError(_("Describe the problem."))
+    for k, v in fields.items():
+        setattr(problem, k, v)
+    if fields:
+        problem.save(update_fields=list(fields))
+    changes = {k: [str(before[k]), str(v)] for k, v in fields.items() if before[k] != v}
+    if manifestations is not None:
+        old = sorted(problem.manifestations.values_list("pk", flat=True))
+        problem.manifestations.set(manifestations)
+        changes["manifestations"] = [old, sorted(m.pk for m in manifestations)]
+    audit_record(actor=actor, action="problem.update", obj=problem, unit=problem.unit, changes=changes)
+    return problem
+
+
+def _store_evidence(*, actor, problem: Problem, files: Sequence) -> list[ProblemEvidence]:
+    checked = [(f, validate_upload(f)) for f in files]  # all checked before anything is stored
+    stored = []
+    for f, info in checked:
+        ev = ProblemEvidence(
+            problem=problem,
+            original_name=(f.name or "file")[:200],
+            sha256=info.sha256,
+            size=info.size,
+            uploaded_by=actor,
+        )
+        f.seek(0)
+        ev.file.save(f"{uuid.uuid4().hex}.{info.extension}", ContentFile(f.read()), save=False)
+        ev.save()
+        stored.append(ev)
+    return stored
+
+
+@transaction.atomic
+def problem_fix_at_once(*, actor, problem: Problem, note: str, files: Sequence = ()) -> Problem:
+    """立行立改: mark an open problem fixed now, with a note on what was done and evidence files.
+
+    Allowed in any stage of the campaign; the problem keeps counting in every statistic.
+    """
+    note = clean_text(note)
+    if not note:
+        raise ServiceError(_("Say what was done to fix the problem."))
+    evidence = _store_evidence(actor=actor, problem=problem, files=files)
+    now = timezone.now()
+    updated = Problem.objects.filter(pk=problem.pk, status=Problem.Status.OPEN).update(
+        status=Problem.Status.FIXED_AT_ONCE, fixed_note=note, fixed_at=now
+    )
+    if not updated:
+        raise Conflict(_("Only a problem that is still open can be fixed at once."))
+    audit_record(
+        actor=actor,
+        action="problem.fix_at_once",
+        obj=problem,
+        unit=problem.unit,
+        changes={
+            "status": [Problem.Status.OPEN, Problem.Status.FIXED_AT_ONCE],
+            "evidence": [e.sha256 for e in evidence],
+        },
+    )
+    problem.refresh_from_db()
+    return problem
+
+
+# ---------------------------------------------------------------- opinions
+
+
+@transaction.atomic
+def opinion_submit(
+    *,
+    campaign: Campaign,
+    unit,
+    content: str,
+    source: str,
+    submitter_kind: str = "masses",
+    submitter=None,
+    contact: str = "",
+    concerns_person=None,
+    about_problem=None,
+) -> Opinion:
+    """Receive an opinion (意见建议) from any source; returns it with its receipt code.
+
+    Anyone may call this (the public form has no login). Anonymous and public opinions store no
+    person; nothing here records an address. Rate limits are the view's job.
+    """
+    _check_campaign_open(campaign)
+    if campaign.status != Campaign.Status.ACTIVE:
+        raise ServiceError(_("The campaign is not accepting opinions."))
+    _check_unit_in_campaign(campaign, unit)
+    if source not in Opinion.Source.values:
+        raise ServiceError(_("Unknown source: %(source)s") % {"source": source})
+    if submitter_kind not in Opinion.SubmitterKind.values:
+        raise ServiceError(_("Unknown kind of submitter: %(kind)s") % {"kind": submitter_kind})
+    content = clean_text(content)
+    contact = clean_text(contact)
+    if len(content) < OPINION_MIN_CHARS:
+        raise ServiceError(_("Please write at least %(n)s characters.") % {"n": OPINION_MIN_CHARS})
+    if len(content) > OPINION_MAX_CHARS:
+        raise ServiceError(
+            _("The opinion is too long: %(len)s characters, at most %(n)s.")
+            % {"len": len(content), "n": OPINION_MAX_CHARS}
+        )
+    if len(contact) > CONTACT_MAX_CHARS:
+        raise ServiceError(_("The contact is too long (at most %(n)s characters).") % {"n": CONTACT_MAX_CHARS})
+    if source != Opinion.Source.STAFF_SIGNED:
+        submitter = None  # only signed staff opinions name their author
+    if source == Opinion.Source.STAFF_ANONYMOUS:
+        contact = ""
+    opinion = Opinion.objects.create(
+        campaign=campaign,
+        unit=unit,
+        content=content,
+        source=source,
+        submitter_kind=submitter_kind,
+        submitter=submitter,
+        contact=contact,
+        concerns_person=concerns_person,
+        about_problem=about_problem,
+        received_on=timezone.localdate(),
+    )
+    # Anonymous opinions: no actor, no person, no address in the trail either.
+    audit_record(
+        actor=None,
+        action="opinion.submit",
+        obj=opinion,
+        unit=unit,
+        object_repr=_("Opinion %(code)s") % {"code": opinion.receipt_code},
+        changes={"source": source, "submitter_kind": submitter_kind},
+    )
+    from .tasks import opinion_similarity
+
+    transaction.on_commit(lambda: opinion_similarity.enqueue(opinion_id=opinion.pk))
+    return opinion
+
+
+@transaction.atomic
+def opinion_enter(*, actor, campaign: Campaign, unit, content: str, source: str, **kwargs) -> Opinion:
+    """The office enters an opinion gathered at a symposium or on paper (signed by the office's entry)."""
+    if source not in (Opinion.Source.SYMPOSIUM, Opinion.Source.PAPER):
+        raise ServiceError(_("The office enters symposium and paper opinions only."))
+    opinion = opinion_submit(campaign=campaign, unit=unit, content=content, source=source, **kwargs)
+    audit_record(actor=actor, action="opinion.enter", obj=opinion, unit=unit, changes={"source": source})
+    return opinion
+
+
+def _triage(*, actor, opinion: Opinion, status: str, note: str = "", duplicate_of=None) -> None:
+    updated = Opinion.objects.filter(pk=opinion.pk, status=Opinion.Status.NEW).update(
+        status=status,
+        triage_note=note,
+        duplicate_of=duplicate_of,
+        triaged_by=actor,
+        triaged_at=timezone.now(),
+    )
+    if not updated:
+        raise Conflict(_("This opinion has already been triaged."))
+
+
+@transaction.atomic
+def opinion_accept(*, actor, opinion: Opinion, problems: Sequence[dict], note: str = "") -> list[Problem]:
+    """Turn an opinion into one or more problems, each assigned to its subject.
+
+    `problems` is a list of problem_create keyword dicts (unit, description, subject_kind, …);
+    the channel defaults from the opinion's submitter.
+    """
+    if not problems:
+        raise ServiceError(_("Describe at least one problem."))
+    _triage(actor=actor, opinion=opinion, status=Opinion.Status.ACCEPTED, note=clean_text(note))
+    default_channel = (
+        Channel.SERVICE_USER_OPINION
+        if opinion.submitter_kind in (Opinion.SubmitterKind.SERVICE_USER, Opinion.SubmitterKind.GRASSROOTS)
+        else Channel.MASSES_OPINION
+    )
+    if opinion.source == Opinion.Source.PUBLIC_SUPERVISION:
+        default_channel = Channel.PUBLIC_SUPERVISION
+    created = []
+    for spec in problems:
+        spec = {"channel": default_channel, **spec}
+        created.append(problem_create(actor=actor, campaign=opinion.campaign, **spec))
+    opinion.problems.add(*created)
+    audit_record(
+        actor=actor,
+        action="opinion.accept",
+        obj=opinion,
+        unit=opinion.unit,
+        object_repr=_("Opinion %(code)s") % {"code": opinion.receipt_code},
+        changes={"status": [Opinion.Status.NEW, Opinion.Status.ACCEPTED], "problems": [p.pk for p in created]},
+    )
+    opinion.refresh_from_db()
+    return created
+
+
+@transaction.atomic
+def opinion_merge(*, actor, opinion: Opinion, duplicate_of: Opinion, note: str = "") -> Opinion:
+    """Mark an opinion as a duplicate of an earlier one of the same campaign (it follows its fate)."""
+    if duplicate_of.pk == opinion.pk or duplicate_of.campaign_id != opinion.campaign_id:
+        raise ServiceError(_("An opinion can only be merged into another opinion of the same campaign."))
+    if duplicate_of.status == Opinion.Status.MERGED:
+        duplicate_of = duplicate_of.duplicate_of or duplicate_of
+    _triage(
+        actor=actor, opinion=opinion, status=Opinion.Status.MERGED, note=clean_text(note), duplicate_of=duplicate_of
+    )
+    audit_record(
+        actor=actor,
+        action="opinion.merge",
+        obj=opinion,
+        unit=opinion.unit,
+        object_repr=_("Opinion %(code)s") % {"code": opinion.receipt_code},
+        changes={"status": [Opinion.Status.NEW, Opinion.Status.MERGED], "duplicate_of": duplicate_of.pk},
+    )
+    opinion.refresh_from_db()
+    return opinion
+
+
+@transaction.atomic
+def opinion_close(*, actor, opinion: Opinion, reason: str) -> Opinion:
+    """Close an opinion without a problem; the reason is shown to whoever holds the receipt code."""
+    reason = clean_text(reason)
+    if not reason:
+        raise ServiceError(_("Give the reason for closing the opinion."))
+    _triage(actor=actor, opinion=opinion, status=Opinion.Status.CLOSED, note=reason)
+    audit_record(
+        actor=actor,
+        action="opinion.close",
+        obj=opinion,
+        unit=opinion.unit,
+        object_repr=_("Opinion %(code)s") % {"code": opinion.receipt_code},
+        changes={"status": [Opinion.Status.NEW, Opinion.Status.CLOSED], "reason": reason},
+    )
+    opinion.refresh_from_db()
+    return opinion
+
+
+# ---------------------------------------------------------------- peer reviews and leader comments
+
+
+@transaction.atomic
+def peer_review_submit(*, actor, campaign: Campaign, unit, kind: str, reviewer, subject, content: str) -> PeerReview:
+    """One member writes the problems they see in another member (互评), or a leader comments (领导点评)."""
+    _check_campaign_open(campaign)
+    _check_unit_in_campaign(campaign, unit)
+    content = clean_text(content)
+    if reviewer.pk == subject.pk:
+        raise ServiceError(_("Nobody reviews themselves."))
+    if not content:
+        raise ServiceError(_("Write the problems you see."))
+    if len(content) > OPINION_MAX_CHARS:
+        raise ServiceError(_("The text is too long (at most %(n)s characters).") % {"n": OPINION_MAX_CHARS})
+    review = PeerReview.objects.create(
+        campaign=campaign, unit=unit, kind=kind, reviewer=reviewer, subject=subject, content=content
+    )
+    audit_record(
+        actor=actor,
+        action="peer_review.submit",
+        obj=review,
+        unit=unit,
+        object_repr=str(_("Peer review")),
+        changes={"kind": kind, "subject": subject.pk},
+    )
+    return review
+
+
+@transaction.atomic
+def peer_review_accept(*, actor, review: PeerReview, description: str = "", **problem_fields) -> Problem:
+    """The subject (or the office) accepts what was said: it becomes a problem of the subject."""
+    channel = {
+        PeerReview.Kind.TEAM: Channel.TEAM_PEER,
+        PeerReview.Kind.BRANCH: Channel.BRANCH_PEER,
+        PeerReview.Kind.LEADER_COMMENT: Channel.LEADER_COMMENT,
+    }[review.kind]
+    updated = PeerReview.objects.filter(pk=review.pk, status=PeerReview.Status.SUBMITTED).update(
+        status=PeerReview.Status.ACCEPTED
+    )
+    if not updated:
+        raise Conflict(_("This review has already been answered."))
+    problem = problem_create(
+        actor=actor,
+        campaign=review.campaign,
+        unit=review.subject.unit,
+        description=description or review.content,
+        channel=channel,
+        subject_kind=Problem.SubjectKind.PERSON,
+        subject_person=review.subject,
+        **problem_fields,
+    )
+    PeerReview.objects.filter(pk=review.pk).update(problem=problem)
+    audit_record(
+        actor=actor,
+        action="peer_review.accept",
+        obj=review,
+        unit=review.unit,
+        object_repr=str(_("Peer review")),
+        changes={"status": [PeerReview.Status.SUBMITTED, PeerReview.Status.ACCEPTED], "problem": problem.pk},
+    )
+    review.refresh_from_db()
+    return problem
+
+
+@transaction.atomic
+def peer_review_reject(*, actor, review: PeerReview, reason: str = "") -> PeerReview:
+    """The subject does not accept the review (the reason stays on record)."""
+    updated = PeerReview.objects.filter(pk=review.pk, status=PeerReview.Status.SUBMITTED).update(
+        status=PeerReview.Status.REJECTED
+    )
+    if not updated:
+        raise Conflict(_("This review has already been answered."))
+    audit_record(
+        actor=actor,
+        action="peer_review.reject",
+        obj=review,
+        unit=review.unit,
+        object_repr=str(_("Peer review")),
+        changes={"status": [PeerReview.Status.SUBMITTED, PeerReview.Status.REJECTED], "reason": clean_text(reason)},
+    )
+    review.refresh_from_db()
+    return review
