@@ -1,13 +1,14 @@
 """Home-page tasks: reports to write or redo, reviews waiting, reports waiting for routing."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.registry import TaskItem
 from orgs.access import person_of
 
 from .models import SelfReport
-from .selectors import duties_of, is_overdue, review_queue, unrouted_for
+from .selectors import duties_of, overdue_after, review_queue, unrouted_for
 
 
 def report_tasks(user) -> list[TaskItem]:
@@ -24,14 +25,14 @@ def report_tasks(user) -> list[TaskItem]:
         items.append(
             TaskItem(_("Returned reports to redo: %(n)s") % {"n": len(to_redo)}, index, len(to_redo), urgent=True)
         )
-    queue = list(review_queue(user).only("pk", "status", "submitted_at"))
+    queue = list(review_queue(user).values_list("submitted_at", flat=True))
     if queue:
         items.append(
             TaskItem(
                 _("Self-inspection reports waiting for your review: %(n)s") % {"n": len(queue)},
                 reverse("reports:queue"),
                 len(queue),
-                urgent=any(is_overdue(r) for r in queue),
+                urgent=any(at is not None and timezone.now() - at > overdue_after() for at in queue),
             )
         )
     unrouted = unrouted_for(user).count()

@@ -164,3 +164,11 @@ def test_it_reminds_reviewers_of_overdue_reviews(cast, writer, settings, django_
     assert any("supervisor@example.cn" in m.to for m in mail.outbox)
     assert remind_overdue_reviews.call()["reminded"] == 0  # at most once a day
     assert fresh.status == "submitted"
+
+
+def test_it_puts_reports_to_write_and_reviews_waiting_on_the_home_page(cast, campaign, writer, client_for):
+    home = client_for(cast.user("member_a")).get("/").content.decode()
+    assert "待撰写的自查报告：1份" in home
+    writer("member_a", "department_member", cast.dept_a)
+    home = client_for(cast.user("supervisor")).get("/").content.decode()
+    assert "待您审定的自查报告：1份" in home
