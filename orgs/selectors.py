@@ -1,10 +1,12 @@
 """Reads about the organisation."""
 
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from .access import Perm, can, units_where
-from .models import Person, Post, Unit
+from .access import Perm, can, has_any, units_where
+from .models import Person, Post, RoleAssignment, Supervision, Unit
 
 
 def my_units(user) -> list[dict]:
@@ -14,6 +16,9 @@ def my_units(user) -> list[dict]:
         return []
     rows = [{"unit": p.unit, "role": p.get_kind_display()} for p in person.posts.select_related("unit")]
     rows += [{"unit": r.unit, "role": r.get_role_display()} for r in person.roles.select_related("unit")]
+    rows += [{"unit": s.unit, "role": _("Supervises")} for s in person.supervisions.select_related("unit")]
+    if not rows:
+        rows = [{"unit": person.unit, "role": _("Member")}]
     return rows
 
 
@@ -64,17 +69,111 @@ def leadership_team_of(institution: Unit) -> QuerySet[Person]:
     ).distinct()
 
 
+def _may_see(user, unit: Unit) -> bool:
+    return can(user, Perm.CAMPAIGN_VIEW, unit) or can(user, Perm.ORG_MANAGE, unit)
+
+
 def get_unit_for_user(user, pk: int, write: bool = False) -> Unit:
     """A unit the user may see (404 otherwise); PermissionDenied if `write` and they may not manage it."""
-    from django.core.exceptions import PermissionDenied
-
-    unit = Unit.objects.filter(pk=pk).first()
-    if unit is None or not (can(user, Perm.CAMPAIGN_VIEW, unit) or can(user, Perm.ORG_MANAGE, unit)):
+    unit = Unit.objects.select_related("parent").filter(pk=pk).first()
+    if unit is None or not _may_see(user, unit):
         raise Http404
     if write and not can(user, Perm.ORG_MANAGE, unit):
         raise PermissionDenied
     return unit
 
 
+def get_person_for_user(user, pk: int, write: bool = False) -> Person:
+    """A person whose unit the user may see (404 otherwise); PermissionDenied if `write` and they may not
+    manage that unit."""
+    person = Person.objects.select_related("unit", "user").filter(pk=pk).first()
+    if person is None or not _may_see(user, person.unit):
+        raise Http404
+    if write and not can(user, Perm.ORG_MANAGE, person.unit):
+        raise PermissionDenied
+    return person
+
+
+def get_post_for_user(user, pk: int, write: bool = False) -> Post:
+    """A post, checked on the person's unit and the post's unit (both must be managed to change it)."""
+    post = Post.objects.select_related("person__unit", "unit").filter(pk=pk).first()
+    if post is None or not _may_see(user, post.unit) and not _may_see(user, post.person.unit):
+        raise Http404
+    if write and not (can(user, Perm.ORG_MANAGE, post.unit) and can(user, Perm.ORG_MANAGE, post.person.unit)):
+        raise PermissionDenied
+    return post
+
+
+def get_role_assignment_for_user(user, pk: int, write: bool = False) -> RoleAssignment:
+    """A role assignment, checked on its unit."""
+    ra = RoleAssignment.objects.select_related("person", "unit").filter(pk=pk).first()
+    if ra is None or not _may_see(user, ra.unit):
+        raise Http404
+    if write and not can(user, Perm.ORG_MANAGE, ra.unit):
+        raise PermissionDenied
+    return ra
+
+
+def require_org_manager(user) -> None:
+    """The organisation pages are for those who manage some part of it (campaign office, city office)."""
+    if not has_any(user, Perm.ORG_MANAGE):
+        raise PermissionDenied
+
+
+def managed_units(user) -> QuerySet[Unit]:
+    """Units the user may manage, in tree order."""
+    return units_where(user, Perm.ORG_MANAGE).order_by("path")
+
+
+def unit_tree(user) -> list[dict]:
+    """The managed units as an indented list with head, 分管 leader and people counts (a fixed number of
+    queries whatever the size of the tree)."""
+    units = list(
+        managed_units(user)
+        .select_related("parent")
+        .annotate(n_people=Count("people", filter=Q(people__active=True), distinct=True))
+    )
+    ids = [u.pk for u in units]
+    heads = {
+        p.unit_id: p.person
+        for p in Post.objects.filter(unit_id__in=ids, kind__in=[Post.Kind.DEPARTMENT_HEAD, Post.Kind.PRINCIPAL_LEADER])
+        .select_related("person")
+        .order_by("kind")
+    }
+    sups = {s.unit_id: s.leader for s in Supervision.objects.filter(unit_id__in=ids).select_related("leader")}
+    base = min((u.depth for u in units), default=0)
+    return [
+        {
+            "unit": u,
+            "indent": u.depth - base,
+            "head": heads.get(u.pk),
+            "supervisor": sups.get(u.pk),
+            "people": u.n_people,
+        }
+        for u in units
+    ]
+
+
+def people_search(
+    user, *, q: str = "", unit: Unit | None = None, active: str = "1", post: str = ""
+) -> QuerySet[Person]:
+    """People in the units the user manages, filtered for the people list."""
+    qs = people_visible_to(user).select_related("unit", "user")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(staff_no__icontains=q) | Q(title__icontains=q) | Q(phone__icontains=q))
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if active in ("1", "0"):
+        qs = qs.filter(active=active == "1")
+    if post:
+        qs = qs.filter(posts__kind=post).distinct()
+    return qs.order_by("unit__path", "staff_no")
+
+
 def people_visible_to(user) -> QuerySet[Person]:
     return Person.objects.filter(unit__in=units_where(user, Perm.ORG_MANAGE))
+
+
+def leadership_candidates(unit: Unit) -> QuerySet[Person]:
+    """Who may supervise (分管) `unit`: its institution's leadership team."""
+    return leadership_team_of(unit.institution) if unit.institution_id else Person.objects.none()

@@ -15,3 +15,7 @@ document.addEventListener("click", function (e) {
   var el = e.target.closest("[data-confirm]");
   if (el && !window.confirm(el.dataset.confirm)) { e.preventDefault(); e.stopPropagation(); }
 });
+// Print buttons: <button data-print>
+document.addEventListener("click", function (e) {
+  if (e.target.closest("[data-print]")) { window.print(); }
+});

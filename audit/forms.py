@@ -1,0 +1,18 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False, label=_("action"))
+    actor = forms.CharField(required=False, label=_("actor"))
+    object_type = forms.ChoiceField(required=False, label=_("object type"))
+    date_from = forms.DateField(required=False, label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actions=(), object_types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = sorted({a.split(".")[0] + "." for a in actions})
+        self.fields["action"].choices = (
+            [("", _("all actions"))] + [(g, g + "*") for g in groups] + [(a, a) for a in actions]
+        )
+        self.fields["object_type"].choices = [("", _("all types"))] + [(t, t) for t in object_types]

@@ -1,0 +1,95 @@
+"""Forms of the organisation pages: parsing and validation only (saving is in services)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Person, Post, RoleAssignment, Unit
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return "　" * obj.depth + obj.name
+
+
+class UnitForm(forms.ModelForm):
+    parent = UnitChoiceField(queryset=Unit.objects.none(), required=False, label=_("parent unit"))
+
+    class Meta:
+        model = Unit
+        fields = ["name", "short_name", "code", "kind", "parent", "sort_order"]
+
+    def __init__(self, *args, managed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = managed if managed is not None else Unit.objects.none()
+        inst = self.instance
+        if inst.pk:
+            # A unit cannot move under itself; its current parent stays selectable even if not managed.
+            qs = qs.exclude(path__startswith=inst.path)
+            if inst.parent_id:
+                qs = (qs | Unit.objects.filter(pk=inst.parent_id)).distinct()
+        self.fields["parent"].queryset = qs.order_by("path")
+        self.fields["code"].help_text = _("A unique code, e.g. the unit's number in the staff system.")
+
+
+class PersonForm(forms.ModelForm):
+    unit = UnitChoiceField(queryset=Unit.objects.none(), label=_("unit"))
+
+    class Meta:
+        model = Person
+        fields = ["name", "staff_no", "unit", "gender", "birth_date", "title", "is_party_member", "phone", "email"]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, managed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (managed if managed is not None else Unit.objects.none()).order_by("path")
+
+    def validate_unique(self):
+        # Uniqueness of the staff number is checked by the service (with a clear message).
+        pass
+
+
+class PostForm(forms.Form):
+    unit = UnitChoiceField(queryset=Unit.objects.none(), label=_("unit"))
+    kind = forms.ChoiceField(choices=Post.Kind.choices, label=_("post"))
+    title = forms.CharField(max_length=60, required=False, label=_("title"))
+    start_date = forms.DateField(required=False, label=_("since"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, managed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (managed if managed is not None else Unit.objects.none()).order_by("path")
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=RoleAssignment.Role.choices, label=_("role"))
+    unit = UnitChoiceField(queryset=Unit.objects.none(), label=_("unit"))
+    include_subunits = forms.BooleanField(required=False, initial=True, label=_("includes sub-units"))
+
+    def __init__(self, *args, managed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (managed if managed is not None else Unit.objects.none()).order_by("path")
+
+
+class SupervisionForm(forms.Form):
+    leader = forms.ModelChoiceField(queryset=Person.objects.none(), required=False, label=_("supervising leader"))
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = candidates if candidates is not None else Person.objects.none()
+        self.fields["leader"].empty_label = _("— none (falls back to the unit above) —")
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(required=False, label=_("Search"))
+    unit = UnitChoiceField(queryset=Unit.objects.none(), required=False, label=_("unit"))
+    post = forms.ChoiceField(choices=[("", _("any post"))] + list(Post.Kind.choices), required=False, label=_("post"))
+    active = forms.ChoiceField(
+        choices=[("1", _("active")), ("0", _("inactive")), ("all", _("all"))], required=False, label=_("status")
+    )
+
+    def __init__(self, *args, managed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (managed if managed is not None else Unit.objects.none()).order_by("path")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
