@@ -142,13 +142,16 @@ def seed(ctx: dict) -> None:
     city = ctx["city_officials"][0]
     principal = ctx["principal"]
     college = ctx["college"]
+    # Reviewers need a login before reports are routed to them (工会's head stays without one, so a
+    # report there shows "waiting for routing").
+    for person in [*ctx["leaders"], *(h for d, h in ctx["heads"].items() if d != by_name["工会"].pk)]:
+        _user(person)
 
     # College: the leadership team's and the principal's reports approved by the city office; the
-    # demo 副院长's own report approved by the principal; another member's waits for the principal.
+    # demo 副院长's own report approved by the principal.
     _decide(_write(ctx, principal, K.TEAM, college), city, comment="同意。班子查摆问题深刻，整改措施有力。")
     _decide(_write(ctx, principal, K.PRINCIPAL, college), city)
     _decide(_write(ctx, ctx["leaders"][4], K.LEADERSHIP_MEMBER, college), principal)
-    _write(ctx, ctx["leaders"][1], K.LEADERSHIP_MEMBER, college)
 
     for name in GROUP_A + GROUP_B + GROUP_C:
         _approve_department(ctx, by_name[name])
@@ -175,6 +178,8 @@ def seed(ctx: dict) -> None:
     for name in [college.name, *GROUP_A, *GROUP_B, *GROUP_C]:
         participant_advance(actor=office, participant=ctx["participants"][name], note="自查报告已全部审定")
 
+    # after the college's meeting stage began: another member's report waits for the principal
+    _write(ctx, ctx["leaders"][1], K.LEADERSHIP_MEMBER, college)
     cases = _seed_group_d(ctx)
     from accountability.demo import settle
 
