@@ -41,7 +41,7 @@ def _addressee(report: SelfReport) -> str:
 def collect(report: SelfReport, version: SelfReportVersion) -> dict:
     """Plain data of one version, in document order."""
     problems = []
-    for i, p in enumerate(version.problems.prefetch_related("manifestations"), start=1):
+    for i, p in enumerate(version.problems.order_by("recorded_at", "pk").prefetch_related("manifestations"), start=1):
         items = []
         shown = "、".join(m.name for m in p.manifestations.all())
         if shown:

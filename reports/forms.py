@@ -60,7 +60,14 @@ class ProblemAddForm(forms.Form):
 
 class ReviewForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    decision = forms.ChoiceField(label=_("Decision"), choices=ReportReview.Decision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label=_("Review decision"),
+        choices=[
+            (ReportReview.Decision.APPROVED, _("Approve")),
+            (ReportReview.Decision.RETURNED, _("Fail the review and return it for redo")),
+        ],
+        widget=forms.RadioSelect,
+    )
     comment = forms.CharField(
-        label=_("Comments"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Review comments"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )

@@ -158,3 +158,8 @@ def test_it_lists_cases_in_a_constant_number_of_queries(cast, case, client_for, 
         )
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get("/accountability/")
+
+
+def test_it_puts_open_cases_and_statements_on_the_home_page(cast, case, client_for):
+    assert "待决定的问责案件：1件" in client_for(cast.user("office")).get("/").content.decode()
+    assert "请填写本人陈述" in client_for(cast.user("head_a")).get("/").content.decode()

@@ -145,3 +145,41 @@ def test_it_lets_the_office_route_a_waiting_report_again(cast, writer, client_fo
     report.refresh_from_db()
     assert report.reviewer == cast.user("supervisor") and not report.routing_problem
     assert AuditRecord.objects.filter(action="report.reroute").exists()
+
+
+def test_it_adds_a_new_problem_to_the_ledger_from_the_editor_and_cites_it(cast, writer, client_for):
+    from problems.models import Problem
+
+    report = writer("member_a", "department_member", cast.dept_a, submit=False)
+    client = client_for(cast.user("member_a"))
+    client.post(
+        f"/reports/{report.pk}/problem/",
+        {
+            "description": "考务安排不周，师生意见较大",
+            "cause": "统筹不够",
+            "channel": "self_check",
+            "severity": "medium",
+        },
+    )
+    problem = Problem.objects.get(description="考务安排不周，师生意见较大")
+    assert problem.subject_kind == "person" and problem.subject_person == cast.member_a and problem.unit == cast.dept_a
+    assert list(report.versions.get().problems.all()) == [problem]
+    assert "考务安排不周" in client.get(f"/reports/{report.pk}/edit/").content.decode()
+    # another cadre may not add problems to someone else's report
+    assert (
+        client_for(cast.user("cadre_a")).post(f"/reports/{report.pk}/problem/", {"description": "x"}).status_code == 404
+    )
+
+
+def test_it_numbers_ledger_problems_in_the_word_document(cast, writer, client_for):
+    from reports.services import report_problem_add, report_submit
+
+    report = writer("cadre_a", "cadre", cast.dept_a, submit=False)
+    report_problem_add(actor=cast.user("cadre_a"), report=report, description="服务态度生硬", cause="宗旨意识淡化")
+    report_problem_add(actor=cast.user("cadre_a"), report=report, description="上班迟到早退", cause="纪律观念淡薄")
+    report_submit(actor=cast.user("cadre_a"), report=report)
+    response = client_for(cast.user("cadre_a")).get(f"/reports/{report.pk}/export.docx")
+    texts = [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
+    assert "（一）服务态度生硬" in texts and "（二）上班迟到早退" in texts
+    assert "1. 原因剖析：宗旨意识淡化" in texts
+    assert texts[-2] == "干部孙七"
