@@ -5,6 +5,8 @@ import logging
 workers = 3
 threads = 2
 timeout = 120
+# Ctrl-C / SIGTERM: finish requests in flight for at most 5 s, then stop.
+graceful_timeout = 5
 accesslog = "-"
 # Ballot addresses (/v/…) carry one-time codes: the access log shows the prefix only, never the code.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'

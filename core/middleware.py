@@ -42,15 +42,21 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        now = int(time.time())
         if request.user.is_authenticated:
-            now = int(time.time())
             started = request.session.setdefault("_started", now)
             last = request.session.get("_last", now)
             if now - last > settings.SESSION_IDLE_SECONDS or now - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return redirect(f"{reverse('login')}?next={request.path}&expired=1")
             request.session["_last"] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        # A log-in happened during this request: the 12 hours count from now.
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            if "_started" not in request.session:
+                request.session["_started"] = now
+                request.session["_last"] = now
+        return response
 
 
 class LoginRequiredByDefaultMiddleware:

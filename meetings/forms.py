@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from problems.models import Problem
 
-from .models import LifeMeeting, MemberMaterial
+from .models import LifeMeeting, MeetingMember, MemberMaterial
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -135,3 +135,12 @@ class ProblemForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     note = forms.CharField(label=_("How it was done"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class MemberAddForm(forms.Form):
+    person = PersonChoiceField(label=_("Person"), queryset=None)
+    role = forms.ChoiceField(label=_("Role"), choices=MeetingMember.Role.choices)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people

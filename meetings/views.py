@@ -129,7 +129,11 @@ def _detail_context(request, meeting: LifeMeeting) -> dict:
         "quorum": selectors.quorum(meeting, members),
         "minutes_blockers": selectors.minutes_blockers(meeting) if meeting.status == LifeMeeting.Status.HELD else [],
         "plan_url": _plan_url(meeting),
+        "may_plan": can(request.user, Perm.RECTIFICATION_MANAGE, meeting.unit),
         "follow_up_form": forms.FollowUpForm(),
+        "member_add_form": forms.MemberAddForm(people=_add_candidates(meeting))
+        if meeting.status == LifeMeeting.Status.PLANNED and selectors.may_manage(request.user, meeting)
+        else None,
         "n_opinions": selectors.relevant_opinions(meeting, members).count(),
     }
 
@@ -242,6 +246,7 @@ def material(request, member_pk: int):
             "review_form": forms.ReviewForm(),
             "reviews": list(existing.reviews.select_related("reviewer")) if existing else [],
             "routed": list(selectors.routed_to(member)),
+            "is_own": person_of(request.user) is not None and person_of(request.user).pk == member.person_id,
             "material_ok": selectors.material_ok(existing),
         },
     )
@@ -516,3 +521,44 @@ def follow_up_done(request, pk: int):
     else:
         messages.error(request, _("Say how it was done."))
     return redirect("meetings:detail", follow_up.meeting_id)
+
+
+def _add_candidates(meeting: LifeMeeting):
+    pks = set(selectors.member_candidates(meeting.unit).values_list("pk", flat=True))
+    pks |= set(selectors.observer_candidates(meeting.unit).values_list("pk", flat=True))
+    taking_part = meeting.members.values("person_id")
+    return Person.objects.filter(pk__in=pks).exclude(pk__in=taking_part).order_by("unit__path", "staff_no")
+
+
+@require_POST
+def member_add(request, pk: int):
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    form = forms.MemberAddForm(
+        request.POST,
+        people=Person.objects.filter(
+            active=True, unit__path__startswith=(meeting.unit.institution or meeting.unit).path
+        ),
+    )
+    if form.is_valid():
+        try:
+            services.member_add(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except ServiceError as e:
+            _error_messages(request, e)
+        else:
+            messages.success(request, _("Added to the meeting."))
+    else:
+        messages.error(request, _("Choose a person and a role."))
+    return redirect("meetings:detail", pk)
+
+
+@require_POST
+def member_remove(request, pk: int, member_pk: int):
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    member = get_object_or_404(MeetingMember, pk=member_pk, meeting=meeting)
+    try:
+        services.member_remove(actor=request.user, member=member)
+    except ServiceError as e:
+        _error_messages(request, e)
+    else:
+        messages.success(request, _("Removed from the meeting."))
+    return redirect("meetings:detail", pk)

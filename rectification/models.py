@@ -1,4 +1,10 @@
-"""Rectification (整改落实): plans and measures. Extended by the rectification issue."""
+"""Rectification (整改落实): plans, measures and everything that follows a measure to its close-out.
+
+A plan (整改方案) belongs to a unit or a person and is approved along the self-inspection report chain.
+A measure (整改措施) moves through a strict state machine (see services.MEASURE_TRANSITIONS); every move
+is a MeasureEvent row, so reopened measures keep their history. Commitments (公开承诺) of cadres,
+the rules register (制度建设), warning thresholds and published ranking boards live here too.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -26,14 +32,60 @@ class RectificationPlan(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # --- added by the rectification issue ---
+    summary = models.TextField(_("overview of the plan"), blank=True)
+    meeting = models.ForeignKey(
+        "meetings.LifeMeeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rectification_plans",
+        verbose_name=_("drafted from the meeting"),
+    )
+    author_kind = models.CharField(_("plan of"), max_length=20, blank=True)  # reports.SelfReport.AuthorKind value
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans_to_review"
+    )
+    reviewer_is_city_office = models.BooleanField(default=False)
+    routing_problem = models.CharField(max_length=300, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["unit__path", "pk"]
         verbose_name = _("rectification plan")
         verbose_name_plural = _("rectification plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="approved") | models.Q(approved_at__isnull=False),
+                name="plan_approved_has_time",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def subject(self):
+        return self.person or self.unit
+
+
+class PlanReview(models.Model):
+    """One decision on a submitted plan (who, when, what, why)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    plan = models.ForeignKey(RectificationPlan, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("comments"), blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
 
 
 class Measure(models.Model):
@@ -54,6 +106,12 @@ class Measure(models.Model):
         CLOSEOUT_REQUESTED = "closeout_requested", _("Close-out requested")
         VERIFIED = "verified", _("Verified and closed (销号)")
         RETURNED = "returned", _("Close-out returned")
+
+    class Colour(models.TextChoices):
+        NONE = "none", _("On track")
+        GREEN = "green", _("Green: deadline approaching")
+        YELLOW = "yellow", _("Yellow: deadline imminent")
+        RED = "red", _("Red: overdue")
 
     plan = models.ForeignKey(RectificationPlan, on_delete=models.CASCADE, related_name="measures")
     problems = models.ManyToManyField(
@@ -86,6 +144,17 @@ class Measure(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # --- added by the rectification issue ---
+    meeting_measure = models.ForeignKey(
+        "meetings.MeetingMeasure",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rectification_measures",
+    )
+    closeout_requested_at = models.DateTimeField(null=True, blank=True)
+    closeout_note = models.TextField(_("close-out request"), blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
 
     class Meta:
         ordering = ["deadline", "pk"]
@@ -95,6 +164,10 @@ class Measure(models.Model):
                 name="measure_verified_has_time",
             ),
             models.CheckConstraint(condition=models.Q(percent__lte=100), name="measure_percent_max_100"),
+            models.CheckConstraint(
+                condition=models.Q(time_class="long_term") | models.Q(deadline__isnull=False),
+                name="measure_deadline_unless_long_term",
+            ),
         ]
         verbose_name = _("rectification measure")
         verbose_name_plural = _("rectification measures")
@@ -105,3 +178,264 @@ class Measure(models.Model):
     @property
     def unit(self):
         return self.responsible_unit
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.VERIFIED
+
+
+class MeasureEvent(models.Model):
+    """History of a measure: every transition, with who, when and why (reopen history included)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=30)  # start, closeout_request, verify, return, reopen, extend, ...
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class Milestone(models.Model):
+    """A step of phased work (分阶段分步骤实施)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("milestone"), max_length=200)
+    due = models.DateField(_("due"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due", "pk"]
+
+
+class ProgressReport(models.Model):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="progress_reports")
+    content = models.TextField(_("what was done"))
+    percent = models.PositiveSmallIntegerField(_("percent complete"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(percent__lte=100), name="progress_percent_max_100")]
+
+
+def evidence_path(instance, filename: str) -> str:
+    # The stored name never uses the uploaded name (which may carry anything); the original is kept apart.
+    return f"rectification/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+
+
+class Evidence(models.Model):
+    """佐证材料: a content-checked file attached to a measure (optionally to one progress report)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="evidence")
+    progress = models.ForeignKey(
+        ProgressReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    )
+    file = models.FileField(upload_to=evidence_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    extension = models.CharField(max_length=10)
+    mime = models.CharField(max_length=120)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class CloseoutReview(models.Model):
+    """A reviewer's decision on a close-out request: verified (销号) or returned with a new deadline."""
+
+    class Decision(models.TextChoices):
+        VERIFIED = "verified", _("Verified and closed")
+        RETURNED = "returned", _("Returned")
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="closeout_reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("comments / reason"), blank=True)
+    new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(decision="returned") | ~models.Q(comment=""),
+                name="closeout_return_has_reason",
+            ),
+        ]
+
+
+class Extension(models.Model):
+    """A request to move a measure's deadline; needs a reason and an approver (not the requester)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="extensions")
+    reason = models.TextField(_("reason"))
+    old_deadline = models.DateField(_("deadline before"))
+    new_deadline = models.DateField(_("new deadline asked"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | models.Q(decided_at__isnull=False),
+                name="extension_decided_has_time",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="extension_has_reason"),
+        ]
+
+
+class Rule(models.Model):
+    """The register of rules made or revised in the campaign (制度建设, §8)."""
+
+    class Change(models.TextChoices):
+        NEW = "new", _("New rule")
+        REVISED = "revised", _("Revised rule")
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="rules")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="rules", verbose_name=_("unit"))
+    measure = models.OneToOneField(Measure, on_delete=models.CASCADE, related_name="rule")
+    title = models.CharField(_("rule"), max_length=200)
+    change = models.CharField(_("new or revised"), max_length=10, choices=Change.choices, default=Change.NEW)
+    document_no = models.CharField(_("document number"), max_length=60, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["unit__path", "pk"]
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules register")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WarningPolicy(models.Model):
+    """Warning thresholds of one campaign, in days before the deadline (configurable by the office)."""
+
+    campaign = models.OneToOneField("campaigns.Campaign", on_delete=models.CASCADE, related_name="warning_policy")
+    green_days = models.PositiveSmallIntegerField(_("green notice, days before the deadline"), default=14)
+    yellow_days = models.PositiveSmallIntegerField(_("yellow warning, days before the deadline"), default=3)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(green_days__gt=models.F("yellow_days")), name="green_before_yellow"
+            )
+        ]
+
+
+class MeasureWarning(models.Model):
+    """A reminder that went out (one per measure, colour and deadline, so a re-run sends nothing twice)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="warnings")
+    colour = models.CharField(max_length=10, choices=Measure.Colour.choices)
+    deadline = models.DateField()
+    recipients = models.JSONField(default=list)  # person ids
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "colour", "deadline"], name="one_warning_per_colour_deadline")
+        ]
+
+
+class Commitment(models.Model):
+    """公开承诺 of a cadre: 承诺 (drafted) → 示诺 (published) → 践诺 (practised) → 评诺 (assessed)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Commitment drafted (承诺)")
+        PUBLISHED = "published", _("Published (示诺)")
+        PRACTISING = "practising", _("Being fulfilled (践诺)")
+        ASSESSING = "assessing", _("Being assessed (评诺)")
+        ASSESSED = "assessed", _("Assessed")
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="commitments")
+    person = models.ForeignKey("orgs.Person", on_delete=models.PROTECT, related_name="commitments")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="commitments", verbose_name=_("unit"))
+    content = models.TextField(_("commitment"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    assessment_target = models.ForeignKey(
+        "evaluations.EvaluationTarget", null=True, blank=True, on_delete=models.SET_NULL, related_name="commitments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["unit__path", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "person"], name="one_commitment_per_person"),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(published_at__isnull=False),
+                name="commitment_published_has_time",
+            ),
+        ]
+        verbose_name = _("public commitment")
+        verbose_name_plural = _("public commitments")
+
+    def __str__(self) -> str:
+        return self.content[:40]
+
+
+class CommitmentItem(models.Model):
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="items")
+    content = models.CharField(_("item"), max_length=300)
+    deadline = models.DateField(_("deadline"))
+    done_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+
+
+class CommitmentProgress(models.Model):
+    item = models.ForeignKey(CommitmentItem, on_delete=models.CASCADE, related_name="progress")
+    content = models.TextField(_("what was done"))
+    done = models.BooleanField(_("item fulfilled"), default=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+
+class RankingBoard(models.Model):
+    """A published snapshot of the departments' ranking (评比竞赛)."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="ranking_boards")
+    title = models.CharField(_("title"), max_length=200)
+    rows = models.JSONField(default=list)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def unit(self):
+        return self.campaign.institution

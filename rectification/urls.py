@@ -1,4 +1,45 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "rectification"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("plans/new/", views.plan_create, name="plan_create"),
+    path("plans/from-meeting/<int:meeting_pk>/", views.plan_from_meeting, name="plan_from_meeting"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/problems/", views.plan_add_problems, name="plan_add_problems"),
+    path("plans/<int:plan_pk>/measures/new/", views.measure_form, name="measure_create"),
+    path("plans/<int:pk>/submit/", views.plan_submit, name="plan_submit"),
+    path("plans/<int:pk>/review/", views.plan_review, name="plan_review"),
+    path("plans/<int:pk>/not-real/", views.plan_not_real, name="plan_not_real"),
+    path("measures/<int:pk>/", views.measure_detail, name="measure"),
+    path("measures/<int:pk>/edit/", views.measure_form, name="measure_edit"),
+    path("measures/<int:pk>/delete/", views.measure_delete, name="measure_delete"),
+    path("measures/<int:pk>/start/", views.measure_start, name="measure_start"),
+    path("measures/<int:pk>/progress/", views.measure_progress, name="measure_progress"),
+    path("measures/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path("measures/<int:pk>/milestones/", views.milestone_add, name="milestone_add"),
+    path("measures/<int:pk>/closeout/", views.closeout_request, name="closeout_request"),
+    path("measures/<int:pk>/verify/", views.measure_verify, name="measure_verify"),
+    path("measures/<int:pk>/reopen/", views.measure_reopen, name="measure_reopen"),
+    path("measures/<int:pk>/extension/", views.extension_request, name="extension_request"),
+    path("measures/<int:pk>/case/", views.measure_case, name="measure_case"),
+    path("milestones/<int:pk>/done/", views.milestone_done, name="milestone_done"),
+    path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
+    path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
+    path("rules/", views.rules, name="rules"),
+    path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
+    path("warnings/", views.warnings_board, name="warnings"),
+    path("commitments/", views.commitment_list, name="commitments"),
+    path("commitments/assess/", views.commitment_assess, name="commitment_assess"),
+    path("commitments/collect/", views.commitment_collect, name="commitment_collect"),
+    path("commitments/<int:pk>/", views.commitment_detail, name="commitment"),
+    path("commitments/<int:pk>/items/", views.commitment_item_add, name="commitment_item_add"),
+    path("commitments/<int:pk>/publish/", views.commitment_publish, name="commitment_publish"),
+    path("commitment-items/<int:pk>/progress/", views.commitment_progress, name="commitment_progress"),
+    path("ranking/", views.ranking, name="ranking"),
+    path("marks/", views.marks, name="marks"),
+    path("lookbacks/", views.lookbacks, name="lookbacks"),
+    path("lookbacks/<int:pk>/plan/", views.lookback_plan, name="lookback_plan"),
+]

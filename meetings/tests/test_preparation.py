@@ -15,13 +15,10 @@ from .conftest import reach_meeting_stage
 
 
 def opinion(campaign, unit, content, person=None):
-    return Opinion.objects.create(
-        campaign=campaign,
-        unit=unit,
-        content=content,
-        source=Opinion.Source.SYMPOSIUM,
-        concerns_person=person,
-        received_on=date(2026, 10, 20),
+    from problems.services import opinion_submit
+
+    return opinion_submit(
+        campaign=campaign, unit=unit, content=content, source=Opinion.Source.SYMPOSIUM, concerns_person=person
     )
 
 

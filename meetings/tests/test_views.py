@@ -1,3 +1,4 @@
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from audit.models import AuditRecord
@@ -82,6 +83,21 @@ def test_it_walks_the_whole_meeting_through_the_pages(cast, ready_meeting, clien
     assert ready_meeting.status == "filed"
     page = client.get(f"/meetings/{ready_meeting.pk}/").content.decode()
     assert "minutes.docx" in page
+    try:  # the rectification app drafts the plan from the agreed measures when it offers that page
+        plan_url = reverse("rectification:plan_from_meeting", args=[ready_meeting.pk])
+    except NoReverseMatch:
+        plan_url = None
+    if plan_url:
+        assert plan_url in page
+        assert client.get(plan_url).status_code == 200
+    assert (
+        "/rectification/"
+        not in client_for(cast.user("principal"))
+        .get(f"/meetings/{ready_meeting.pk}/")
+        .content.decode()
+        .split("<main")[1]
+    )
+    client = client_for(cast.user("office"))
     assert client_for(cast.user("principal")).get(f"/meetings/{ready_meeting.pk}/minutes.docx").status_code == 200
     follow_up = ready_meeting.follow_ups.get(kind="notice")
     client = client_for(cast.user("office"))
@@ -106,3 +122,19 @@ def test_it_lists_meetings_with_constant_queries(cast, campaign, client_for, dja
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get("/meetings/")
     assert page.content.decode().count("/meetings/") >= 3
+
+
+def test_it_changes_who_takes_part_while_in_preparation(cast, meeting, client_for):
+    client = client_for(cast.user("head_a"))
+    response = client.post(f"/meetings/{meeting.pk}/members/", {"person": cast.cadre_a2.pk, "role": "member"})
+    assert response.status_code == 302
+    added = meeting.members.get(person=cast.cadre_a2)
+    assert added.role == "member"
+    assert client.post(f"/meetings/{meeting.pk}/members/{added.pk}/remove/").status_code == 302
+    assert not meeting.members.filter(person=cast.cadre_a2).exists()
+    assert AuditRecord.objects.filter(action="meeting.member_remove").exists()
+    principal = client_for(cast.user("principal"))
+    assert (
+        principal.post(f"/meetings/{meeting.pk}/members/", {"person": cast.cadre_a2.pk, "role": "member"}).status_code
+        == 403
+    )

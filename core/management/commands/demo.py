@@ -2,9 +2,11 @@
 earlier apps put in `ctx` (see orgs/demo.py for the keys). Safe to re-run: a loaded demo is left alone."""
 
 import importlib
+import json
 import time
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -14,9 +16,16 @@ from orgs.models import Unit
 class Command(BaseCommand):
     help = "Load a realistic demo campaign (a college under a city office)."
 
-    def handle(self, *args, **options):
-        if Unit.objects.filter(code="JCZY").exists():
-            self.stdout.write("Demo already loaded; nothing to do.")
+    def add_arguments(self, parser):
+        parser.add_argument("--logins", action="store_true", help="only print the demo log-ins")
+
+    def handle(self, *args, logins=False, **options):
+        if logins or Unit.objects.filter(code="JCZY").exists():
+            if not logins:
+                self.stdout.write("Demo already loaded; nothing to do.")
+            saved = settings.VAR_DIR / "demo-logins.json"
+            if saved.exists() and Unit.objects.filter(code="JCZY").exists():
+                self._print_logins({"logins": json.loads(saved.read_text())})
         else:
             ctx: dict = {"stdout": self.stdout}
             for config in apps.get_app_configs():
@@ -30,6 +39,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     module.seed(ctx)
                 self.stdout.write(f"  demo: {config.name} ({time.monotonic() - started:.1f}s)")
+            (settings.VAR_DIR / "demo-logins.json").write_text(json.dumps(ctx.get("logins", []), ensure_ascii=False))
             self._print_logins(ctx)
 
     def _print_logins(self, ctx):

@@ -1,0 +1,299 @@
+"""Reads for rectification, and the only way to load its protected objects.
+
+Who may see what (on top of orgs.access):
+- a plan: RECTIFICATION_VIEW on its unit, its own subject person, its routed reviewer (or the city office
+  for team/principal plans), and the owners and responsible leaders of its measures;
+- a measure: whoever may see its plan, its owner, its responsible leader, and the supervising leader;
+- change a plan: RECTIFICATION_MANAGE on its unit, or the person whose personal plan it is;
+- verify a measure, decide an extension: RECTIFICATION_MANAGE on the unit, the responsible leader or the
+  supervising leader, but never the measure's owner (nor the one who asked for the extension).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from orgs.access import Perm, can, person_of, units_where
+from orgs.selectors import supervisor_of
+
+from .models import Commitment, Evidence, Measure, RectificationPlan
+
+
+def _pk(obj) -> int | None:
+    return obj.pk if obj is not None else None
+
+
+# ---------------------------------------------------------------- plans
+
+
+def may_view_plan(user, plan: RectificationPlan) -> bool:
+    me = person_of(user)
+    if can(user, Perm.RECTIFICATION_VIEW, plan.unit):
+        return True
+    if plan.reviewer_id and plan.reviewer_id == user.pk:
+        return True
+    if plan.reviewer_is_city_office and can(user, Perm.REPORT_REVIEW_CITY, plan.unit):
+        return True
+    if me is None:
+        return False
+    if plan.person_id == me.pk:
+        return True
+    return plan.measures.filter(Q(owner=me) | Q(responsible_leader=me)).exists()
+
+
+def may_edit_plan(user, plan: RectificationPlan) -> bool:
+    me = person_of(user)
+    if plan.person_id and me is not None and plan.person_id == me.pk:
+        return True
+    return can(user, Perm.RECTIFICATION_MANAGE, plan.unit)
+
+
+def may_review_plan(user, plan: RectificationPlan) -> bool:
+    me = person_of(user)
+    if me is not None and plan.person_id == me.pk:
+        return False  # nobody approves their own plan
+    if plan.reviewer_is_city_office:
+        return can(user, Perm.REPORT_REVIEW_CITY, plan.unit)
+    return plan.reviewer_id is not None and plan.reviewer_id == user.pk
+
+
+def get_plan_for_user(user, pk: int, write: bool = False) -> RectificationPlan:
+    """A plan the user may see (404 otherwise); PermissionDenied when `write` and they may not change it."""
+    plan = (
+        RectificationPlan.objects.select_related("unit", "person", "campaign", "lookback", "meeting", "reviewer")
+        .filter(pk=pk)
+        .first()
+    )
+    if plan is None or not may_view_plan(user, plan):
+        raise Http404
+    if write and not may_edit_plan(user, plan):
+        raise PermissionDenied
+    return plan
+
+
+def plans_visible_to(user) -> QuerySet[RectificationPlan]:
+    me = person_of(user)
+    q = Q(unit__in=units_where(user, Perm.RECTIFICATION_VIEW)) | Q(reviewer=user)
+    if me is not None:
+        q |= Q(person=me) | Q(measures__owner=me) | Q(measures__responsible_leader=me)
+    city = units_where(user, Perm.REPORT_REVIEW_CITY)
+    q |= Q(reviewer_is_city_office=True, unit__in=city)
+    ids = RectificationPlan.objects.filter(q).values("pk")
+    return (
+        RectificationPlan.objects.filter(pk__in=ids)
+        .select_related("unit", "person", "campaign", "lookback")
+        .annotate(
+            n_measures=Count("measures", distinct=True),
+            n_verified=Count("measures", filter=Q(measures__status=Measure.Status.VERIFIED), distinct=True),
+        )
+    )
+
+
+def plans_to_review(user) -> QuerySet[RectificationPlan]:
+    me = person_of(user)
+    q = Q(reviewer=user, reviewer_is_city_office=False) | Q(
+        reviewer_is_city_office=True, unit__in=units_where(user, Perm.REPORT_REVIEW_CITY)
+    )
+    qs = RectificationPlan.objects.filter(q, status=RectificationPlan.Status.SUBMITTED)
+    if me is not None:
+        qs = qs.exclude(person=me)
+    return qs.select_related("unit", "person")
+
+
+# ---------------------------------------------------------------- measures
+
+
+def may_view_measure(user, measure: Measure) -> bool:
+    me = person_of(user)
+    if me is not None and me.pk in (measure.owner_id, measure.responsible_leader_id):
+        return True
+    if can(user, Perm.RECTIFICATION_VIEW, measure.responsible_unit):
+        return True
+    if me is not None and supervisor_of(measure.plan.unit) == me:
+        return True
+    return may_view_plan(user, measure.plan)
+
+
+def is_owner(user, measure: Measure) -> bool:
+    me = person_of(user)
+    return me is not None and me.pk == measure.owner_id
+
+
+def may_verify(user, measure: Measure) -> bool:
+    """A reviewer of close-outs and extensions: never the owner."""
+    me = person_of(user)
+    if me is None and not user.is_superuser:
+        return False
+    if me is not None and me.pk == measure.owner_id:
+        return False
+    if can(user, Perm.RECTIFICATION_MANAGE, measure.responsible_unit) or can(
+        user, Perm.RECTIFICATION_MANAGE, measure.plan.unit
+    ):
+        return True
+    if me is not None and me.pk == measure.responsible_leader_id:
+        return True
+    return me is not None and supervisor_of(measure.plan.unit) == me
+
+
+def may_open_case(user, measure: Measure) -> bool:
+    """The campaign office (or city office) decides whether an overdue measure opens a case."""
+    return can(user, Perm.ACCOUNTABILITY_DECIDE, measure.plan.unit)
+
+
+def get_measure_for_user(user, pk: int, write: bool = False) -> Measure:
+    """A measure the user may see (404 otherwise). `write`: the owner or a reviewer (else 403)."""
+    m = (
+        Measure.objects.select_related(
+            "plan__unit", "plan__campaign", "plan__person", "responsible_unit", "owner", "responsible_leader"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if m is None or not may_view_measure(user, m):
+        raise Http404
+    if write and not (is_owner(user, m) or may_verify(user, m) or may_edit_plan(user, m.plan)):
+        raise PermissionDenied
+    return m
+
+
+def get_evidence_for_user(user, pk: int) -> Evidence:
+    ev = Evidence.objects.select_related("measure").filter(pk=pk).first()
+    if ev is None:
+        raise Http404
+    get_measure_for_user(user, ev.measure_id)
+    return ev
+
+
+def measures_owned_by(user) -> QuerySet[Measure]:
+    me = person_of(user)
+    if me is None:
+        return Measure.objects.none()
+    return (
+        Measure.objects.filter(owner=me)
+        .select_related("plan__unit", "plan__campaign", "responsible_unit", "owner")
+        .order_by("status", "deadline")
+    )
+
+
+def measures_visible_to(user) -> QuerySet[Measure]:
+    me = person_of(user)
+    q = Q(plan__unit__in=units_where(user, Perm.RECTIFICATION_VIEW)) | Q(
+        responsible_unit__in=units_where(user, Perm.RECTIFICATION_VIEW)
+    )
+    if me is not None:
+        q |= Q(owner=me) | Q(responsible_leader=me)
+    return Measure.objects.filter(q).select_related("plan__unit", "plan__campaign", "responsible_unit", "owner")
+
+
+def closeouts_to_verify(user) -> list[Measure]:
+    """Close-out requests this user may decide (used by the home page and the index)."""
+    me = person_of(user)
+    manage = units_where(user, Perm.RECTIFICATION_MANAGE)
+    q = Q(plan__unit__in=manage) | Q(responsible_unit__in=manage)
+    if me is not None:
+        q |= Q(responsible_leader=me) | Q(plan__unit__supervisors__leader=me)
+    qs = Measure.objects.filter(q, status=Measure.Status.CLOSEOUT_REQUESTED)
+    if me is not None:
+        qs = qs.exclude(owner=me)
+    return list(qs.select_related("plan__unit", "owner", "responsible_unit").distinct())
+
+
+def extensions_to_decide(user):
+    from .models import Extension
+
+    me = person_of(user)
+    manage = units_where(user, Perm.RECTIFICATION_MANAGE)
+    q = Q(measure__plan__unit__in=manage) | Q(measure__responsible_unit__in=manage)
+    if me is not None:
+        q |= Q(measure__responsible_leader=me) | Q(measure__plan__unit__supervisors__leader=me)
+    qs = Extension.objects.filter(q, status=Extension.Status.PENDING).exclude(requested_by=user)
+    if me is not None:
+        qs = qs.exclude(measure__owner=me)
+    return qs.select_related("measure__plan__unit", "measure__owner").distinct()
+
+
+def measure_has_evidence(measure: Measure) -> bool:
+    return Evidence.objects.filter(measure=measure).exists()
+
+
+def with_evidence_flag(qs: QuerySet[Measure]) -> QuerySet[Measure]:
+    return qs.annotate(has_evidence=Exists(Evidence.objects.filter(measure=OuterRef("pk"))))
+
+
+# ---------------------------------------------------------------- commitments
+
+
+def may_view_commitment(user, c: Commitment) -> bool:
+    """Published commitments are visible inside the institution (公开承诺 inside); drafts to their author
+    and to those who manage rectification of the unit."""
+    me = person_of(user)
+    if me is not None and me.pk == c.person_id:
+        return True
+    if can(user, Perm.RECTIFICATION_VIEW, c.unit):
+        return True
+    if c.status == Commitment.Status.DRAFT:
+        return False
+    inst_id = c.unit.institution_id or c.unit_id
+    return me is not None and (me.unit.institution_id or me.unit_id) == inst_id
+
+
+def may_edit_commitment(user, c: Commitment) -> bool:
+    me = person_of(user)
+    return (me is not None and me.pk == c.person_id) or can(user, Perm.RECTIFICATION_MANAGE, c.unit)
+
+
+def get_commitment_for_user(user, pk: int, write: bool = False) -> Commitment:
+    c = Commitment.objects.select_related("person", "unit", "campaign", "assessment_target").filter(pk=pk).first()
+    if c is None or not may_view_commitment(user, c):
+        raise Http404
+    if write and not may_edit_commitment(user, c):
+        raise PermissionDenied
+    return c
+
+
+def commitments_visible_to(user) -> QuerySet[Commitment]:
+    me = person_of(user)
+    q = Q(unit__in=units_where(user, Perm.RECTIFICATION_VIEW))
+    if me is not None:
+        q |= Q(person=me)
+        inst_id = me.unit.institution_id or me.unit_id
+        q |= Q(unit__institution_id=inst_id) & ~Q(status=Commitment.Status.DRAFT)
+    return (
+        Commitment.objects.filter(q)
+        .select_related("person", "unit", "assessment_target")
+        .annotate(
+            n_items=Count("items", distinct=True),
+            n_done=Count("items", filter=Q(items__done_at__isnull=False), distinct=True),
+        )
+    )
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+def campaigns_for(user):
+    """Campaigns whose rectification the user takes part in: their own institution's, and those of the
+    institutions where they may view rectification (the city office sees several)."""
+    from campaigns.models import Campaign
+
+    me = person_of(user)
+    q = Q(institution__in=units_where(user, Perm.RECTIFICATION_VIEW))
+    if me is not None:
+        q |= Q(institution_id=me.unit.institution_id or me.unit_id)
+    return (
+        Campaign.objects.filter(q)
+        .exclude(status=Campaign.Status.DRAFT)
+        .select_related("institution")
+        .order_by("-start_date", "-pk")
+    )
+
+
+def campaign_for(user, pk=None):
+    """The campaign chosen (?campaign=pk) or the user's latest one; None when there is none."""
+    qs = campaigns_for(user)
+    if pk:
+        try:
+            return qs.filter(pk=int(pk)).first()
+        except (TypeError, ValueError):
+            return None
+    return qs.first()
