@@ -26,7 +26,7 @@ from orgs.models import Person, RoleAssignment, Unit
 from orgs.selectors import head_of, institution_of, principal_leader_of
 
 from .models import ReportReview, SelfReport, SelfReportVersion
-from .routing import _department_of, city_officials_for, resolve_reviewer
+from .routing import city_officials_for, department_of, resolve_reviewer
 from .selectors import author_for, is_author, may_review, report_title
 
 K = SelfReport.AuthorKind
@@ -243,7 +243,7 @@ def accountable_leader(report: SelfReport) -> tuple[Person | None, Unit]:
     if report.author_kind in (K.TEAM, K.PRINCIPAL, K.LEADERSHIP_MEMBER):
         inst = institution_of(report.unit) or report.unit
         return principal_leader_of(inst), inst
-    dept = _department_of(report.unit)
+    dept = department_of(report.unit)
     return head_of(dept) or principal_leader_of(dept), dept
 
 
@@ -360,9 +360,8 @@ def report_problem_add(
 ):
     """The author adds a problem to the ledger (problems.services.problem_create) from the editor; it is
     cited by the current draft at once (or by the next version when the current one is already submitted)."""
-    from problems.services import problem_create
-
     from problems.models import Problem
+    from problems.services import problem_create
 
     _check_author(actor, report)
     if report.status == S.SUBMITTED:
