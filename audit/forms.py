@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .selectors import type_label
+
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(required=False, label=_("action"))
@@ -15,4 +17,4 @@ class AuditFilterForm(forms.Form):
         self.fields["action"].choices = (
             [("", _("all actions"))] + [(g, g + "*") for g in groups] + [(a, a) for a in actions]
         )
-        self.fields["object_type"].choices = [("", _("all types"))] + [(t, t) for t in object_types]
+        self.fields["object_type"].choices = [("", _("all types"))] + [(t, type_label(t)) for t in object_types]

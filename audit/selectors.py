@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, time
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -63,3 +64,11 @@ def choices_for(qs: QuerySet[AuditRecord]) -> tuple[list[str], list[str]]:
     actions = sorted(set(qs.order_by().values_list("action", flat=True).distinct()))
     types = sorted(set(qs.order_by().values_list("object_type", flat=True).distinct()) - {""})
     return actions, types
+
+
+def type_label(object_type: str) -> str:
+    """orgs.person → 人员 (the model's verbose name), or the code itself for a model that is gone."""
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type

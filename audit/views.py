@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from .forms import AuditFilterForm
-from .selectors import choices_for, filter_records, records_for, sees_everything
+from .selectors import choices_for, filter_records, records_for, sees_everything, type_label
 from .services import audit_verify
 
 
@@ -17,6 +17,7 @@ def index(request):
     page = Paginator(records.only(*LIST_FIELDS), 50).get_page(request.GET.get("page"))
     for rec in page:
         rec.change_rows = change_rows(rec.changes)
+        rec.type_label = type_label(rec.object_type)
     query = request.GET.copy()
     query.pop("page", None)
     chain = None
@@ -48,4 +49,15 @@ def change_rows(changes) -> list[tuple[str, str, str | None]]:
     return rows
 
 
-LIST_FIELDS = ["seq", "at", "actor_label", "action", "object_type", "object_id", "object_repr", "unit", "changes"]
+LIST_FIELDS = [
+    "seq",
+    "at",
+    "actor",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "unit",
+    "changes",
+]

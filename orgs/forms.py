@@ -38,6 +38,7 @@ class PersonForm(forms.ModelForm):
         model = Person
         fields = ["name", "staff_no", "unit", "gender", "birth_date", "title", "is_party_member", "phone", "email"]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        labels = {"name": _("Full name")}
 
     def __init__(self, *args, managed=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,13 +84,21 @@ class PeopleFilterForm(forms.Form):
     unit = UnitChoiceField(queryset=Unit.objects.none(), required=False, label=_("unit"))
     post = forms.ChoiceField(choices=[("", _("any post"))] + list(Post.Kind.choices), required=False, label=_("post"))
     active = forms.ChoiceField(
-        choices=[("1", _("active")), ("0", _("inactive")), ("all", _("all"))], required=False, label=_("status")
+        choices=[("1", _("Active people")), ("0", _("Deactivated people")), ("all", _("Everyone"))],
+        required=False,
+        label=_("status"),
     )
 
     def __init__(self, *args, managed=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = (managed if managed is not None else Unit.objects.none()).order_by("path")
+        self.fields["unit"].empty_label = _("all units")
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
+    file = forms.FileField(
+        label=_("Excel file (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )

@@ -209,11 +209,12 @@ def _sheet_rows(ws) -> list[tuple]:
 def _load_workbook(fileobj):
     from openpyxl import load_workbook
 
-    data = fileobj.read()
+    size = getattr(fileobj, "size", None)
+    data = fileobj.read(MAX_BYTES + 1)  # never more than the limit in memory
     if len(data) > MAX_BYTES:
         raise ImportFileError(
             _("The file is too large (%(size)s MB; at most %(max)s MB).")
-            % {"size": round(len(data) / 1048576, 1), "max": MAX_BYTES // 1048576}
+            % {"size": round((size or len(data)) / 1048576, 1), "max": MAX_BYTES // 1048576}
         )
     if not data.startswith(b"PK"):
         raise ImportFileError(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again."))
