@@ -76,7 +76,7 @@ def to_docx(data: dict) -> bytes:
         paragraph(doc, _("Observers from the superior body: %(names)s.") % {"names": "、".join(data["observers"])})
     table(
         doc,
-        [_("Name"), _("Job title"), _("Role"), _("Attendance"), _("Reason for absence")],
+        [_("Full name"), _("Job title"), _("Role"), _("Attendance"), _("Reason for absence")],
         [[a["name"], a["title"], a["role"], a["attendance"], a["reason"]] for a in data["attendance"]],
     )
     heading(doc, f"{n(2)}、" + _("Self-criticism"), 1)
