@@ -12,7 +12,7 @@ from core.excel import safe_cell
 
 
 def qr_data_uri(text: str) -> str:
-    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
+    return segno.make(text, error="m").png_data_uri(scale=4, border=2)
 
 
 def code_sheet_pdf(evaluation, group, slips: list[dict]) -> bytes:

@@ -142,6 +142,9 @@ class Problem(models.Model):
         indexes = [
             models.Index(fields=["campaign", "unit", "status"]),
             models.Index(fields=["campaign", "channel"]),
+            # The ledger's default order (newest first) within a campaign, and its keyset.
+            models.Index(fields=["campaign", "-recorded_at", "-id"], name="problem_ledger_order"),
+            models.Index(fields=["-recorded_at", "-id"], name="problem_recent"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -241,6 +244,7 @@ class Opinion(models.Model):
 
     class Meta:
         ordering = ["-received_on", "-pk"]
+        indexes = [models.Index(fields=["campaign", "status", "unit"], name="opinion_triage")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(source="staff_anonymous") | models.Q(submitter__isnull=True),
@@ -278,6 +282,8 @@ class PeerReview(models.Model):
     )
     problem = models.ForeignKey(Problem, null=True, blank=True, on_delete=models.SET_NULL, related_name="peer_reviews")
     created_at = models.DateTimeField(auto_now_add=True)
+    answer_note = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -289,3 +295,33 @@ class PeerReview(models.Model):
 
     def __str__(self) -> str:
         return self.content[:40]
+
+
+class SelfCheck(models.Model):
+    """对照自查: a person (or a department, person empty) has worked through the manifestations.
+
+    The problems found are ordinary ledger rows (channel self_check); this row records that the
+    checklist was completed and which manifestations were found not to apply.
+    """
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="self_checks")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="self_checks")
+    person = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="self_checks"
+    )
+    not_applicable = models.ManyToManyField(Manifestation, blank=True, related_name="+")
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    completed_at = models.DateTimeField(_("completed at"), auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit", "person"], name="self_check_unique"),
+            models.UniqueConstraint(
+                fields=["campaign", "unit"], condition=models.Q(person__isnull=True), name="self_check_unit_unique"
+            ),
+        ]
+        verbose_name = _("self-check")
+        verbose_name_plural = _("self-checks")
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.person or ''}"

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import public_views
 
 app_name = "problems_public"
-urlpatterns: list = []
+urlpatterns = [
+    path("receipt/", public_views.receipt, name="receipt"),
+    path("<str:code>/", public_views.opinion_form, name="form"),
+]

@@ -31,6 +31,7 @@ from .models import (
     PeerReview,
     Problem,
     ProblemEvidence,
+    SelfCheck,
 )
 
 OPINION_MIN_CHARS = 5
@@ -438,7 +439,9 @@ def peer_review_submit(*, actor, campaign: Campaign, unit, kind: str, reviewer, 
 
 
 @transaction.atomic
-def peer_review_accept(*, actor, review: PeerReview, description: str = "", **problem_fields) -> Problem:
+def peer_review_accept(
+    *, actor, review: PeerReview, description: str = "", note: str = "", **problem_fields
+) -> Problem:
     """The subject (or the office) accepts what was said: it becomes a problem of the subject."""
     channel = {
         PeerReview.Kind.TEAM: Channel.TEAM_PEER,
@@ -446,7 +449,7 @@ def peer_review_accept(*, actor, review: PeerReview, description: str = "", **pr
         PeerReview.Kind.LEADER_COMMENT: Channel.LEADER_COMMENT,
     }[review.kind]
     updated = PeerReview.objects.filter(pk=review.pk, status=PeerReview.Status.SUBMITTED).update(
-        status=PeerReview.Status.ACCEPTED
+        status=PeerReview.Status.ACCEPTED, answer_note=clean_text(note), answered_at=timezone.now()
     )
     if not updated:
         raise Conflict(_("This review has already been answered."))
@@ -477,7 +480,7 @@ def peer_review_accept(*, actor, review: PeerReview, description: str = "", **pr
 def peer_review_reject(*, actor, review: PeerReview, reason: str = "") -> PeerReview:
     """The subject does not accept the review (the reason stays on record)."""
     updated = PeerReview.objects.filter(pk=review.pk, status=PeerReview.Status.SUBMITTED).update(
-        status=PeerReview.Status.REJECTED
+        status=PeerReview.Status.REJECTED, answer_note=clean_text(reason), answered_at=timezone.now()
     )
     if not updated:
         raise Conflict(_("This review has already been answered."))
@@ -491,3 +494,54 @@ def peer_review_reject(*, actor, review: PeerReview, reason: str = "") -> PeerRe
     )
     review.refresh_from_db()
     return review
+
+
+# ---------------------------------------------------------------- self-check
+
+
+@transaction.atomic
+def self_check_submit(*, actor, campaign: Campaign, unit, person=None, entries: Sequence[dict]) -> list[Problem]:
+    """对照自查: record what applies of each manifestation (one problem each) and mark the checklist done.
+
+    `person` None means the department checks itself (subject: the unit's leadership team).
+    Manifestations without an entry are recorded as not applicable. Can be repeated: later
+    submissions add problems and update the record.
+    """
+    _check_campaign_open(campaign)
+    _check_unit_in_campaign(campaign, unit)
+    created = []
+    for e in entries:
+        created.append(
+            problem_create(
+                actor=actor,
+                campaign=campaign,
+                unit=unit,
+                description=e["description"],
+                channel=Channel.SELF_CHECK,
+                subject_kind=Problem.SubjectKind.PERSON if person else Problem.SubjectKind.TEAM,
+                subject_person=person,
+                manifestations=[e["manifestation"]],
+                severity=e.get("severity", "medium"),
+                cause=e.get("cause", ""),
+            )
+        )
+    check, _created = SelfCheck.objects.get_or_create(
+        campaign=campaign, unit=unit, person=person, defaults={"completed_by": actor}
+    )
+    found = {e["manifestation"].pk for e in entries}
+    already = set(
+        Problem.objects.filter(
+            campaign=campaign, unit=unit, subject_person=person, channel=Channel.SELF_CHECK
+        ).values_list("manifestations", flat=True)
+    )
+    check.completed_by = actor
+    check.save(update_fields=["completed_by", "completed_at"])
+    check.not_applicable.set(Manifestation.objects.filter(active=True).exclude(pk__in=found | already))
+    audit_record(
+        actor=actor,
+        action="self_check.submit",
+        obj=check,
+        unit=unit,
+        changes={"problems": [p.pk for p in created], "person": person.pk if person else None},
+    )
+    return created

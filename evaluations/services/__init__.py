@@ -3,6 +3,8 @@
 `target_add(*, actor, evaluation, kind, unit, person=None)`; results land in
 `EvaluationTarget.result` / `.satisfaction` when the round is tallied."""
 
+from .paper import paper_batch_check, paper_batch_enter, paper_issue  # noqa: F401, E402
+from .public import campaign_for_rating, public_rating_submit  # noqa: F401, E402
 from .setup import (  # noqa: F401
     DEFAULT_GROUPS,
     DEFAULT_ITEMS,
@@ -21,6 +23,13 @@ from .setup import (  # noqa: F401
     target_add,
     target_remove,
 )
+from .symposium import (  # noqa: F401, E402
+    symposium_opinion_accept,
+    symposium_opinion_add,
+    symposium_opinion_decline,
+    symposium_record,
+)
+from .tally import evaluation_tally, evaluation_void, responsible_person, tally_blockers  # noqa: F401, E402
 from .voting import (  # noqa: F401
     CodeRefused,
     ballot_cast,

@@ -50,3 +50,19 @@ def open_round(make_round, office):
 
 
 __all__ = ["group_save"]
+
+
+@pytest.fixture
+def vote():
+    """vote(evaluation, code, {target: grade label}) casts a ballot giving each target that grade on every item."""
+    from evaluations.services import ballot_cast, ballot_questions
+
+    def cast_one(ev, code, grades_by_target):
+        labels = {g.label: g.pk for g in ev.grades.all()}
+        answers = {}
+        for target, items in ballot_questions(ev):
+            for item in items:
+                answers[(target.pk, item.pk)] = labels[grades_by_target[target]]
+        ballot_cast(code=code, answers=answers)
+
+    return cast_one

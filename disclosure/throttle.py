@@ -1,0 +1,28 @@
+"""Per-address rate limits for the public forms (cache counters with a fixed window)."""
+
+from django.core.cache import cache
+
+LIMITS = {
+    # kind: (requests allowed, window in seconds)
+    "opinion": (5, 60 * 60),
+    "follow": (10, 60 * 60),
+}
+
+
+def client_address(request) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is set by the client and would let anyone reset their counter.
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def allow(request, kind: str) -> bool:
+    """Count one attempt of `kind` from this address; False once the window's allowance is used up."""
+    limit, window = LIMITS[kind]
+    key = f"disclosure:rl:{kind}:{client_address(request)}"
+    if cache.add(key, 1, window):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, window)
+        return True
+    return count <= limit

@@ -1,0 +1,99 @@
+"""Staff side at /disclosure/: the campaign office decides what is public; staff see the internal disclosure."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.exceptions import ServiceError
+from orgs.access import Perm, has_any
+
+from . import selectors, services
+from .forms import SnapshotForm
+from .public import build_public_data
+
+
+def manage(request):
+    """The campaigns whose disclosure this user manages (campaign office only)."""
+    if not has_any(request.user, Perm.DISCLOSURE_MANAGE):
+        raise PermissionDenied
+    campaigns = list(selectors.campaigns_for_disclosure(request.user))
+    if len(campaigns) == 1:
+        return redirect("disclosure:campaign", campaigns[0].pk)
+    return render(request, "disclosure/manage.html", {"campaigns": campaigns})
+
+
+def _ids(request, name):
+    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+
+
+def campaign(request, pk):
+    """Per problem and measure: public or not. "Preview" shows the public page for the ticked items
+    (the same template the public gets); "Publish" makes exactly those items public."""
+    c = selectors.get_campaign_for_user(request.user, pk, write=True)
+    if request.method == "POST":
+        problem_ids, measure_ids = _ids(request, "problems"), _ids(request, "measures")
+        if request.POST.get("action") == "preview":
+            problems, measures = selectors.selection_from_ids(c, problem_ids, measure_ids)
+            ctx = {
+                "campaign": c,
+                "institution": c.institution,
+                "data": build_public_data(c, problems, measures),
+                "snapshots": selectors.snapshots_of(c),
+                "timeline": selectors.timeline(c),
+                "mode": "preview",
+                "selection": {"problems": problem_ids, "measures": measure_ids},
+            }
+            return render(request, "disclosure/public/institution.html", ctx)
+        try:
+            counts = services.publication_apply(
+                actor=request.user, campaign=c, problem_ids=problem_ids, measure_ids=measure_ids
+            )
+        except ServiceError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(
+                request,
+                _("%(published)d items published, %(withdrawn)d withdrawn.") % counts,
+            )
+        return redirect("disclosure:campaign", c.pk)
+    unit_id = request.GET.get("unit")
+    rows = selectors.management_rows(c, int(unit_id) if unit_id and unit_id.isdigit() else None)
+    ctx = {
+        "campaign": c,
+        "rows": rows,
+        "snapshots": selectors.snapshots_of(c),
+        "snapshot_form": SnapshotForm(),
+        "published_count": selectors.published(c).count(),
+    }
+    return render(request, "disclosure/campaign.html", ctx)
+
+
+@require_POST
+def snapshot_create(request, pk):
+    c = selectors.get_campaign_for_user(request.user, pk, write=True)
+    form = SnapshotForm(request.POST)
+    if form.is_valid():
+        try:
+            snap = services.snapshot_take(actor=request.user, campaign=c, taken_on=form.cleaned_data["taken_on"])
+        except ServiceError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("Snapshot of %(date)s taken.") % {"date": snap.taken_on})
+    else:
+        messages.error(request, _("Please enter a valid date."))
+    return redirect("disclosure:campaign", c.pk)
+
+
+@require_POST
+def refresh(request, pk):
+    c = selectors.get_campaign_for_user(request.user, pk, write=True)
+    n = services.publications_refresh(actor=request.user, campaign=c)
+    messages.success(request, _("Statuses refreshed: %(n)d changed.") % {"n": n})
+    return redirect("disclosure:campaign", c.pk)
+
+
+def internal(request):
+    """Internal disclosure for logged-in staff: individual cadres' commitments and their progress."""
+    return render(request, "disclosure/internal.html", {"people": selectors.internal_disclosure(request.user)})

@@ -1,0 +1,185 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Campaign
+from orgs.models import Person, Unit
+
+from .models import Evaluation, EvaluationItem, EvaluationTarget, EvaluatorGroup, Grade, PublicRating, ScalePreset
+
+
+class EvaluationCreateForm(forms.Form):
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=150)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Evaluation.Kind.choices)
+    scale_preset = forms.ChoiceField(label=_("Scale"), choices=ScalePreset.choices)
+    include_unknown = forms.BooleanField(label=_("Offer “don't know” (not a valid vote)"), required=False)
+    custom_grades = forms.CharField(
+        label=_("Custom grades"),
+        required=False,
+        help_text=_("For a custom scale: one grade per line, best first, e.g. “认可 100”."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    opens_on = forms.DateField(label=_("Opens on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(label=_("Closes on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, campaigns=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = campaigns if campaigns is not None else Campaign.objects.none()
+
+    def clean_custom_grades(self):
+        lines = [ln.split() for ln in self.cleaned_data["custom_grades"].splitlines() if ln.strip()]
+        grades = []
+        for i, parts in enumerate(lines):
+            score = None
+            if len(parts) > 1:
+                try:
+                    score = float(parts[-1])
+                    parts = parts[:-1]
+                except ValueError:
+                    score = None
+            grades.append(
+                {"label": " ".join(parts)[:30], "score": score, "satisfied": i == 0, "low": i == len(lines) - 1}
+            )
+        return grades
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scale_preset") == ScalePreset.CUSTOM and len(data.get("custom_grades") or []) < 2:
+            self.add_error("custom_grades", _("A custom scale needs at least two grades."))
+        return data
+
+
+class TargetForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=EvaluationTarget.Kind.choices)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    person = forms.ModelChoiceField(
+        label=_("Person (for an individual)"), queryset=Person.objects.none(), required=False
+    )
+
+    def __init__(self, *args, institution=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if institution is not None:
+            self.fields["unit"].queryset = Unit.objects.filter(path__startswith=institution.path, active=True)
+            self.fields["person"].queryset = Person.objects.filter(
+                unit__path__startswith=institution.path, active=True, posts__isnull=False
+            ).distinct()
+
+
+class ItemForm(forms.ModelForm):
+    class Meta:
+        model = EvaluationItem
+        fields = ["text", "applies_to"]
+
+
+class GradeForm(forms.ModelForm):
+    class Meta:
+        model = Grade
+        fields = ["label", "score", "is_valid", "is_satisfied", "is_low"]
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = EvaluatorGroup
+        fields = ["kind", "name", "planned", "minimum", "weight"]
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = Evaluation
+        fields = [
+            "pass_min_satisfaction",
+            "fail_low_share_above",
+            "pass_min_score",
+            "case_on_fail",
+            "min_group_size_shown",
+            "opens_on",
+            "closes_on",
+        ]
+        widgets = {
+            "opens_on": forms.DateInput(attrs={"type": "date"}),
+            "closes_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class CountForm(forms.Form):
+    group = forms.ModelChoiceField(label=_("Group"), queryset=EvaluatorGroup.objects.none())
+    count = forms.IntegerField(label=_("How many"), min_value=1, max_value=2000)
+
+    def __init__(self, *args, evaluation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if evaluation is not None:
+            self.fields["group"].queryset = evaluation.groups.all()
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label=_("Why the round is void"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CheckForm(forms.Form):
+    approve = forms.BooleanField(required=False)
+    note = forms.CharField(label=_("Check note"), required=False, max_length=200)
+
+
+class SymposiumForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit evaluated"), queryset=Unit.objects.none())
+    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("Place"), max_length=120)
+    host = forms.CharField(label=_("Chaired by"), max_length=60, required=False)
+    attendees = forms.CharField(
+        label=_("Attendance"),
+        help_text=_("One person per line: name, unit or group; add * after the name of each one who spoke."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    opinions = forms.CharField(
+        label=_("Opinions raised"),
+        required=False,
+        help_text=_("One opinion per line; start with “name:” to record who raised it."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    notes = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, institution=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if institution is not None:
+            self.fields["unit"].queryset = Unit.objects.filter(path__startswith=institution.path, active=True)
+
+    def clean_attendees(self):
+        rows = []
+        for line in self.cleaned_data["attendees"].splitlines():
+            parts = [p.strip() for p in line.replace("，", ",").split(",")]
+            if not parts[0]:
+                continue
+            name = parts[0]
+            spoke = name.endswith("*")
+            rows.append(
+                {"name": name.rstrip("*").strip(), "affiliation": parts[1] if len(parts) > 1 else "", "spoke": spoke}
+            )
+        if not rows:
+            raise forms.ValidationError(_("Record who attended."))
+        return rows
+
+    def clean_opinions(self):
+        rows = []
+        for line in self.cleaned_data["opinions"].splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            speaker, sep, content = line.replace("：", ":").partition(":")
+            if sep and len(speaker) <= 20:
+                rows.append({"speaker": speaker.strip(), "content": content.strip()})
+            else:
+                rows.append({"speaker": "", "content": line})
+        return rows
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=_("Ballot code"), max_length=40)
+
+
+class PublicRatingForm(forms.Form):
+    grade = forms.ChoiceField(label=_("Your rating"), choices=PublicRating.Grade.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    answer = forms.IntegerField(label=_("Human check"))
+    challenge = forms.CharField(widget=forms.HiddenInput)

@@ -1,0 +1,212 @@
+"""Public ballot pages (/v/…): no login, phone first, Chinese.
+
+How the code travels (what the anonymity promise relies on):
+- QR codes and links carry the code in the URL fragment (/v/#CODE). Browsers never send the
+  fragment to the server, so the only address the server, a proxy or the access log sees is /v/.
+  static/evaluations/ballot.js reads the fragment, wipes it from the address bar and history
+  (history.replaceState) and POSTs the code; without JavaScript the voter types it into the form.
+- The code is only ever in POST bodies (never logged). gunicorn.conf.py's access-log filter also
+  writes every /v/… path as "/v/…" (belt and braces; we never put codes in paths or query strings).
+- After submission the voter is redirected (303) to /v/thanks, which knows nothing of the code.
+- Nothing here logs, audits or caches a code or a ballot. Throttling counts failures per hashed
+  address in the cache.
+Responses carry Cache-Control: no-store and Referrer-Policy: no-referrer.
+"""
+
+import hashlib
+import random
+
+from django.core import signing
+from django.core.cache import cache
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.exceptions import ServiceError
+from orgs.models import Unit
+
+from .forms import PublicRatingForm
+from .services import (
+    CodeRefused,
+    ballot_cast,
+    ballot_questions,
+    campaign_for_rating,
+    public_rating_submit,
+    token_for_code,
+)
+
+FAIL_LIMIT = 10  # wrong codes per address …
+FAIL_WINDOW = 15 * 60  # … per 15 minutes
+RATING_LIMIT = 5  # public ratings per address per hour
+HUMAN_SALT = "evaluations.public-rating"
+
+
+def _addr_key(request, what: str) -> str:
+    addr = request.META.get("REMOTE_ADDR", "")
+    return f"ev:{what}:" + hashlib.sha256(addr.encode()).hexdigest()[:24]
+
+
+def _throttled(request) -> bool:
+    return cache.get(_addr_key(request, "fail"), 0) >= FAIL_LIMIT
+
+
+def _count_failure(request) -> None:
+    key = _addr_key(request, "fail")
+    if cache.add(key, 1, FAIL_WINDOW):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, FAIL_WINDOW)
+
+
+def _private(response):
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _start(request, error: str = "", status: int = 200):
+    return _private(render(request, "evaluations/public/start.html", {"error": error}, status=status))
+
+
+def _too_many(request):
+    return _start(
+        request,
+        _("Too many wrong codes were entered from this network. Please wait 15 minutes and try again."),
+        status=429,
+    )
+
+
+def ballot_start(request):
+    """GET /v/: the code form (the script posts a code found in the fragment)."""
+    return _start(request)
+
+
+def _ballot_page(request, token, code: str, error: str = "", chosen=None, status: int = 200):
+    ev = token.evaluation
+    chosen = chosen or {}
+    questions = [
+        {
+            "target": t,
+            "items": [{"item": i, "name": f"a-{t.pk}-{i.pk}", "chosen": chosen.get((t.pk, i.pk))} for i in items],
+        }
+        for t, items in ballot_questions(ev)
+    ]
+    return _private(
+        render(
+            request,
+            "evaluations/public/ballot.html",
+            {
+                "ev": ev,
+                "group": token.group,
+                "code": code,
+                "questions": questions,
+                "grades": list(ev.grades.all()),
+                "error": error,
+            },
+            status=status,
+        )
+    )
+
+
+@require_POST
+def ballot_open(request):
+    """POST /v/ballot: check the code, show the ballot."""
+    if _throttled(request):
+        return _too_many(request)
+    code = request.POST.get("code", "")
+    try:
+        token = token_for_code(code)
+    except CodeRefused as e:
+        if e.reason == "unknown":
+            _count_failure(request)
+        return _start(request, e.message, status=400 if e.reason == "unknown" else 409)
+    return _ballot_page(request, token, code)
+
+
+@require_POST
+def ballot_submit(request):
+    """POST /v/submit: spend the code and store the ballot (one transaction); then /v/thanks."""
+    if _throttled(request):
+        return _too_many(request)
+    code = request.POST.get("code", "")
+    answers = {}
+    for key, value in request.POST.items():
+        if key.startswith("a-"):
+            try:
+                _a, t, i = key.split("-")
+                answers[(int(t), int(i))] = int(value)
+            except ValueError:
+                continue
+    try:
+        ballot_cast(code=code, answers=answers)
+    except CodeRefused as e:
+        if e.reason == "unknown":
+            _count_failure(request)
+        return _start(request, e.message, status=409)
+    except ServiceError as e:
+        try:
+            token = token_for_code(code)
+        except CodeRefused as refused:
+            return _start(request, refused.message, status=409)
+        return _ballot_page(request, token, code, error=e.message, chosen=answers, status=400)
+    return redirect("evaluations_public:thanks", permanent=False)
+
+
+def ballot_thanks(request):
+    return _private(render(request, "evaluations/public/thanks.html"))
+
+
+def _challenge() -> tuple[str, str]:
+    a, b = random.randint(2, 9), random.randint(2, 9)
+    return f"{a} + {b}", signing.dumps(a + b, salt=HUMAN_SALT)
+
+
+def rate(request, public_code):
+    """Open public rating of a unit: anyone, rate limited per address, with a human check."""
+    unit = get_object_or_404(Unit, public_code=public_code, active=True)
+    campaign = campaign_for_rating(unit)
+    error, status = "", 200
+    form = PublicRatingForm(request.POST or None)
+    if request.method == "POST":
+        key = _addr_key(request, "rate")
+        if cache.get(key, 0) >= RATING_LIMIT:
+            status = 429
+            error = _("Too many ratings from this network in the last hour. Please try again later.")
+        elif form.is_valid():
+            try:
+                expected = signing.loads(form.cleaned_data["challenge"], salt=HUMAN_SALT, max_age=3600)
+            except signing.BadSignature:
+                expected = None
+            if expected != form.cleaned_data["answer"]:
+                error = _("The answer to the check question is wrong. Please try again.")
+            else:
+                try:
+                    public_rating_submit(
+                        unit=unit, grade=form.cleaned_data["grade"], comment=form.cleaned_data["comment"]
+                    )
+                except ServiceError as e:
+                    error = e.message
+                else:
+                    if not cache.add(key, 1, 3600):
+                        cache.incr(key)
+                    return _private(render(request, "evaluations/public/rated.html", {"unit": unit}))
+        else:
+            error = _("Choose a rating and answer the check question.")
+    question, signed = _challenge()
+    return _private(
+        render(
+            request,
+            "evaluations/public/rate.html",
+            {
+                "unit": unit,
+                "campaign": campaign,
+                "grades": PublicRatingForm.base_fields["grade"].choices,
+                "question": question,
+                "signed": signed,
+                "error": error,
+            },
+            status=status,
+        )
+    )

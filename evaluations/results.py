@@ -1,0 +1,421 @@
+"""Figures of a round: `collect(evaluation)` returns plain data (per target, item, grade and group);
+`to_xlsx` and `to_docx` render it. Open public ratings are not part of this: see `public_ratings`.
+
+Definitions (documented on the results page too):
+- an answer is valid when its grade is a valid vote (不了解 is not);
+- a ballot is valid for a target when it gives at least one valid answer to that target; paper
+  ballots: a batch's valid ballots for a target are the most valid answers any item of it received;
+- satisfaction rate = answers in satisfied grades / valid answers (all items, all groups);
+- lowest-grade share = answers in the lowest grades / valid answers;
+- weighted score = Σ weight × (mean grade score of the group) / Σ weight over groups with answers;
+- by group: shown only for groups with at least `min_group_size_shown` valid ballots; smaller groups are
+  merged into “other groups”, and if that merge is still too small the next smallest groups join it,
+  so no small group can be worked out by subtraction.
+"""
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+
+from .models import Ballot, BallotAnswer, Evaluation, PaperBatch, PaperCount
+
+Q4 = Decimal("0.0001")
+Q2 = Decimal("0.01")
+
+
+def _ratio(n, d) -> Decimal | None:
+    return (Decimal(n) / Decimal(d)).quantize(Q4, ROUND_HALF_UP) if d else None
+
+
+@dataclass
+class Figures:
+    """Counts per grade and the rates derived from them."""
+
+    counts: dict[int, int] = field(default_factory=dict)  # grade id → answers
+    by_group: dict[int, dict[int, int]] = field(default_factory=dict)  # group id → grade id → answers
+
+    def add(self, group_id: int, grade_id: int, n: int) -> None:
+        self.counts[grade_id] = self.counts.get(grade_id, 0) + n
+        g = self.by_group.setdefault(group_id, {})
+        g[grade_id] = g.get(grade_id, 0) + n
+
+
+def rates(counts: dict[int, int], grades: dict) -> dict:
+    valid = sum(n for gid, n in counts.items() if grades[gid].is_valid)
+    sat = sum(n for gid, n in counts.items() if grades[gid].is_valid and grades[gid].is_satisfied)
+    low = sum(n for gid, n in counts.items() if grades[gid].is_valid and grades[gid].is_low)
+    return {"valid_answers": valid, "satisfaction": _ratio(sat, valid), "low_share": _ratio(low, valid)}
+
+
+def mean_score(counts: dict[int, int], grades: dict) -> Decimal | None:
+    scored = [
+        (grades[gid].score, n) for gid, n in counts.items() if grades[gid].is_valid and grades[gid].score is not None
+    ]
+    total = sum(n for _s, n in scored)
+    return (sum(s * n for s, n in scored) / total) if total else None
+
+
+def weighted_score(by_group: dict[int, dict[int, int]], grades: dict, groups: dict) -> Decimal | None:
+    num = den = Decimal(0)
+    for gid, counts in by_group.items():
+        m = mean_score(counts, grades)
+        if m is not None:
+            w = groups[gid].weight
+            num += w * m
+            den += w
+    return (num / den).quantize(Q2, ROUND_HALF_UP) if den else None
+
+
+def suppress(valid_by_group: dict[int, int], minimum: int) -> tuple[set[int], set[int]]:
+    """(groups shown, groups merged into "other groups"): merge small groups, widening the merge
+    until it reaches `minimum` too (or takes every group)."""
+    hidden = {g for g, n in valid_by_group.items() if n < minimum}
+    shown = set(valid_by_group) - hidden
+    while hidden and shown and sum(valid_by_group[g] for g in hidden) < minimum:
+        smallest = min(shown, key=lambda g: (valid_by_group[g], g))
+        shown.discard(smallest)
+        hidden.add(smallest)
+    return shown, hidden
+
+
+def _online(evaluation):
+    answers = (
+        BallotAnswer.objects.filter(ballot__evaluation=evaluation)
+        .values("target_id", "item_id", "grade_id", "ballot__group_id")
+        .annotate(n=Count("id"))
+    )
+    valid_ballots = (
+        BallotAnswer.objects.filter(ballot__evaluation=evaluation, grade__is_valid=True)
+        .values("target_id", "ballot__group_id")
+        .annotate(n=Count("ballot_id", distinct=True))
+    )
+    ballots = Ballot.objects.filter(evaluation=evaluation).values("group_id").annotate(n=Count("id"))
+    return list(answers), list(valid_ballots), {r["group_id"]: r["n"] for r in ballots}
+
+
+def _paper(evaluation):
+    checked = PaperBatch.objects.filter(evaluation=evaluation, status=PaperBatch.Status.CHECKED)
+    counts = list(
+        PaperCount.objects.filter(batch__in=checked)
+        .values("batch_id", "batch__group_id", "target_id", "item_id", "grade_id", "grade__is_valid")
+        .annotate(n=Sum("count"))
+    )
+    batches = list(checked.values("id", "group_id", "returned", "invalid"))
+    return counts, batches
+
+
+def collect(evaluation: Evaluation) -> dict:
+    """Every figure of the round, computed from the ballots and the checked paper batches."""
+    grades = {g.pk: g for g in evaluation.grades.all()}
+    groups = {
+        g.pk: g
+        for g in evaluation.groups.annotate(
+            codes=Count("tokens", distinct=True),
+            codes_used=Count("tokens", filter=Q(tokens__used_on__isnull=False), distinct=True),
+        )
+    }
+    items = list(evaluation.items.all())
+    targets = list(evaluation.targets.select_related("unit", "person"))
+    answers, online_valid, ballots_by_group = _online(evaluation)
+    paper_counts, batches = _paper(evaluation)
+
+    per_target = {t.pk: Figures() for t in targets}
+    per_item = {(t.pk, i.pk): Figures() for t in targets for i in items}
+    valid = defaultdict(lambda: defaultdict(int))  # target → group → valid ballots
+    for r in answers:
+        per_target[r["target_id"]].add(r["ballot__group_id"], r["grade_id"], r["n"])
+        per_item[(r["target_id"], r["item_id"])].add(r["ballot__group_id"], r["grade_id"], r["n"])
+    for r in online_valid:
+        valid[r["target_id"]][r["ballot__group_id"]] += r["n"]
+    paper_valid = defaultdict(int)  # (batch, target, item) → valid answers
+    for r in paper_counts:
+        per_target[r["target_id"]].add(r["batch__group_id"], r["grade_id"], r["n"])
+        per_item[(r["target_id"], r["item_id"])].add(r["batch__group_id"], r["grade_id"], r["n"])
+        if r["grade__is_valid"]:
+            paper_valid[(r["batch_id"], r["target_id"], r["item_id"])] += r["n"]
+    batch_group = {b["id"]: b["group_id"] for b in batches}
+    for t in targets:
+        for b in batches:
+            best = max((paper_valid.get((b["id"], t.pk, i.pk), 0) for i in items), default=0)
+            valid[t.pk][batch_group[b["id"]]] += best
+
+    returned = defaultdict(int)
+    spoilt = defaultdict(int)
+    for b in batches:
+        returned[b["group_id"]] += b["returned"]
+        spoilt[b["group_id"]] += b["invalid"]
+    cast_total = sum(ballots_by_group.values()) + sum(returned.values())
+
+    rows = []
+    for t in targets:
+        fig = per_target[t.pk]
+        valid_by_group = {gid: valid[t.pk].get(gid, 0) for gid in groups}
+        n_valid = sum(valid_by_group.values())
+        shown, merged = suppress(valid_by_group, evaluation.min_group_size_shown)
+        group_rows = []
+        for gid in sorted(shown, key=lambda g: groups[g].order):
+            c = fig.by_group.get(gid, {})
+            group_rows.append({"name": groups[gid].name, "valid": valid_by_group[gid], "counts": c, **rates(c, grades)})
+        if merged:
+            c = defaultdict(int)
+            for gid in merged:
+                for grade_id, n in fig.by_group.get(gid, {}).items():
+                    c[grade_id] += n
+            n_merged = sum(valid_by_group[g] for g in merged)
+            group_rows.append(
+                {
+                    "name": _("Other groups (merged: too few ballots to show apart)"),
+                    "valid": n_merged,
+                    "counts": dict(c) if n_merged >= evaluation.min_group_size_shown else None,
+                    "merged": True,
+                    **(rates(c, grades) if n_merged >= evaluation.min_group_size_shown else {}),
+                }
+            )
+        item_rows = []
+        for i in items:
+            if not i.applies(t.kind):
+                continue
+            f = per_item[(t.pk, i.pk)]
+            item_rows.append(
+                {
+                    "item": i,
+                    "counts": f.counts,
+                    **rates(f.counts, grades),
+                    "score": weighted_score(f.by_group, grades, groups),
+                }
+            )
+        row = {
+            "target": t,
+            "counts": fig.counts,
+            "valid_ballots": n_valid,
+            "invalid_ballots": max(cast_total - n_valid, 0),
+            **rates(fig.counts, grades),
+            "score": weighted_score(fig.by_group, grades, groups),
+            "items": item_rows,
+            "groups": group_rows,
+        }
+        row["passed"], row["fail_reasons"] = judge(evaluation, row)
+        rows.append(row)
+
+    turnout = []
+    for g in groups.values():
+        issued = g.codes + g.paper_issued
+        came = g.codes_used + returned[g.pk]
+        turnout.append(
+            {
+                "group": g,
+                "codes": g.codes,
+                "codes_used": g.codes_used,
+                "paper_issued": g.paper_issued,
+                "paper_returned": returned[g.pk],
+                "paper_spoilt": spoilt[g.pk],
+                "issued": issued,
+                "returned": came,
+                "turnout": _ratio(came, issued),
+            }
+        )
+    return {
+        "evaluation": evaluation,
+        "grades": list(grades.values()),
+        "items": items,
+        "targets": rows,
+        "turnout": turnout,
+        "ballots": cast_total,
+    }
+
+
+def judge(evaluation: Evaluation, row: dict) -> tuple[bool, list[str]]:
+    """Pass or fail under the round's rule, with the reasons in words."""
+    reasons = []
+    if not row["valid_ballots"]:
+        return False, [_("no valid ballots")]
+    if evaluation.pass_min_satisfaction is not None and (row["satisfaction"] or 0) < evaluation.pass_min_satisfaction:
+        reasons.append(
+            _("satisfaction %(rate)s below %(min)s")
+            % {"rate": percent(row["satisfaction"]), "min": percent(evaluation.pass_min_satisfaction)}
+        )
+    if evaluation.fail_low_share_above is not None and (row["low_share"] or 0) > evaluation.fail_low_share_above:
+        low = "+".join(g.label for g in evaluation.grades.all() if g.is_low)
+        reasons.append(
+            _("%(grades)s %(share)s above %(max)s")
+            % {"grades": low, "share": percent(row["low_share"]), "max": percent(evaluation.fail_low_share_above)}
+        )
+    if evaluation.pass_min_score is not None and (row["score"] is None or row["score"] < evaluation.pass_min_score):
+        reasons.append(
+            _("weighted score %(score)s below %(min)s")
+            % {"score": row["score"] if row["score"] is not None else "—", "min": evaluation.pass_min_score}
+        )
+    return not reasons, reasons
+
+
+def percent(value) -> str:
+    if value is None:
+        return "—"
+    return f"{(Decimal(value) * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+def chart(data: dict) -> dict:
+    """A stacked bar chart of grade counts per target (for <canvas data-chart>)."""
+    palette = ["#2e7d32", "#66bb6a", "#fbc02d", "#ef6c00", "#c62828", "#9e9e9e"]
+    grades = [g for g in data["grades"]]
+    return {
+        "type": "bar",
+        "data": {
+            "labels": [str(r["target"]) for r in data["targets"]],
+            "datasets": [
+                {
+                    "label": g.label,
+                    "data": [r["counts"].get(g.pk, 0) for r in data["targets"]],
+                    "backgroundColor": palette[i % len(palette)] if g.is_valid else "#bdbdbd",
+                    "stack": "s",
+                }
+                for i, g in enumerate(grades)
+            ],
+        },
+        "options": {"indexAxis": "y", "responsive": True, "plugins": {"legend": {"position": "bottom"}}},
+    }
+
+
+def table_rows(data: dict) -> tuple[list[str], list[list]]:
+    """The results table (header, rows) shared by the Excel and Word exports."""
+    header = (
+        [_("Target"), _("Kind")]
+        + [g.label for g in data["grades"]]
+        + [
+            _("Valid ballots"),
+            _("Invalid ballots"),
+            _("Satisfaction rate"),
+            _("Share of lowest grades"),
+            _("Weighted score"),
+            _("Result"),
+        ]
+    )
+    rows = []
+    for r in data["targets"]:
+        rows.append(
+            [str(r["target"]), r["target"].get_kind_display()]
+            + [r["counts"].get(g.pk, 0) for g in data["grades"]]
+            + [
+                r["valid_ballots"],
+                r["invalid_ballots"],
+                percent(r["satisfaction"]),
+                percent(r["low_share"]),
+                r["score"] if r["score"] is not None else "—",
+                _("Passed") if r["passed"] else _("Failed") + ": " + "；".join(r["fail_reasons"]),
+            ]
+        )
+    return header, rows
+
+
+def to_xlsx(data: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from core.excel import safe_cell
+
+    ev = data["evaluation"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Results")[:31]
+    ws.append([safe_cell(ev.name)])
+    ws["A1"].font = Font(bold=True, size=14)
+    header, rows = table_rows(data)
+    ws.append([safe_cell(h) for h in header])
+    for row in rows:
+        ws.append([safe_cell(v) if isinstance(v, str) else (float(v) if isinstance(v, Decimal) else v) for v in row])
+    items = wb.create_sheet(_("By item")[:31])
+    items.append(
+        [_("Target"), _("Item")] + [g.label for g in data["grades"]] + [_("Satisfaction rate"), _("Weighted score")]
+    )
+    for r in data["targets"]:
+        for it in r["items"]:
+            items.append(
+                [safe_cell(str(r["target"])), safe_cell(it["item"].text)]
+                + [it["counts"].get(g.pk, 0) for g in data["grades"]]
+                + [percent(it["satisfaction"]), float(it["score"]) if it["score"] is not None else "—"]
+            )
+    groups = wb.create_sheet(_("By group")[:31])
+    groups.append([_("Target"), _("Group"), _("Valid ballots"), _("Satisfaction rate")])
+    for r in data["targets"]:
+        for g in r["groups"]:
+            groups.append(
+                [safe_cell(str(r["target"])), safe_cell(g["name"]), g["valid"], percent(g.get("satisfaction"))]
+            )
+    turnout = wb.create_sheet(_("Turnout")[:31])
+    turnout.append(
+        [_("Group"), _("Codes issued"), _("Codes used"), _("Paper issued"), _("Paper returned"), _("Turnout")]
+    )
+    for t in data["turnout"]:
+        turnout.append(
+            [
+                safe_cell(t["group"].name),
+                t["codes"],
+                t["codes_used"],
+                t["paper_issued"],
+                t["paper_returned"],
+                percent(t["turnout"]),
+            ]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_docx(data: dict) -> bytes:
+    from django.utils import timezone
+
+    from core.documents import docx_bytes, heading, official_document, paragraph, signature, table
+
+    ev = data["evaluation"]
+    doc = official_document(title=_("Results of %(round)s") % {"round": ev.name})
+    passed = [r for r in data["targets"] if r["passed"]]
+    failed = [r for r in data["targets"] if not r["passed"]]
+    heading(doc, _("1. Overview"), 1)
+    paragraph(
+        doc,
+        _("%(targets)s targets were evaluated with %(ballots)s ballots; %(passed)s passed and %(failed)s did not pass.")
+        % {"targets": len(data["targets"]), "ballots": data["ballots"], "passed": len(passed), "failed": len(failed)},
+    )
+    if failed:
+        paragraph(doc, _("Did not pass: %(list)s.") % {"list": "、".join(str(r["target"]) for r in failed)})
+    heading(doc, _("2. Results by target"), 1)
+    header, rows = table_rows(data)
+    table(doc, header, rows)
+    heading(doc, _("3. Turnout"), 1)
+    table(
+        doc,
+        [_("Group"), _("Issued"), _("Returned"), _("Turnout")],
+        [[t["group"].name, t["issued"], t["returned"], percent(t["turnout"])] for t in data["turnout"]],
+    )
+    signature(doc, str(ev.campaign.institution), timezone.localdate())
+    return docx_bytes(doc)
+
+
+def public_ratings(campaign, units=None) -> list[dict]:
+    """Open public ratings per unit (kept apart: one person may rate more than once)."""
+    from .models import PublicRating
+
+    qs = PublicRating.objects.filter(campaign=campaign)
+    if units is not None:
+        qs = qs.filter(unit__in=units)
+    per = defaultdict(lambda: defaultdict(int))
+    names = {}
+    for r in qs.values("unit_id", "unit__name", "grade").annotate(n=Count("id")):
+        per[r["unit_id"]][r["grade"]] += r["n"]
+        names[r["unit_id"]] = r["unit__name"]
+    out = []
+    for uid, c in per.items():
+        total = sum(c.values())
+        out.append(
+            {
+                "unit": names[uid],
+                "counts": dict(c),
+                "total": total,
+                "satisfaction": _ratio(c.get("satisfied", 0) + c.get("basic", 0), total),
+            }
+        )
+    return sorted(out, key=lambda r: r["unit"])

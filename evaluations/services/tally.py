@@ -1,0 +1,122 @@
+"""Tallying a closed round, voiding a round; what a failing target sets off (look-back, accountability)."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from core.exceptions import Conflict, ServiceError
+
+from ..models import Evaluation, EvaluationTarget, PaperBatch
+
+
+@transaction.atomic
+def evaluation_void(*, actor, evaluation: Evaluation, reason: str) -> Evaluation:
+    """Declare a round void (e.g. more ballots returned than issued). A void round is never tallied;
+    a new round must be held."""
+    if not reason.strip():
+        raise ServiceError(_("Give the reason why the round is void."))
+    updated = Evaluation.objects.filter(
+        pk=evaluation.pk, status__in=[Evaluation.Status.DRAFT, Evaluation.Status.OPEN, Evaluation.Status.CLOSED]
+    ).update(status=Evaluation.Status.VOID, void_reason=reason.strip())
+    if not updated:
+        raise Conflict(_("A tallied or void round cannot be declared void."))
+    before = evaluation.status
+    evaluation.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="evaluation.void",
+        obj=evaluation,
+        unit=evaluation.unit,
+        changes={"status": [before, Evaluation.Status.VOID], "reason": reason},
+    )
+    return evaluation
+
+
+def tally_blockers(evaluation: Evaluation) -> list[str]:
+    blockers = []
+    if evaluation.status != Evaluation.Status.CLOSED:
+        blockers.append(_("Close the round before tallying it."))
+    pending = evaluation.paper_batches.filter(status=PaperBatch.Status.ENTERED).count()
+    if pending:
+        blockers.append(_("%(n)s paper batch(es) still await the second person's check.") % {"n": pending})
+    return blockers
+
+
+@transaction.atomic
+def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
+    """Count a closed round: store each target's result, satisfaction, score; open a look-back for
+    each failing target and, where the round's rule says so, an accountability case."""
+    from ..results import collect
+
+    blockers = tally_blockers(evaluation)
+    if blockers:
+        raise ServiceError(_("The round cannot be tallied yet."), details=blockers)
+    updated = Evaluation.objects.filter(pk=evaluation.pk, status=Evaluation.Status.CLOSED).update(
+        status=Evaluation.Status.TALLIED, tallied_at=timezone.now()
+    )
+    if not updated:
+        raise Conflict(_("Only a closed round can be tallied."))
+    evaluation.refresh_from_db()
+    data = collect(evaluation)
+    failed = []
+    for row in data["targets"]:
+        t = row["target"]
+        t.result = EvaluationTarget.Result.PASSED if row["passed"] else EvaluationTarget.Result.FAILED
+        t.satisfaction = row["satisfaction"]
+        t.low_share = row["low_share"]
+        t.score = row["score"]
+        t.valid_ballots = row["valid_ballots"]
+        t.fail_reasons = "；".join(row["fail_reasons"])
+        t.save(update_fields=["result", "satisfaction", "low_share", "score", "valid_ballots", "fail_reasons"])
+        if not row["passed"]:
+            failed.append(t)
+    audit_record(
+        actor=actor,
+        action="evaluation.tally",
+        obj=evaluation,
+        unit=evaluation.unit,
+        changes={
+            "status": [Evaluation.Status.CLOSED, Evaluation.Status.TALLIED],
+            "ballots": data["ballots"],
+            "passed": [str(r["target"]) for r in data["targets"] if r["passed"]],
+            "failed": [str(t) for t in failed],
+        },
+    )
+    for t in failed:
+        _consequences(actor=actor, evaluation=evaluation, target=t)
+    return evaluation
+
+
+def responsible_person(target: EvaluationTarget):
+    """Who answers for a target: the person assessed, else the unit's head (an institution's
+    leadership team: its principal leader)."""
+    from orgs.selectors import head_of
+
+    return target.person or head_of(target.unit)
+
+
+def _consequences(*, actor, evaluation: Evaluation, target: EvaluationTarget) -> None:
+    from campaigns.models import CampaignUnit
+    from campaigns.services import lookback_open
+    from notifications.services import notify
+
+    ref = f"evaluations.evaluationtarget:{target.pk}"
+    reason = _("Did not pass “%(round)s”: %(reasons)s") % {"round": evaluation.name, "reasons": target.fail_reasons}
+    participant = CampaignUnit.objects.filter(campaign=evaluation.campaign, unit=target.unit).first()
+    if participant is not None:
+        lookback_open(actor=actor, participant=participant, reason=reason, person=target.person, source_ref=ref)
+    person = responsible_person(target)
+    if evaluation.case_on_fail and person is not None:
+        from accountability.services import case_open
+
+        case_open(
+            actor=actor, person=person, unit=target.unit, trigger="evaluation_failed", facts=reason, trigger_ref=ref
+        )
+    if person is not None and person.user_id:
+        notify(
+            recipients=[person.user],
+            title=_("%(target)s did not pass the democratic evaluation") % {"target": target},
+            body=reason,
+            kind="warning",
+        )

@@ -1,0 +1,101 @@
+"""Online voting through the public pages: code by POST only, one ballot per code, clear refusals."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from evaluations.models import Ballot, BallotAnswer, BallotToken
+from evaluations.services import ballot_questions, evaluation_close
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+
+
+def _answers(ev, label="满意"):
+    grade = ev.grades.get(label=label).pk
+    return {f"a-{t.pk}-{i.pk}": grade for t, items in ballot_questions(ev) for i in items}
+
+
+def test_it_shows_the_ballot_for_a_posted_code_and_records_one_ballot(open_round):
+    ev, codes = open_round()
+    code = codes["党员"][0]
+    c = Client()
+    start = c.get("/v/")
+    assert start.status_code == 200 and "评议码" in start.content.decode()
+    page = c.post(reverse("evaluations_public:open"), {"code": code})
+    body = page.content.decode()
+    assert page.status_code == 200 and "教务处" in body and "查找问题的准确性" in body
+    assert page["Cache-Control"] == "no-store"
+    done = c.post(reverse("evaluations_public:submit"), {"code": code, **_answers(ev)})
+    assert done.status_code == 302 and done["Location"] == reverse("evaluations_public:thanks")
+    thanks = c.get(done["Location"])
+    assert code not in thanks.content.decode() and "已记录" in thanks.content.decode()
+    assert Ballot.objects.filter(evaluation=ev).count() == 1
+    assert BallotAnswer.objects.count() == 2 * 3  # two unit targets × three unit items
+    again = c.post(reverse("evaluations_public:submit"), {"code": code, **_answers(ev)})
+    assert again.status_code == 409 and "已使用" in again.content.decode()
+    assert code not in again.content.decode()
+    assert Ballot.objects.count() == 1
+
+
+def test_it_keeps_the_code_out_of_every_address(open_round):
+    """The server-side addresses never carry the code: links put it after '#', forms POST it."""
+    from evaluations.services import ballot_link
+
+    link = ballot_link("https://zy.example.cn", "ABCD-EFGH-JKMN-PQRS")
+    path_part = link.split("#")[0]
+    assert path_part == "https://zy.example.cn/v/" and "ABCD" not in path_part
+    for name in ("start", "open", "submit", "thanks"):
+        assert "code" not in reverse(f"evaluations_public:{name}")
+    # a code put in a query string by hand is ignored: no ballot is shown, the code is not spent
+    ev, codes = open_round()
+    r = Client().get("/v/?code=" + codes["党员"][0])
+    assert "查找问题的准确性" not in r.content.decode()
+    assert not BallotToken.objects.filter(used_on__isnull=False).exists()
+
+
+def test_it_asks_for_every_answer_and_keeps_the_code_unused(open_round):
+    ev, codes = open_round()
+    code = codes["群众"][0]
+    answers = _answers(ev)
+    answers.pop(next(iter(answers)))
+    r = Client().post(reverse("evaluations_public:submit"), {"code": code, **answers})
+    assert r.status_code == 400 and "请完成全部评议项目" in r.content.decode()
+    assert not BallotToken.objects.filter(used_on__isnull=False).exists() and not Ballot.objects.exists()
+
+
+def test_it_says_clearly_when_a_code_is_unknown_used_or_expired(open_round, office):
+    ev, codes = open_round()
+    c = Client()
+    r = c.post(reverse("evaluations_public:open"), {"code": "AAAA-BBBB-CCCC-DDDD"})
+    assert r.status_code == 400 and "评议码无效" in r.content.decode()
+    c.post(reverse("evaluations_public:submit"), {"code": codes["党员"][1], **_answers(ev)})
+    r = c.post(reverse("evaluations_public:open"), {"code": codes["党员"][1]})
+    assert r.status_code == 409 and "已使用" in r.content.decode()
+    evaluation_close(actor=office, evaluation=ev)
+    r = c.post(reverse("evaluations_public:open"), {"code": codes["党员"][2]})
+    assert r.status_code == 409 and "已结束" in r.content.decode()
+
+
+def test_it_throttles_code_guessing_per_address(open_round):
+    ev, codes = open_round()
+    c = Client(REMOTE_ADDR="10.1.2.3")
+    for _ in range(10):
+        c.post(reverse("evaluations_public:open"), {"code": "AAAA-BBBB-CCCC-DDDD"})
+    r = c.post(reverse("evaluations_public:open"), {"code": codes["党员"][0]})
+    assert r.status_code == 429 and "15 分钟" in r.content.decode()
+    # another address is not affected
+    other = Client(REMOTE_ADDR="10.9.9.9").post(reverse("evaluations_public:open"), {"code": codes["党员"][0]})
+    assert other.status_code == 200
+
+
+def test_it_refuses_a_ballot_before_the_round_opens(make_round, office):
+    from evaluations.services import codes_issue
+
+    ev = make_round()
+    _b, codes = codes_issue(actor=office, evaluation=ev, group=ev.groups.first(), count=1, base_url="http://t")
+    r = Client().post(reverse("evaluations_public:open"), {"code": codes[0]})
+    assert r.status_code == 409 and "尚未开始" in r.content.decode()

@@ -1,0 +1,466 @@
+"""Staff pages of democratic evaluation: set up a round, issue codes and paper ballots, enter paper
+batches, record symposia, open / close / tally, results and exports."""
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campaigns.models import Campaign
+from core.exceptions import ServiceError
+from orgs.access import Perm, can, has_any, units_where
+
+from . import results as results_mod
+from . import services
+from .forms import (
+    CheckForm,
+    CountForm,
+    EvaluationCreateForm,
+    GradeForm,
+    GroupForm,
+    ItemForm,
+    RuleForm,
+    SymposiumForm,
+    TargetForm,
+    VoidForm,
+)
+from .models import Evaluation, EvaluationItem, EvaluationTarget, Grade, SymposiumOpinion
+from .selectors import (
+    evaluations_for_user,
+    get_batch_for_user,
+    get_evaluation_for_user,
+    get_paper_batch_for_user,
+    get_symposium_for_user,
+    setup_context,
+)
+
+
+def _refused(request, e: ServiceError) -> None:
+    messages.error(request, " ".join([e.message, *e.details]))
+
+
+def round_action(view):
+    """POST-only action on a round the user manages: loads it (404/403), turns a ServiceError into a
+    message, and goes back to the round's page."""
+
+    @wraps(view)
+    @require_POST
+    def wrapper(request, pk, *args, **kwargs):
+        ev = get_evaluation_for_user(request.user, pk, write=True)
+        try:
+            response = view(request, ev, *args, **kwargs)
+        except ServiceError as e:
+            _refused(request, e)
+            response = None
+        return response or redirect("evaluations:detail", pk=ev.pk)
+
+    return wrapper
+
+
+def _manageable_campaigns(user):
+    return Campaign.objects.filter(
+        institution__in=units_where(user, Perm.EVALUATION_MANAGE), status=Campaign.Status.ACTIVE
+    ).select_related("institution")
+
+
+def index(request):
+    if not has_any(request.user, Perm.EVALUATION_VIEW):
+        raise Http404
+    campaigns = _manageable_campaigns(request.user)
+    form = EvaluationCreateForm(campaigns=campaigns)
+    return render(
+        request,
+        "evaluations/index.html",
+        {"rounds": evaluations_for_user(request.user), "form": form, "can_create": campaigns.exists()},
+    )
+
+
+@require_POST
+def create(request):
+    campaigns = _manageable_campaigns(request.user)
+    form = EvaluationCreateForm(request.POST, campaigns=campaigns)
+    if not form.is_valid():
+        return render(
+            request,
+            "evaluations/index.html",
+            {"rounds": evaluations_for_user(request.user), "form": form, "can_create": campaigns.exists()},
+            status=400,
+        )
+    d = form.cleaned_data
+    try:
+        ev = services.evaluation_create(
+            actor=request.user,
+            campaign=d["campaign"],
+            name=d["name"],
+            kind=d["kind"],
+            scale_preset=d["scale_preset"],
+            include_unknown=d["include_unknown"],
+            custom_grades=d["custom_grades"] or None,
+            opens_on=d["opens_on"],
+            closes_on=d["closes_on"],
+        )
+    except ServiceError as e:
+        _refused(request, e)
+        return redirect("evaluations:index")
+    messages.success(request, _("The round was created. Set its targets, groups and rule, then issue ballots."))
+    return redirect("evaluations:detail", pk=ev.pk)
+
+
+def detail(request, pk):
+    ev = get_evaluation_for_user(request.user, pk)
+    manage = can(request.user, Perm.EVALUATION_MANAGE, ev.campaign.institution)
+    inst = ev.campaign.institution
+    ctx = {
+        "ev": ev,
+        "manage": manage,
+        "draft": ev.status == Evaluation.Status.DRAFT,
+        "blockers": services.open_blockers(ev) if ev.status == Evaluation.Status.DRAFT else [],
+        "tally_blockers": services.tally_blockers(ev) if ev.status == Evaluation.Status.CLOSED else [],
+        "target_form": TargetForm(institution=inst),
+        "item_form": ItemForm(),
+        "grade_form": GradeForm(),
+        "group_form": GroupForm(),
+        "rule_form": RuleForm(instance=ev),
+        "count_form": CountForm(evaluation=ev),
+        "void_form": VoidForm(),
+        "public_base": services.public_base_url(request),
+        **setup_context(ev),
+    }
+    return render(request, "evaluations/detail.html", ctx)
+
+
+@round_action
+def target_add(request, ev):
+    form = TargetForm(request.POST, institution=ev.campaign.institution)
+    if not form.is_valid():
+        raise ServiceError(_("Choose the unit (and the person, for an individual)."))
+    d = form.cleaned_data
+    services.target_add(actor=request.user, evaluation=ev, kind=d["kind"], unit=d["unit"], person=d["person"])
+
+
+@round_action
+def target_remove(request, ev, target_pk):
+    services.target_remove(actor=request.user, target=get_object_or_404(EvaluationTarget, pk=target_pk, evaluation=ev))
+
+
+@round_action
+def item_save(request, ev, item_pk=None):
+    item = get_object_or_404(EvaluationItem, pk=item_pk, evaluation=ev) if item_pk else None
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError(_("The item needs a text."))
+    services.item_save(actor=request.user, evaluation=ev, item=item, **form.cleaned_data)
+
+
+@round_action
+def item_delete(request, ev, item_pk):
+    services.item_delete(actor=request.user, item=get_object_or_404(EvaluationItem, pk=item_pk, evaluation=ev))
+
+
+@round_action
+def grade_save(request, ev, grade_pk=None):
+    grade = get_object_or_404(Grade, pk=grade_pk, evaluation=ev) if grade_pk else None
+    form = GradeForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError(_("The grade needs a name."))
+    services.grade_save(actor=request.user, evaluation=ev, grade=grade, **form.cleaned_data)
+
+
+@round_action
+def grade_delete(request, ev, grade_pk):
+    services.grade_delete(actor=request.user, grade=get_object_or_404(Grade, pk=grade_pk, evaluation=ev))
+
+
+@round_action
+def group_save(request, ev, group_pk=None):
+    group = get_object_or_404(ev.groups, pk=group_pk) if group_pk else None
+    form = GroupForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError(_("Check the group's name, numbers and weight."))
+    services.group_save(actor=request.user, evaluation=ev, group=group, **form.cleaned_data)
+
+
+@round_action
+def group_delete(request, ev, group_pk):
+    services.group_delete(actor=request.user, group=get_object_or_404(ev.groups, pk=group_pk))
+
+
+@round_action
+def rule_update(request, ev):
+    form = RuleForm(request.POST, instance=Evaluation.objects.get(pk=ev.pk))
+    if not form.is_valid():
+        raise ServiceError(_("Check the rule's numbers."), details=[str(e) for e in form.errors.values()])
+    services.rule_update(actor=request.user, evaluation=ev, **form.cleaned_data)
+    messages.success(request, _("The pass rule was saved."))
+
+
+@round_action
+def open_round(request, ev):
+    services.evaluation_open(actor=request.user, evaluation=ev)
+    messages.success(request, _("The round is open: ballot codes can be used now."))
+
+
+@round_action
+def close_round(request, ev):
+    services.evaluation_close(actor=request.user, evaluation=ev)
+    messages.success(request, _("The round is closed; unused codes have expired."))
+
+
+@round_action
+def tally_round(request, ev):
+    services.evaluation_tally(actor=request.user, evaluation=ev)
+    messages.success(request, _("The round is tallied."))
+    return redirect("evaluations:results", pk=ev.pk)
+
+
+@round_action
+def void_round(request, ev):
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError(_("Give the reason why the round is void."))
+    services.evaluation_void(actor=request.user, evaluation=ev, reason=form.cleaned_data["reason"])
+
+
+@round_action
+def codes_issue(request, ev):
+    form = CountForm(request.POST, evaluation=ev)
+    if not form.is_valid():
+        raise ServiceError(_("Choose a group and how many codes (1–2000)."))
+    batch, codes = services.codes_issue(
+        actor=request.user,
+        evaluation=ev,
+        group=form.cleaned_data["group"],
+        count=form.cleaned_data["count"],
+        base_url=services.public_base_url(request),
+    )
+    messages.success(
+        request,
+        _(
+            "%(n)s codes issued for “%(group)s”. Download the QR sheet or the list below; only their fingerprints are kept."
+        )
+        % {"n": len(codes), "group": batch.group.name},
+    )
+
+
+@round_action
+def paper_issue(request, ev):
+    form = CountForm(request.POST, evaluation=ev)
+    if not form.is_valid():
+        raise ServiceError(_("Choose a group and how many paper ballots."))
+    services.paper_issue(actor=request.user, group=form.cleaned_data["group"], count=form.cleaned_data["count"])
+
+
+def batch_download(request, batch_pk, kind):
+    batch = get_batch_for_user(request.user, batch_pk, write=True)
+    f = batch.sheet_pdf if kind == "pdf" else batch.list_xlsx
+    if not f:
+        raise Http404
+    name = f"{batch.evaluation.name}-{batch.group.name}-{batch.pk}.{kind}"
+    response = FileResponse(f.open("rb"), as_attachment=True, filename=name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def batch_destroy(request, batch_pk):
+    batch = get_batch_for_user(request.user, batch_pk, write=True)
+    services.codes_files_destroy(actor=request.user, batch=batch)
+    messages.success(request, _("The printable files were deleted; the codes remain usable."))
+    return redirect("evaluations:detail", pk=batch.evaluation_id)
+
+
+def paper_batch_new(request, pk):
+    ev = get_evaluation_for_user(request.user, pk, write=True)
+    questions = services.ballot_questions(ev)
+    grades = list(ev.grades.all())
+    if request.method == "POST":
+        try:
+            counts = {}
+            for target, items in questions:
+                for item in items:
+                    for g in grades:
+                        raw = request.POST.get(f"c-{target.pk}-{item.pk}-{g.pk}", "").strip() or "0"
+                        counts[(target.pk, item.pk, g.pk)] = int(raw)
+            group = get_object_or_404(ev.groups, pk=request.POST.get("group"))
+            batch = services.paper_batch_enter(
+                actor=request.user,
+                evaluation=ev,
+                group=group,
+                label=request.POST.get("label", ""),
+                returned=int(request.POST.get("returned") or 0),
+                invalid=int(request.POST.get("invalid") or 0),
+                counts=counts,
+            )
+        except ValueError:
+            messages.error(request, _("Counts must be whole numbers."))
+        except ServiceError as e:
+            _refused(request, e)
+        else:
+            ev.refresh_from_db()
+            if ev.status == Evaluation.Status.VOID:
+                messages.error(request, ev.void_reason)
+            else:
+                messages.success(
+                    request, _("Batch “%(batch)s” entered; a second person must now check it.") % {"batch": batch.label}
+                )
+            return redirect("evaluations:detail", pk=ev.pk)
+    return render(
+        request,
+        "evaluations/paper_batch.html",
+        {"ev": ev, "questions": questions, "grades": grades, "groups": ev.groups.all(), "post": request.POST},
+    )
+
+
+@require_POST
+def paper_batch_check(request, batch_pk):
+    batch = get_paper_batch_for_user(request.user, batch_pk, write=True)
+    form = CheckForm(request.POST)
+    form.is_valid()
+    try:
+        services.paper_batch_check(
+            actor=request.user,
+            batch=batch,
+            approve=form.cleaned_data.get("approve", False),
+            note=form.cleaned_data.get("note", ""),
+        )
+    except ServiceError as e:
+        _refused(request, e)
+    return redirect("evaluations:detail", pk=batch.evaluation_id)
+
+
+def symposium_new(request, pk):
+    ev = get_evaluation_for_user(request.user, pk, write=True)
+    form = SymposiumForm(request.POST or None, institution=ev.campaign.institution)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            sym = services.symposium_record(
+                actor=request.user,
+                evaluation=ev,
+                unit=d["unit"],
+                held_on=d["held_on"],
+                place=d["place"],
+                host=d["host"],
+                notes=d["notes"],
+                attendees=d["attendees"],
+                opinions=d["opinions"],
+            )
+        except ServiceError as e:
+            _refused(request, e)
+        else:
+            return redirect("evaluations:symposium", sym_pk=sym.pk)
+    return render(request, "evaluations/symposium_form.html", {"ev": ev, "form": form})
+
+
+def symposium_detail(request, sym_pk):
+    sym = get_symposium_for_user(request.user, sym_pk)
+    return render(
+        request,
+        "evaluations/symposium.html",
+        {
+            "sym": sym,
+            "ev": sym.evaluation,
+            "manage": can(request.user, Perm.EVALUATION_MANAGE, sym.evaluation.campaign.institution),
+            "attendees": sym.attendees.all(),
+            "opinions": sym.opinions.select_related("problem"),
+        },
+    )
+
+
+@require_POST
+def opinion_decide(request, opinion_pk):
+    opinion = get_object_or_404(SymposiumOpinion.objects.select_related("symposium"), pk=opinion_pk)
+    sym = get_symposium_for_user(request.user, opinion.symposium_id, write=True)
+    try:
+        if request.POST.get("decision") == "accept":
+            services.symposium_opinion_accept(
+                actor=request.user, opinion=opinion, severity=request.POST.get("severity", "medium")
+            )
+            messages.success(request, _("The opinion is now a problem in the ledger."))
+        else:
+            services.symposium_opinion_decline(
+                actor=request.user, opinion=opinion, reason=request.POST.get("reason", "")
+            )
+    except ServiceError as e:
+        _refused(request, e)
+    return redirect("evaluations:symposium", sym_pk=sym.pk)
+
+
+def results(request, pk):
+    ev = get_evaluation_for_user(request.user, pk)
+    data = results_mod.collect(ev)
+    return render(
+        request,
+        "evaluations/results.html",
+        {
+            "ev": ev,
+            "data": data,
+            "chart": json.dumps(results_mod.chart(data), ensure_ascii=False, default=str),
+            "final": ev.status == Evaluation.Status.TALLIED,
+            "public": results_mod.public_ratings(ev.campaign, units=[t["target"].unit for t in data["targets"]]),
+        },
+    )
+
+
+def export(request, pk, fmt):
+    ev = get_evaluation_for_user(request.user, pk)
+    data = results_mod.collect(ev)
+    if fmt == "xlsx":
+        body, ctype = results_mod.to_xlsx(data), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "docx":
+        body, ctype = (
+            results_mod.to_docx(data),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+    else:
+        raise Http404
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(ev.name)}.{fmt}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def public_ratings(request, campaign_pk):
+    """The units' open public rating QR codes and their results (weaker guarantee, kept apart)."""
+    campaign = get_object_or_404(Campaign.objects.select_related("institution"), pk=campaign_pk)
+    if not can(request.user, Perm.EVALUATION_VIEW, campaign.institution):
+        raise Http404
+    participants = campaign.participants.select_related("unit")
+    return render(
+        request,
+        "evaluations/public_ratings.html",
+        {
+            "campaign": campaign,
+            "participants": participants,
+            "ratings": results_mod.public_ratings(campaign),
+            "public_base": services.public_base_url(request),
+        },
+    )
+
+
+def rating_qr(request, campaign_pk, unit_pk):
+    """A printable QR (SVG) of a unit's open public rating page."""
+    import segno
+
+    campaign = get_object_or_404(Campaign, pk=campaign_pk)
+    if not can(request.user, Perm.EVALUATION_VIEW, campaign.institution):
+        raise Http404
+    p = get_object_or_404(campaign.participants.select_related("unit"), unit_id=unit_pk)
+    from django.urls import reverse
+
+    url = services.public_base_url(request) + reverse("evaluations_public:rate", args=[p.unit.public_code])
+    buf = segno.make(url, error="m")
+    from io import BytesIO
+
+    out = BytesIO()
+    buf.save(out, kind="svg", scale=8, border=2)
+    return HttpResponse(out.getvalue(), content_type="image/svg+xml")

@@ -1,0 +1,80 @@
+"""The ledger (问题清单) as an Excel workbook: `collect` rows, `ledger_xlsx` renders them."""
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+
+from core.excel import safe_cell
+
+
+def headers() -> list[str]:
+    return [
+        _("No."),
+        _("Campaign"),
+        _("Unit"),
+        _("Subject"),
+        _("Person concerned"),
+        _("Problem"),
+        _("Channel"),
+        _("Manifestations"),
+        _("Focus area"),
+        _("Aspect"),
+        _("Severity"),
+        _("Cause analysis"),
+        _("Benchmark compared with"),
+        _("Status"),
+        _("How it was fixed"),
+        _("Recorded by"),
+        _("Recorded at"),
+    ]
+
+
+def collect(qs):
+    """One list per problem, in the order of `qs` (streamed in chunks; manifestations prefetched)."""
+    qs = qs.select_related("campaign", "unit", "subject_person", "focus_area", "aspect", "recorded_by")
+    for p in qs.prefetch_related("manifestations").iterator(chunk_size=2000):
+        yield [
+            p.pk,
+            p.campaign.name,
+            p.unit.name,
+            p.get_subject_kind_display(),
+            p.subject_person.name if p.subject_person else "",
+            p.description,
+            p.get_channel_display(),
+            "、".join(m.name for m in p.manifestations.all()),
+            p.focus_area.name if p.focus_area else "",
+            p.aspect.name if p.aspect else "",
+            p.get_severity_display(),
+            p.cause,
+            p.benchmark,
+            p.get_status_display(),
+            p.fixed_note,
+            str(p.recorded_by) if p.recorded_by else "",
+            timezone.localtime(p.recorded_at).replace(tzinfo=None),
+        ]
+
+
+def ledger_xlsx(qs) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Problem ledger"))
+    widths = [8, 24, 16, 10, 10, 50, 20, 22, 22, 10, 8, 40, 20, 10, 30, 10, 18]
+    for i, w in enumerate(widths):
+        ws.column_dimensions[chr(ord("A") + i)].width = w
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for h in headers():
+        c = WriteOnlyCell(ws, value=h)
+        c.font = bold
+        c.alignment = Alignment(horizontal="center")
+        header.append(c)
+    ws.append(header)
+    for row in collect(qs):
+        ws.append([safe_cell(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

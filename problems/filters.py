@@ -1,0 +1,148 @@
+"""The ledger's filters (django-filter) and a paginator that never counts past a cap."""
+
+import django_filters
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import CampaignUnit, Stage
+from orgs.access import Perm, units_where
+from orgs.models import Unit
+
+from .models import Channel, Manifestation, Opinion, Problem
+
+SORTS = {
+    "-recorded": ("-recorded_at", "-id"),
+    "recorded": ("recorded_at", "id"),
+    "unit": ("unit__path", "-recorded_at", "-id"),
+    "-severity": ("-severity_rank", "-recorded_at", "-id"),
+    "status": ("status", "-recorded_at", "-id"),
+    "channel": ("channel", "-recorded_at", "-id"),
+}
+SORT_CHOICES = [
+    ("-recorded", _("Newest first")),
+    ("recorded", _("Oldest first")),
+    ("unit", _("By unit")),
+    ("-severity", _("Most serious first")),
+    ("status", _("By status")),
+    ("channel", _("By channel")),
+]
+
+
+class UnitTreeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return "　" * max(obj.depth - 2, 0) + obj.name
+
+
+class UnitTreeFilter(django_filters.ModelChoiceFilter):
+    field_class = UnitTreeChoiceField
+
+
+class ProblemFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=None)
+    unit = UnitTreeFilter(label=_("Unit (and below)"), queryset=None, method="filter_unit")
+    subject_kind = django_filters.ChoiceFilter(label=_("Subject"), choices=Problem.SubjectKind.choices)
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
+    manifestation = django_filters.ModelChoiceFilter(
+        label=_("Manifestation"), queryset=Manifestation.objects.all(), method="filter_manifestation"
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Problem.Status.choices)
+    severity = django_filters.ChoiceFilter(label=_("Severity"), choices=Problem.Severity.choices)
+    stage = django_filters.ChoiceFilter(label=_("Stage of the unit"), choices=Stage.choices, method="filter_stage")
+    sort = django_filters.ChoiceFilter(label=_("Sort"), choices=SORT_CHOICES, method="filter_sort", empty_label=None)
+
+    class Meta:
+        model = Problem
+        fields: list[str] = []
+
+    def __init__(self, *args, user, campaigns, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["campaign"].queryset = campaigns
+        self.filters["unit"].queryset = Unit.objects.filter(pk__in=units_where(user, Perm.PROBLEM_VIEW)).order_by(
+            "path"
+        )
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()[:100]
+        if not value:
+            return qs
+        return qs.filter(
+            Q(description__icontains=value) | Q(cause__icontains=value) | Q(subject_person__name__icontains=value)
+        )
+
+    def filter_unit(self, qs, name, value):
+        return qs.filter(unit__path__startswith=value.path)
+
+    def filter_manifestation(self, qs, name, value):
+        # EXISTS instead of a join: no duplicate rows, and the count stays on the problems table.
+        through = Problem.manifestations.through
+        return qs.filter(Exists(through.objects.filter(problem_id=OuterRef("pk"), manifestation_id=value.pk)))
+
+    def filter_stage(self, qs, name, value):
+        return qs.filter(
+            Exists(
+                CampaignUnit.objects.filter(
+                    campaign_id=OuterRef("campaign_id"), unit_id=OuterRef("unit_id"), stage=value
+                )
+            )
+        )
+
+    def filter_sort(self, qs, name, value):
+        return qs  # applied by `ordered`, after every filter
+
+    def ordered(self, qs):
+        key = self.form.cleaned_data.get("sort") if self.is_bound and self.form.is_valid() else None
+        order = SORTS.get(key or "-recorded", SORTS["-recorded"])
+        if "-severity_rank" in order:
+            from django.db.models import Case, IntegerField, Value, When
+
+            qs = qs.annotate(
+                severity_rank=Case(
+                    When(severity=Problem.Severity.HIGH, then=Value(3)),
+                    When(severity=Problem.Severity.MEDIUM, then=Value(2)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            )
+        return qs.order_by(*order)
+
+
+class OpinionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Opinion.Status.choices)
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=Opinion.Source.choices)
+    unit = UnitTreeFilter(label=_("Unit (and below)"), queryset=None, method="filter_unit")
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+
+    class Meta:
+        model = Opinion
+        fields: list[str] = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["unit"].queryset = Unit.objects.filter(pk__in=units_where(user, Perm.OPINION_TRIAGE)).order_by(
+            "path"
+        )
+
+    def filter_unit(self, qs, name, value):
+        return qs.filter(unit__path__startswith=value.path)
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()[:100]
+        return qs.filter(Q(content__icontains=value) | Q(receipt_code=value.upper())) if value else qs
+
+
+class CappedPaginator(Paginator):
+    """Counts at most CAP rows (SELECT COUNT(*) FROM (… LIMIT CAP+1)); beyond that it says "CAP+"."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.CAP

@@ -1,0 +1,61 @@
+"""What the problems app adds to the home page and the campaign milestones."""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.registry import TaskItem
+from orgs.access import Perm, has_any, person_of
+
+from .models import Opinion, PeerReview, Problem
+
+
+def tasks_for(user) -> list[TaskItem]:
+    """Opinions waiting for triage, peer reviews to write, reviews about me to answer."""
+    from . import selectors
+
+    items: list[TaskItem] = []
+    if has_any(user, Perm.OPINION_TRIAGE):
+        n = selectors.opinions_for_triage(user).filter(status=Opinion.Status.NEW).count()
+        if n:
+            items.append(
+                TaskItem(
+                    label=ngettext("%(n)s opinion waits for triage", "%(n)s opinions wait for triage", n) % {"n": n},
+                    url=reverse("problems:opinions"),
+                    count=n,
+                )
+            )
+    me = person_of(user)
+    campaign = selectors.current_campaign_for(user) if me is not None else None
+    if campaign is not None:
+        todo = len(selectors.reviews_to_write(me, campaign))
+        if todo:
+            items.append(
+                TaskItem(
+                    label=ngettext("%(n)s colleague to review (互评)", "%(n)s colleagues to review (互评)", todo)
+                    % {"n": todo},
+                    url=reverse("problems:peer_reviews"),
+                    count=todo,
+                )
+            )
+        unanswered = PeerReview.objects.filter(
+            campaign=campaign, subject=me, status=PeerReview.Status.SUBMITTED
+        ).count()
+        if unanswered:
+            items.append(
+                TaskItem(
+                    label=_("Reviews about you to answer: %(n)s") % {"n": unanswered},
+                    url=reverse("problems:peer_reviews"),
+                    count=unanswered,
+                )
+            )
+    return items
+
+
+def milestone_figures(campaign) -> dict:
+    figures = Problem.objects.filter(campaign=campaign).aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status__in=[Problem.Status.FIXED_AT_ONCE, Problem.Status.RESOLVED])),
+    )
+    return {"label": _("Problems fixed or resolved"), **figures}

@@ -1,0 +1,229 @@
+"""Reads for the problem ledger, opinions and peer reviews; the only way to load them for a user."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from campaigns.models import Campaign, CampaignUnit
+from orgs.access import Perm, can, person_of, units_where
+from orgs.models import Person, Post, Unit
+from orgs.selectors import leadership_team_of
+
+from .models import Manifestation, Opinion, PeerReview, Problem
+
+LEADER_POSTS = (Post.Kind.PRINCIPAL_LEADER, Post.Kind.LEADERSHIP_MEMBER, Post.Kind.DEPARTMENT_HEAD)
+
+
+# ---------------------------------------------------------------- problems
+
+
+def problems_visible_to(user) -> QuerySet[Problem]:
+    """Problems of the units where the user holds PROBLEM_VIEW (the ledger's base)."""
+    return Problem.objects.filter(unit__in=units_where(user, Perm.PROBLEM_VIEW))
+
+
+def get_problem_for_user(user, pk: int, write: bool = False) -> Problem:
+    """A problem the user may see: their units' (PROBLEM_VIEW), their own as subject, or one they recorded.
+
+    404 otherwise. With `write`: PROBLEM_EDIT on its unit, or the person it concerns recording about
+    themselves; else 403.
+    """
+    problem = (
+        Problem.objects.select_related("campaign", "unit", "subject_person", "focus_area", "aspect", "recorded_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if problem is None:
+        raise Http404
+    me = person_of(user)
+    own = me is not None and problem.subject_person_id == me.pk
+    if not (can(user, Perm.PROBLEM_VIEW, problem.unit) or own or problem.recorded_by_id == user.pk):
+        raise Http404
+    if write and not (can(user, Perm.PROBLEM_EDIT, problem.unit) or (own and problem.recorded_by_id == user.pk)):
+        raise PermissionDenied
+    return problem
+
+
+def may_record(user, unit: Unit, subject_person: Person | None = None) -> bool:
+    """May the user record a problem of `unit`? PROBLEM_EDIT there, or a person recording about themselves."""
+    if can(user, Perm.PROBLEM_EDIT, unit):
+        return True
+    me = person_of(user)
+    return me is not None and subject_person is not None and subject_person.pk == me.pk and unit.pk == me.unit_id
+
+
+def units_for_recording(user) -> QuerySet[Unit]:
+    me = person_of(user)
+    q = Q(pk__in=units_where(user, Perm.PROBLEM_EDIT))
+    if me is not None:
+        q |= Q(pk=me.unit_id)
+    return Unit.objects.filter(q, active=True).order_by("path")
+
+
+def ledger_counts(qs: QuerySet[Problem]) -> dict:
+    """Counts of a filtered ledger by channel and by manifestation (two grouped queries)."""
+    by_channel = {
+        row["channel"]: row["n"] for row in qs.order_by().values("channel").annotate(n=Count("pk")).order_by()
+    }
+    through = Problem.manifestations.through
+    by_manifestation = dict(
+        through.objects.filter(problem_id__in=qs.order_by().values("pk"))
+        .values_list("manifestation_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {"channel": by_channel, "manifestation": by_manifestation}
+
+
+def stage_map(problems) -> dict[tuple[int, int], str]:
+    """(campaign id, unit id) → stage of that unit, for a page of problems (one query)."""
+    keys = {(p.campaign_id, p.unit_id) for p in problems}
+    if not keys:
+        return {}
+    rows = CampaignUnit.objects.filter(
+        campaign_id__in={k[0] for k in keys}, unit_id__in={k[1] for k in keys}
+    ).values_list("campaign_id", "unit_id", "stage")
+    return {(c, u): s for c, u, s in rows}
+
+
+def campaigns_for(user) -> QuerySet[Campaign]:
+    from campaigns.selectors import campaigns_visible_to
+
+    return campaigns_visible_to(user).order_by("-start_date", "-pk")
+
+
+def current_campaign_for(user) -> Campaign | None:
+    """The newest campaign in progress the user takes part in (by post or role)."""
+    return campaigns_for(user).filter(status=Campaign.Status.ACTIVE).first() or _own_campaign(user)
+
+
+def _own_campaign(user) -> Campaign | None:
+    me = person_of(user)
+    if me is None:
+        return None
+    from campaigns.selectors import active_campaign_for
+
+    return active_campaign_for(me.unit)
+
+
+# ---------------------------------------------------------------- opinions
+
+
+def opinions_for_triage(user) -> QuerySet[Opinion]:
+    return Opinion.objects.filter(unit__in=units_where(user, Perm.OPINION_TRIAGE))
+
+
+def get_opinion_for_user(user, pk: int, write: bool = False) -> Opinion:
+    """An opinion the user may triage (OPINION_TRIAGE on its unit); 404 otherwise.
+
+    Nobody else sees opinions here; the person who gave one follows it by its receipt code.
+    """
+    opinion = (
+        Opinion.objects.select_related("campaign", "unit", "submitter", "concerns_person", "suggested_manifestation")
+        .filter(pk=pk)
+        .first()
+    )
+    if opinion is None or not can(user, Perm.OPINION_TRIAGE, opinion.unit):
+        raise Http404
+    if write and opinion.campaign.status != Campaign.Status.ACTIVE:
+        raise PermissionDenied
+    return opinion
+
+
+def similar_items(opinion: Opinion) -> list[dict]:
+    """The stored similar opinions/problems with their objects (two queries), best first."""
+    ids = {"opinion": [], "problem": []}
+    for s in opinion.similar or []:
+        ids.setdefault(s["kind"], []).append(s["id"])
+    objs = {
+        "opinion": Opinion.objects.select_related("unit").in_bulk(ids["opinion"]),
+        "problem": Problem.objects.select_related("unit").in_bulk(ids["problem"]),
+    }
+    return [
+        {"kind": s["kind"], "obj": objs[s["kind"]][s["id"]], "score": round(100 * s["score"])}
+        for s in opinion.similar or []
+        if s["id"] in objs.get(s["kind"], {})
+    ]
+
+
+def opinion_by_receipt(code: str) -> Opinion | None:
+    code = (code or "").strip().upper().replace(" ", "").replace("-", "")
+    if not code:
+        return None
+    return Opinion.objects.select_related("unit", "duplicate_of").filter(receipt_code=code).first()
+
+
+# ---------------------------------------------------------------- peer reviews
+
+
+def peer_groups(person: Person, campaign: Campaign) -> dict[str, QuerySet[Person]]:
+    """Whom `person` may review in `campaign`, by kind of review.
+
+    team: the institution's leadership team (if the person belongs to it); branch: the members of
+    the person's own department or branch; leader_comment: people of the units the person leads.
+    """
+    groups: dict[str, QuerySet[Person]] = {}
+    team = leadership_team_of(campaign.institution)
+    if team.filter(pk=person.pk).exists():
+        groups[PeerReview.Kind.TEAM] = team.exclude(pk=person.pk).order_by("staff_no")
+    if person.unit_id != campaign.institution_id:
+        groups[PeerReview.Kind.BRANCH] = Person.objects.filter(unit_id=person.unit_id, active=True).exclude(
+            pk=person.pk
+        )
+    led = Post.objects.filter(person=person, kind__in=LEADER_POSTS).values_list("unit__path", flat=True)
+    supervised = person.supervisions.values_list("unit__path", flat=True)
+    q = Q()
+    for path in [*led, *supervised]:
+        q |= Q(unit__path__startswith=path)
+    if q:
+        groups[PeerReview.Kind.LEADER_COMMENT] = (
+            Person.objects.filter(q, active=True, unit__institution_id=campaign.institution_id)
+            .exclude(pk=person.pk)
+            .select_related("unit")
+            .order_by("unit__path", "staff_no")
+        )
+    return groups
+
+
+def reviews_to_write(person: Person, campaign: Campaign) -> list[Person]:
+    """Members of the person's peer groups (team, branch) they have not reviewed yet."""
+    groups = peer_groups(person, campaign)
+    done = set(
+        PeerReview.objects.filter(campaign=campaign, reviewer=person)
+        .exclude(kind=PeerReview.Kind.LEADER_COMMENT)
+        .values_list("subject_id", flat=True)
+    )
+    seen: dict[int, Person] = {}
+    for kind in (PeerReview.Kind.TEAM, PeerReview.Kind.BRANCH):
+        for p in groups.get(kind, []):
+            if p.pk not in done:
+                seen.setdefault(p.pk, p)
+    return list(seen.values())
+
+
+def get_peer_review_for_user(user, pk: int, write: bool = False) -> PeerReview:
+    """Reviewer, subject and the campaign office see a review; only the subject (or the office) answers it."""
+    review = PeerReview.objects.select_related("campaign", "unit", "reviewer", "subject").filter(pk=pk).first()
+    if review is None:
+        raise Http404
+    me = person_of(user)
+    office = can(user, Perm.CAMPAIGN_MANAGE, review.unit)
+    is_subject = me is not None and me.pk == review.subject_id
+    if not (office or is_subject or (me is not None and me.pk == review.reviewer_id)):
+        raise Http404
+    if write and not (office or is_subject):
+        raise PermissionDenied
+    return review
+
+
+def manifestations_grouped() -> list[dict]:
+    from .taxonomy import GROUP_GLOSSES
+
+    groups: dict[str, dict] = {}
+    for m in Manifestation.objects.filter(active=True):
+        g = groups.setdefault(
+            m.group, {"group": m.group, "label": m.get_group_display(), "gloss": GROUP_GLOSSES.get(m.group, "")}
+        )
+        g.setdefault("items", []).append(m)
+    order = ["yong", "lan", "san"]
+    return sorted(groups.values(), key=lambda g: order.index(g["group"]) if g["group"] in order else 9)

@@ -1,0 +1,144 @@
+import io
+
+from openpyxl import load_workbook
+
+from problems.models import Channel, Problem
+from problems.services import problem_create
+
+
+def make(cast, campaign, n, unit=None, channel=Channel.SELF_CHECK, manifestations=(), text="办事拖拉"):
+    return [
+        problem_create(
+            actor=cast.user("office"),
+            campaign=campaign,
+            unit=unit or cast.dept_a,
+            description=f"{text}{i}",
+            channel=channel,
+            manifestations=manifestations,
+        )
+        for i in range(n)
+    ]
+
+
+def test_it_lists_problems_with_constant_queries(cast, campaign, taxonomy, client_for, django_assert_max_num_queries):
+    client = client_for(cast.user("office"))
+    make(cast, campaign, 3, manifestations=[taxonomy["纪律涣散"]])
+    client.get("/problems/")
+    with django_assert_max_num_queries(20) as few:
+        assert client.get("/problems/?sort=-severity").status_code == 200
+    make(cast, campaign, 40, unit=cast.dept_b, manifestations=[taxonomy["纪律涣散"], taxonomy["业绩平庸"]])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/problems/?sort=-severity")
+    assert response.content.decode().count('href="/problems/') >= 43
+
+
+def test_it_filters_by_unit_channel_manifestation_and_search(cast, campaign, taxonomy, client_for):
+    make(cast, campaign, 2, unit=cast.dept_a, manifestations=[taxonomy["纪律涣散"]], text="迟到早退")
+    make(cast, campaign, 3, unit=cast.dept_b, channel=Channel.COMPARISON.value if False else Channel.FIX_AS_FOUND)
+    client = client_for(cast.user("office"))
+    body = client.get(f"/problems/?unit={cast.dept_b.pk}").content.decode()
+    assert "办事拖拉0" in body and "迟到早退0" not in body
+    body = client.get(f"/problems/?manifestation={taxonomy['纪律涣散'].pk}").content.decode()
+    assert "迟到早退1" in body and "办事拖拉" not in body
+    body = client.get("/problems/?q=迟到").content.decode()
+    assert "迟到早退0" in body and "办事拖拉" not in body
+    body = client.get("/problems/?channel=fix_as_found&stage=finding").content.decode()
+    assert "办事拖拉2" in body and "迟到早退" not in body
+    assert "办事拖拉" not in client.get("/problems/?stage=meeting").content.decode()
+
+
+def test_it_shows_a_department_head_only_their_units(cast, campaign, client_for):
+    make(cast, campaign, 1, unit=cast.dept_a, text="教务问题")
+    make(cast, campaign, 1, unit=cast.dept_b, text="财务问题")
+    body = client_for(cast.user("head_a")).get("/problems/").content.decode()
+    assert "教务问题0" in body and "财务问题0" not in body
+    assert client_for(cast.user("outsider")).get("/problems/").content.decode().count("教务问题") == 0
+
+
+def test_it_exports_the_filtered_ledger_to_excel(cast, campaign, taxonomy, client_for):
+    make(cast, campaign, 2, unit=cast.dept_a, manifestations=[taxonomy["纪律涣散"]], text="=迟到早退")
+    make(cast, campaign, 3, unit=cast.dept_b)
+    response = client_for(cast.user("office")).get(f"/problems/export.xlsx?unit={cast.dept_a.pk}")
+    assert response.status_code == 200
+    ws = load_workbook(io.BytesIO(response.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert len(rows) == 3  # header + the two problems of dept_a only
+    assert rows[0][2] == "单位"
+    assert {r[2] for r in rows[1:]} == {"教务处"}
+    assert all(r[5].startswith("'=迟到早退") for r in rows[1:])  # formula neutralised
+    assert all(r[7] == "纪律涣散" for r in rows[1:])
+
+
+def test_it_caps_the_count_of_a_huge_ledger(cast, campaign, monkeypatch, client_for):
+    from problems.filters import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 5)
+    make(cast, campaign, 7)
+    body = client_for(cast.user("office")).get("/problems/").content.decode()
+    assert "超过5" in body or "More than 5" in body
+
+
+def test_it_shows_a_problem_and_fixes_it_at_once(cast, campaign, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from problems.tests.test_services import PNG
+
+    p = make(cast, campaign, 1)[0]
+    client = client_for(cast.user("head_a"))
+    assert client.get(f"/problems/{p.pk}/").status_code == 200
+    f = SimpleUploadedFile("照片.png", PNG, content_type="image/png")
+    response = client.post(f"/problems/{p.pk}/fix/", {"note": "已整改到位", "files": [f]})
+    assert response.status_code == 302
+    p.refresh_from_db()
+    assert p.status == Problem.Status.FIXED_AT_ONCE and p.evidence.count() == 1
+    dl = client.get(f"/problems/evidence/{p.evidence.get().pk}/")
+    assert dl.status_code == 200 and b"".join(dl.streaming_content) == PNG
+
+
+def test_it_guards_problems_by_unit(cast, campaign, client_for):
+    p = make(cast, campaign, 1, unit=cast.dept_b)[0]
+    assert client_for(cast.user("outsider")).get(f"/problems/{p.pk}/").status_code == 404
+    assert client_for(cast.user("head_a")).get(f"/problems/{p.pk}/").status_code == 404
+    assert client_for(cast.user("principal")).get(f"/problems/{p.pk}/").status_code == 200
+    assert client_for(cast.user("principal")).post(f"/problems/{p.pk}/fix/", {"note": "x"}).status_code == 403
+
+
+def test_it_records_a_comparison_problem_with_its_benchmark(cast, campaign, taxonomy, client_for):
+    client = client_for(cast.user("head_a"))
+    data = {
+        "channel": "comparison",
+        "unit": cast.dept_a.pk,
+        "subject_kind": "unit",
+        "description": "网上办事事项比例低于先进院校",
+        "severity": "medium",
+        "manifestations": [taxonomy["创新能力不强"].pk],
+    }
+    assert client.post("/problems/new/", data).status_code == 200  # benchmark missing
+    data["benchmark"] = "省示范性高职院校教务处"
+    response = client.post("/problems/new/", data)
+    p = Problem.objects.get()
+    assert response.status_code == 302 and p.benchmark == "省示范性高职院校教务处" and p.channel == "comparison"
+
+
+def test_it_lets_a_cadre_self_check_but_not_record_for_others(cast, campaign, taxonomy, client_for):
+    client = client_for(cast.user("cadre_a"))
+    m = taxonomy["得过且过"]
+    response = client.post(
+        "/problems/self-check/",
+        {f"d_{m.pk}": "满足于完成交办任务，主动性不足", f"c_{m.pk}": "进取心不强", f"s_{m.pk}": "low"},
+    )
+    assert response.status_code == 302
+    p = Problem.objects.get()
+    assert p.subject_person == cast.cadre_a and p.channel == "self_check" and list(p.manifestations.all()) == [m]
+    from problems.models import SelfCheck
+
+    check = SelfCheck.objects.get(person=cast.cadre_a)
+    assert check.not_applicable.count() == 9
+    data = {
+        "channel": "self_check",
+        "unit": cast.dept_a.pk,
+        "subject_kind": "unit",
+        "description": "x问题",
+        "severity": "low",
+    }
+    assert client.post("/problems/new/", data).status_code == 403

@@ -1,0 +1,93 @@
+"""Mutual evaluation (互评) and leader comments (领导点评)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.exceptions import ServiceError
+from orgs.access import Perm, can, person_of
+
+from . import selectors, services
+from .forms import AnswerForm, PeerReviewForm
+from .models import PeerReview
+
+
+def index(request):
+    """Write reviews of one's team or branch colleagues; see and answer what others wrote about oneself."""
+    me = person_of(request.user)
+    campaign = selectors.current_campaign_for(request.user)
+    if me is None or campaign is None:
+        messages.error(request, _("There is no campaign in progress."))
+        return redirect("home")
+    groups = selectors.peer_groups(me, campaign)
+    form = PeerReviewForm(request.POST or None, groups=groups, initial={"subject": request.GET.get("subject")})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.peer_review_submit(
+                actor=request.user,
+                campaign=campaign,
+                unit=me.unit if d["kind"] != PeerReview.Kind.TEAM else campaign.institution,
+                kind=d["kind"],
+                reviewer=me,
+                subject=d["subject"],
+                content=d["content"],
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your review of %(name)s was submitted.") % {"name": d["subject"].name})
+            return redirect("problems:peer_reviews")
+    received = PeerReview.objects.filter(campaign=campaign, subject=me).select_related("reviewer", "problem")
+    written = PeerReview.objects.filter(campaign=campaign, reviewer=me).select_related("subject")
+    office = (
+        PeerReview.objects.filter(campaign=campaign)
+        .select_related("reviewer", "subject")
+        .order_by("subject__unit__path", "subject__staff_no")
+        if can(request.user, Perm.CAMPAIGN_MANAGE, campaign.institution)
+        else None
+    )
+    return render(
+        request,
+        "problems/peer_reviews.html",
+        {
+            "campaign": campaign,
+            "form": form if groups else None,
+            "to_write": selectors.reviews_to_write(me, campaign),
+            "received": received,
+            "written": written,
+            "office": office,
+            "anonymous": campaign.peer_review_anonymous,
+            "answer_form": AnswerForm(),
+        },
+    )
+
+
+@require_POST
+def answer(request, pk: int):
+    """The subject accepts a review (it becomes their problem) or declines it with a note."""
+    review = selectors.get_peer_review_for_user(request.user, pk, write=True)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please check the answer."))
+        return redirect("problems:peer_reviews")
+    d = form.cleaned_data
+    try:
+        if request.POST.get("decision") == "accept":
+            problem = services.peer_review_accept(
+                actor=request.user,
+                review=review,
+                note=d["note"],
+                cause=d["cause"],
+                manifestations=d["manifestations"],
+            )
+            messages.success(request, _("Accepted: the problem is now in the ledger."))
+            if can(request.user, Perm.PROBLEM_VIEW, problem.unit) or problem.subject_person_id:
+                return redirect("problems:detail", pk=problem.pk)
+        else:
+            services.peer_review_reject(actor=request.user, review=review, reason=d["note"])
+            messages.success(request, _("Your answer was recorded."))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("problems:peer_reviews")
