@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "accountability"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/propose/", views.propose, name="propose"),
+    path("<int:pk>/decide/", views.decide, name="decide"),
+    path("<int:pk>/statement/", views.statement, name="statement"),
+    path("<int:pk>/close/", views.close, name="close"),
+]

@@ -9,6 +9,7 @@ and ledger imports with their preview.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class JobStatus(models.TextChoices):
@@ -27,16 +28,16 @@ class AnalysisReport(models.Model):
 
     # The narrative sections the office may write or edit before generating (key, label).
     SECTIONS = [
-        ("organisation", _("How the campaign was organised")),
-        ("problems", _("Problems found")),
-        ("causes", _("Causes of the problems")),
-        ("meeting", _("The democratic life meeting")),
-        ("evaluation", _("Evaluation results")),
-        ("rectification", _("Rectification progress")),
-        ("rules", _("Rules made or revised")),
-        ("typical", _("Typical cases")),
-        ("accountability", _("Accountability")),
-        ("next_steps", _("Next steps")),
+        ("organisation", pgettext_lazy("report section", "How the campaign was organised")),
+        ("problems", pgettext_lazy("report section", "Problems found")),
+        ("causes", pgettext_lazy("report section", "Causes of the problems")),
+        ("meeting", pgettext_lazy("report section", "The democratic life meeting")),
+        ("evaluation", pgettext_lazy("report section", "Evaluation results")),
+        ("rectification", pgettext_lazy("report section", "Rectification progress")),
+        ("rules", pgettext_lazy("report section", "Rules made or revised")),
+        ("typical", pgettext_lazy("report section", "Typical cases")),
+        ("accountability", pgettext_lazy("report section", "Accountability")),
+        ("next_steps", pgettext_lazy("report section", "Next steps")),
     ]
 
     scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices, default=Scope.INSTITUTION)
@@ -181,6 +182,11 @@ class LedgerImport(models.Model):
     header_row = models.PositiveIntegerField(default=1)
     # {field key: column index (0-based)}
     mapping = models.JSONField(default=dict, blank=True)
+    # Used for rows that name no unit, and for problems whose channel column is empty.
+    default_unit = models.ForeignKey(
+        "orgs.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("default unit")
+    )
+    default_channel = models.CharField(_("default channel"), max_length=30, default="self_check")
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED, db_index=True
     )

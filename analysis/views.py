@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,8 +14,12 @@ from core.exceptions import ServiceError
 from orgs.access import Perm, can, has_any
 from orgs.models import Unit
 
-from . import links, selectors
+from . import links, selectors, services
 from .dashboards import decorate, decorate_city
+from .forms import ExportForm, ImportMappingForm, ImportStartForm, ReportForm, TypicalCaseForm
+from .models import AnalysisReport, JobStatus, LedgerExport, TypicalCase
+from .reports import city as city_report
+from .reports import comprehensive
 
 CITY_SORTS = {
     "completion": lambda r: (r["rank"]["completion"] is None, r["rank"]["completion"] or 0),
@@ -88,6 +93,214 @@ def city_dashboard(request, pk: int):
     return render(request, "analysis/city.html", data)
 
 
+# ------------------------------------------------------------------------------------------ reports
+
+
+def campaign_reports(request, pk: int):
+    scope = selectors.get_scope_for_user(request.user, pk)
+    if not scope.is_institution:
+        raise Http404
+    return render(
+        request,
+        "analysis/reports.html",
+        {
+            "scope": scope,
+            "reports": selectors.reports_for_campaign(scope.campaign),
+            "can_manage": can(request.user, Perm.CAMPAIGN_MANAGE, scope.root),
+            "can_view_city": selectors.city_units_for(request.user).exists(),
+        },
+    )
+
+
+@require_POST
+def report_new(request, pk: int):
+    scope = selectors.get_scope_for_user(request.user, pk)
+    if not scope.is_institution:
+        raise Http404
+    selectors.require_manage(request.user, scope)
+    report = services.report_create(actor=request.user, unit=scope.root, campaign=scope.campaign)
+    return redirect("analysis:report", pk=report.pk)
+
+
+def city_reports(request, pk: int):
+    city = Unit.objects.filter(pk=pk, kind=Unit.Kind.CITY_OFFICE).first()
+    if city is None or not selectors.can_view_city(request.user, city):
+        raise Http404
+    reports = AnalysisReport.objects.filter(unit=city, scope=AnalysisReport.Scope.CITY).prefetch_related("runs")
+    return render(
+        request,
+        "analysis/city_reports.html",
+        {"city": city, "reports": reports, "can_manage": can(request.user, Perm.REPORT_REVIEW_CITY, city)},
+    )
+
+
+@require_POST
+def city_report_new(request, pk: int):
+    city = Unit.objects.filter(pk=pk, kind=Unit.Kind.CITY_OFFICE).first()
+    if city is None or not selectors.can_view_city(request.user, city):
+        raise Http404
+    if not can(request.user, Perm.REPORT_REVIEW_CITY, city):
+        raise PermissionDenied
+    report = services.report_create(actor=request.user, unit=city)
+    return redirect("analysis:report", pk=report.pk)
+
+
+def report_detail(request, pk: int):
+    """The report page: narratives to edit, typical cases, generations with their progress."""
+    report = selectors.get_report_for_user(request.user, pk, write=request.method == "POST")
+    module = comprehensive if report.scope == AnalysisReport.Scope.INSTITUTION else city_report
+    generated = (
+        module.collect(report.unit, report.campaign)["narratives"]
+        if module is comprehensive
+        else module.collect(report.unit)["narratives"]
+    )
+    initial = {"title": report.title, **{f"n_{k}": v for k, v in report.narratives.items()}}
+    form = ReportForm(request.POST or None, initial=initial, placeholders=generated)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_update(
+                actor=request.user, report=report, title=form.cleaned_data["title"], narratives=form.narratives()
+            )
+        except ServiceError as e:
+            _service_error(request, e)
+        else:
+            messages.success(request, _("The report was saved."))
+            return redirect("analysis:report", pk=report.pk)
+    return render(
+        request,
+        "analysis/report.html",
+        {
+            "report": report,
+            "form": form,
+            "case_form": TypicalCaseForm(units=_report_units(report)),
+            "runs": report.runs.select_related("requested_by")[:10],
+            "can_manage": _can_write_report(request.user, report),
+        },
+    )
+
+
+@require_POST
+def report_generate(request, pk: int):
+    report = selectors.get_report_for_user(request.user, pk, write=True)
+    try:
+        services.report_generate(actor=request.user, report=report)
+    except ServiceError as e:
+        _service_error(request, e)
+    else:
+        messages.success(request, _("Generation started; the files appear below when they are ready."))
+    return redirect("analysis:report", pk=report.pk)
+
+
+@require_POST
+def case_add(request, pk: int):
+    report = selectors.get_report_for_user(request.user, pk, write=True)
+    form = TypicalCaseForm(request.POST, units=_report_units(report))
+    if form.is_valid():
+        try:
+            services.typical_case_add(actor=request.user, report=report, **form.cleaned_data)
+        except ServiceError as e:
+            _service_error(request, e)
+    else:
+        messages.error(request, _("A typical case needs a title and a description."))
+    return redirect(reverse("analysis:report", args=[report.pk]) + "#cases")
+
+
+@require_POST
+def case_remove(request, pk: int):
+    case = TypicalCase.objects.select_related("report").filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    selectors.get_report_for_user(request.user, case.report_id, write=True)
+    services.typical_case_remove(actor=request.user, case=case)
+    return redirect(reverse("analysis:report", args=[case.report_id]) + "#cases")
+
+
+def run_progress(request, pk: int):
+    """HTMX partial polled while a report is generated."""
+    run = selectors.get_run_for_user(request.user, pk)
+    return render(request, "analysis/_run.html", {"run": run})
+
+
+def run_file(request, pk: int, fmt: str):
+    run = selectors.get_run_for_user(request.user, pk)
+    if fmt not in ("docx", "pdf") or run.status != JobStatus.DONE:
+        raise Http404
+    f = run.docx if fmt == "docx" else run.pdf
+    name = f"{run.report.title}-{timezone.localtime(run.finished_at):%Y%m%d%H%M}.{fmt}"
+    return _download(f, name, CONTENT_TYPES[fmt])
+
+
+def _report_units(report):
+    if report.scope == AnalysisReport.Scope.CITY:
+        return Unit.objects.filter(path__startswith=report.unit.path, kind=Unit.Kind.INSTITUTION)
+    return Unit.objects.filter(path__startswith=report.unit.path, depth__lte=report.unit.depth + 1)
+
+
+def _can_write_report(user, report) -> bool:
+    if report.scope == AnalysisReport.Scope.CITY:
+        return can(user, Perm.REPORT_REVIEW_CITY, report.unit)
+    return can(user, Perm.CAMPAIGN_MANAGE, report.unit)
+
+
+# ------------------------------------------------------------------------------------------ ledgers
+
+
+def ledgers(request, pk: int):
+    """Ask for an Excel ledger of the units the user may see; their recent exports with progress."""
+    scope = selectors.get_scope_for_user(request.user, pk, _int(request.GET.get("unit")))
+    units = Unit.objects.filter(path__startswith=scope.root.path, depth__lte=scope.root.depth + 1).order_by("path")
+    form = ExportForm(request.POST or None, units=units, initial={"unit": scope.root})
+    if request.method == "POST" and form.is_valid():
+        unit = form.cleaned_data["unit"]
+        if not can(request.user, Perm.ANALYSIS_VIEW, unit):
+            raise PermissionDenied
+        try:
+            export = services.ledger_export_request(
+                actor=request.user,
+                campaign=scope.campaign,
+                unit=unit,
+                kind=form.cleaned_data["kind"],
+                layout=form.cleaned_data["layout"],
+            )
+        except ServiceError as e:
+            _service_error(request, e)
+        else:
+            messages.success(request, _("The ledger is being written; download it below when it is ready."))
+            return redirect(reverse("analysis:ledgers", args=[pk]) + f"?unit={scope.root.pk}#export-{export.pk}")
+    exports = LedgerExport.objects.filter(campaign=scope.campaign, requested_by=request.user).select_related("unit")
+    return render(
+        request,
+        "analysis/ledgers.html",
+        {
+            "scope": scope,
+            "form": form,
+            "exports": exports[:15],
+            "can_manage": can(request.user, Perm.CAMPAIGN_MANAGE, scope.root),
+            "can_view_city": selectors.city_units_for(request.user).exists(),
+        },
+    )
+
+
+def export_progress(request, pk: int):
+    export = selectors.get_export_for_user(request.user, pk)
+    return render(request, "analysis/_export.html", {"export": export})
+
+
+def export_file(request, pk: int):
+    export = selectors.get_export_for_user(request.user, pk)
+    if export.status != JobStatus.DONE:
+        raise Http404
+    name = f"{export.unit.name}-{export.get_kind_display()}-{timezone.localtime(export.finished_at):%Y%m%d%H%M}.xlsx"
+    return _download(export.file, name, CONTENT_TYPES["xlsx"])
+
+
+CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
 def _int(value) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
@@ -107,4 +320,110 @@ def _download(f, filename: str, content_type: str):
     return FileResponse(f.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
 
 
-__all__ = ["require_POST", "_service_error", "_download", "_"]
+# ------------------------------------------------------------------------------------------ imports
+
+
+def _import_scope(request, pk: int):
+    scope = selectors.get_scope_for_user(request.user, pk)
+    if not scope.is_institution or not can(request.user, Perm.PROBLEM_EDIT, scope.root):
+        raise PermissionDenied
+    return scope
+
+
+def import_upload(request, pk: int):
+    """Upload a ledger kept elsewhere; the next page previews it."""
+    scope = _import_scope(request, pk)
+    units = Unit.objects.filter(path__startswith=scope.root.path).order_by("path")
+    form = ImportStartForm(
+        request.POST or None, request.FILES or None, units=units, initial={"default_unit": scope.root}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            imp = services.ledger_import_upload(
+                actor=request.user,
+                campaign=scope.campaign,
+                upload=form.cleaned_data["file"],
+                default_unit=form.cleaned_data["default_unit"],
+                default_channel=form.cleaned_data["default_channel"],
+            )
+        except ServiceError as e:
+            _service_error(request, e)
+        else:
+            return redirect("analysis:import_preview", pk=imp.pk)
+    imports = scope.campaign.ledger_imports.select_related("created_by")[:10]
+    return render(
+        request,
+        "analysis/import_upload.html",
+        {"scope": scope, "form": form, "imports": imports, "can_manage": True},
+    )
+
+
+def import_preview(request, pk: int):
+    """The columns found, each row's problems, measures and errors; import all or nothing."""
+    from .imports import read_sheet
+
+    imp = selectors.get_import_for_user(request.user, pk, write=request.method == "POST")
+    scope = selectors.Scope(imp.campaign, imp.campaign.institution)
+    units = Unit.objects.filter(path__startswith=scope.root.path).order_by("path")
+    action = request.POST.get("action")
+    try:
+        if action == "map":
+            _import_remap(request, imp, units)
+            return redirect("analysis:import_preview", pk=imp.pk)
+        if action == "import":
+            n, m = services.ledger_import_commit(actor=request.user, ledger_import=imp)
+            messages.success(request, _("Imported %(n)s problems and %(m)s measures.") % {"n": n, "m": m})
+            return redirect("analysis:import_preview", pk=imp.pk)
+        if action == "discard":
+            services.ledger_import_discard(actor=request.user, ledger_import=imp)
+            return redirect("analysis:import_upload", pk=imp.campaign_id)
+    except ServiceError as e:
+        _service_error(request, e)
+        imp.refresh_from_db()
+    with imp.file.open("rb") as fh:
+        sheet = read_sheet(fh, imp.sheet or None)
+    problems = services.ledger_import_check(imp)[1] if imp.status == imp.Status.PREVIEWED else []
+    initial = {f"col_{k}": str(v) for k, v in imp.mapping.items()}
+    initial.update(sheet=sheet.name, default_unit=imp.default_unit, default_channel=imp.default_channel)
+    form = ImportMappingForm(initial=initial, header=sheet.header, sheets=sheet.sheet_names, units=units)
+    errors = sum(len(p.errors) for p in problems)
+    return render(
+        request,
+        "analysis/import_preview.html",
+        {
+            "scope": scope,
+            "imp": imp,
+            "form": form,
+            "problems": problems,
+            "errors": errors,
+            "measures": sum(len(p.measures) for p in problems),
+            "header": sheet.header,
+            "measures_supported": services.measures_supported(),
+            "can_manage": True,
+        },
+    )
+
+
+def _import_remap(request, imp, units) -> None:
+    from .imports import read_sheet
+
+    with imp.file.open("rb") as fh:
+        sheet = read_sheet(fh, imp.sheet or None)
+    form = ImportMappingForm(request.POST, header=sheet.header, sheets=sheet.sheet_names, units=units)
+    if not form.is_valid():
+        raise ServiceError(_("Check the mapping."), details=[str(e) for e in form.errors.values()])
+    mapping = form.mapping()
+    if form.cleaned_data["sheet"] != sheet.name:
+        try:
+            with imp.file.open("rb") as fh:  # another sheet: guess its columns afresh
+                mapping = read_sheet(fh, form.cleaned_data["sheet"]).mapping
+        except ValueError as e:
+            raise ServiceError(str(e)) from e
+    services.ledger_import_map(
+        actor=request.user,
+        ledger_import=imp,
+        mapping=mapping,
+        sheet=form.cleaned_data["sheet"],
+        default_unit=form.cleaned_data["default_unit"],
+        default_channel=form.cleaned_data["default_channel"],
+    )

@@ -256,7 +256,9 @@ def index_items(data: dict) -> dict[str, dict]:
             for p in unit["problems"]:
                 items[p["code"]] = {"kind": "problem", "title": p["description"], **p}
                 for m in p["measures"]:
-                    items.setdefault(m["code"], {"kind": "measure", "title": m["content"], **m})
+                    items.setdefault(
+                        m["code"], {"kind": "measure", "title": m["content"], "progress": m["percent"], **m}
+                    )
     for m in data.get("loose_measures", []):
-        items.setdefault(m["code"], {"kind": "measure", "title": m["content"], **m})
+        items.setdefault(m["code"], {"kind": "measure", "title": m["content"], "progress": m["percent"], **m})
     return items

@@ -74,7 +74,7 @@ def compare(request, public_code, code):
         row["changed"] = (
             then is None
             or current is None
-            or any(then.get(k) != current.get(k) for k in ("status", "progress", "percent", "deadline"))
+            or any(then.get(k) != current.get(k) for k in ("status", "progress", "deadline"))
         )
     ctx = {
         "campaign": campaign,

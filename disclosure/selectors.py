@@ -189,7 +189,7 @@ def current_statuses(campaign: Campaign, *, today: date | None = None) -> dict[s
     return {
         code: (
             item["status"],
-            item["progress"] if item["kind"] == "problem" else item["percent"],
+            item["progress"],
             date.fromisoformat(item["deadline"]) if item["deadline"] else None,
         )
         for code, item in items.items()
@@ -294,3 +294,28 @@ def internal_disclosure(user) -> list[dict]:
     for entry in people.values():
         entry["progress"] = round(sum(x["percent"] for x in entry["measures"]) / len(entry["measures"]))
     return list(people.values())
+
+
+def internal_commitments(user) -> list[dict]:
+    """Published commitments (公开承诺) of individual cadres that the user may see, with their items and
+    progress (rectification's own visibility rule: the user's institution, or units they view)."""
+    from rectification.models import Commitment
+    from rectification.selectors import commitments_visible_to
+
+    today = timezone.localdate()
+    rows = []
+    commitments = (
+        commitments_visible_to(user)
+        .exclude(status=Commitment.Status.DRAFT)
+        .select_related("person", "unit", "campaign")
+        .prefetch_related("items")
+        .order_by("unit__path", "person__name", "pk")
+    )
+    for c in commitments:
+        items = [
+            {"item": i, "done": i.done_at is not None, "overdue": i.done_at is None and i.deadline < today}
+            for i in c.items.all()
+        ]
+        done = sum(1 for i in items if i["done"])
+        rows.append({"commitment": c, "items": items, "progress": round(100 * done / len(items)) if items else 0})
+    return rows

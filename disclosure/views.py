@@ -96,4 +96,8 @@ def refresh(request, pk):
 
 def internal(request):
     """Internal disclosure for logged-in staff: individual cadres' commitments and their progress."""
-    return render(request, "disclosure/internal.html", {"people": selectors.internal_disclosure(request.user)})
+    ctx = {
+        "commitments": selectors.internal_commitments(request.user),
+        "people": selectors.internal_disclosure(request.user),
+    }
+    return render(request, "disclosure/internal.html", ctx)

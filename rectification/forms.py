@@ -30,7 +30,7 @@ class DateInput(forms.DateInput):
 class PlanForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("unit"))
     personal = forms.BooleanField(required=False, label=_("A personal plan (for myself)"))
-    title = forms.CharField(max_length=200, label=_("title"))
+    title = forms.CharField(max_length=200, label=_("plan title"))
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("overview of the plan"))
 
     def __init__(self, *args, units=None, **kwargs):
@@ -199,4 +199,4 @@ class AssessmentForm(forms.Form):
 
 
 class BoardForm(forms.Form):
-    title = forms.CharField(max_length=200, required=False, label=_("title"))
+    title = forms.CharField(max_length=200, required=False, label=_("board title"))

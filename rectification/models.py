@@ -184,6 +184,21 @@ class Measure(models.Model):
         return self.status != self.Status.VERIFIED
 
 
+EVENT_LABELS = {
+    "start": _("Work started"),
+    "progress": _("Progress reported"),
+    "evidence_add": _("Evidence added"),
+    "closeout_request": _("Close-out requested"),
+    "verify": _("Verified and closed (销号)"),
+    "return": _("Close-out returned"),
+    "reopen": _("Reopened: the problem recurred"),
+    "extension_request": _("Extension requested"),
+    "extension_approve": _("Extension approved"),
+    "extension_refuse": _("Extension refused"),
+    "case_open": _("Accountability case opened"),
+}
+
+
 class MeasureEvent(models.Model):
     """History of a measure: every transition, with who, when and why (reopen history included)."""
 
@@ -197,6 +212,18 @@ class MeasureEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    @property
+    def action_label(self) -> str:
+        return EVENT_LABELS.get(self.action, self.action)
+
+    @property
+    def from_label(self) -> str:
+        return Measure.Status(self.from_status).label if self.from_status in Measure.Status.values else ""
+
+    @property
+    def to_label(self) -> str:
+        return Measure.Status(self.to_status).label if self.to_status in Measure.Status.values else ""
 
 
 class Milestone(models.Model):

@@ -181,7 +181,7 @@ def warnings_send(*, today: date | None = None) -> dict[str, int]:
                 unit=m.plan.unit,
                 changes={"colour": colour, "deadline": m.deadline, "recipients": [p.pk for p in people]},
             )
-        sent[colour] += 1
+        sent[str(colour)] += 1
         digest.append(text)
     if digest:
         header = _("Rectification deadline warnings (%(date)s): %(n)s") % {"date": today.isoformat(), "n": len(digest)}

@@ -272,3 +272,7 @@ RECTIFY_WARNING_GREEN_DAYS = int(os.environ.get("RECTIFY_WARNING_GREEN_DAYS", "1
 RECTIFY_WARNING_YELLOW_DAYS = int(os.environ.get("RECTIFY_WARNING_YELLOW_DAYS", "3"))
 RECTIFY_WEBHOOK_URLS = [u for u in os.environ.get("RECTIFY_WEBHOOK_URLS", "").split(",") if u.strip()]
 RECTIFY_WEBHOOK_DINGTALK_SECRET = os.environ.get("RECTIFY_WEBHOOK_DINGTALK_SECRET", "")
+
+# Self-inspection reports: a review pending longer than this is overdue and its reviewer is reminded
+# (in the app and by e-mail) by the reports reminder task.
+REPORT_REVIEW_OVERDUE_DAYS = int(os.environ.get("REPORT_REVIEW_OVERDUE_DAYS", "5"))

@@ -41,6 +41,10 @@ class SelfReport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     round = models.PositiveSmallIntegerField(default=1)
+    # Last overdue reminder sent to the reviewer(s) (the reminder task sends at most one a day).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    UNIT_KINDS = ("team", "department")  # reports of a unit: one per unit; the others: one per person
 
     class Meta:
         ordering = ["-updated_at"]
@@ -49,12 +53,34 @@ class SelfReport(models.Model):
                 condition=~models.Q(status="approved") | models.Q(approved_at__isnull=False),
                 name="report_approved_has_time",
             ),
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "author_kind", "round"],
+                condition=models.Q(author_kind__in=["team", "department"]),
+                name="report_one_per_unit_and_round",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "person", "author_kind", "round"],
+                condition=~models.Q(author_kind__in=["team", "department"]),
+                name="report_one_per_person_and_round",
+            ),
         ]
         verbose_name = _("self-inspection report")
         verbose_name_plural = _("self-inspection reports")
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def waiting_for_routing(self) -> bool:
+        """Submitted, but nobody could be found to review it (the office was told what to fix)."""
+        return self.status == self.Status.SUBMITTED and bool(self.routing_problem)
+
+    @property
+    def display_status(self) -> str:
+        return "routing" if self.waiting_for_routing else self.status
+
+    def get_display_status_display(self) -> str:
+        return _("Waiting for routing") if self.waiting_for_routing else self.get_status_display()
 
 
 class SelfReportVersion(models.Model):
@@ -68,6 +94,8 @@ class SelfReportVersion(models.Model):
     problems = models.ManyToManyField("problems.Problem", blank=True, related_name="report_versions")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when this version is submitted: from then on it is frozen; an edit makes a new version.
+    submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["number"]

@@ -56,7 +56,7 @@ def city_officials_for(unit: Unit) -> list[Person]:
     return found
 
 
-def _department_of(unit: Unit) -> Unit:
+def department_of(unit: Unit) -> Unit:
     """The top-level unit under the institution that contains `unit` (the department taking part)."""
     node = unit
     while node.parent_id and node.parent.kind not in (Unit.Kind.INSTITUTION, Unit.Kind.CITY_OFFICE):
@@ -118,14 +118,14 @@ def resolve_reviewer(*, unit: Unit, author_kind: str, person: Person | None) -> 
             _("%(inst)s has no principal leader; appoint one in the organisation.") % {"inst": inst},
         )
     if author_kind in (DEPARTMENT, DEPARTMENT_MEMBER):
-        dept = _department_of(unit)
+        dept = department_of(unit)
         return _person_route(
             supervisor_of(unit),
             person,
             _("No supervising leader (分管领导) is set for %(unit)s; set one in the organisation.") % {"unit": dept},
         )
     if author_kind == CADRE:
-        dept = _department_of(unit)
+        dept = department_of(unit)
         return _person_route(
             _cadre_leader(unit, person),
             person,

@@ -124,3 +124,28 @@ def test_it_keeps_management_query_count_flat(cast, world, client_for, django_as
         make_measure(world.plan_b, [p], f"措施{i}", owner=cast.head_b)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+def test_it_shows_published_commitments_and_their_progress_internally(cast, world, client_for):
+    from rectification.commitments import commitment_create, commitment_progress, commitment_publish
+
+    from .conftest import days_ago
+
+    cadre = cast.user("cadre_a")
+    c = commitment_create(
+        actor=cadre,
+        campaign=world.campaign,
+        person=cast.cadre_a,
+        content="带头改进工作作风",
+        items=[("每月走访基层两次", days_ago(-30)), ("按时答复群众来信", days_ago(-60))],
+    )
+    draft_body = client_for(cast.user("staff_a")).get(reverse("disclosure:internal")).content.decode()
+    assert "带头改进工作作风" not in draft_body  # a draft is not disclosed yet
+    commitment_publish(actor=cadre, commitment=c)
+    commitment_progress(actor=cadre, item=c.items.first(), content="已走访两次", done=True)
+    r = client_for(cast.user("staff_a")).get(reverse("disclosure:internal"))
+    row = r.context["commitments"][0]
+    assert row["commitment"] == c and row["progress"] == 50
+    assert "带头改进工作作风" in r.content.decode() and "每月走访基层两次" in r.content.decode()
+    outsider = client_for(cast.user("outsider")).get(reverse("disclosure:internal")).content.decode()
+    assert "带头改进工作作风" not in outsider

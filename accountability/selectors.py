@@ -1,0 +1,61 @@
+"""Reads for the accountability register.
+
+Who sees a case: whoever holds `accountability.view` on its unit (the city office every institution's,
+the campaign office and the principal leader their institution's) and the person concerned.
+Who changes it: whoever holds `accountability.decide` there (campaign office, city office).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from orgs.access import Perm, can, person_of, units_where
+from orgs.models import Person
+
+from .models import AccountabilityCase
+
+
+def cases_visible_to(user) -> QuerySet[AccountabilityCase]:
+    if not getattr(user, "is_authenticated", False):
+        return AccountabilityCase.objects.none()
+    q = Q(unit__in=units_where(user, Perm.ACCOUNTABILITY_VIEW))
+    person = person_of(user)
+    if person is not None:
+        q |= Q(person=person)
+    return (
+        AccountabilityCase.objects.filter(q)
+        .select_related("person", "unit", "institution", "decided_by")
+        .prefetch_related("decided_measures", "proposed_measures")
+    )
+
+
+def get_case_for_user(user, pk: int, write: bool = False) -> AccountabilityCase:
+    """The case if `user` may see it (404 otherwise); with `write`, PermissionDenied unless they may decide."""
+    case = cases_visible_to(user).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    if write and not can(user, Perm.ACCOUNTABILITY_DECIDE, case.unit):
+        raise PermissionDenied
+    return case
+
+
+def _blocking(year: int) -> QuerySet[AccountabilityCase]:
+    return AccountabilityCase.objects.filter(
+        status__in=[AccountabilityCase.Status.DECIDED, AccountabilityCase.Status.CLOSED],
+        decided_on__year=year,
+        decided_measures__blocks_commendation=True,
+    )
+
+
+def not_eligible_for_commendation(person: Person, year: int) -> bool:
+    """True when a measure decided against `person` in `year` bars commendation (评优评先) that year."""
+    return _blocking(year).filter(person=person).exists()
+
+
+def ineligible_person_ids(person_ids, year: int) -> set[int]:
+    """The subset of `person_ids` not eligible for commendation in `year` (one query, for lists)."""
+    return set(_blocking(year).filter(person_id__in=list(person_ids)).values_list("person_id", flat=True))
+
+
+def cases_of(person: Person) -> QuerySet[AccountabilityCase]:
+    return AccountabilityCase.objects.filter(person=person).prefetch_related("decided_measures")

@@ -1,0 +1,71 @@
+"""Background work: Excel ledgers and the comprehensive analysis report (django-tasks; `make run`
+starts the worker). Each task records its progress on its row, which the page polls."""
+
+import logging
+import tempfile
+import traceback
+from pathlib import Path
+
+from django.core.files import File
+from django.utils import timezone, translation
+from django_tasks import task
+
+from .models import JobStatus, LedgerExport
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def ledger_export_task(*, export_id: int, language: str = "zh-hans") -> int:
+    """Write one ledger export to its file; returns the number of rows."""
+    from .ledgers import to_xlsx
+
+    if not LedgerExport.objects.filter(pk=export_id, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING):
+        return 0  # taken by another worker, or already done
+    export = LedgerExport.objects.select_related("campaign", "unit").get(pk=export_id)
+
+    def progress(done: int, total: int) -> None:
+        pct = int(95 * done / total) if total else 95
+        LedgerExport.objects.filter(pk=export_id).update(progress=max(1, pct), rows=done)
+
+    try:
+        with translation.override(language), tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "ledger.xlsx"
+            rows = to_xlsx(
+                path,
+                kind=export.kind,
+                campaign=export.campaign,
+                root=export.unit,
+                layout=export.layout,
+                progress=progress,
+            )
+            name = f"{export.unit.name}-{export.get_kind_display()}-{timezone.localdate():%Y%m%d}.xlsx"
+            with path.open("rb") as fh:
+                export.file.save(name, File(fh), save=False)
+        export.status, export.progress, export.rows, export.finished_at = JobStatus.DONE, 100, rows, timezone.now()
+        export.save(update_fields=["file", "status", "progress", "rows", "finished_at"])
+        return rows
+    except Exception:
+        log.exception("ledger export %s failed", export_id)
+        LedgerExport.objects.filter(pk=export_id).update(
+            status=JobStatus.FAILED, error=traceback.format_exc()[-2000:], finished_at=timezone.now()
+        )
+        raise
+
+
+@task()
+def report_run_task(*, run_id: int, language: str = "zh-hans") -> int:
+    """Collect the report's data, write the Word and PDF files, keep them on the run."""
+    from .reports import generate
+    from .services import run_fail, run_start
+
+    if not run_start(run_id):
+        return 0
+    try:
+        with translation.override(language):
+            generate(run_id)
+        return run_id
+    except Exception:
+        log.exception("analysis report run %s failed", run_id)
+        run_fail(run_id, traceback.format_exc())
+        raise

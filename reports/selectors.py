@@ -1,0 +1,251 @@
+"""Reads about self-inspection reports: who may see which, what waits for whom, what each unit owes.
+
+Who may read a report (`reports_visible_to`, `get_report_for_user`):
+  - its author (report.person's login);
+  - whoever reviews or reviewed it (the routed reviewer; city-office officials for city-office reports);
+  - anyone holding `report.view` on the report's unit: the institution's leaders see every report of
+    the institution, a department head / department leadership member only their department's, the
+    city office all institutions', the campaign office its institution's. Cadres and staff hold no
+    `report.view`, so a cadre never reads another cadre's report.
+Only the author may change a report.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import Campaign, CampaignUnit
+from orgs.access import Perm, can, person_of, units_where
+from orgs.models import Person, Post, Unit
+from orgs.selectors import head_of, principal_leader_of, subtree
+
+from .models import SelfReport
+
+K = SelfReport.AuthorKind
+
+# The posts that oblige a person to write a report, and the report kinds they write.
+DUTIES_BY_POST = {
+    Post.Kind.PRINCIPAL_LEADER: (K.PRINCIPAL, K.TEAM),
+    Post.Kind.LEADERSHIP_MEMBER: (K.LEADERSHIP_MEMBER,),
+    Post.Kind.DEPARTMENT_HEAD: (K.DEPARTMENT,),
+    Post.Kind.DEPARTMENT_MEMBER: (K.DEPARTMENT_MEMBER,),
+    Post.Kind.CADRE: (K.CADRE,),
+}
+
+
+def overdue_after() -> timedelta:
+    return timedelta(days=getattr(settings, "REPORT_REVIEW_OVERDUE_DAYS", 5))
+
+
+def _base() -> QuerySet[SelfReport]:
+    return SelfReport.objects.select_related("unit", "person", "reviewer", "campaign")
+
+
+def reports_visible_to(user) -> QuerySet[SelfReport]:
+    """Every report `user` may read (see the module docstring)."""
+    if not getattr(user, "is_authenticated", False):
+        return SelfReport.objects.none()
+    q = Q(unit__in=units_where(user, Perm.REPORT_VIEW)) | Q(person__user=user) | Q(reviewer=user)
+    q |= Q(pk__in=SelfReport.objects.filter(reviews__reviewer=user).values("pk"))
+    return _base().filter(q)
+
+
+def may_read(user, report: SelfReport) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        is_author(user, report)
+        or report.reviewer_id == user.pk
+        or can(user, Perm.REPORT_VIEW, report.unit)
+        or report.reviews.filter(reviewer=user).exists()
+    )
+
+
+def is_author(user, report: SelfReport) -> bool:
+    person = person_of(user)
+    return person is not None and report.person_id == person.pk
+
+
+def may_review(user, report: SelfReport) -> bool:
+    """May `user` decide on the report now? (Not the author; the routed reviewer or a city official.)"""
+    if report.status != SelfReport.Status.SUBMITTED or report.routing_problem or is_author(user, report):
+        return False
+    if report.reviewer_is_city_office:
+        return can(user, Perm.REPORT_REVIEW_CITY, report.unit)
+    return report.reviewer_id is not None and report.reviewer_id == user.pk
+
+
+def get_report_for_user(user, pk: int, write: bool = False) -> SelfReport:
+    """The report if `user` may read it (404 otherwise); with `write`, PermissionDenied unless they wrote it."""
+    report = _base().filter(pk=pk).first()
+    if report is None or not may_read(user, report):
+        raise Http404
+    if write and not is_author(user, report):
+        raise PermissionDenied
+    return report
+
+
+def review_queue(user) -> QuerySet[SelfReport]:
+    """Submitted reports waiting for `user`'s decision, oldest first (never their own)."""
+    if not getattr(user, "is_authenticated", False):
+        return SelfReport.objects.none()
+    q = Q(reviewer=user)
+    if any(True for _ in units_where(user, Perm.REPORT_REVIEW_CITY)[:1]):
+        q |= Q(reviewer_is_city_office=True, unit__in=units_where(user, Perm.REPORT_REVIEW_CITY))
+    return (
+        _base()
+        .filter(q, status=SelfReport.Status.SUBMITTED, routing_problem="")
+        .exclude(person__user=user)
+        .order_by("submitted_at", "pk")
+    )
+
+
+def unrouted_for(user) -> QuerySet[SelfReport]:
+    """Submitted reports nobody can review yet, for the campaign office that must fix the cause."""
+    return (
+        _base()
+        .filter(unit__in=units_where(user, Perm.CAMPAIGN_MANAGE), status=SelfReport.Status.SUBMITTED)
+        .exclude(routing_problem="")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def is_overdue(report: SelfReport, now=None) -> bool:
+    now = now or timezone.now()
+    return (
+        report.status == SelfReport.Status.SUBMITTED
+        and report.submitted_at is not None
+        and now - report.submitted_at > overdue_after()
+    )
+
+
+# ---- which reports are owed --------------------------------------------------------------------
+
+
+def _ancestor_ids(unit: Unit) -> list[int]:
+    return [int(x) for x in unit.path.strip("/").split("/") if x]
+
+
+def participant_for(unit: Unit) -> CampaignUnit | None:
+    """The participation (in an active campaign) that covers `unit`: the unit itself or its nearest
+    ancestor taking part (a section's reports count for its department)."""
+    rows = list(
+        CampaignUnit.objects.filter(campaign__status=Campaign.Status.ACTIVE, unit_id__in=_ancestor_ids(unit))
+        .select_related("unit", "campaign")
+        .order_by("-unit__depth")[:1]
+    )
+    return rows[0] if rows else None
+
+
+@dataclass
+class Duty:
+    """A report a person must write (and the report, once started)."""
+
+    author_kind: str
+    unit: Unit
+    participant: CampaignUnit
+    report: SelfReport | None = None
+
+    @property
+    def label(self) -> str:
+        return report_title(self.author_kind, self.unit, None)
+
+
+def report_title(author_kind: str, unit: Unit, person: Person | None) -> str:
+    if author_kind == K.TEAM:
+        return _("Self-inspection report of the leadership team of %(unit)s") % {"unit": unit}
+    if author_kind == K.DEPARTMENT:
+        return _("Self-inspection report of %(unit)s") % {"unit": unit}
+    if person is None:
+        return _("Personal self-inspection report (%(kind)s)") % {"kind": K(author_kind).label}
+    return _("Personal self-inspection report of %(name)s") % {"name": person}
+
+
+def duties_of(person: Person | None) -> list[Duty]:
+    """The reports `person` must write in active campaigns, with the report where one was started."""
+    if person is None:
+        return []
+    duties: list[Duty] = []
+    for post in person.posts.filter(kind__in=list(DUTIES_BY_POST)).select_related("unit"):
+        participant = participant_for(post.unit)
+        if participant is None:
+            continue
+        for kind in DUTIES_BY_POST[post.kind]:
+            duties.append(Duty(kind, post.unit, participant))
+    if not duties:
+        return []
+    found = _base().filter(
+        Q(person=person) | Q(author_kind__in=SelfReport.UNIT_KINDS, unit__in=[d.unit for d in duties]),
+        campaign_id__in={d.participant.campaign_id for d in duties},
+    )
+    index = {
+        (r.campaign_id, r.round, r.author_kind, _subject_key(r.author_kind, r.unit_id, r.person_id)): r for r in found
+    }
+    for d in duties:
+        key = _subject_key(d.author_kind, d.unit.pk, person.pk)
+        d.report = index.get((d.participant.campaign_id, d.participant.round, d.author_kind, key))
+    return duties
+
+
+def _subject_key(author_kind: str, unit_id: int, person_id: int | None) -> int | None:
+    """A unit's report is one per unit; a personal report one per person."""
+    return unit_id if author_kind in SelfReport.UNIT_KINDS else person_id
+
+
+def author_for(author_kind: str, unit: Unit, person: Person | None) -> Person | None:
+    """Who writes a report: the person for personal reports; the head for a department's; the principal
+    leader for the leadership team's."""
+    if author_kind == K.TEAM:
+        return principal_leader_of(unit)
+    if author_kind == K.DEPARTMENT:
+        return head_of(unit)
+    return person
+
+
+# ---- the FINDING gate's view of a participant ----------------------------------------------------
+
+
+@dataclass
+class Requirement:
+    author_kind: str
+    unit: Unit
+    person: Person | None
+    report: SelfReport | None
+
+
+def requirements_for(participant: CampaignUnit) -> list[Requirement]:
+    """The reports a participating unit depends on before its meeting (see reports/gates.py).
+
+    Institution: the leadership team's and the principal leader's reports, plus every leadership
+    member's report that was started. Department: the department's report and each department
+    leadership member's, plus every cadre report started in the department (the ones that exist).
+    """
+    unit = participant.unit
+    scope = Q(unit=unit) if unit.kind == Unit.Kind.INSTITUTION else Q(unit__in=subtree(unit))
+    reports = list(_base().filter(scope, campaign_id=participant.campaign_id, round=participant.round))
+    by_unit_kind = {(r.unit_id, r.author_kind): r for r in reports if r.author_kind in SelfReport.UNIT_KINDS}
+    by_person_kind = {(r.person_id, r.author_kind): r for r in reports if r.author_kind not in SelfReport.UNIT_KINDS}
+    reqs: list[Requirement] = []
+    if unit.kind == Unit.Kind.INSTITUTION:
+        principal = principal_leader_of(unit)
+        reqs.append(Requirement(K.TEAM, unit, principal, by_unit_kind.get((unit.pk, K.TEAM))))
+        reqs.append(
+            Requirement(K.PRINCIPAL, unit, principal, by_person_kind.get((getattr(principal, "pk", None), K.PRINCIPAL)))
+        )
+        extra = [r for r in reports if r.author_kind == K.LEADERSHIP_MEMBER]
+    else:
+        reqs.append(Requirement(K.DEPARTMENT, unit, head_of(unit), by_unit_kind.get((unit.pk, K.DEPARTMENT))))
+        members = Person.objects.filter(
+            posts__unit=unit, posts__kind=Post.Kind.DEPARTMENT_MEMBER, active=True
+        ).distinct()
+        for m in members:
+            reqs.append(Requirement(K.DEPARTMENT_MEMBER, unit, m, by_person_kind.get((m.pk, K.DEPARTMENT_MEMBER))))
+        extra = [r for r in reports if r.author_kind == K.CADRE]
+    reqs += [Requirement(r.author_kind, r.unit, r.person, r) for r in extra]
+    return reqs
