@@ -441,6 +441,22 @@ def prefetch_members():
     return Prefetch("members", queryset=MeetingMember.objects.select_related("person"))
 
 
+def materials_to_review(user) -> QuerySet[MemberMaterial]:
+    """Submitted material the user may review: meetings they manage, or units they supervise (分管)."""
+    person = person_of(user)
+    if person is None:
+        return MemberMaterial.objects.none()
+    managed = units_where(user, Perm.MEETING_MANAGE)
+    return (
+        MemberMaterial.objects.filter(status=MemberMaterial.Status.SUBMITTED, member__meeting__status="planned")
+        .filter(Q(member__meeting__unit__in=managed) | Q(member__meeting__unit__supervisors__leader=person))
+        .exclude(member__person=person)
+        .select_related("member__person", "member__meeting__unit")
+        .distinct()
+        .order_by("member__meeting__date", "pk")
+    )
+
+
 # ---------------------------------------------------------------- home page tasks
 def home_tasks(user) -> list:
     """My tasks: material to write or revise, material to review, talks still to record, follow-ups due."""
@@ -470,19 +486,24 @@ def home_tasks(user) -> list:
             )
         )
     managed = units_where(user, Perm.MEETING_MANAGE)
-    to_review = (
-        MemberMaterial.objects.filter(status=MemberMaterial.Status.SUBMITTED, member__meeting__status="planned")
-        .filter(Q(member__meeting__unit__in=managed) | Q(member__meeting__unit__supervisors__leader=person))
-        .exclude(member__person=person)
-        .distinct()
-        .count()
-    )
+    to_review = materials_to_review(user).count()
     if to_review:
         items.append(
             TaskItem(
                 label=_("Material for democratic life meetings awaits your review"),
                 url=reverse("meetings:index"),
                 count=to_review,
+            )
+        )
+    soon = timezone.now() + timedelta(days=1)
+    for meeting in LifeMeeting.objects.filter(
+        secretary=person, status__in=["planned", "held"], date__lte=soon
+    ).select_related("unit"):
+        items.append(
+            TaskItem(
+                label=_("Record the democratic life meeting of %(unit)s") % {"unit": meeting.unit},
+                url=reverse("meetings:record", args=[meeting.pk]),
+                urgent=meeting.status == "held",
             )
         )
     planned = LifeMeeting.objects.filter(unit__in=managed, status="planned").values_list("pk", flat=True)

@@ -47,11 +47,16 @@ def _plan_url(meeting: LifeMeeting) -> str | None:
 # ---------------------------------------------------------------- list and scheduling
 @require_GET
 def index(request):
-    if not has_any(request.user, Perm.MEETING_VIEW) and not selectors.meetings_visible_to(request.user).exists():
+    if (
+        not has_any(request.user, Perm.MEETING_VIEW)
+        and not selectors.meetings_visible_to(request.user).exists()
+        and not selectors.materials_to_review(request.user).exists()
+    ):
         raise PermissionDenied
     meetings = list(selectors.meeting_list(request.user)[:300])
     waiting = list(selectors.units_waiting_for_meeting(request.user)[:100])
-    return render(request, "meetings/index.html", {"meetings": meetings, "waiting": waiting})
+    to_review = list(selectors.materials_to_review(request.user)[:100])
+    return render(request, "meetings/index.html", {"meetings": meetings, "waiting": waiting, "to_review": to_review})
 
 
 def schedule(request, participant_pk: int):

@@ -1,6 +1,7 @@
 """Browser walk (Chinese): the secretary records the meeting on one screen; the checklist says why not yet."""
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import prepare
 
@@ -39,7 +40,8 @@ def test_it_shows_the_checklist_with_what_is_missing(cast, meeting, live_server,
     page.fill("#talks textarea[name=gist]", "交流了考务工作中存在的问题")
     page.click("#talks button[type=submit]")
     page.wait_for_selector("text=交流了考务工作中存在的问题")
-    page.wait_for_function("!document.querySelector('#checklist').innerText.includes('尚无与干部孙七的谈心谈话记录')")
+    expect(page.locator("#checklist")).not_to_contain_text("尚无与干部孙七的谈心谈话记录")
+    expect(page.locator("#checklist")).to_contain_text("尚无与副处长赵六的谈心谈话记录")
     page.screenshot(path=str(screenshot_dir / "meetings-checklist.png"), full_page=True)
 
 

@@ -287,3 +287,20 @@ def test_it_lets_the_member_prepare_from_the_home_page(cast, meeting, client_for
 def test_it_prepares_fully(cast, ready_meeting):
     checklist = selectors.checklist(ready_meeting)
     assert checklist.ready and checklist.done_count == checklist.total == 4
+
+
+def test_it_lists_material_to_review_for_the_supervising_leader(cast, meeting, client_for):
+    member = meeting.members.get(person=cast.member_a)
+    services.material_save(actor=cast.user("member_a"), member=member, kind="text", text="对照检查材料")
+    page = client_for(cast.user("supervisor")).get("/meetings/").content.decode()
+    assert f"/meetings/material/{member.pk}/" in page
+    assert (
+        f"/meetings/material/{member.pk}/" not in client_for(cast.user("member_a")).get("/meetings/").content.decode()
+    )
+    labels = [t.label for t in selectors.home_tasks(cast.user("supervisor"))]
+    assert any("审核" in label for label in labels)
+
+
+def test_it_reminds_the_secretary_to_record_the_meeting(cast, meeting):
+    tasks = [t for t in selectors.home_tasks(cast.user("staff_a")) if t.url == f"/meetings/{meeting.pk}/record/"]
+    assert len(tasks) == 1 and "教务处" in tasks[0].label
