@@ -17,7 +17,7 @@ def decorate(dash: Dashboard) -> dict:
     p, r, e = dash.problems, dash.rectification, dash.evaluations
     p["url"] = links.ledger_url(c, unit)
     for row in p["groups"]:
-        row["url"] = links.ledger_url(c, unit, group=row["key"])
+        row["url"] = ""  # the ledger filters by manifestation, not by 庸/懒/散 group
     for row in p["manifestations"]:
         row["url"] = links.ledger_url(c, unit, manifestation=row["pk"])
     for row in p["channels"]:

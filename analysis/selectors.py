@@ -27,8 +27,8 @@ from .models import AnalysisReport, LedgerExport, LedgerImport, ReportRun
 
 # Warning colours of a measure, days before the deadline (the rectification app owns the real
 # thresholds; `warning_thresholds` asks it first and falls back to these).
-DEFAULT_GREEN_DAYS = 15
-DEFAULT_YELLOW_DAYS = 5
+DEFAULT_GREEN_DAYS = 14
+DEFAULT_YELLOW_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -260,14 +260,18 @@ def problem_figures(scope: Scope, units: list[Unit]) -> dict:
     }
 
 
-def warning_thresholds() -> tuple[int, int]:
-    """(green_days, yellow_days) before the deadline; from the rectification app when it offers them."""
+def warning_thresholds(campaign: Campaign | None = None) -> tuple[int, int]:
+    """(green_days, yellow_days) before the deadline: the campaign's policy in the rectification app."""
     try:
-        from rectification import warnings as rw  # type: ignore[attr-defined]
-
-        return int(rw.GREEN_DAYS), int(rw.YELLOW_DAYS)
-    except (ImportError, AttributeError):
+        from rectification import warnings as rw
+    except ImportError:
         return DEFAULT_GREEN_DAYS, DEFAULT_YELLOW_DAYS
+    if campaign is not None and hasattr(rw, "policy_for"):
+        policy = rw.policy_for(campaign)
+        return int(policy.green_days), int(policy.yellow_days)
+    if hasattr(rw, "default_thresholds"):
+        return rw.default_thresholds()
+    return DEFAULT_GREEN_DAYS, DEFAULT_YELLOW_DAYS
 
 
 def measure_queryset(scope: Scope):
@@ -283,7 +287,7 @@ def _measure_aggregates(today: date, campaign: Campaign | None = None) -> dict:
     verified = Q(status=Measure.Status.VERIFIED)
     on_time = verified & (Q(deadline__isnull=True) | Q(verified_at__date__lte=F("deadline")))
     overdue = ~verified & Q(deadline__lt=today)
-    green_days, yellow_days = warning_thresholds()
+    green_days, yellow_days = warning_thresholds(campaign)
     aggs = {
         "total": Count("pk"),
         "verified": Count("pk", filter=verified),

@@ -105,7 +105,7 @@ def get_follow(code: str) -> Follow:
     return follow
 
 
-def timeline(campaign: Campaign, limit: int = 30) -> list[PublicEvent]:
+def timeline(campaign: Campaign, limit: int = 20) -> list[PublicEvent]:
     """Recent public events; events of items withdrawn since are left out."""
     return list(
         PublicEvent.objects.filter(campaign=campaign)

@@ -102,8 +102,12 @@ class RuleForm(forms.ModelForm):
 
 
 class CountForm(forms.Form):
-    group = forms.ModelChoiceField(label=_("Group"), queryset=EvaluatorGroup.objects.none())
-    count = forms.IntegerField(label=_("How many"), min_value=1, max_value=2000)
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=EvaluatorGroup.objects.none(), empty_label=_("Choose a group")
+    )
+    count = forms.IntegerField(
+        label=_("How many"), min_value=1, max_value=2000, widget=forms.NumberInput(attrs={"placeholder": _("How many")})
+    )
 
     def __init__(self, *args, evaluation=None, **kwargs):
         super().__init__(*args, **kwargs)

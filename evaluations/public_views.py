@@ -11,6 +11,11 @@ How the code travels (what the anonymity promise relies on):
 - Nothing here logs, audits or caches a code or a ballot. Throttling counts failures per hashed
   address in the cache.
 Responses carry Cache-Control: no-store and Referrer-Policy: no-referrer.
+
+CSRF: the public POST views are exempt. base_public.html's no-referrer policy makes browsers send
+`Origin: null`, which Django's CSRF check refuses; and there is nothing to forge here: no login or
+session is involved, a ballot needs its secret one-time code, ratings are anonymous, rate limited and
+behind a human check.
 """
 
 import hashlib
@@ -20,6 +25,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ServiceError
@@ -110,6 +116,7 @@ def _ballot_page(request, token, code: str, error: str = "", chosen=None, status
     )
 
 
+@csrf_exempt
 @require_POST
 def ballot_open(request):
     """POST /v/ballot: check the code, show the ballot."""
@@ -125,6 +132,7 @@ def ballot_open(request):
     return _ballot_page(request, token, code)
 
 
+@csrf_exempt
 @require_POST
 def ballot_submit(request):
     """POST /v/submit: spend the code and store the ballot (one transaction); then /v/thanks."""
@@ -163,6 +171,7 @@ def _challenge() -> tuple[str, str]:
     return f"{a} + {b}", signing.dumps(a + b, salt=HUMAN_SALT)
 
 
+@csrf_exempt
 def rate(request, public_code):
     """Open public rating of a unit: anyone, rate limited per address, with a human check."""
     unit = get_object_or_404(Unit, public_code=public_code, active=True)

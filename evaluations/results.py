@@ -260,8 +260,19 @@ def percent(value) -> str:
 
 def chart(data: dict) -> dict:
     """A stacked bar chart of grade counts per target (for <canvas data-chart>)."""
-    palette = ["#2e7d32", "#66bb6a", "#fbc02d", "#ef6c00", "#c62828", "#9e9e9e"]
-    grades = [g for g in data["grades"]]
+    grades = list(data["grades"])
+    greens = ["#2e7d32", "#66bb6a", "#a5d6a7"]
+    worst = [g.pk for g in grades if g.is_valid and g.is_low][-1:]
+
+    def colour(i: int, g) -> str:
+        if not g.is_valid:
+            return "#bdbdbd"
+        if g.is_satisfied:
+            return greens[min(i, 2)]
+        if g.is_low:
+            return "#c62828" if g.pk in worst else "#ef6c00"
+        return "#fbc02d"
+
     return {
         "type": "bar",
         "data": {
@@ -270,7 +281,7 @@ def chart(data: dict) -> dict:
                 {
                     "label": g.label,
                     "data": [r["counts"].get(g.pk, 0) for r in data["targets"]],
-                    "backgroundColor": palette[i % len(palette)] if g.is_valid else "#bdbdbd",
+                    "backgroundColor": colour(i, g),
                     "stack": "s",
                 }
                 for i, g in enumerate(grades)
@@ -388,7 +399,7 @@ def to_docx(data: dict) -> bytes:
     heading(doc, _("3. Turnout"), 1)
     table(
         doc,
-        [_("Group"), _("Issued"), _("Returned"), _("Turnout")],
+        [_("Group"), _("Ballots issued"), _("Ballots returned"), _("Turnout")],
         [[t["group"].name, t["issued"], t["returned"], percent(t["turnout"])] for t in data["turnout"]],
     )
     signature(doc, str(ev.campaign.institution), timezone.localdate())

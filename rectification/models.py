@@ -9,6 +9,7 @@ the rules register (制度建设), warning thresholds and published ranking boar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RectificationPlan(models.Model):
@@ -101,7 +102,7 @@ class Measure(models.Model):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
+        PLANNED = "planned", pgettext_lazy("measure status", "Planned")
         IN_PROGRESS = "in_progress", _("In progress")
         CLOSEOUT_REQUESTED = "closeout_requested", _("Close-out requested")
         VERIFIED = "verified", _("Verified and closed (销号)")

@@ -12,6 +12,7 @@ from datetime import date
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core import documents as d
 
@@ -244,11 +245,13 @@ def _narratives(data: dict, report) -> dict[str, str]:
 def make_charts(data: dict) -> dict[str, bytes]:
     p, r = data["problems"], data["rectification"]
     out = {
-        "groups": charts.pie_png(_("Problems by 庸 / 懒 / 散"), *zip(*p["groups"], strict=True)),
+        "groups": charts.pie_png(_("Problems by 庸 / 懒 / 散"), *zip(*p["groups"], strict=True))
+        if _has_data(p["groups"])
+        else None,
         "manifestations": charts.bar_png(
             _("Problems by manifestation"), *zip(*p["manifestations"], strict=True), horizontal=True
         )
-        if p["manifestations"]
+        if _has_data(p["manifestations"])
         else None,
         "channels": charts.bar_png(_("Problems by channel"), *zip(*p["channels"], strict=True), horizontal=True)
         if p["channels"]
@@ -270,6 +273,10 @@ def make_charts(data: dict) -> dict[str, bytes]:
     return {k: v for k, v in out.items() if v}
 
 
+def _has_data(pairs) -> bool:
+    return any(n for *_rest, n in pairs)
+
+
 def sections(data: dict) -> list[dict]:
     """The report as an ordered list of sections: heading, paragraphs, tables and charts.
     Both renderers walk this list, so Word and PDF say the same thing."""
@@ -286,7 +293,7 @@ def sections(data: dict) -> list[dict]:
         {
             "key": "organisation",
             "tables": [
-                ([_("Stage"), _("From"), _("To")], o["schedule"]),
+                ([_("Stage"), pgettext("schedule", "From"), pgettext("schedule", "To")], o["schedule"]),
                 ([_("Stage"), _("Units")], o["stages"]),
             ],
         },

@@ -32,8 +32,15 @@ def test_it_logs_in_in_chinese_and_shows_the_home_page(live_server, page, screen
         page.goto(f"{live_server.url}{path}")
         assert page.locator("h1").first.is_visible()
         page.screenshot(path=str(screenshot_dir / f"{name}-zh.png"), full_page=True)
+    page.goto(f"{live_server.url}/orgs/units/{cast.dept_a.pk}/")
+    page.screenshot(path=str(screenshot_dir / "unit-zh.png"), full_page=True)
     page.goto(f"{live_server.url}/orgs/people/{cast.cadre_a.pk}/")
     page.screenshot(path=str(screenshot_dir / "person-zh.png"), full_page=True)
+    page.once("dialog", lambda dialog: dialog.accept())  # "reset the password?" confirmation
+    page.get_by_role("button", name="重置密码").click()
+    page.wait_for_load_state()
+    assert "此密码只显示这一次" in page.content()
+    page.screenshot(path=str(screenshot_dir / "password-slip-zh.png"), full_page=True)
 
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto(f"{live_server.url}/")
