@@ -40,6 +40,7 @@ def main():
             head = block[: block.index("msgstr ")]
             new_block = head + "msgstr " + json.dumps(tr[msgid], ensure_ascii=False) + trail
             new_block = re.sub(r"^#, fuzzy\n", "", new_block, flags=re.M)
+            new_block = re.sub(r"^#, fuzzy, ", "#, ", new_block, flags=re.M)
             new_block = re.sub(r"^(#,.*), fuzzy", r"\1", new_block, flags=re.M)
             new_block = re.sub(r"^#\| msgid .*\n", "", new_block, flags=re.M)
             out.append(text[last:start] + new_block)

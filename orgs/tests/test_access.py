@@ -64,3 +64,11 @@ def test_it_shows_chinese_by_default_whatever_the_browser_says(client, cast):
     client.force_login(cast.user("office"))
     response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
     assert "我的任务" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_keeps_accountability_cases_from_department_heads(cast):
+    # Cases are for the office, the leaders and the city office; a department head manages rectification.
+    head = cast.user("head_a")
+    assert can(head, Perm.RECTIFICATION_MANAGE, cast.dept_a)
+    assert not can(head, Perm.ACCOUNTABILITY_VIEW, cast.dept_a)
