@@ -244,12 +244,15 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rectify@localhost")
 
+# Rate limits and throttles count in the cache, so it must be shared by every gunicorn worker:
+# a file cache in var/ by default (tests use local memory).
+_cache_dir = os.environ.get("RECTIFY_CACHE_DIR", "" if TESTING else str(VAR_DIR / "cache"))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
-        if not os.environ.get("RECTIFY_CACHE_DIR")
-        else "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("RECTIFY_CACHE_DIR", "rectify"),
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache"
+        if _cache_dir
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": _cache_dir or "rectify",
     }
 }
 
