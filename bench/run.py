@@ -5,7 +5,7 @@ Builds a throw-away SQLite database in a temp directory with N problems (default
 many units, plus measures, and times each page against a baseline measured in the same run on a small
 campaign (1,000 problems). Prints a small table. See bench/README.md.
 
-    /work/main/.venv/bin/python bench/run.py [--problems 100000] [--units 400] [--institutions 20]
+    .venv/bin/python bench/run.py [--problems 100000] [--units 400] [--institutions 20]
 """
 
 import argparse
