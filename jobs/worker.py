@@ -11,7 +11,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.compat import TaskContext, task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker
@@ -67,9 +67,9 @@ class LeasedWorker(Worker):
             db_task_result.set_successful(value)
             task_finished.send(sender=backend_type, task_result=db_task_result.task_result)
         except Exception as e:
-            close_old_connections()
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()  # a dropped connection: the bookkeeping reconnects
             if is_transient(e):
-                connection.close()  # a broken connection must not be reused for the retry bookkeeping
                 task_retry_or_fail(db_task_result, reason=f"{type(e).__name__}: {e}"[:500], exc=e)
             else:
                 db_task_result.set_failed(e)
