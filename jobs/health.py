@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.db import connection
 from django.utils import timezone
-from django_tasks import default_task_backend
+from django_tasks import task_backends
 
 from .models import Heartbeat
 
@@ -26,7 +26,7 @@ class Check:
 def _uses_worker() -> bool:
     from django_tasks_db.backend import DatabaseBackend
 
-    return isinstance(default_task_backend, DatabaseBackend)
+    return isinstance(task_backends["default"], DatabaseBackend)
 
 
 def check_database() -> Check:

@@ -7,18 +7,19 @@ that a periodic job runs once however many schedulers are started.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Heartbeat(models.Model):
     """One running worker or scheduler process; `seen_at` is renewed every JOBS_HEARTBEAT_SECONDS."""
 
     class Role(models.TextChoices):
-        WORKER = "worker", _("Worker")
-        SCHEDULER = "scheduler", _("Scheduler")
+        WORKER = "worker", pgettext_lazy("background process", "Worker")
+        SCHEDULER = "scheduler", pgettext_lazy("background process", "Scheduler")
 
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
-    name = models.CharField(_("name"), max_length=64, unique=True)  # the worker id
-    hostname = models.CharField(_("host"), max_length=200)
+    role = models.CharField(pgettext_lazy("background process", "role"), max_length=10, choices=Role.choices)
+    name = models.CharField(pgettext_lazy("background process", "name"), max_length=64, unique=True)  # the worker id
+    hostname = models.CharField(pgettext_lazy("background process", "host"), max_length=200)
     pid = models.PositiveIntegerField()
     started_at = models.DateTimeField()
     seen_at = models.DateTimeField(db_index=True)
