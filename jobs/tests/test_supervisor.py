@@ -27,9 +27,22 @@ def _read_until(proc, pattern, seconds=20):
 
 def test_it_restarts_a_crashed_process_without_touching_the_others():
     sup = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "rectify.supervisor", "--min-backoff", "0.2", "--grace", "3",
-         "--run", f"web={SLEEPER}", "--run", f"worker={SLEEPER}"],
-        cwd=settings.BASE_DIR, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "rectify.supervisor",
+            "--min-backoff",
+            "0.2",
+            "--grace",
+            "3",
+            "--run",
+            f"web={SLEEPER}",
+            "--run",
+            f"worker={SLEEPER}",
+        ],
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         pids = {}

@@ -5,8 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from rectification import samples
-from rectification import services
+from rectification import samples, services
 
 from .helpers import pdf
 
