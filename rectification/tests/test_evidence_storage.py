@@ -89,3 +89,23 @@ def test_it_keeps_evidence_in_the_bucket_and_checks_it_on_download(cast, measure
     assert client_for(cast.user("outsider")).get(url).status_code == 404  # still checked per user
     s3.put_object(Bucket="rectify-media", Key=ev.file.name, Body=samples.pdf_bytes("forged"))
     assert client_for(cast.user("head_a")).get(url).status_code == 409
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_it_shows_the_refusal_in_chinese_in_the_browser(cast, measure_a, live_server, page, screenshot_dir):
+    from conftest import PASSWORD
+
+    ev = _evidence(cast, measure_a)
+    _overwrite(ev.file, samples.pdf_bytes("forged"))
+    head = cast.head_a
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("工号").fill(head.staff_no)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}{reverse('rectification:evidence_download', args=[ev.pk])}")
+    assert page.get_by_role("heading", name="文件不予下载").is_visible()
+    assert "校验值" in page.content()
+    page.screenshot(path=screenshot_dir / "evidence-refused-laptop.png", full_page=True)
