@@ -111,6 +111,8 @@ def tasks_reclaim(*, now: datetime | None = None) -> int:
                 result, reason=f"worker {worker} stopped (no heartbeat for {settings.JOBS_LEASE_SECONDS} s)"
             )
             taken += 1
+    # Processes killed without a chance to say goodbye: forget them after a day.
+    Heartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
     return taken
 
 
