@@ -68,3 +68,16 @@ def test_it_restarts_a_crashed_process_without_touching_the_others():
         except ProcessLookupError:
             continue
         raise AssertionError(f"process {pid} still runs after the supervisor stopped")
+
+
+def test_it_gives_each_gunicorn_instance_its_own_control_socket_or_none(monkeypatch, tmp_path):
+    import runpy
+
+    config = settings.BASE_DIR / "gunicorn.conf.py"
+    monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+    plain = runpy.run_path(str(config))
+    assert plain["control_socket_disable"] is True and "control_socket" not in plain
+    monkeypatch.setenv("GUNICORN_CONTROL_SOCKET", str(tmp_path / "node-a.ctl"))
+    own = runpy.run_path(str(config))
+    assert own["control_socket"] == str(tmp_path / "node-a.ctl") and own["control_socket_mode"] == 0o600
+    assert "control_socket_disable" not in own
