@@ -58,11 +58,11 @@ def gunicorn(port: int, env: dict) -> subprocess.Popen:
     )
 
 
-def wait_http(url: str, seconds: float = 30) -> None:
+def wait_http(url: str, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (loopback)
+            urllib.request.urlopen(url, timeout=10)  # noqa: S310 (loopback)
             return
         except urllib.error.HTTPError:
             return  # it answers (healthz may say 503 while no worker has started yet)
