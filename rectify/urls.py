@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core import views as core_views
+from jobs import views as jobs_views
 from orgs import views as orgs_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", jobs_views.healthz, name="healthz"),
     path("accounts/login/", orgs_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", orgs_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", orgs_views.PasswordChangeView.as_view(), name="password_change"),
