@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "evaluations",
     "rectification",
     "disclosure",
+    "servicerating",
     "analysis",
 ]
 
