@@ -78,7 +78,7 @@ def parse_period(value: str, today: date) -> Period:
 def percent_half_up(rate: Fraction) -> Decimal:
     """The rate as a percentage with two decimals, halves rounded up (exact integer arithmetic)."""
     hundredths = (rate.numerator * 20000 + rate.denominator) // (2 * rate.denominator)
-    return Decimal(hundredths) / 100
+    return Decimal(hundredths).scaleb(-2)  # 8000 → 80.00
 
 
 @dataclass

@@ -9,8 +9,7 @@ from datetime import date, datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .models import GRADE_ORDER, Grade, ServicePoint
 from .services import NAMED_MAX, OLDEST_DAYS, REASON_MAX, ImportRow
@@ -230,6 +229,11 @@ def _day(value) -> date | None:
     return None
 
 
+def _whole(value):
+    """Excel gives 3.0 for a typed 3 and 123456.0 for a service code."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def parse_gateway_export(upload, points: dict[str, ServicePoint]) -> ParsedImport:
     """Read a gateway export: one reply per row, found by its headers (日期, 服务代码, 回复 and
     optionally 原因). Other columns, such as the sender's phone number, are never read. A reply
@@ -262,12 +266,12 @@ def parse_gateway_export(upload, points: dict[str, ServicePoint]) -> ParsedImpor
         return result
     today = timezone.localdate()
     for number, row in body:
-        cell = lambda key: row[cols[key]] if key in cols and cols[key] < len(row) else None  # noqa: E731
-        day = _day(cell("day"))
-        code = str(cell("code") or "").strip().translate(FULL_WIDTH)
-        reply_text = str(cell("reply") or "").strip().translate(FULL_WIDTH)
+        cell = {key: _whole(row[j]) if j < len(row) else None for key, j in cols.items()}
+        day = _day(cell["day"])
+        code = str(cell["code"] or "").strip().translate(FULL_WIDTH)
+        reply_text = str(cell["reply"] or "").strip().translate(FULL_WIDTH)
         reply = reply_text[:1]
-        reason = (str(cell("reason") or "").strip() or reply_text[1:].strip(" ，,:：")) if reply else ""
+        reason = (str(cell.get("reason") or "").strip() or reply_text[1:].strip(" ，,:：")) if reply else ""
         if day is None:
             result.errors.append((number, _("The day cannot be read.")))
         elif day > today:
