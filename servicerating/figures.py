@@ -132,7 +132,13 @@ def collect(units, period: Period) -> list[UnitFigures]:
         )
     }
     open_cases = dict(
-        Case.objects.filter(released=True, status=Case.Status.INVESTIGATING, unit__in=units)
+        Case.objects.filter(
+            released=True,
+            status=Case.Status.INVESTIGATING,
+            unit__in=units,
+            opened_on__gte=period.start,
+            opened_on__lt=period.end,
+        )
         .values("unit")
         .annotate(n=Count("pk"))
         .values_list("unit", "n")

@@ -103,7 +103,9 @@ class ReplyEntryForm(forms.Form):
     """A reply taken by phone or text message, typed in by staff."""
 
     point = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=None)
-    rated_on = forms.DateField(label=gettext_lazy("Day of the reply"), widget=forms.DateInput(attrs={"type": "date"}))
+    rated_on = forms.DateField(
+        label=gettext_lazy("Day of the reply"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     reply = forms.ChoiceField(
         label=gettext_lazy("Reply code"),
         choices=[

@@ -28,7 +28,19 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _stars_hint(config) -> dict:
+def _legend(config) -> list[tuple[str, str]]:
+    """The office's mapping in runs: [("4–5", "满意"), ("3", "基本满意"), ("1–2", "不满意")]."""
+    runs: list[list] = []
+    for s in range(5, 0, -1):
+        grade = config.grade_for_stars(s)
+        if runs and runs[-1][2] == grade:
+            runs[-1][0] = s
+        else:
+            runs.append([s, s, grade])
+    return [(f"{lo}–{hi}" if lo != hi else f"{hi}", Grade(g).label) for lo, hi, g in runs]
+
+
+def _stars_hint(config) -> list[int]:
     """Which numbers of stars need a reason (those that map to 不满意), for the page's hint."""
     return [s for s in range(1, 6) if config.grade_for_stars(s) == Grade.UNSATISFIED]
 
@@ -74,6 +86,7 @@ def rate(request, code: str):
                 "form": form,
                 "reason_stars": _stars_hint(config),
                 "star_grades": [(s, Grade(config.grade_for_stars(s)).label) for s in range(5, 0, -1)],
+                "legend": _legend(config),
             },
             status=status,
         )
