@@ -476,3 +476,45 @@ def test_the_poster_is_an_a4_pdf_with_the_unit_institution_and_service_code(cast
     text = subprocess.run(["pdftotext", "-", "-"], input=resp.content, capture_output=True, check=True).stdout.decode()
     for words in ("江城职业技术学院", "教务处", point.short_code, "027-8888 0000", point.code):
         assert words in text, words
+
+
+def test_handlers_hear_of_new_cases_after_the_release_and_see_them_as_tasks(cast, client):
+    from core.registry import tasks_for
+    from notifications.models import Notification
+
+    client.force_login(cast.user("office"))
+    point = _enable(client, cast, cast.dept_a)
+    _rate(client, point, 1, reason="慢")
+    assert not Notification.objects.filter(recipient=cast.user("office")).exists()  # nothing at rating time
+    services.ratings_release(today=date(2099, 1, 1))
+    note = Notification.objects.get(recipient=cast.user("office"))
+    assert "教务处" in note.title and str(Case.objects.get().pk) in note.url
+    assert not Notification.objects.filter(recipient=cast.user("head_a")).exists()  # the unit rated
+    assert [t.count for t in tasks_for(cast.user("office")) if "不满意" in t.label] == [1]
+    assert not [t for t in tasks_for(cast.user("head_a")) if "不满意" in t.label]
+
+
+def test_the_office_sets_who_handles_a_units_cases_among_its_superiors(cast, client):
+    client.force_login(cast.user("office"))
+    resp = client.post(
+        reverse("servicerating:point_enable"),
+        {"institution": cast.college.pk, "unit": cast.section_a.pk, "handling_unit": cast.dept_b.pk},
+    )
+    assert resp.status_code == 302 and not ServicePoint.objects.exists()  # 财务处 is not 考务科's superior
+    client.post(
+        reverse("servicerating:point_enable"),
+        {"institution": cast.college.pk, "unit": cast.section_a.pk, "handling_unit": cast.college.pk},
+    )
+    point = ServicePoint.objects.get()
+    assert point.handler == cast.college
+    rec = AuditRecord.objects.get(action="servicerating.point_enable")
+    assert rec.actor == cast.user("office") and rec.unit == cast.section_a
+
+
+def test_settings_changes_are_audited_with_the_office_as_actor(cast, client):
+    client.force_login(cast.user("office"))
+    _configure(client, cast, min_ratings=7)
+    rec = AuditRecord.objects.get(action="servicerating.config_update")
+    assert rec.actor == cast.user("office") and rec.changes["min_ratings"] == [5, 7]
+    html = client.get(reverse("servicerating:settings")).content.decode()
+    assert 'name="min_ratings" value="7"' in html

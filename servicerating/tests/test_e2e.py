@@ -1,7 +1,7 @@
 """Browser test (Chinese): a member of the public rates a service desk on a phone, gets a receipt code
 and follows the case; the office enters a phone reply and reads the monthly figures and rankings."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
