@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from core.documents import pdf_from_template
@@ -268,6 +269,9 @@ def _figures_ctx(request):
         "kind": period.kind,
         "rows": figures.collect(units, period),
         "scope_param": institution.pk if institution else "city",
+        "scope_label": institution.name
+        if institution
+        else (pgettext("service rating", "All institutions") if city else _("Your units")),
         "manage": has_any(request.user, Perm.SERVICE_RATING_MANAGE),
     }
 

@@ -518,3 +518,20 @@ def test_settings_changes_are_audited_with_the_office_as_actor(cast, client):
     assert rec.actor == cast.user("office") and rec.changes["min_ratings"] == [5, 7]
     html = client.get(reverse("servicerating:settings")).content.decode()
     assert 'name="min_ratings" value="7"' in html
+
+
+def test_the_access_log_keeps_no_address_unit_or_size_of_a_rating():
+    import importlib.util
+    import logging
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", Path(__file__).parents[2] / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    args = {"h": "203.0.113.7", "t": "[29/Nov/2026:10:03:00]", "m": "POST", "U": "/s/abc123/", "r": "POST /s/abc123/"}
+    args.update({"s": "200", "b": "5120", "M": "41"})
+    record = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, "%(h)s", (), None)
+    record.args = args
+    conf.RedactBallotCodes().filter(record)
+    assert args["h"] == "-" and args["b"] == "-" and args["M"] == "-" and args["U"] == "/s/…"
+    assert "abc123" not in str(args) and "203.0.113.7" not in str(args)
