@@ -26,6 +26,10 @@ class RedactBallotCodes(logging.Filter):
         if isinstance(args, dict) and isinstance(args.get("U"), str) and args["U"].startswith("/v/"):
             args["U"] = "/v/…"
             args["r"] = "/v/…"
+        # Service ratings (/s/…): no address, unit, size or duration, which could tell who rated what
+        # (a 不满意 rating answers with a longer page and opens a case).
+        if isinstance(args, dict) and isinstance(args.get("U"), str) and args["U"].startswith("/s/"):
+            args.update({"U": "/s/…", "r": "/s/…", "h": "-", "b": "-", "M": "-"})
         return True
 
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "evaluations",
     "rectification",
     "disclosure",
+    "servicerating",
     "analysis",
 ]
 

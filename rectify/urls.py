@@ -26,8 +26,10 @@ urlpatterns = [
     path("rectification/", include("rectification.urls")),
     path("analysis/", include("analysis.urls")),
     path("disclosure/", include("disclosure.urls")),
+    path("servicerating/", include("servicerating.urls")),
     # Public, no login (see core.middleware.PUBLIC_PREFIXES): each app's public_urls.py.
     path("public/", include("disclosure.public_urls")),  # the disclosure portal
     path("o/", include("problems.public_urls")),  # opinion form, receipt look-up
     path("v/", include("evaluations.public_urls")),  # ballots, open public rating
+    path("s/", include("servicerating.public_urls")),  # 双评议 service rating by QR, receipt look-up
 ]
