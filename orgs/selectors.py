@@ -177,3 +177,38 @@ def people_visible_to(user) -> QuerySet[Person]:
 def leadership_candidates(unit: Unit) -> QuerySet[Person]:
     """Who may supervise (分管) `unit`: its institution's leadership team."""
     return leadership_team_of(unit.institution) if unit.institution_id else Person.objects.none()
+
+
+def people_for_bulk_login(user, unit: Unit) -> list[Person]:
+    """Everyone active in `unit` and below, plus those who review its reports (each unit's head, its 分管
+    leader, the institution's principal leader) wherever they sit, so that no report waits for a
+    reviewer without an account. Only people the user manages (ORG_MANAGE) are returned; in tree order."""
+    units = list(subtree(unit))
+    ids = {p.pk for p in Person.objects.filter(unit__in=units, active=True)}
+    for u in units:
+        for reviewer in (head_of(u), supervisor_of(u)):
+            if reviewer is not None:
+                ids.add(reviewer.pk)
+    leader = principal_leader_of(unit)
+    if leader is not None:
+        ids.add(leader.pk)
+    managed = units_where(user, Perm.ORG_MANAGE)
+    return list(
+        Person.objects.filter(pk__in=ids, active=True, unit__in=managed)
+        .select_related("unit", "user")
+        .order_by("unit__path", "staff_no")
+    )
+
+
+def accounts_overview(user) -> list[dict]:
+    """Per managed unit: people, and how many have no account yet (for the accounts page)."""
+    rows = (
+        managed_units(user)
+        .annotate(
+            n_people=Count("people", filter=Q(people__active=True), distinct=True),
+            n_without=Count("people", filter=Q(people__active=True, people__user__isnull=True), distinct=True),
+        )
+        .order_by("path")
+    )
+    base = min((u.depth for u in rows), default=0)
+    return [{"unit": u, "indent": u.depth - base, "people": u.n_people, "without": u.n_without} for u in rows]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("people/<int:pk>/roles/", views.role_add, name="role_add"),
     path("people/<int:pk>/login/", views.login_issue, name="login_issue"),
     path("posts/<int:pk>/remove/", views.post_remove, name="post_remove"),
+    path("accounts/", views.accounts, name="accounts"),
     path("roles/", views.roles_index, name="roles"),
     path("roles/<int:pk>/remove/", views.role_remove, name="role_remove"),
     path("import/", views.import_upload, name="import"),
