@@ -47,7 +47,9 @@ def campaign_choices(user) -> QuerySet[Campaign]:
     )
 
 
-def campaign_shown_to(user, chosen_pk: int | str | None = None, choices: list[Campaign] | None = None) -> Campaign | None:
+def campaign_shown_to(
+    user, chosen_pk: int | str | None = None, choices: list[Campaign] | None = None
+) -> Campaign | None:
     """THE rule for which campaign a page shows: the one the user chose in the switcher (kept in the
     session) if they still may see it; otherwise the newest campaign in progress in which their own
     unit takes part; otherwise the newest in progress they may see; otherwise their newest closed one.

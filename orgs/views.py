@@ -18,14 +18,24 @@ from core.exceptions import ServiceError
 
 from . import importing, services
 from .access import Perm, can
-from .forms import BulkLoginForm, ImportForm, SitePasswordChangeForm, PeopleFilterForm, PersonForm, PostForm, RoleForm, SupervisionForm, UnitForm
+from .forms import (
+    BulkLoginForm,
+    ImportForm,
+    PeopleFilterForm,
+    PersonForm,
+    PostForm,
+    RoleForm,
+    SitePasswordChangeForm,
+    SupervisionForm,
+    UnitForm,
+)
 from .models import Person, Post, RoleAssignment, Unit
 from .selectors import (
+    accounts_overview,
     get_person_for_user,
     get_post_for_user,
     get_role_assignment_for_user,
     get_unit_for_user,
-    accounts_overview,
     leadership_candidates,
     managed_units,
     people_for_bulk_login,
