@@ -125,6 +125,7 @@ def triage_list(request):
             "counts": [(s, label, counts.get(s, 0)) for s, label in Opinion.Status.choices],
             "querystring": querystring,
             "current_status": params.get("status"),
+            "bulk": params.get("status") == Opinion.Status.NEW,
         },
     )
 
@@ -276,3 +277,22 @@ def poster_pdf(request, unit_pk: int):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="poster-{unit.code}.pdf"'
     return response
+
+
+@require_POST
+def triage_bulk(request):
+    """Bulk triage from the list: the ticked opinions closed with one reason, or each accepted as a problem."""
+    ids = [int(v) for v in request.POST.getlist("opinions") if v.isdigit()][:200]
+    opinions = [selectors.get_opinion_for_user(request.user, pk, write=True) for pk in ids]
+    try:
+        n = services.opinions_triage_bulk(
+            actor=request.user,
+            opinions=opinions,
+            action=request.POST.get("action", ""),
+            reason=request.POST.get("reason", "")[:2000],
+        )
+    except ServiceError as exc:
+        show_error(request, exc)
+    else:
+        messages.success(request, _("%(n)s opinions triaged.") % {"n": n})
+    return redirect(f"{reverse('problems:opinions')}?{request.POST.get('back', '')}")
