@@ -212,3 +212,53 @@ def accounts_overview(user) -> list[dict]:
     )
     base = min((u.depth for u in rows), default=0)
     return [{"unit": u, "indent": u.depth - base, "people": u.n_people, "without": u.n_without} for u in rows]
+
+
+def people_pickable_by(user) -> QuerySet[Person]:
+    """Whom a person picker may offer the user: active people of the units where they may view the
+    campaign or manage the organisation, and of their own institution (a colleague to name)."""
+    from .access import person_of
+
+    q = Q(unit__in=units_where(user, Perm.CAMPAIGN_VIEW)) | Q(unit__in=units_where(user, Perm.ORG_MANAGE))
+    me = person_of(user)
+    if me is not None:
+        inst_id = me.unit.institution_id or me.unit_id
+        q |= Q(unit__institution_id=inst_id) | Q(unit_id=inst_id)
+    return Person.objects.filter(q, active=True)
+
+
+def person_picker_search(user, q: str, limit: int = 20) -> tuple[list[dict], bool]:
+    """Hits for the person picker: by name, staff number, unit name, job title or post title; each with
+    its unit and first post. Returns (hits, more_exist)."""
+    from .widgets import person_label
+
+    q = q.strip()[:50]
+    if not q:
+        return [], False
+    qs = (
+        people_pickable_by(user)
+        .filter(
+            Q(name__icontains=q)
+            | Q(staff_no__icontains=q)
+            | Q(unit__name__icontains=q)
+            | Q(title__icontains=q)
+            | Q(posts__title__icontains=q)
+        )
+        .distinct()
+        .select_related("unit")
+        .prefetch_related("posts")
+        .order_by("unit__path", "staff_no")
+    )
+    people = list(qs[: limit + 1])
+    hits = []
+    for p in people[:limit]:
+        posts = list(p.posts.all())
+        post = posts[0] if posts else None
+        hits.append(
+            {
+                "person": p,
+                "post": (post.title or post.get_kind_display()) if post else p.title,
+                "label": person_label(p, posts),
+            }
+        )
+    return hits, len(people) > limit

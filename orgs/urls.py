@@ -10,6 +10,7 @@ urlpatterns = [
     path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
     path("units/<int:pk>/supervision/", views.unit_supervision, name="unit_supervision"),
     path("people/", views.people, name="people"),
+    path("people/search/", views.person_search, name="person_search"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),

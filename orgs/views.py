@@ -40,6 +40,7 @@ from .selectors import (
     managed_units,
     people_for_bulk_login,
     people_search,
+    person_picker_search,
     require_org_manager,
     unit_tree,
 )
@@ -494,3 +495,10 @@ def roles_index(request):
         .order_by("role", "unit__path")
     )
     return render(request, "orgs/roles.html", {"roles": roles})
+
+
+def person_search(request):
+    """HTMX: the person picker's hits (only people the user may pick; see people_pickable_by)."""
+    q = request.GET.get("q", "")
+    hits, more = person_picker_search(request.user, q)
+    return render(request, "orgs/widgets/_person_hits.html", {"hits": hits, "more": more, "q": q})
