@@ -26,10 +26,12 @@ def home(request):
     tasks = tasks_for(user)
     for t in tasks:
         t.countdown = countdown(t.due, today) if t.due else None
-    done = [
-        {"at": r.at, "what": type_label(r.object_type) if r.object_type else "", "object": r.object_repr}
-        for r in AuditRecord.objects.filter(actor=user).exclude(action__startswith="login.").order_by("-seq")[:8]
-    ]
+    done: list[dict] = []
+    for r in AuditRecord.objects.filter(actor=user).exclude(action__startswith="login.").order_by("-seq")[:12]:
+        row = {"at": r.at, "what": type_label(r.object_type) if r.object_type else "", "object": r.object_repr}
+        if not done or (done[-1]["what"], done[-1]["object"]) != (row["what"], row["object"]):
+            done.append(row)  # several steps on one object in a row show once
+    done = done[:8]
     unread = list(notifications_for(user).filter(read_at__isnull=True)[:5])
     return render(
         request,
