@@ -11,7 +11,10 @@ def test_a_phone_reader_sees_the_summary_first_and_can_search(live_server, page,
     snapshot_take(actor=cast.user("office"), campaign=published_world.campaign)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/public/i/{cast.college.public_code}/")
-    assert page.locator(".pub-summary").is_visible() and page.get_by_role("link", name="最新快照", exact=False).is_visible()
+    assert (
+        page.locator(".pub-summary").is_visible()
+        and page.get_by_role("link", name="最新快照", exact=False).is_visible()
+    )
     page.screenshot(path=str(screenshot_dir / "public-unit-phone-top.png"), full_page=False)
     page.screenshot(path=str(screenshot_dir / "public-unit-phone-full.png"), full_page=True)
     page.get_by_placeholder("搜索问题和整改措施").fill("排课")
