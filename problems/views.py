@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.current import current_campaign
 from campaigns.models import Stage
 from core.exceptions import ServiceError
 from core.storage import verified_download
@@ -129,7 +130,7 @@ def _people_for(units):
 
 def create(request):
     """Record a problem directly: self-check item, comparison with a benchmark, fixed-as-found, feedback."""
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     if campaign is None:
         messages.error(request, _("There is no campaign in progress."))
         return redirect("problems:ledger" if has_any(request.user, Perm.PROBLEM_VIEW) else "home")
@@ -179,7 +180,7 @@ def create(request):
 
 def self_check(request):
     """对照自查: work through the ten manifestations for oneself or (department leaders) the department."""
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     me = person_of(request.user)
     if campaign is None or me is None:
         messages.error(request, _("There is no campaign in progress."))

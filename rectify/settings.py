@@ -102,13 +102,14 @@ ROOT_URLCONF = "rectify.urls"
 WSGI_APPLICATION = "rectify.wsgi.application"
 AUTH_USER_MODEL = "orgs.User"
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "rectify.views.csrf_failure"  # the site's own Chinese 403, not Django's English page
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "rectify" / "templates"],  # the site shell: home, errors, log-in pages
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -116,7 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "rectify.context_processors.navigation",
             ],
         },
     },

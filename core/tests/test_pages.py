@@ -42,13 +42,13 @@ def test_it_shows_navigation_by_role(cast, client_for):
 
 def test_it_switches_to_english_and_back(cast, client_for):
     client = client_for(cast.user("office"))
-    assert "我的任务" in client.get(reverse("home")).content.decode()
+    assert "待办" in client.get(reverse("home")).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("home")).content.decode()
-    assert "My tasks" in page and "我的任务" not in page and 'lang="en"' in page
+    assert "To do" in page and "待办" not in page and 'lang="en"' in page
     assert "Organisation" in client.get(reverse("orgs:index")).content.decode()
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
-    assert "我的任务" in client.get(reverse("home")).content.decode()
+    assert "待办" in client.get(reverse("home")).content.decode()
 
 
 def test_it_uses_shanghai_time_and_chinese_dates(cast, client_for):
