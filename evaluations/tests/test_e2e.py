@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from evaluations.models import Ballot, BallotToken
+from evaluations.models import BallotToken, SealedBallot
 from evaluations.services import ballot_link
 
 PHONE = {"width": 390, "height": 844}
@@ -33,7 +33,7 @@ def test_it_lets_a_voter_vote_from_a_phone_with_a_qr_link(open_round, live_serve
     page.wait_for_selector("text=您的评议票已记录")
     page.screenshot(path=str(screenshot_dir / "evaluations-thanks-phone.png"), full_page=True)
     assert code not in page.content() and code not in page.url
-    assert Ballot.objects.filter(evaluation=ev).count() == 1
+    assert SealedBallot.objects.filter(evaluation=ev).count() == 1
     assert BallotToken.objects.filter(used_on__isnull=False).count() == 1
     # no address the browser asked the server for carried the code
     assert requests and not any(code in url.split("#")[0] for url in requests)
@@ -41,4 +41,4 @@ def test_it_lets_a_voter_vote_from_a_phone_with_a_qr_link(open_round, live_serve
     page.goto(ballot_link(live_server.url, code))
     page.wait_for_selector("text=该评议码已使用")
     page.screenshot(path=str(screenshot_dir / "evaluations-used-phone.png"), full_page=True)
-    assert Ballot.objects.count() == 1
+    assert SealedBallot.objects.count() == 1

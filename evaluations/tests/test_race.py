@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from evaluations.models import Ballot, BallotAnswer, BallotToken
+from evaluations.models import Ballot, BallotAnswer, BallotToken, SealedBallot
 from evaluations.services import CodeRefused, ballot_cast, ballot_questions
 
 THREADS = 8
@@ -60,7 +60,7 @@ def _service_race(open_round):
     assert results.count("ok") == 1, results
     others = [r for r in results if r != "ok"]
     assert all(isinstance(r, CodeRefused) and r.reason == "used" for r in others), others
-    assert Ballot.objects.count() == 1 and BallotAnswer.objects.count() == len(answers)
+    assert SealedBallot.objects.count() == 1 and not Ballot.objects.exists() and not BallotAnswer.objects.exists()
     assert BallotToken.objects.filter(used_on__isnull=False).count() == 1
 
 
@@ -70,7 +70,7 @@ def _view_race(open_round):
     data = {"code": code, **{f"a-{t}-{i}": g for (t, i), g in _answers(ev).items()}}
     statuses = _race(lambda: Client().post(reverse("evaluations_public:submit"), data).status_code)
     assert sorted(statuses) == [302] + [409] * (THREADS - 1), statuses
-    assert Ballot.objects.count() == 1
+    assert SealedBallot.objects.count() == 1
 
 
 @pytest.mark.postgres
