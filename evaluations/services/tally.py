@@ -52,6 +52,7 @@ def tally_blockers(evaluation: Evaluation) -> list[str]:
 def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
     """Count a closed round: store each target's result, satisfaction, score. Only the office sees
     them until it publishes them (`evaluation_publish`)."""
+    from ..release import release
     from ..results import collect
 
     blockers = tally_blockers(evaluation)
@@ -64,6 +65,8 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         raise Conflict(_("Only a closed round can be tallied."))
     evaluation.refresh_from_db()
     data = collect(evaluation)
+    # the reasons stored (and sent in notices) name only figures the release would show
+    shown_reasons = {r["target"].pk: r["fail_reasons"] for r in release(data)["targets"]}
     failed = []
     for row in data["targets"]:
         t = row["target"]
@@ -72,7 +75,7 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         t.low_share = row["low_share"]
         t.score = row["score"]
         t.valid_ballots = row["valid_ballots"]
-        t.fail_reasons = "；".join(row["fail_reasons"])
+        t.fail_reasons = "；".join(shown_reasons[t.pk])
         t.save(update_fields=["result", "satisfaction", "low_share", "score", "valid_ballots", "fail_reasons"])
         if not row["passed"]:
             failed.append(t)
