@@ -118,15 +118,18 @@ def shares_combine(shares: list[Share], size: int = KEY_BYTES) -> bytes:
     return secret.to_bytes(size, "big")
 
 
+def _compact(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
 def share_parse(text: str) -> Share | None:
-    head, _sep, rest = text.strip().partition("-")
-    head = head.upper()
-    if len(head) != 2 or head[0] != "S" or not head[1].isdigit():
+    line = _compact(text)
+    if len(line) < 3 or line[0] != "S" or not line[1].isdigit():
         return None
-    raw = _from_text(rest, SHARE_BYTES)
+    raw = _from_text(line[2:], SHARE_BYTES)
     if raw is None:
         return None
-    return Share(int(head[1]), int.from_bytes(raw, "big"))
+    return Share(int(line[1]), int.from_bytes(raw, "big"))
 
 
 # --- the round's key pair ------------------------------------------------------------------------
@@ -156,10 +159,9 @@ def private_key_from_text(text: str, public_key: bytes) -> bytes:
     shares (S1-…, S2-…, S3-…) on separate lines. Refused unless it matches the round's public key."""
     lines = [ln.strip() for ln in (text or "").replace(",", "\n").splitlines() if ln.strip()]
     private = None
-    whole = [ln for ln in lines if ln.upper().startswith("K")]
+    whole = [_compact(ln) for ln in lines if _compact(ln).startswith("K")]
     if whole:
-        head, _sep, rest = whole[0].partition("-")
-        private = _from_text(rest, KEY_BYTES) if head.upper() == "K" else None
+        private = _from_text(whole[0][1:], KEY_BYTES)
         if private is None:
             raise KeyRefused(_("The key is mistyped: check it against the sheet (letters A–Z and digits 2–7)."))
     else:
