@@ -239,7 +239,9 @@ def seed(ctx: dict) -> None:
     _public_ratings(ctx)
     failed = ", ".join(str(t) for t in closed.targets.filter(result="failed"))
     out = ctx["stdout"]
-    out.write(f"    evaluations: round “{closed.name}” tallied and published; did not pass: {failed or '—'} (look-back opened)")
+    out.write(
+        f"    evaluations: round “{closed.name}” tallied and published; did not pass: {failed or '—'} (look-back opened)"
+    )
     out.write(f"    evaluations: open round “{ev.name}”: {base}/evaluations/{ev.pk}/")
     if not getattr(settings, "EVALUATIONS_PUBLIC_BASE_URL", ""):
         out.write(
@@ -249,5 +251,7 @@ def seed(ctx: dict) -> None:
     for name, group_codes in codes.items():
         for code in group_codes[3 if name == "党员" else 0 :][:2]:
             out.write(f"      {name:<8} {code}  {ballot_link(base, code)}")
-    out.write(f"    evaluations: the committee's key of the open round (paste it on {base}/evaluations/{ev.pk}/close/):")
+    out.write(
+        f"    evaluations: the committee's key of the open round (paste it on {base}/evaluations/{ev.pk}/close/):"
+    )
     out.write(f"      {committee_key.text()}")

@@ -141,7 +141,9 @@ class CloseForm(forms.Form):
     key = forms.CharField(
         label=_("The round's key, or two of its three shares (one per line)"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        widget=forms.Textarea(
+            attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
     )
     key_file = forms.FileField(label=_("…or upload the key file"), required=False)
 

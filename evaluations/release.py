@@ -81,7 +81,9 @@ def release(data: dict) -> dict:
             r["withheld"].add("target")
         if "target" in r["withheld"]:
             r.update(counts=None, satisfaction=None, low_share=None, score=None, groups=[])
-            r["fail_reasons"] = [_("figures withheld: fewer than %(n)s valid ballots") % {"n": k}] if not r["passed"] else []
+            r["fail_reasons"] = (
+                [_("figures withheld: fewer than %(n)s valid ballots") % {"n": k}] if not r["passed"] else []
+            )
             r["items"] = [dict(it, counts=None, satisfaction=None, low_share=None, score=None) for it in row["items"]]
         elif "score" in r["withheld"]:
             r["score"] = None
@@ -161,6 +163,5 @@ def turnout_release(turnout: list[dict], k: int) -> dict:
 def public_release(rows: list[dict]) -> list[dict]:
     """Open public ratings: a unit's figures only from PUBLIC_MINIMUM ratings on."""
     return [
-        r if r["total"] >= PUBLIC_MINIMUM else {**r, "counts": {}, "satisfaction": None, "withheld": True}
-        for r in rows
+        r if r["total"] >= PUBLIC_MINIMUM else {**r, "counts": {}, "satisfaction": None, "withheld": True} for r in rows
     ]

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from .models import Ballot, BallotAnswer, Evaluation, PaperBatch, PaperCount
@@ -211,9 +211,7 @@ def judge(evaluation: Evaluation, row: dict) -> tuple[bool, list[str]]:
             % {"grades": low, "share": percent(row["low_share"]), "max": percent(evaluation.fail_low_share_above)}
         )
     if evaluation.pass_min_score is not None and (row["score"] is None or row["score"] < evaluation.pass_min_score):
-        reasons.append(
-            _("weighted score below %(min)s") % {"min": evaluation.pass_min_score}
-        )
+        reasons.append(_("weighted score below %(min)s") % {"min": evaluation.pass_min_score})
     return not reasons, reasons
 
 

@@ -6,7 +6,7 @@ from django.http import Http404
 
 from orgs.access import Perm, can, units_where
 
-from .models import CodeBatch, Evaluation, PaperBatch, Symposium
+from .models import Evaluation, PaperBatch, Symposium
 
 
 def evaluations_for_user(user) -> QuerySet[Evaluation]:
@@ -31,14 +31,6 @@ def get_evaluation_for_user(user, pk, write: bool = False) -> Evaluation:
     if write and not can(user, Perm.EVALUATION_MANAGE, ev.campaign.institution):
         raise PermissionDenied
     return ev
-
-
-def get_batch_for_user(user, pk, write: bool = False) -> CodeBatch:
-    batch = CodeBatch.objects.select_related("group", "evaluation").filter(pk=pk).first()
-    if batch is None:
-        raise Http404
-    get_evaluation_for_user(user, batch.evaluation_id, write=write)
-    return batch
 
 
 def get_paper_batch_for_user(user, pk, write: bool = False) -> PaperBatch:
@@ -84,7 +76,12 @@ def is_target(user, evaluation: Evaluation) -> bool:
     targets = evaluation.targets.all()
     if targets.filter(person=person).exists():
         return True
-    leader_posts = [Post.Kind.PRINCIPAL_LEADER, Post.Kind.LEADERSHIP_MEMBER, Post.Kind.DEPARTMENT_HEAD, Post.Kind.DEPARTMENT_MEMBER]
+    leader_posts = [
+        Post.Kind.PRINCIPAL_LEADER,
+        Post.Kind.LEADERSHIP_MEMBER,
+        Post.Kind.DEPARTMENT_HEAD,
+        Post.Kind.DEPARTMENT_MEMBER,
+    ]
     led = Post.objects.filter(person=person, kind__in=leader_posts).values_list("unit_id", flat=True)
     return targets.filter(person__isnull=True, unit_id__in=led).exists()
 

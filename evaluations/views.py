@@ -35,7 +35,6 @@ from .forms import (
 from .models import Evaluation, EvaluationItem, EvaluationTarget, Grade, SymposiumOpinion
 from .selectors import (
     evaluations_for_user,
-    get_batch_for_user,
     get_evaluation_for_user,
     get_paper_batch_for_user,
     get_symposium_for_user,
@@ -297,13 +296,18 @@ def codes_issue(request, pk):
         return redirect("evaluations:detail", pk=ev.pk)
     group, fmt = form.cleaned_data["group"], form.cleaned_data["fmt"]
     try:
-        batch, codes = services.codes_issue(actor=request.user, evaluation=ev, group=group, count=form.cleaned_data["count"])
+        batch, codes = services.codes_issue(
+            actor=request.user, evaluation=ev, group=group, count=form.cleaned_data["count"]
+        )
     except ServiceError as e:
         _refused(request, e)
         return redirect("evaluations:detail", pk=ev.pk)
     slips = services.code_slips(services.public_base_url(request), codes)
     if fmt == "xlsx":
-        body, ctype = code_list_xlsx(ev, group, slips), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, ctype = (
+            code_list_xlsx(ev, group, slips),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     else:
         body, ctype = code_sheet_pdf(ev, group, slips), "application/pdf"
     del codes, slips

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_noop
 from audit.services import audit_record
 from core.exceptions import Conflict, ServiceError
 
-from ..sealing import RoundKey, fingerprint
 from ..models import Evaluation, EvaluationItem, EvaluationTarget, EvaluatorGroup, Grade, ScalePreset
+from ..sealing import RoundKey, fingerprint
 
 
 @dataclass(frozen=True)

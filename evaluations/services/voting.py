@@ -118,10 +118,14 @@ def token_for_code(code: str, today: date | None = None) -> BallotToken:
     """The usable token for `code`, or CodeRefused saying why not (unknown, used, expired, not open)."""
     today = today or timezone.localdate()
     if len(code_normalize(code)) != CODE_LENGTH:
-        raise CodeRefused(_("This ballot code is not valid, or its evaluation has ended. Check it and try again."), "unknown")
+        raise CodeRefused(
+            _("This ballot code is not valid, or its evaluation has ended. Check it and try again."), "unknown"
+        )
     token = BallotToken.objects.filter(code_hash=code_hash(code)).select_related("evaluation", "group").first()
     if token is None:
-        raise CodeRefused(_("This ballot code is not valid, or its evaluation has ended. Check it and try again."), "unknown")
+        raise CodeRefused(
+            _("This ballot code is not valid, or its evaluation has ended. Check it and try again."), "unknown"
+        )
     if token.used_on is not None:
         raise CodeRefused(_("This ballot code has already been used. Each code gives one ballot."), "used")
     ev = token.evaluation
@@ -190,7 +194,9 @@ def _opened_ballots(evaluation: Evaluation, private_key: bytes | None) -> list[t
         "ballot_id", "ballot__group_id", "target_id", "item_id", "grade_id"
     ):
         legacy.setdefault(b_id, (group_id, []))[1].append((t, i, g))
-    legacy_empty = Ballot.objects.filter(evaluation=evaluation).exclude(pk__in=legacy).values_list("group_id", flat=True)
+    legacy_empty = (
+        Ballot.objects.filter(evaluation=evaluation).exclude(pk__in=legacy).values_list("group_id", flat=True)
+    )
     ballots += list(legacy.values()) + [(g, []) for g in legacy_empty]
     _shuffle(ballots)
     return ballots
@@ -206,7 +212,9 @@ def ballots_rewrite(evaluation: Evaluation, ballots: list[tuple[int, list]]) -> 
     for group_id, answers in ballots:
         b = Ballot(id=uuid.uuid4(), evaluation=evaluation, group_id=group_id)
         rows.append(b)
-        answer_rows += [BallotAnswer(id=uuid.uuid4(), ballot=b, target_id=t, item_id=i, grade_id=g) for t, i, g in answers]
+        answer_rows += [
+            BallotAnswer(id=uuid.uuid4(), ballot=b, target_id=t, item_id=i, grade_id=g) for t, i, g in answers
+        ]
     _shuffle(rows)
     _shuffle(answer_rows)
     Ballot.objects.bulk_create(rows)

@@ -3,7 +3,6 @@
 import logging
 import uuid
 
-import pytest
 from django.apps import apps
 from django.db import models
 

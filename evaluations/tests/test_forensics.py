@@ -6,10 +6,7 @@ ballot's content to its code or to the order of casting. Nothing may link better
 SQLite's in-memory test database has no file to read, so on SQLite the test runs in a child pytest
 with a file-based test database (its tables made WITHOUT ROWID after migrate, as deployed)."""
 
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +19,8 @@ from audit.models import AuditRecord
 from evaluations import sealing, storage
 from evaluations.models import Ballot, BallotAnswer, BallotToken, SealedBallot
 from evaluations.services import ballot_questions, code_hash
+
+from .helpers import pytest_on_a_sqlite_file
 
 ON_SQLITE = "sqlite" in settings.DATABASES["default"]["ENGINE"]
 IN_MEMORY = ON_SQLITE and connection.creation.is_in_memory_db(
@@ -146,17 +145,7 @@ def test_forensics_on_the_sqlite_file(open_round, close_round):
 
 @pytest.mark.skipif(not IN_MEMORY, reason="the file-based SQLite forensics run directly")
 def test_an_operator_with_the_sqlite_files_links_no_ballot_to_its_code_or_order(tmp_path):
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "RECTIFY_SQLITE_TEST_NAME": str(tmp_path / "forensics.sqlite3")}
-    env.pop("DATABASE_URL", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider", "--nomigrations", "-q", __file__, "-k", "sqlite_file"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    proc = pytest_on_a_sqlite_file(__file__, tmp_path, timeout=900)
     assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 

@@ -12,9 +12,11 @@ def test_it_blocks_a_unit_in_evaluation_without_a_tallied_round(cast, campaign, 
     assert len(blockers) == 1 and "尚未结束计票" in blockers[0]
 
 
-def test_it_lets_the_unit_advance_once_its_round_is_closed_and_tallied(close_round, cast, campaign, open_round, vote, office):
+def test_it_lets_the_unit_advance_once_its_round_is_closed_and_tallied(
+    close_round, cast, campaign, open_round, vote, office
+):
     from campaigns.services import participant_advance
-    from evaluations.services import evaluation_close, evaluation_tally
+    from evaluations.services import evaluation_tally
 
     ev, codes = open_round()
     a, b = list(ev.targets.all())

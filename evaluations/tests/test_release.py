@@ -40,7 +40,9 @@ def small_group_round(cast, campaign, office, open_a_round, close_round, vote):
         pass_min_score=None,
     )
     target = target_add(actor=office, evaluation=ev, kind="unit_work", unit=cast.dept_a)
-    codes = {g.name: codes_issue(actor=office, evaluation=ev, group=g, count=len(VOTES[g.name]))[1] for g in ev.groups.all()}
+    codes = {
+        g.name: codes_issue(actor=office, evaluation=ev, group=g, count=len(VOTES[g.name]))[1] for g in ev.groups.all()
+    }
     ev = open_a_round(ev)
     for name, grades in VOTES.items():
         for code, grade in zip(codes[name], grades, strict=True):
@@ -61,7 +63,9 @@ def _hypothesis(data: dict, group_id: int, counts: dict[int, int], merged_ids: s
     if any(counts.get(k, 0) > merged_total.get(k, 0) for k in counts):
         return None
     row["by_group"][group_id] = {k: n for k, n in counts.items() if n}
-    row["by_group"][partner] = {k: merged_total[k] - counts.get(k, 0) for k in merged_total if merged_total[k] - counts.get(k, 0)}
+    row["by_group"][partner] = {
+        k: merged_total[k] - counts.get(k, 0) for k in merged_total if merged_total[k] - counts.get(k, 0)
+    }
     grades = {g.pk: g for g in h["grades"]}
     row["score"] = weighted_score(row["by_group"], grades, h["groups"])
     for it in row["items"]:
@@ -169,9 +173,7 @@ def test_open_public_ratings_show_a_unit_only_from_five_ratings():
 
 
 def test_it_never_shows_a_cell_of_fewer_than_three_ballots_whatever_the_round_says():
-    from evaluations.release import cell_minimum
     from evaluations.models import Evaluation
+    from evaluations.release import cell_minimum
 
     assert cell_minimum(Evaluation(min_group_size_shown=1)) == 3
-
-

@@ -3,7 +3,6 @@ runs, nothing for the targets until the office publishes, and ballot pages of on
 
 import re
 
-import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -38,9 +37,7 @@ def _dump_database() -> str:
     return "\n".join(out)
 
 
-def test_it_opens_with_a_key_sheet_shown_once_and_closes_with_two_of_three_shares(
-    cast, make_round, office, client_for
-):
+def test_it_opens_with_a_key_sheet_shown_once_and_closes_with_two_of_three_shares(cast, make_round, office, client_for):
     ev, codes = _ready_round(make_round, office)
     c = client_for(office)
     sheet = c.post(reverse("evaluations:open", args=[ev.pk]), {"split": "shares"})
@@ -132,7 +129,9 @@ def test_targets_and_everyone_else_get_nothing_until_the_office_publishes(
     ev = make_round()
     # the principal is a target (the leadership team), and so is head_a in person
     team = EvaluationTarget.objects.create(evaluation=ev, kind="team", unit=cast.college, order=5)
-    person = EvaluationTarget.objects.create(evaluation=ev, kind="person", unit=cast.dept_a, person=cast.head_a, order=6)
+    person = EvaluationTarget.objects.create(
+        evaluation=ev, kind="person", unit=cast.dept_a, person=cast.head_a, order=6
+    )
     codes = {g.name: codes_issue(actor=office, evaluation=ev, group=g, count=6)[1] for g in ev.groups.all()}
     ev = open_a_round(ev)
     a, b = ev.targets.filter(kind="unit_work").order_by("order")

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from evaluations.models import Ballot, BallotAnswer, BallotToken, SealedBallot
-from evaluations.services import ballot_questions, evaluation_close
+from evaluations.services import ballot_questions
 
 
 @pytest.fixture(autouse=True)
