@@ -67,7 +67,6 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
     data = collect(evaluation)
     # the reasons stored (and sent in notices) name only figures the release would show
     shown_reasons = {r["target"].pk: r["fail_reasons"] for r in release(data)["targets"]}
-    failed = []
     for row in data["targets"]:
         t = row["target"]
         t.result = EvaluationTarget.Result.PASSED if row["passed"] else EvaluationTarget.Result.FAILED
@@ -77,8 +76,6 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         t.valid_ballots = row["valid_ballots"]
         t.fail_reasons = "；".join(shown_reasons[t.pk])
         t.save(update_fields=["result", "satisfaction", "low_share", "score", "valid_ballots", "fail_reasons"])
-        if not row["passed"]:
-            failed.append(t)
     audit_record(
         actor=actor,
         action="evaluation.tally",
@@ -87,9 +84,7 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         changes={
             "status": [Evaluation.Status.CLOSED, Evaluation.Status.TALLIED],
             "ballots": data["ballots"],
-            "passed": [str(r["target"]) for r in data["targets"] if r["passed"]],
-            "failed": [str(t) for t in failed],
-        },
+        },  # who passed is recorded when the results are published, not before
     )
     return evaluation
 
@@ -111,7 +106,11 @@ def evaluation_publish(*, actor, evaluation: Evaluation) -> Evaluation:
         action="evaluation.publish",
         obj=evaluation,
         unit=evaluation.unit,
-        changes={"published_on": str(evaluation.published_on), "failed": [str(t) for t in failed]},
+        changes={
+            "published_on": str(evaluation.published_on),
+            "passed": [str(t) for t in evaluation.targets.filter(result=EvaluationTarget.Result.PASSED)],
+            "failed": [str(t) for t in failed],
+        },
     )
     for t in failed:
         _consequences(actor=actor, evaluation=evaluation, target=t)
