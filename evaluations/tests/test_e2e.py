@@ -76,6 +76,9 @@ def test_the_office_opens_with_a_key_sheet_closes_with_two_shares_and_publishes(
     a, b = list(ev.targets.all())
     for code in codes["党员"] + codes["群众"]:
         vote(ev, code, {a: "满意", b: "不满意"})
+    page.goto(f"{live_server.url}/evaluations/{ev.pk}/")
+    assert "密钥指纹" in page.inner_text("main")
+    page.screenshot(path=str(screenshot_dir / "evaluations-round-open.png"), full_page=True)
     # sealed while open: the office sees turnout only
     page.goto(f"{live_server.url}/evaluations/{ev.pk}/results/")
     assert "结果尚未公开" in page.inner_text("main") and "参评率" in page.inner_text("main")
