@@ -14,6 +14,7 @@ NAV = [
     (_("Self-inspection reports"), "reports:index", None),
     (_("Life meetings"), "meetings:index", Perm.MEETING_VIEW),
     (_("Evaluations"), "evaluations:index", Perm.EVALUATION_VIEW),
+    (_("Service ratings"), "servicerating:index", Perm.SERVICE_RATING_VIEW),
     (_("Rectification"), "rectification:index", None),
     (_("Accountability"), "accountability:index", Perm.ACCOUNTABILITY_VIEW),
     (_("Disclosure"), "disclosure:manage", Perm.DISCLOSURE_MANAGE),

@@ -1,5 +1,3 @@
-from django.db import connection
-from django.http import HttpResponse
 from django.shortcuts import render
 
 from notifications.selectors import notifications_for
@@ -18,9 +16,3 @@ def home(request):
         )
     unread = list(notifications_for(request.user).filter(read_at__isnull=True)[:5])
     return render(request, "core/home.html", {"tasks": tasks_for(request.user), "units": units, "unread": unread})
-
-
-def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")

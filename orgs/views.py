@@ -1,9 +1,7 @@
 """Organisation pages of the campaign office: units, people, posts, 分管, roles, logins, Excel import."""
 
 import secrets
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ServiceError
+from core.storage import delete_temporary, open_temporary, save_temporary
 
 from . import importing, services
 from .access import Perm, can
@@ -345,12 +344,6 @@ def login_issue(request, pk: int):
 IMPORT_SESSION_KEY = "orgs_import_file"
 
 
-def _import_dir() -> Path:
-    d = Path(settings.MEDIA_ROOT) / "imports"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
 def import_template(request):
     require_org_manager(request.user)
     response = HttpResponse(
@@ -377,10 +370,11 @@ def import_upload(request):
         else:
             ctx["plan"] = plan
             if plan.is_valid:
-                token = secrets.token_hex(16)
                 upload.seek(0)
-                (_import_dir() / f"{token}.xlsx").write_bytes(upload.read())
-                request.session[IMPORT_SESSION_KEY] = token
+                name = save_temporary(f"orgs-import-{secrets.token_hex(16)}.xlsx", upload)
+                token = secrets.token_hex(16)
+                # The session (in the database) carries the stored name to whichever server gets the confirm.
+                request.session[IMPORT_SESSION_KEY] = {"token": token, "name": name}
                 ctx["token"] = token
     return render(request, "orgs/import.html", ctx)
 
@@ -389,12 +383,13 @@ def import_upload(request):
 def import_confirm(request):
     require_org_manager(request.user)
     token = request.POST.get("token", "")
-    if not token or token != request.session.get(IMPORT_SESSION_KEY) or not token.isalnum():
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not token or not isinstance(pending, dict) or token != pending.get("token"):
         messages.error(request, _("That import has expired; upload the file again."))
         return redirect("orgs:import")
-    path = _import_dir() / f"{token}.xlsx"
+    name = pending["name"]
     try:
-        with path.open("rb") as f:
+        with open_temporary(name) as f:
             plan, result = importing.import_workbook(f, actor=request.user, scope=managed_units(request.user))
     except FileNotFoundError:
         messages.error(request, _("That import has expired; upload the file again."))
@@ -403,7 +398,7 @@ def import_confirm(request):
         messages.error(request, e.message)
         return redirect("orgs:import")
     finally:
-        path.unlink(missing_ok=True)
+        delete_temporary(name)
         request.session.pop(IMPORT_SESSION_KEY, None)
     if result is None:
         # The organisation changed since the preview: show the errors again; nothing was imported.

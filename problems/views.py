@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.models import Stage
 from core.exceptions import ServiceError
+from core.storage import verified_download
 from orgs.access import Perm, can, has_any, person_of, units_where
 from orgs.models import Person
 
@@ -119,7 +120,7 @@ def evidence_download(request, pk: int):
     if ev is None:
         raise Http404
     selectors.get_problem_for_user(request.user, ev.problem_id)
-    return FileResponse(ev.file.open("rb"), as_attachment=True, filename=ev.original_name)
+    return verified_download(request, ev.file, ev.sha256, ev.original_name)
 
 
 def _people_for(units):

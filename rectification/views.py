@@ -5,13 +5,14 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import LookBack
 from core.exceptions import ServiceError
+from core.storage import verified_download
 from orgs.access import Perm, can, person_of, units_where
 
 from . import commitments as csvc
@@ -337,11 +338,10 @@ def evidence_upload(request, pk: int):
 def evidence_download(request, pk: int):
     """Evidence is always sent as a download (never rendered inline), to those who may see the measure."""
     ev = selectors.get_evidence_for_user(request.user, pk)
-    response = FileResponse(
-        ev.file.open("rb"), as_attachment=True, filename=ev.original_name, content_type="application/octet-stream"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response = verified_download(request, ev.file, ev.sha256, ev.original_name, "application/octet-stream")
+    if response.status_code == 200:  # not on the page saying the file was refused
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

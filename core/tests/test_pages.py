@@ -68,8 +68,3 @@ def test_it_prints_without_navigation_and_fits_a_phone(client):
     assert "@media print" in css and ".topbar" in css.split("@media print")[1]
     page = client.get(reverse("login")).content.decode()
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
-
-
-def test_it_answers_the_health_check_without_login(client):
-    response = client.get(reverse("healthz"))
-    assert response.status_code == 200 and response.content == b"ok"
