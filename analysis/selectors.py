@@ -384,15 +384,17 @@ def rectification_figures(scope: Scope, units: list[Unit], today: date) -> dict:
 def evaluation_figures(scope: Scope) -> dict:
     """Evaluation targets (units, teams, people) by kind and result, with the mean satisfaction."""
     from evaluations.models import Evaluation, EvaluationTarget
+    from evaluations.release import published_q
 
     targets = EvaluationTarget.objects.filter(evaluation__campaign=scope.campaign).filter(scope.q())
     targets = targets.exclude(evaluation__status=Evaluation.Status.VOID)
+    published = published_q()  # results of unpublished rounds count as pending
     rows = targets.values("kind").annotate(
         total=Count("pk"),
-        passed=Count("pk", filter=Q(result=EvaluationTarget.Result.PASSED)),
-        failed=Count("pk", filter=Q(result=EvaluationTarget.Result.FAILED)),
-        pending=Count("pk", filter=Q(result=EvaluationTarget.Result.PENDING)),
-        satisfaction=Avg("satisfaction"),
+        passed=Count("pk", filter=published & Q(result=EvaluationTarget.Result.PASSED)),
+        failed=Count("pk", filter=published & Q(result=EvaluationTarget.Result.FAILED)),
+        pending=Count("pk", filter=~published | Q(result=EvaluationTarget.Result.PENDING)),
+        satisfaction=Avg("satisfaction", filter=published),
     )
     by_kind = {r["kind"]: r for r in rows}
     kinds = []
@@ -412,7 +414,7 @@ def evaluation_figures(scope: Scope) -> dict:
             }
         )
     failed = list(
-        targets.filter(result=EvaluationTarget.Result.FAILED)
+        targets.filter(published, result=EvaluationTarget.Result.FAILED)
         .select_related("unit", "person", "evaluation")
         .order_by("unit__path", "pk")[:20]
     )
@@ -522,6 +524,7 @@ def city_dashboard(city: Unit, today: date) -> dict:
     each figure is one GROUP BY campaign over every institution at once."""
     from accountability.models import AccountabilityCase
     from evaluations.models import Evaluation, EvaluationTarget
+    from evaluations.release import published_targets
     from problems.models import Problem
     from rectification.models import Measure
 
@@ -548,7 +551,7 @@ def city_dashboard(city: Unit, today: date) -> dict:
     }
     evaluations = {
         r["evaluation__campaign"]: r
-        for r in EvaluationTarget.objects.filter(evaluation__campaign_id__in=ids)
+        for r in published_targets(EvaluationTarget.objects.filter(evaluation__campaign_id__in=ids))
         .exclude(evaluation__status=Evaluation.Status.VOID)
         .values("evaluation__campaign")
         .annotate(

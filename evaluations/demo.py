@@ -4,8 +4,11 @@
    grassroots and service-user representatives, entered in batches and checked by a second office
    member; a symposium with an opinion accepted as a problem). 后勤管理处 fails → look-back opened.
    Group A then moves to rectification through the EVALUATION gate.
-2. An OPEN round for the college's leadership team and group B: its codes are printed to the demo
-   output (ballot links) and its QR sheets are downloadable from the round's page.
+   The demo plays the evaluation committee: it holds the round's key in memory and closes the round
+   with it, then the office tallies and publishes the results.
+2. An OPEN round for the college's leadership team and group B: a few of its codes (ballot links) and
+   the committee's key are printed to the demo output, so a tester can vote and then close the round
+   on its close page with that key.
 Open public ratings for a few units are shown apart.
 """
 
@@ -28,6 +31,7 @@ from .services import (
     evaluation_close,
     evaluation_create,
     evaluation_open,
+    evaluation_publish,
     evaluation_tally,
     group_save,
     paper_batch_check,
@@ -94,7 +98,7 @@ def _paper_counts(ev, valid, rng):
     return counts
 
 
-def _closed_round(ctx, office, checker, base):
+def _closed_round(ctx, office, checker):
     rng = ctx["ev_rng"]
     campaign = ctx["campaign"]
     ev = evaluation_create(
@@ -125,10 +129,10 @@ def _closed_round(ctx, office, checker, base):
     groups = {g.name: g for g in ev.groups.all()}
     codes = {}
     for name in ("党员", "群众/教职工"):
-        _batch, codes[name] = codes_issue(actor=office, evaluation=ev, group=groups[name], count=20, base_url=base)
+        _batch, codes[name] = codes_issue(actor=office, evaluation=ev, group=groups[name], count=20)
     for name in ("基层单位代表", "服务对象代表"):
         paper_issue(actor=office, group=groups[name], count=12)
-    evaluation_open(actor=office, evaluation=ev)
+    ev, committee_key = evaluation_open(actor=office, evaluation=ev)
     _vote_online(ev, codes["党员"][:18] + codes["群众/教职工"][:17], rng)
     for name, returned, invalid in (("基层单位代表", 11, 1), ("服务对象代表", 10, 0)):
         batch = paper_batch_enter(
@@ -165,8 +169,9 @@ def _closed_round(ctx, office, checker, base):
     symposium_opinion_accept(actor=office, opinion=first, severity="high")
     symposium_opinion_accept(actor=office, opinion=second)
     symposium_opinion_decline(actor=office, opinion=third, reason="已纳入第一条意见的整改措施一并解决")
-    evaluation_close(actor=office, evaluation=ev)
+    evaluation_close(actor=office, evaluation=ev, key=committee_key.text())
     evaluation_tally(actor=office, evaluation=ev)
+    evaluation_publish(actor=office, evaluation=ev)
     return ev
 
 
@@ -180,7 +185,7 @@ def _advance_group_a(ctx, office):
         participant_advance(actor=office, participant=p, note="民主评议已结束并完成计票")
 
 
-def _open_round(ctx, office, base):
+def _open_round(ctx, office):
     campaign = ctx["campaign"]
     college = ctx["college"]
     ev = evaluation_create(
@@ -203,11 +208,11 @@ def _open_round(ctx, office, base):
     groups = {g.name: g for g in ev.groups.all()}
     codes = {}
     for name, n in (("党员", 8), ("群众/教职工", 8), ("服务对象代表", 4)):
-        _batch, codes[name] = codes_issue(actor=office, evaluation=ev, group=groups[name], count=n, base_url=base)
-    evaluation_open(actor=office, evaluation=ev)
-    # a few ballots already in, so the provisional results page is not empty
+        _batch, codes[name] = codes_issue(actor=office, evaluation=ev, group=groups[name], count=n)
+    ev, committee_key = evaluation_open(actor=office, evaluation=ev)
+    # a few ballots already in (sealed: nobody sees them until the committee closes the round)
     _vote_online(ev, codes["党员"][:3], ctx["ev_rng"])
-    return ev, codes
+    return ev, codes, committee_key
 
 
 def _public_ratings(ctx):
@@ -228,14 +233,16 @@ def seed(ctx: dict) -> None:
     others = [p.user for p in ctx["office_people"][1:] if p.user_id]
     checker = others[0] if others else ctx["principal"].user
     base = public_base_url()
-    closed = _closed_round(ctx, office, checker, base)
+    closed = _closed_round(ctx, office, checker)
     _advance_group_a(ctx, office)
-    ev, codes = _open_round(ctx, office, base)
+    ev, codes, committee_key = _open_round(ctx, office)
     _public_ratings(ctx)
     failed = ", ".join(str(t) for t in closed.targets.filter(result="failed"))
     out = ctx["stdout"]
-    out.write(f"    evaluations: round “{closed.name}” tallied; did not pass: {failed or '—'} (look-back opened)")
-    out.write(f"    evaluations: open round “{ev.name}”: {base}/evaluations/{ev.pk}/ (QR sheets to download)")
+    out.write(
+        f"    evaluations: round “{closed.name}” tallied and published; did not pass: {failed or '—'} (look-back opened)"
+    )
+    out.write(f"    evaluations: open round “{ev.name}”: {base}/evaluations/{ev.pk}/")
     if not getattr(settings, "EVALUATIONS_PUBLIC_BASE_URL", ""):
         out.write(
             "    evaluations: for phones, set RECTIFY_PUBLIC_BASE_URL=http://<this machine's address>:8000 before `make run`"
@@ -244,3 +251,7 @@ def seed(ctx: dict) -> None:
     for name, group_codes in codes.items():
         for code in group_codes[3 if name == "党员" else 0 :][:2]:
             out.write(f"      {name:<8} {code}  {ballot_link(base, code)}")
+    out.write(
+        f"    evaluations: the committee's key of the open round (paste it on {base}/evaluations/{ev.pk}/close/):"
+    )
+    out.write(f"      {committee_key.text()}")

@@ -1,5 +1,5 @@
-"""Files for the office: the printable QR sheet and the code list of a batch (made once, at issue time,
-since only hashes of the codes are kept)."""
+"""Files for the office: the printable QR sheet and the code list of a batch (made in the response
+that issues the codes and never stored: only hashes of the codes are kept)."""
 
 import io
 
@@ -13,6 +13,13 @@ from core.excel import safe_cell
 
 def qr_data_uri(text: str) -> str:
     return segno.make(text, error="m").png_data_uri(scale=4, border=2)
+
+
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code (the committee's key sheet)."""
+    buf = io.BytesIO()
+    segno.make(text, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
+    return buf.getvalue().decode()
 
 
 def code_sheet_pdf(evaluation, group, slips: list[dict]) -> bytes:

@@ -115,6 +115,50 @@ class CountForm(forms.Form):
             self.fields["group"].queryset = evaluation.groups.all()
 
 
+class CodesForm(CountForm):
+    fmt = forms.ChoiceField(
+        label=_("Download as"),
+        choices=[("pdf", _("QR slips to print (PDF)")), ("xlsx", _("List of codes (Excel)"))],
+        initial="pdf",
+    )
+
+
+class OpenForm(forms.Form):
+    split = forms.ChoiceField(
+        label=_("The committee's key"),
+        choices=[
+            ("whole", _("One key sheet, kept by the committee chair")),
+            ("shares", _("Three shares for three members: any two can close the round")),
+        ],
+        initial="shares",
+        widget=forms.RadioSelect,
+    )
+
+
+class CloseForm(forms.Form):
+    """The committee's key: typed or pasted, or the text file of the sheet uploaded."""
+
+    key = forms.CharField(
+        label=_("The round's key, or two of its three shares (one per line)"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+    key_file = forms.FileField(label=_("…or upload the key file"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        text = data.get("key") or ""
+        f = data.get("key_file")
+        if f:
+            if f.size > 10_000:
+                raise forms.ValidationError(_("The key file is too large."))
+            text += "\n" + f.read().decode("utf-8", "replace")
+        data["text"] = text
+        return data
+
+
 class VoidForm(forms.Form):
     reason = forms.CharField(label=_("Why the round is void"), widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -1,11 +1,18 @@
 """Democratic evaluation and assessment (民主评议 / 民主测评).
 
-Anonymity rule for everything here: nothing links a Ballot (or its answers) to a BallotToken or a person.
-  - Ballot and BallotAnswer have random UUID keys (no insertion order to read from the key);
-  - the only time on a ballot is `cast_on`, a date; a token keeps only `used_on`, a date;
-  - no foreign key, shared id or code runs between Ballot/BallotAnswer and BallotToken;
-  - a token stores a SHA-256 hash of its code, never the code.
-Tests in evaluations/tests/test_anonymity.py check these promises against the schema and the data.
+Anonymity rule for everything here (docs/anonymity.md): nothing links a ballot's content to a code, a
+person, an order or a moment.
+  - While a round is open, an online ballot exists only as a SealedBallot, sealed with the round's
+    public key; the private key is never stored (the committee holds it).
+  - At close the committee's key opens the sealed ballots; they are rewritten as Ballot/BallotAnswer
+    rows in random order under new random keys, the sealed rows and the codes are deleted and the
+    codes are kept as counts per group (EvaluatorGroup.codes_issued / codes_used).
+  - SealedBallot, Ballot, BallotAnswer and PublicRating are SQLite WITHOUT ROWID tables (stored in
+    the order of their random keys, migration 0004). Django rebuilds a table on SQLite for many
+    schema changes and the rebuilt table has a rowid again: a migration that alters these tables must
+    end with `storage.without_rowid` (evaluations/tests/test_forensics.py checks it).
+  - No time finer than a day anywhere; a token stores a SHA-256 hash of its code, never the code.
+Tests in evaluations/tests/test_anonymity.py and test_forensics.py check these promises.
 """
 
 import uuid
@@ -43,6 +50,10 @@ class Evaluation(models.Model):
     closes_on = models.DateField(_("closes on"), null=True, blank=True)
     min_group_size_shown = models.PositiveSmallIntegerField(_("smallest group shown separately"), default=5)
     tallied_at = models.DateTimeField(null=True, blank=True)
+    published_on = models.DateField(_("results published on"), null=True, blank=True)
+    # The round's public key (set when it opens); the private key is never stored.
+    public_key = models.BinaryField(null=True, blank=True, editable=False)
+    key_fingerprint = models.CharField(_("key fingerprint"), max_length=20, blank=True, editable=False)
     scale_preset = models.CharField(
         _("scale"), max_length=20, choices=ScalePreset.choices, default=ScalePreset.SATISFACTION
     )
@@ -164,6 +175,9 @@ class EvaluatorGroup(models.Model):
     minimum = models.PositiveIntegerField(_("minimum ballots"), default=0)
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
     paper_issued = models.PositiveIntegerField(_("paper ballots issued"), default=0)
+    # What is left of the codes after the round closes (the codes themselves are deleted then).
+    codes_issued = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    codes_used = models.PositiveIntegerField(null=True, blank=True, editable=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -233,29 +247,35 @@ class BallotToken(models.Model):
 
 
 class CodeBatch(models.Model):
-    """One issue of codes for a group: the printable sheet and the list, kept for the office to
-    download (access-checked) until it destroys them after printing."""
+    """One issue of codes for a group. The codes exist only in the download that issued them (PDF
+    sheet or Excel list, generated in that response and never stored); only their hashes are kept."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="code_batches")
     group = models.ForeignKey(EvaluatorGroup, on_delete=models.CASCADE, related_name="code_batches")
     count = models.PositiveIntegerField(_("codes"))
     issued_on = models.DateField(_("issued on"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    sheet_pdf = models.FileField(upload_to="evaluations/codes/", blank=True)
-    list_xlsx = models.FileField(upload_to="evaluations/codes/", blank=True)
-    files_destroyed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]
 
 
+class SealedBallot(models.Model):
+    """An online ballot of an open round: group and answers sealed with the round's public key
+    (sealing.ballot_pack: the same length for every ballot of a round). Nothing else, not even a day."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="sealed_ballots")
+    box = models.BinaryField()
+
+
 class Ballot(models.Model):
-    """One cast online ballot. Random key; cast day only; no token, no person, no time of day."""
+    """One opened online ballot of a closed round, written at close in random order under a new
+    random key. No token, no person, no day."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="ballots")
     group = models.ForeignKey(EvaluatorGroup, on_delete=models.CASCADE, related_name="ballots")
-    cast_on = models.DateField()
 
 
 class BallotAnswer(models.Model):

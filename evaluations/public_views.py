@@ -10,6 +10,8 @@ How the code travels (what the anonymity promise relies on):
 - After submission the voter is redirected (303) to /v/thanks, which knows nothing of the code.
 - Nothing here logs, audits or caches a code or a ballot. Throttling counts failures per hashed
   address in the cache.
+- The ballot page has the same size whatever the voter's group (`_pad_to_round`): its length would
+  otherwise tell an observer of the (encrypted) traffic which group the voter belongs to.
 Responses carry Cache-Control: no-store and Referrer-Policy: no-referrer.
 
 CSRF: the public POST views are exempt. base_public.html's no-referrer policy makes browsers send
@@ -37,6 +39,7 @@ from .services import (
     ballot_cast,
     ballot_questions,
     campaign_for_rating,
+    code_normalize,
     public_rating_submit,
     token_for_code,
 )
@@ -89,6 +92,19 @@ def ballot_start(request):
     return _start(request)
 
 
+def _pad_to_round(response, evaluation, group):
+    """Pad the page with trailing spaces to the length it has for the round's longest group name (the
+    only thing on the page that depends on the group)."""
+    from django.utils.html import escape
+
+    def size(name):
+        return len(escape(name).encode())
+
+    longest = max(size(g.name) for g in evaluation.groups.all())
+    response.content = response.content + b" " * (longest - size(group.name))
+    return response
+
+
 def _ballot_page(request, token, code: str, error: str = "", chosen=None, status: int = 200):
     ev = token.evaluation
     chosen = chosen or {}
@@ -99,21 +115,20 @@ def _ballot_page(request, token, code: str, error: str = "", chosen=None, status
         }
         for t, items in ballot_questions(ev)
     ]
-    return _private(
-        render(
-            request,
-            "evaluations/public/ballot.html",
-            {
-                "ev": ev,
-                "group": token.group,
-                "code": code,
-                "questions": questions,
-                "grades": list(ev.grades.all()),
-                "error": error,
-            },
-            status=status,
-        )
+    page = render(
+        request,
+        "evaluations/public/ballot.html",
+        {
+            "ev": ev,
+            "group": token.group,
+            "code": code,
+            "questions": questions,
+            "grades": list(ev.grades.all()),
+            "error": error,
+        },
+        status=status,
     )
+    return _private(_pad_to_round(page, ev, token.group))
 
 
 @csrf_exempt
@@ -129,7 +144,13 @@ def ballot_open(request):
         if e.reason == "unknown":
             _count_failure(request)
         return _start(request, e.message, status=400 if e.reason == "unknown" else 409)
-    return _ballot_page(request, token, code)
+    return _ballot_page(request, token, _code_display(code))
+
+
+def _code_display(code: str) -> str:
+    """The code in one spelling (its length then never depends on how the voter typed it)."""
+    raw = code_normalize(code)
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
 @csrf_exempt
@@ -158,7 +179,7 @@ def ballot_submit(request):
             token = token_for_code(code)
         except CodeRefused as refused:
             return _start(request, refused.message, status=409)
-        return _ballot_page(request, token, code, error=e.message, chosen=answers, status=400)
+        return _ballot_page(request, token, _code_display(code), error=e.message, chosen=answers, status=400)
     return redirect("evaluations_public:thanks", permanent=False)
 
 

@@ -1,5 +1,7 @@
-"""Figures of a round: `collect(evaluation)` returns plain data (per target, item, grade and group);
-`to_xlsx` and `to_docx` render it. Open public ratings are not part of this: see `public_ratings`.
+"""Figures of a round: `collect(evaluation)` computes every figure from the plain answer rows of a
+closed round (Ballot/BallotAnswer) and the checked paper batches; it is the input of the tally and of
+`release.release`, which decides what may be shown. Pages and exports (`to_xlsx`, `to_docx`,
+`chart`) render only released data. Open public ratings are not part of this: see `public_ratings`.
 
 Definitions (documented on the results page too):
 - an answer is valid when its grade is a valid vote (不了解 is not);
@@ -8,9 +10,7 @@ Definitions (documented on the results page too):
 - satisfaction rate = answers in satisfied grades / valid answers (all items, all groups);
 - lowest-grade share = answers in the lowest grades / valid answers;
 - weighted score = Σ weight × (mean grade score of the group) / Σ weight over groups with answers;
-- by group: shown only for groups with at least `min_group_size_shown` valid ballots; smaller groups are
-  merged into “other groups”, and if that merge is still too small the next smallest groups join it,
-  so no small group can be worked out by subtraction.
+- by group, turnout, and what is withheld: see release.py.
 """
 
 import io
@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from .models import Ballot, BallotAnswer, Evaluation, PaperBatch, PaperCount
@@ -70,18 +70,6 @@ def weighted_score(by_group: dict[int, dict[int, int]], grades: dict, groups: di
     return (num / den).quantize(Q2, ROUND_HALF_UP) if den else None
 
 
-def suppress(valid_by_group: dict[int, int], minimum: int) -> tuple[set[int], set[int]]:
-    """(groups shown, groups merged into "other groups"): merge small groups, widening the merge
-    until it reaches `minimum` too (or takes every group)."""
-    hidden = {g for g, n in valid_by_group.items() if n < minimum}
-    shown = set(valid_by_group) - hidden
-    while hidden and shown and sum(valid_by_group[g] for g in hidden) < minimum:
-        smallest = min(shown, key=lambda g: (valid_by_group[g], g))
-        shown.discard(smallest)
-        hidden.add(smallest)
-    return shown, hidden
-
-
 def _online(evaluation):
     answers = (
         BallotAnswer.objects.filter(ballot__evaluation=evaluation)
@@ -110,14 +98,10 @@ def _paper(evaluation):
 
 def collect(evaluation: Evaluation) -> dict:
     """Every figure of the round, computed from the ballots and the checked paper batches."""
+    from .selectors import groups_with_code_counts
+
     grades = {g.pk: g for g in evaluation.grades.all()}
-    groups = {
-        g.pk: g
-        for g in evaluation.groups.annotate(
-            codes=Count("tokens", distinct=True),
-            codes_used=Count("tokens", filter=Q(tokens__used_on__isnull=False), distinct=True),
-        )
-    }
+    groups = {g.pk: g for g in groups_with_code_counts(evaluation)}
     items = list(evaluation.items.all())
     targets = list(evaluation.targets.select_related("unit", "person"))
     answers, online_valid, ballots_by_group = _online(evaluation)
@@ -155,26 +139,6 @@ def collect(evaluation: Evaluation) -> dict:
         fig = per_target[t.pk]
         valid_by_group = {gid: valid[t.pk].get(gid, 0) for gid in groups}
         n_valid = sum(valid_by_group.values())
-        shown, merged = suppress(valid_by_group, evaluation.min_group_size_shown)
-        group_rows = []
-        for gid in sorted(shown, key=lambda g: groups[g].order):
-            c = fig.by_group.get(gid, {})
-            group_rows.append({"name": groups[gid].name, "valid": valid_by_group[gid], "counts": c, **rates(c, grades)})
-        if merged:
-            c = defaultdict(int)
-            for gid in merged:
-                for grade_id, n in fig.by_group.get(gid, {}).items():
-                    c[grade_id] += n
-            n_merged = sum(valid_by_group[g] for g in merged)
-            group_rows.append(
-                {
-                    "name": _("Other groups (merged: too few ballots to show apart)"),
-                    "valid": n_merged,
-                    "counts": dict(c) if n_merged >= evaluation.min_group_size_shown else None,
-                    "merged": True,
-                    **(rates(c, grades) if n_merged >= evaluation.min_group_size_shown else {}),
-                }
-            )
         item_rows = []
         for i in items:
             if not i.applies(t.kind):
@@ -196,7 +160,8 @@ def collect(evaluation: Evaluation) -> dict:
             **rates(fig.counts, grades),
             "score": weighted_score(fig.by_group, grades, groups),
             "items": item_rows,
-            "groups": group_rows,
+            "by_group": fig.by_group,
+            "valid_by_group": valid_by_group,
         }
         row["passed"], row["fail_reasons"] = judge(evaluation, row)
         rows.append(row)
@@ -204,12 +169,12 @@ def collect(evaluation: Evaluation) -> dict:
     turnout = []
     for g in groups.values():
         issued = g.codes + g.paper_issued
-        came = g.codes_used + returned[g.pk]
+        came = g.codes_spent + returned[g.pk]
         turnout.append(
             {
                 "group": g,
                 "codes": g.codes,
-                "codes_used": g.codes_used,
+                "codes_used": g.codes_spent,
                 "paper_issued": g.paper_issued,
                 "paper_returned": returned[g.pk],
                 "paper_spoilt": spoilt[g.pk],
@@ -222,6 +187,7 @@ def collect(evaluation: Evaluation) -> dict:
         "evaluation": evaluation,
         "grades": list(grades.values()),
         "items": items,
+        "groups": groups,
         "targets": rows,
         "turnout": turnout,
         "ballots": cast_total,
@@ -245,11 +211,13 @@ def judge(evaluation: Evaluation, row: dict) -> tuple[bool, list[str]]:
             % {"grades": low, "share": percent(row["low_share"]), "max": percent(evaluation.fail_low_share_above)}
         )
     if evaluation.pass_min_score is not None and (row["score"] is None or row["score"] < evaluation.pass_min_score):
-        reasons.append(
-            _("weighted score %(score)s below %(min)s")
-            % {"score": row["score"] if row["score"] is not None else "—", "min": evaluation.pass_min_score}
-        )
+        reasons.append(_("weighted score below %(min)s") % {"min": evaluation.pass_min_score})
     return not reasons, reasons
+
+
+def count_cell(counts: dict | None, grade):
+    """Answers for `grade`, or “—” where the release withheld the counts (None)."""
+    return "—" if counts is None else counts.get(grade.pk, 0)
 
 
 def percent(value) -> str:
@@ -280,7 +248,7 @@ def chart(data: dict) -> dict:
             "datasets": [
                 {
                     "label": g.label,
-                    "data": [r["counts"].get(g.pk, 0) for r in data["targets"]],
+                    "data": [(r["counts"] or {}).get(g.pk, 0) for r in data["targets"]],
                     "backgroundColor": colour(i, g),
                     "stack": "s",
                 }
@@ -292,7 +260,7 @@ def chart(data: dict) -> dict:
 
 
 def table_rows(data: dict) -> tuple[list[str], list[list]]:
-    """The results table (header, rows) shared by the Excel and Word exports."""
+    """The results table (header, rows) shared by the Excel and Word exports (released data)."""
     header = (
         [_("Target"), _("Kind")]
         + [g.label for g in data["grades"]]
@@ -309,7 +277,7 @@ def table_rows(data: dict) -> tuple[list[str], list[list]]:
     for r in data["targets"]:
         rows.append(
             [str(r["target"]), r["target"].get_kind_display()]
-            + [r["counts"].get(g.pk, 0) for g in data["grades"]]
+            + [count_cell(r["counts"], g) for g in data["grades"]]
             + [
                 r["valid_ballots"],
                 r["invalid_ballots"],
@@ -320,6 +288,10 @@ def table_rows(data: dict) -> tuple[list[str], list[list]]:
             ]
         )
     return header, rows
+
+
+def _dash(value):
+    return "—" if value is None else value
 
 
 def to_xlsx(data: dict) -> bytes:
@@ -346,7 +318,7 @@ def to_xlsx(data: dict) -> bytes:
         for it in r["items"]:
             items.append(
                 [safe_cell(str(r["target"])), safe_cell(it["item"].text)]
-                + [it["counts"].get(g.pk, 0) for g in data["grades"]]
+                + [count_cell(it["counts"], g) for g in data["grades"]]
                 + [percent(it["satisfaction"]), float(it["score"]) if it["score"] is not None else "—"]
             )
     groups = wb.create_sheet(_("By group")[:31])
@@ -354,22 +326,22 @@ def to_xlsx(data: dict) -> bytes:
     for r in data["targets"]:
         for g in r["groups"]:
             groups.append(
-                [safe_cell(str(r["target"])), safe_cell(g["name"]), g["valid"], percent(g.get("satisfaction"))]
+                [
+                    safe_cell(str(r["target"])),
+                    safe_cell(g["name"]),
+                    g["valid"] if g["valid"] is not None else "—",
+                    percent(g.get("satisfaction")),
+                ]
             )
     turnout = wb.create_sheet(_("Turnout")[:31])
     turnout.append(
         [_("Group"), _("Codes issued"), _("Codes used"), _("Paper issued"), _("Paper returned"), _("Turnout")]
     )
-    for t in data["turnout"]:
+    for t in [*data["turnout"]["rows"], data["turnout"]["total"]]:
         turnout.append(
-            [
-                safe_cell(t["group"].name),
-                t["codes"],
-                t["codes_used"],
-                t["paper_issued"],
-                t["paper_returned"],
-                percent(t["turnout"]),
-            ]
+            [safe_cell(t["name"])]
+            + [_dash(t[k]) for k in ("codes", "codes_used", "paper_issued", "paper_returned")]
+            + [percent(t["turnout"])]
         )
     buf = io.BytesIO()
     wb.save(buf)
@@ -400,7 +372,10 @@ def to_docx(data: dict) -> bytes:
     table(
         doc,
         [_("Group"), _("Ballots issued"), _("Ballots returned"), _("Turnout")],
-        [[t["group"].name, t["issued"], t["returned"], percent(t["turnout"])] for t in data["turnout"]],
+        [
+            [t["name"], t["issued"], _dash(t["returned"]), percent(t["turnout"])]
+            for t in [*data["turnout"]["rows"], data["turnout"]["total"]]
+        ],
     )
     signature(doc, str(ev.campaign.institution), timezone.localdate())
     return docx_bytes(doc)

@@ -5,7 +5,7 @@ import json
 from functools import wraps
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,15 +14,19 @@ from campaigns.models import Campaign
 from core.exceptions import ServiceError
 from orgs.access import Perm, can, has_any, units_where
 
+from . import release as release_mod
 from . import results as results_mod
 from . import services
 from .forms import (
     CheckForm,
+    CloseForm,
+    CodesForm,
     CountForm,
     EvaluationCreateForm,
     GradeForm,
     GroupForm,
     ItemForm,
+    OpenForm,
     RuleForm,
     SymposiumForm,
     TargetForm,
@@ -31,10 +35,10 @@ from .forms import (
 from .models import Evaluation, EvaluationItem, EvaluationTarget, Grade, SymposiumOpinion
 from .selectors import (
     evaluations_for_user,
-    get_batch_for_user,
     get_evaluation_for_user,
     get_paper_batch_for_user,
     get_symposium_for_user,
+    results_audience,
     setup_context,
 )
 
@@ -110,13 +114,26 @@ def create(request):
     return redirect("evaluations:detail", pk=ev.pk)
 
 
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _turnout(ev):
+    return release_mod.turnout_release(results_mod.collect(ev)["turnout"], release_mod.cell_minimum(ev))
+
+
 def detail(request, pk):
     ev = get_evaluation_for_user(request.user, pk)
     manage = can(request.user, Perm.EVALUATION_MANAGE, ev.campaign.institution)
     inst = ev.campaign.institution
+    audience = results_audience(request.user, ev)
     ctx = {
         "ev": ev,
         "manage": manage,
+        "results_shown": audience == release_mod.Audience.RESULTS,
+        "turnout": _turnout(ev) if audience != release_mod.Audience.NOTHING else None,
+        "open_form": OpenForm(),
         "draft": ev.status == Evaluation.Status.DRAFT,
         "blockers": services.open_blockers(ev) if ev.status == Evaluation.Status.DRAFT else [],
         "tally_blockers": services.tally_blockers(ev) if ev.status == Evaluation.Status.CLOSED else [],
@@ -126,6 +143,7 @@ def detail(request, pk):
         "group_form": GroupForm(),
         "rule_form": RuleForm(instance=ev),
         "count_form": CountForm(evaluation=ev),
+        "codes_form": CodesForm(evaluation=ev),
         "void_form": VoidForm(),
         "public_base": services.public_base_url(request),
         **setup_context(ev),
@@ -200,20 +218,61 @@ def rule_update(request, ev):
 
 @round_action
 def open_round(request, ev):
-    services.evaluation_open(actor=request.user, evaluation=ev)
-    messages.success(request, _("The round is open: ballot codes can be used now."))
+    """Open the round and show the committee's key sheet, once: the key is in this response only."""
+    form = OpenForm(request.POST)
+    split = form.cleaned_data["split"] if form.is_valid() else "shares"
+    ev, key = services.evaluation_open(actor=request.user, evaluation=ev)
+    sheets = key_sheets(key, split)
+    del key
+    return _no_store(render(request, "evaluations/key_sheet.html", {"ev": ev, "sheets": sheets}))
 
 
-@round_action
-def close_round(request, ev):
-    services.evaluation_close(actor=request.user, evaluation=ev)
-    messages.success(request, _("The round is closed; unused codes have expired."))
+def key_sheets(key, split: str) -> list[dict]:
+    """What the key sheet prints: the whole key, or one part per share holder (QR + text)."""
+    from .documents import qr_svg
+
+    if split == "whole":
+        parts = [("", key.text())]
+    else:
+        parts = [(str(sh.x), sh.text()) for sh in key.shares()]
+    return [{"share": n, "text": text, "qr": qr_svg(text)} for n, text in parts]
+
+
+def close_round(request, pk):
+    """The close page: the committee brings the round's key (typed, pasted or uploaded)."""
+    ev = get_evaluation_for_user(request.user, pk, write=True)
+    if ev.status != Evaluation.Status.OPEN:
+        return redirect("evaluations:detail", pk=ev.pk)
+    form = CloseForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evaluation_close(actor=request.user, evaluation=ev, key=form.cleaned_data["text"])
+        except ServiceError as e:
+            form.add_error(None, " ".join([e.message, *e.details]))
+        else:
+            messages.success(request, _("The round is closed: the ballots were opened and the key forgotten."))
+            return redirect("evaluations:detail", pk=ev.pk)
+    return _no_store(
+        render(
+            request,
+            "evaluations/close.html",
+            {"ev": ev, "form": form, "key_needed": services.key_needed(ev), "turnout": _turnout(ev)},
+            status=400 if form.errors else 200,
+        )
+    )
 
 
 @round_action
 def tally_round(request, ev):
     services.evaluation_tally(actor=request.user, evaluation=ev)
-    messages.success(request, _("The round is tallied."))
+    messages.success(request, _("The round is tallied. Only the office sees the results until it publishes them."))
+    return redirect("evaluations:results", pk=ev.pk)
+
+
+@round_action
+def publish_round(request, ev):
+    services.evaluation_publish(actor=request.user, evaluation=ev)
+    messages.success(request, _("The results are published."))
     return redirect("evaluations:results", pk=ev.pk)
 
 
@@ -225,25 +284,37 @@ def void_round(request, ev):
     services.evaluation_void(actor=request.user, evaluation=ev, reason=form.cleaned_data["reason"])
 
 
-@round_action
-def codes_issue(request, ev):
-    form = CountForm(request.POST, evaluation=ev)
+@require_POST
+def codes_issue(request, pk):
+    """Issue codes and answer with their printable file: the codes exist only in this download."""
+    from .documents import code_list_xlsx, code_sheet_pdf
+
+    ev = get_evaluation_for_user(request.user, pk, write=True)
+    form = CodesForm(request.POST, evaluation=ev)
     if not form.is_valid():
-        raise ServiceError(_("Choose a group and how many codes (1–2000)."))
-    batch, codes = services.codes_issue(
-        actor=request.user,
-        evaluation=ev,
-        group=form.cleaned_data["group"],
-        count=form.cleaned_data["count"],
-        base_url=services.public_base_url(request),
-    )
-    messages.success(
-        request,
-        _(
-            "%(n)s codes issued for “%(group)s”. Download the QR sheet or the list below; only their fingerprints are kept."
+        messages.error(request, _("Choose a group and how many codes (1–2000)."))
+        return redirect("evaluations:detail", pk=ev.pk)
+    group, fmt = form.cleaned_data["group"], form.cleaned_data["fmt"]
+    try:
+        batch, codes = services.codes_issue(
+            actor=request.user, evaluation=ev, group=group, count=form.cleaned_data["count"]
         )
-        % {"n": len(codes), "group": batch.group.name},
-    )
+    except ServiceError as e:
+        _refused(request, e)
+        return redirect("evaluations:detail", pk=ev.pk)
+    slips = services.code_slips(services.public_base_url(request), codes)
+    if fmt == "xlsx":
+        body, ctype = (
+            code_list_xlsx(ev, group, slips),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        body, ctype = code_sheet_pdf(ev, group, slips), "application/pdf"
+    del codes, slips
+    response = HttpResponse(body, content_type=ctype)
+    name = f"{ev.name}-{group.name}-{batch.pk}.{fmt}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    return _no_store(response)
 
 
 @round_action
@@ -252,25 +323,6 @@ def paper_issue(request, ev):
     if not form.is_valid():
         raise ServiceError(_("Choose a group and how many paper ballots."))
     services.paper_issue(actor=request.user, group=form.cleaned_data["group"], count=form.cleaned_data["count"])
-
-
-def batch_download(request, batch_pk, kind):
-    batch = get_batch_for_user(request.user, batch_pk, write=True)
-    f = batch.sheet_pdf if kind == "pdf" else batch.list_xlsx
-    if not f:
-        raise Http404
-    name = f"{batch.evaluation.name}-{batch.group.name}-{batch.pk}.{kind}"
-    response = FileResponse(f.open("rb"), as_attachment=True, filename=name)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@require_POST
-def batch_destroy(request, batch_pk):
-    batch = get_batch_for_user(request.user, batch_pk, write=True)
-    services.codes_files_destroy(actor=request.user, batch=batch)
-    messages.success(request, _("The printable files were deleted; the codes remain usable."))
-    return redirect("evaluations:detail", pk=batch.evaluation_id)
 
 
 def paper_batch_new(request, pk):
@@ -391,24 +443,30 @@ def opinion_decide(request, opinion_pk):
 
 
 def results(request, pk):
+    """Results once released to this user (see release.py); before that, turnout for the office and
+    a sealed notice for everyone else."""
     ev = get_evaluation_for_user(request.user, pk)
-    data = results_mod.collect(ev)
-    return render(
-        request,
-        "evaluations/results.html",
-        {
-            "ev": ev,
-            "data": data,
-            "chart": json.dumps(results_mod.chart(data), ensure_ascii=False, default=str),
-            "final": ev.status == Evaluation.Status.TALLIED,
-            "public": results_mod.public_ratings(ev.campaign, units=[t["target"].unit for t in data["targets"]]),
-        },
-    )
+    audience = results_audience(request.user, ev)
+    ctx = {"ev": ev, "audience": audience.value, "manage": can(request.user, Perm.EVALUATION_MANAGE, ev.unit)}
+    if audience == release_mod.Audience.RESULTS:
+        data = release_mod.release(results_mod.collect(ev))
+        ctx.update(
+            data=data,
+            chart=json.dumps(results_mod.chart(data), ensure_ascii=False, default=str),
+            public=release_mod.public_release(
+                results_mod.public_ratings(ev.campaign, units=[t["target"].unit for t in data["targets"]])
+            ),
+        )
+    elif audience == release_mod.Audience.TURNOUT:
+        ctx["turnout"] = _turnout(ev)
+    return _no_store(render(request, "evaluations/results.html", ctx))
 
 
 def export(request, pk, fmt):
     ev = get_evaluation_for_user(request.user, pk)
-    data = results_mod.collect(ev)
+    if results_audience(request.user, ev) != release_mod.Audience.RESULTS:
+        raise Http404
+    data = release_mod.release(results_mod.collect(ev))
     if fmt == "xlsx":
         body, ctype = results_mod.to_xlsx(data), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif fmt == "docx":
@@ -420,7 +478,7 @@ def export(request, pk, fmt):
         raise Http404
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(ev.name)}.{fmt}"
-    return response
+    return _no_store(response)
 
 
 def _quote(name: str) -> str:
@@ -441,7 +499,7 @@ def public_ratings(request, campaign_pk):
         {
             "campaign": campaign,
             "participants": participants,
-            "ratings": results_mod.public_ratings(campaign),
+            "ratings": release_mod.public_release(results_mod.public_ratings(campaign)),
             "public_base": services.public_base_url(request),
         },
     )

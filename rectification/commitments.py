@@ -124,10 +124,10 @@ def commitments_collect_results(*, actor, campaign) -> int:
 
     done = 0
     for c in Commitment.objects.filter(campaign=campaign, status=CS.ASSESSING).select_related(
-        "assessment_target", "unit", "person"
+        "assessment_target__evaluation", "unit", "person"
     ):
         t = c.assessment_target
-        if t is None or t.result == "pending":
+        if t is None or t.result == "pending" or not t.evaluation.published_on:  # results not yet published
             continue
         _move(actor=actor, c=c, sources=[CS.ASSESSING], target=CS.ASSESSED, verb="assessed")
         done += 1

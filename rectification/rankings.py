@@ -4,7 +4,7 @@ Figures per unit, from its plans' measures:
 - completion rate: verified measures / all measures;
 - on-time rate: measures verified on or before their original deadline / measures whose original deadline
   has passed or that are verified (long-term measures without a deadline are left out);
-- satisfaction: the unit's latest tallied democratic-evaluation satisfaction rate, when there is one.
+- satisfaction: the unit's latest published democratic-evaluation satisfaction rate, when there is one.
 Score = 40% completion + 30% on-time + 30% satisfaction (weights re-spread when satisfaction is missing).
 """
 
@@ -31,10 +31,12 @@ def _rate(num: int, den: int) -> float | None:
 
 def _satisfaction_by_unit(campaign) -> dict[int, float]:
     from evaluations.models import EvaluationTarget
+    from evaluations.release import published_targets
 
     out: dict[int, float] = {}
     rows = (
-        EvaluationTarget.objects.filter(
+        published_targets(EvaluationTarget.objects)
+        .filter(
             evaluation__campaign=campaign,
             evaluation__kind="evaluation",
             satisfaction__isnull=False,

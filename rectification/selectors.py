@@ -243,7 +243,11 @@ def may_edit_commitment(user, c: Commitment) -> bool:
 
 
 def get_commitment_for_user(user, pk: int, write: bool = False) -> Commitment:
-    c = Commitment.objects.select_related("person", "unit", "campaign", "assessment_target").filter(pk=pk).first()
+    c = (
+        Commitment.objects.select_related("person", "unit", "campaign", "assessment_target__evaluation")
+        .filter(pk=pk)
+        .first()
+    )
     if c is None or not may_view_commitment(user, c):
         raise Http404
     if write and not may_edit_commitment(user, c):
@@ -260,7 +264,7 @@ def commitments_visible_to(user) -> QuerySet[Commitment]:
         q |= Q(unit__institution_id=inst_id) & ~Q(status=Commitment.Status.DRAFT)
     return (
         Commitment.objects.filter(q)
-        .select_related("person", "unit", "assessment_target")
+        .select_related("person", "unit", "assessment_target__evaluation")
         .annotate(
             n_items=Count("items", distinct=True),
             n_done=Count("items", filter=Q(items__done_at__isnull=False), distinct=True),

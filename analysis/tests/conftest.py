@@ -121,7 +121,11 @@ def build_dataset(cast, campaign):
         add_measure(plan_b, cast.head_b, deadline=date(2027, 2, 20)),
     ]
     ev = Evaluation.objects.create(
-        campaign=campaign, name="民主评议", status=Evaluation.Status.TALLIED, tallied_at=timezone.now()
+        campaign=campaign,
+        name="民主评议",
+        status=Evaluation.Status.TALLIED,
+        tallied_at=timezone.now(),
+        published_on=timezone.localdate(),
     )
     ds.targets = [
         EvaluationTarget.objects.create(

@@ -29,17 +29,24 @@ from .symposium import (  # noqa: F401, E402
     symposium_opinion_decline,
     symposium_record,
 )
-from .tally import evaluation_tally, evaluation_void, responsible_person, tally_blockers  # noqa: F401, E402
+from .tally import (  # noqa: F401, E402
+    evaluation_publish,
+    evaluation_tally,
+    evaluation_void,
+    responsible_person,
+    tally_blockers,
+)  # noqa: F401, E402
 from .voting import (  # noqa: F401
     CodeRefused,
     ballot_cast,
     ballot_link,
     ballot_questions,
     code_hash,
-    codes_files_destroy,
+    code_normalize,
+    code_slips,
     codes_issue,
     evaluation_close,
+    key_needed,
     public_base_url,
-    rows_scrub,
     token_for_code,
 )

@@ -13,6 +13,7 @@ from audit.services import audit_record
 from core.exceptions import Conflict, ServiceError
 
 from ..models import Evaluation, EvaluationItem, EvaluationTarget, EvaluatorGroup, Grade, ScalePreset
+from ..sealing import RoundKey, fingerprint
 
 
 @dataclass(frozen=True)
@@ -445,14 +446,23 @@ def open_blockers(evaluation: Evaluation) -> list[str]:
 
 
 @transaction.atomic
-def evaluation_open(*, actor, evaluation: Evaluation) -> Evaluation:
-    """Open the round for voting; refused with every reason while a group is below its minimum."""
+def evaluation_open(*, actor, evaluation: Evaluation) -> tuple[Evaluation, RoundKey]:
+    """Open the round for voting; refused with every reason while a group is below its minimum.
+
+    Makes the round's key pair: the public key is stored (ballots are sealed with it), the private
+    key is returned and never stored. The caller gives it to the evaluation committee at once (the
+    view prints the key sheet, whole or as three shares) and forgets it; closing needs it back.
+    """
     blockers = open_blockers(evaluation)
     if blockers:
         raise ServiceError(_("The round cannot open yet."), details=blockers)
     today = timezone.localdate()
+    key = RoundKey.new()
     updated = Evaluation.objects.filter(pk=evaluation.pk, status=Evaluation.Status.DRAFT).update(
-        status=Evaluation.Status.OPEN, opens_on=evaluation.opens_on or today
+        status=Evaluation.Status.OPEN,
+        opens_on=evaluation.opens_on or today,
+        public_key=key.public,
+        key_fingerprint=fingerprint(key.public),
     )
     if not updated:
         raise Conflict(_("Only a round being prepared can be opened."))
@@ -462,6 +472,10 @@ def evaluation_open(*, actor, evaluation: Evaluation) -> Evaluation:
         action="evaluation.open",
         obj=evaluation,
         unit=evaluation.unit,
-        changes={"status": [Evaluation.Status.DRAFT, Evaluation.Status.OPEN], "codes": evaluation.tokens.count()},
+        changes={
+            "status": [Evaluation.Status.DRAFT, Evaluation.Status.OPEN],
+            "codes": evaluation.tokens.count(),
+            "key": evaluation.key_fingerprint,
+        },
     )
-    return evaluation
+    return evaluation, key

@@ -1,4 +1,5 @@
-"""Tallying a closed round, voiding a round; what a failing target sets off (look-back, accountability)."""
+"""Tallying a closed round, publishing its results, voiding a round; what a failing target sets off
+(look-back, accountability) once the results are published."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -7,7 +8,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from core.exceptions import Conflict, ServiceError
 
-from ..models import Evaluation, EvaluationTarget, PaperBatch
+from ..models import BallotToken, Evaluation, EvaluationTarget, PaperBatch, SealedBallot
 
 
 @transaction.atomic
@@ -21,6 +22,10 @@ def evaluation_void(*, actor, evaluation: Evaluation, reason: str) -> Evaluation
     ).update(status=Evaluation.Status.VOID, void_reason=reason.strip())
     if not updated:
         raise Conflict(_("A tallied or void round cannot be declared void."))
+    # a void round is never counted: its sealed ballots and its codes go
+    SealedBallot.objects.filter(evaluation=evaluation).delete()
+    BallotToken.objects.filter(evaluation=evaluation).delete()
+    Evaluation.objects.filter(pk=evaluation.pk).update(public_key=None)
     before = evaluation.status
     evaluation.refresh_from_db()
     audit_record(
@@ -45,8 +50,9 @@ def tally_blockers(evaluation: Evaluation) -> list[str]:
 
 @transaction.atomic
 def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
-    """Count a closed round: store each target's result, satisfaction, score; open a look-back for
-    each failing target and, where the round's rule says so, an accountability case."""
+    """Count a closed round: store each target's result, satisfaction, score. Only the office sees
+    them until it publishes them (`evaluation_publish`)."""
+    from ..release import release
     from ..results import collect
 
     blockers = tally_blockers(evaluation)
@@ -59,7 +65,8 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         raise Conflict(_("Only a closed round can be tallied."))
     evaluation.refresh_from_db()
     data = collect(evaluation)
-    failed = []
+    # the reasons stored (and sent in notices) name only figures the release would show
+    shown_reasons = {r["target"].pk: r["fail_reasons"] for r in release(data)["targets"]}
     for row in data["targets"]:
         t = row["target"]
         t.result = EvaluationTarget.Result.PASSED if row["passed"] else EvaluationTarget.Result.FAILED
@@ -67,10 +74,8 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         t.low_share = row["low_share"]
         t.score = row["score"]
         t.valid_ballots = row["valid_ballots"]
-        t.fail_reasons = "；".join(row["fail_reasons"])
+        t.fail_reasons = "；".join(shown_reasons[t.pk])
         t.save(update_fields=["result", "satisfaction", "low_share", "score", "valid_ballots", "fail_reasons"])
-        if not row["passed"]:
-            failed.append(t)
     audit_record(
         actor=actor,
         action="evaluation.tally",
@@ -79,7 +84,31 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         changes={
             "status": [Evaluation.Status.CLOSED, Evaluation.Status.TALLIED],
             "ballots": data["ballots"],
-            "passed": [str(r["target"]) for r in data["targets"] if r["passed"]],
+        },  # who passed is recorded when the results are published, not before
+    )
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_publish(*, actor, evaluation: Evaluation) -> Evaluation:
+    """Publish a tallied round's results: from now on everyone who may view the round (its targets
+    included) sees them, and each failing target sets off its look-back, accountability case and
+    notice."""
+    updated = Evaluation.objects.filter(
+        pk=evaluation.pk, status=Evaluation.Status.TALLIED, published_on__isnull=True
+    ).update(published_on=timezone.localdate())
+    if not updated:
+        raise Conflict(_("Only a tallied round whose results are not yet published can be published."))
+    evaluation.refresh_from_db()
+    failed = list(evaluation.targets.filter(result=EvaluationTarget.Result.FAILED).select_related("unit", "person"))
+    audit_record(
+        actor=actor,
+        action="evaluation.publish",
+        obj=evaluation,
+        unit=evaluation.unit,
+        changes={
+            "published_on": str(evaluation.published_on),
+            "passed": [str(t) for t in evaluation.targets.filter(result=EvaluationTarget.Result.PASSED)],
             "failed": [str(t) for t in failed],
         },
     )

@@ -1,24 +1,40 @@
-"""Ballot codes and online voting (网上评议), closing a round.
+"""Ballot codes and online voting (网上评议), closing a round with the committee's key.
 
-Anonymity: `ballot_cast` spends the code and stores the ballot in one transaction, but writes nothing
-that pairs them: no audit record, no log line, no shared id; both keep a date, never a time.
+Anonymity (docs/anonymity.md): `ballot_cast` spends the code and stores the ballot sealed with the
+round's public key in one transaction; whoever reads that transaction (tables, write-ahead log) sees a
+spent code beside a box only the committee's key opens. Nothing is audited or logged per ballot and no
+time is kept. `evaluation_close` opens the boxes with the key the committee brings, rewrites them in
+random order under new random keys, deletes boxes and codes (keeping counts) and forgets the key.
 """
 
 import hashlib
 import secrets
+import uuid
 from datetime import date
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from core.exceptions import Conflict, ServiceError
 
-from ..models import Ballot, BallotAnswer, BallotToken, CodeBatch, Evaluation, EvaluationTarget, EvaluatorGroup, Grade
+from .. import sealing, storage
+from ..models import (
+    Ballot,
+    BallotAnswer,
+    BallotToken,
+    CodeBatch,
+    Evaluation,
+    EvaluationTarget,
+    EvaluatorGroup,
+    Grade,
+    SealedBallot,
+)
+
+_shuffle = secrets.SystemRandom().shuffle
 
 # No 0/O, 1/I/L: codes are read off paper and typed on phones. 16 of 31 symbols ≈ 79 bits.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -63,15 +79,14 @@ def ballot_link(base_url: str, code: str) -> str:
 
 @transaction.atomic
 def codes_issue(
-    *, actor, evaluation: Evaluation, group: EvaluatorGroup, count: int, base_url: str
+    *, actor, evaluation: Evaluation, group: EvaluatorGroup, count: int, base_url: str = ""
 ) -> tuple[CodeBatch, list[str]]:
-    """Issue `count` one-time codes for `group`: stores their hashes and builds the printable sheet (PDF,
-    one QR slip per code with cut lines) and the list (Excel) for the office to download.
+    """Issue `count` one-time codes for `group`: stores only their hashes.
 
-    Returns the batch and the plain codes (shown once; only hashes stay in the database).
+    Returns the batch and the plain codes, which exist nowhere else: the caller hands them out at
+    once (the view turns them into the printable PDF sheet or Excel list in its response, never
+    stored). A lost download is replaced by issuing new codes.
     """
-    from ..documents import code_list_xlsx, code_sheet_pdf
-
     evaluation.refresh_from_db(fields=["status"])
     if evaluation.status not in (Evaluation.Status.DRAFT, Evaluation.Status.OPEN):
         raise ServiceError(_("Codes can only be issued before or while the round is open."))
@@ -85,11 +100,6 @@ def codes_issue(
     BallotToken.objects.bulk_create(
         [BallotToken(evaluation=evaluation, group=group, batch=batch, code_hash=code_hash(c)) for c in codes]
     )
-    slips = [{"code": c, "link": ballot_link(base_url, c)} for c in codes]
-    stem = f"round{evaluation.pk}-batch{batch.pk}"
-    batch.sheet_pdf.save(f"{stem}.pdf", ContentFile(code_sheet_pdf(evaluation, group, slips)), save=False)
-    batch.list_xlsx.save(f"{stem}.xlsx", ContentFile(code_list_xlsx(evaluation, group, slips)), save=False)
-    batch.save(update_fields=["sheet_pdf", "list_xlsx"])
     audit_record(
         actor=actor,
         action="evaluation.codes_issue",
@@ -100,31 +110,22 @@ def codes_issue(
     return batch, codes
 
 
-@transaction.atomic
-def codes_files_destroy(*, actor, batch: CodeBatch) -> None:
-    """Delete a batch's printable files once printed (the codes stay usable: only hashes are kept)."""
-    for f in (batch.sheet_pdf, batch.list_xlsx):
-        if f:
-            f.delete(save=False)
-    batch.files_destroyed_on = timezone.localdate()
-    batch.save(update_fields=["sheet_pdf", "list_xlsx", "files_destroyed_on"])
-    audit_record(
-        actor=actor,
-        action="evaluation.codes_files_destroy",
-        obj=batch.evaluation,
-        unit=batch.evaluation.unit,
-        changes={"group": batch.group.name, "codes": batch.count},
-    )
+def code_slips(base_url: str, codes: list[str]) -> list[dict]:
+    return [{"code": c, "link": ballot_link(base_url, c)} for c in codes]
 
 
 def token_for_code(code: str, today: date | None = None) -> BallotToken:
     """The usable token for `code`, or CodeRefused saying why not (unknown, used, expired, not open)."""
     today = today or timezone.localdate()
     if len(code_normalize(code)) != CODE_LENGTH:
-        raise CodeRefused(_("This ballot code is not valid. Check it and try again."), "unknown")
+        raise CodeRefused(
+            _("This ballot code is not valid, or its evaluation has ended. Check it and try again."), "unknown"
+        )
     token = BallotToken.objects.filter(code_hash=code_hash(code)).select_related("evaluation", "group").first()
     if token is None:
-        raise CodeRefused(_("This ballot code is not valid. Check it and try again."), "unknown")
+        raise CodeRefused(
+            _("This ballot code is not valid, or its evaluation has ended. Check it and try again."), "unknown"
+        )
     if token.used_on is not None:
         raise CodeRefused(_("This ballot code has already been used. Each code gives one ballot."), "used")
     ev = token.evaluation
@@ -149,7 +150,7 @@ def ballot_cast(*, code: str, answers: dict[tuple[int, int], int]) -> None:
     question must be answered (the scale may offer 不了解).
 
     One transaction: the conditional update spends the code (0 rows: someone used it first →
-    CodeRefused "used") and the ballot is stored. Nothing returned, nothing audited, nothing logged.
+    CodeRefused "used") and the sealed ballot is stored. Nothing returned, audited or logged.
     """
     token = token_for_code(code)
     ev = token.evaluation
@@ -161,45 +162,121 @@ def ballot_cast(*, code: str, answers: dict[tuple[int, int], int]) -> None:
             if grade_id not in grades:
                 raise ServiceError(_("Please answer every question before submitting."))
             rows.append((target.pk, item.pk, grade_id))
-    today = timezone.localdate()
+    if not ev.public_key:
+        raise CodeRefused(_("This evaluation is not open for voting yet."), "not_open")
+    box = sealing.seal(bytes(ev.public_key), sealing.ballot_pack(token.group_id, rows))
     with transaction.atomic():
-        spent = BallotToken.objects.filter(code_hash=token.code_hash, used_on__isnull=True).update(used_on=today)
+        spent = BallotToken.objects.filter(code_hash=token.code_hash, used_on__isnull=True).update(
+            used_on=timezone.localdate()
+        )
         if spent != 1:
             raise CodeRefused(_("This ballot code has already been used. Each code gives one ballot."), "used")
-        ballot = Ballot.objects.create(evaluation=ev, group_id=token.group_id, cast_on=today)
-        BallotAnswer.objects.bulk_create(
-            [BallotAnswer(ballot=ballot, target_id=t, item_id=i, grade_id=g) for t, i, g in rows]
+        SealedBallot.objects.create(evaluation=ev, box=box)
+
+
+def _opened_ballots(evaluation: Evaluation, private_key: bytes | None) -> list[tuple[int, list]]:
+    """Every online ballot of the round as (group id, [(target, item, grade)]), in random order:
+    the sealed ones opened with the key, and any stored in plain before sealing existed."""
+    boxes = [bytes(b) for b in SealedBallot.objects.filter(evaluation=evaluation).values_list("box", flat=True)]
+    _shuffle(boxes)
+    targets = set(evaluation.targets.values_list("pk", flat=True))
+    items = set(evaluation.items.values_list("pk", flat=True))
+    grades = set(evaluation.grades.values_list("pk", flat=True))
+    groups = set(evaluation.groups.values_list("pk", flat=True))
+    ballots = []
+    for box in boxes:
+        group_id, answers = sealing.ballot_unpack(sealing.unseal(private_key, box))
+        if group_id not in groups or any(t not in targets or i not in items or g not in grades for t, i, g in answers):
+            raise ServiceError(_("A sealed ballot does not belong to this round."))
+        ballots.append((group_id, answers))
+    legacy = {}
+    for b_id, group_id, t, i, g in BallotAnswer.objects.filter(ballot__evaluation=evaluation).values_list(
+        "ballot_id", "ballot__group_id", "target_id", "item_id", "grade_id"
+    ):
+        legacy.setdefault(b_id, (group_id, []))[1].append((t, i, g))
+    legacy_empty = (
+        Ballot.objects.filter(evaluation=evaluation).exclude(pk__in=legacy).values_list("group_id", flat=True)
+    )
+    ballots += list(legacy.values()) + [(g, []) for g in legacy_empty]
+    _shuffle(ballots)
+    return ballots
+
+
+def ballots_rewrite(evaluation: Evaluation, ballots: list[tuple[int, list]]) -> None:
+    """Replace the round's online ballots by `ballots`, written in random order under new random keys
+    (one statement per table: on PostgreSQL they share one transaction id, and their physical order is
+    the shuffled one)."""
+    BallotAnswer.objects.filter(ballot__evaluation=evaluation).delete()
+    Ballot.objects.filter(evaluation=evaluation).delete()
+    rows, answer_rows = [], []
+    for group_id, answers in ballots:
+        b = Ballot(id=uuid.uuid4(), evaluation=evaluation, group_id=group_id)
+        rows.append(b)
+        answer_rows += [
+            BallotAnswer(id=uuid.uuid4(), ballot=b, target_id=t, item_id=i, grade_id=g) for t, i, g in answers
+        ]
+    _shuffle(rows)
+    _shuffle(answer_rows)
+    Ballot.objects.bulk_create(rows)
+    BallotAnswer.objects.bulk_create(answer_rows)
+
+
+def codes_reduce(evaluation: Evaluation) -> None:
+    """Keep of the round's codes only how many were issued and used per group; delete the codes."""
+    per_group = evaluation.groups.annotate(
+        n_codes=Count("tokens", distinct=True),
+        n_used=Count("tokens", filter=Q(tokens__used_on__isnull=False), distinct=True),
+    )
+    for g in per_group:
+        EvaluatorGroup.objects.filter(pk=g.pk).update(
+            codes_issued=(g.codes_issued or 0) + g.n_codes, codes_used=(g.codes_used or 0) + g.n_used
         )
+    BallotToken.objects.filter(evaluation=evaluation).delete()
 
 
-def rows_scrub(evaluation: Evaluation) -> None:
-    """Rewrite the round's used tokens and ballots in one statement each, so database-internal
-    row versions (PostgreSQL's xmin) no longer show which code was spent in the ballot's transaction
-    or in which order ballots came in. Run at close and periodically while a round is open."""
-    BallotToken.objects.filter(evaluation=evaluation, used_on__isnull=False).update(used_on=F("used_on"))
-    Ballot.objects.filter(evaluation=evaluation).update(cast_on=F("cast_on"))
+def key_needed(evaluation: Evaluation) -> bool:
+    """Whether closing needs the committee's key (there are sealed ballots to open)."""
+    return SealedBallot.objects.filter(evaluation=evaluation).exists()
 
 
-@transaction.atomic
-def evaluation_close(*, actor, evaluation: Evaluation) -> Evaluation:
-    """Stop voting (open → closed). Unused codes expire with it."""
-    updated = Evaluation.objects.filter(pk=evaluation.pk, status=Evaluation.Status.OPEN).update(
-        status=Evaluation.Status.CLOSED, closes_on=timezone.localdate()
-    )
-    if not updated:
-        raise Conflict(_("Only an open round can be closed."))
-    rows_scrub(evaluation)
-    evaluation.refresh_from_db()
-    audit_record(
-        actor=actor,
-        action="evaluation.close",
-        obj=evaluation,
-        unit=evaluation.unit,
-        changes={
-            "status": [Evaluation.Status.OPEN, Evaluation.Status.CLOSED],
-            "ballots": evaluation.ballots.count(),
-            "codes_used": evaluation.tokens.filter(used_on__isnull=False).count(),
-            "codes_issued": evaluation.tokens.count(),
-        },
-    )
+def evaluation_close(*, actor, evaluation: Evaluation, key: str = "") -> Evaluation:
+    """Stop voting (open → closed) with the committee's key (`key`: the whole key, or two of the three
+    shares, one per line). The sealed ballots are opened in random order and rewritten, the sealed
+    ones and the codes are deleted (counts kept per group), the key is dropped with this call and
+    SQLite's write-ahead log is truncated afterwards. A wrong key changes nothing."""
+    with transaction.atomic():
+        ev = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if ev.status != Evaluation.Status.OPEN:
+            raise Conflict(_("Only an open round can be closed."))
+        private = None
+        if key_needed(ev):
+            if not ev.public_key:
+                raise ServiceError(_("The round has sealed ballots but no key."))
+            private = sealing.private_key_from_text(key, bytes(ev.public_key))
+        ballots = _opened_ballots(ev, private)
+        del private
+        storage.secure_delete(True)
+        try:
+            ballots_rewrite(ev, ballots)
+            SealedBallot.objects.filter(evaluation=ev).delete()
+            codes_reduce(ev)
+        finally:
+            storage.secure_delete(False)
+        Evaluation.objects.filter(pk=ev.pk).update(
+            status=Evaluation.Status.CLOSED, closes_on=timezone.localdate(), public_key=None
+        )
+        evaluation.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="evaluation.close",
+            obj=evaluation,
+            unit=evaluation.unit,
+            changes={
+                "status": [Evaluation.Status.OPEN, Evaluation.Status.CLOSED],
+                "ballots": len(ballots),
+                "codes_used": sum(g.codes_used or 0 for g in evaluation.groups.all()),
+                "codes_issued": sum(g.codes_issued or 0 for g in evaluation.groups.all()),
+            },
+        )
+    storage.wal_truncate()
     return evaluation

@@ -1,6 +1,6 @@
 from django import template
 
-from ..results import percent
+from ..results import count_cell, percent
 
 register = template.Library()
 
@@ -12,6 +12,6 @@ def pct(value) -> str:
 
 
 @register.filter
-def count_of(counts, grade) -> int:
-    """Answers for `grade` in a {grade id: n} dict."""
-    return (counts or {}).get(grade.pk, 0)
+def count_of(counts, grade):
+    """Answers for `grade` in a {grade id: n} dict; “—” where the release withheld the counts."""
+    return count_cell(counts, grade)

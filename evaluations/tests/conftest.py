@@ -33,18 +33,47 @@ def make_round(cast, campaign, office):
 
 
 @pytest.fixture
-def open_round(make_round, office):
+def committee_keys():
+    """{round id: RoundKey}: what the evaluation committee holds for each round opened in the test."""
+    return {}
+
+
+@pytest.fixture
+def open_a_round(office, committee_keys):
+    """open_a_round(evaluation) opens it and keeps its key as the committee would."""
+    from evaluations.services import evaluation_open
+
+    def do(ev, actor=None):
+        ev, key = evaluation_open(actor=actor or office, evaluation=ev)
+        committee_keys[ev.pk] = key
+        return ev
+
+    return do
+
+
+@pytest.fixture
+def close_round(office, committee_keys):
+    """close_round(evaluation) closes it with the committee's whole key."""
+    from evaluations.services import evaluation_close
+
+    def do(ev, actor=None):
+        key = committee_keys.get(ev.pk)
+        return evaluation_close(actor=actor or office, evaluation=ev, key=key.text() if key else "")
+
+    return do
+
+
+@pytest.fixture
+def open_round(make_round, office, open_a_round):
     """An open round; returns (evaluation, {group name: [codes]})."""
-    from evaluations.services import codes_issue, evaluation_open
+    from evaluations.services import codes_issue
 
     def make(preset=ScalePreset.SATISFACTION, codes_per_group=6, **kw):
         ev = make_round(preset=preset, **kw)
         codes = {}
         for g in ev.groups.all():
-            _batch, codes[g.name] = codes_issue(
-                actor=office, evaluation=ev, group=g, count=codes_per_group, base_url="http://testserver"
-            )
-        return evaluation_open(actor=office, evaluation=ev), codes
+            _batch, codes[g.name] = codes_issue(actor=office, evaluation=ev, group=g, count=codes_per_group)
+        return open_a_round(ev), codes
 
     return make
 

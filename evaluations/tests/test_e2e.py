@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from evaluations.models import Ballot, BallotToken
+from evaluations.models import BallotToken, SealedBallot
 from evaluations.services import ballot_link
 
 PHONE = {"width": 390, "height": 844}
@@ -33,7 +33,7 @@ def test_it_lets_a_voter_vote_from_a_phone_with_a_qr_link(open_round, live_serve
     page.wait_for_selector("text=您的评议票已记录")
     page.screenshot(path=str(screenshot_dir / "evaluations-thanks-phone.png"), full_page=True)
     assert code not in page.content() and code not in page.url
-    assert Ballot.objects.filter(evaluation=ev).count() == 1
+    assert SealedBallot.objects.filter(evaluation=ev).count() == 1
     assert BallotToken.objects.filter(used_on__isnull=False).count() == 1
     # no address the browser asked the server for carried the code
     assert requests and not any(code in url.split("#")[0] for url in requests)
@@ -41,4 +41,61 @@ def test_it_lets_a_voter_vote_from_a_phone_with_a_qr_link(open_round, live_serve
     page.goto(ballot_link(live_server.url, code))
     page.wait_for_selector("text=该评议码已使用")
     page.screenshot(path=str(screenshot_dir / "evaluations-used-phone.png"), full_page=True)
-    assert Ballot.objects.count() == 1
+    assert SealedBallot.objects.count() == 1
+
+
+def _login(page, live_server, user):
+    """Log in through a session cookie (as meetings/tests/test_e2e.py does)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_office_opens_with_a_key_sheet_closes_with_two_shares_and_publishes(
+    cast, make_round, office, live_server, page, screenshot_dir, vote
+):
+    from evaluations.services import codes_issue, evaluation_tally
+
+    ev = make_round()
+    codes = {g.name: codes_issue(actor=office, evaluation=ev, group=g, count=6)[1] for g in ev.groups.all()}
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _login(page, live_server, office)
+    page.goto(f"{live_server.url}/evaluations/{ev.pk}/")
+    page.click("form[action$='/open/'] button[type=submit]")
+    page.wait_for_selector(".key-sheet")
+    page.screenshot(path=str(screenshot_dir / "evaluations-key-sheet.png"), full_page=True)
+    shares = [el.inner_text() for el in page.query_selector_all(".key-text code")]
+    assert [s[:2] for s in shares] == ["S1", "S2", "S3"]
+    ev.refresh_from_db()
+    a, b = list(ev.targets.all())
+    for code in codes["党员"] + codes["群众"]:
+        vote(ev, code, {a: "满意", b: "不满意"})
+    page.goto(f"{live_server.url}/evaluations/{ev.pk}/")
+    assert "密钥指纹" in page.inner_text("main")
+    page.screenshot(path=str(screenshot_dir / "evaluations-round-open.png"), full_page=True)
+    # sealed while open: the office sees turnout only
+    page.goto(f"{live_server.url}/evaluations/{ev.pk}/results/")
+    assert "结果尚未公开" in page.inner_text("main") and "参评率" in page.inner_text("main")
+    page.screenshot(path=str(screenshot_dir / "evaluations-results-sealed.png"), full_page=True)
+    page.goto(f"{live_server.url}/evaluations/{ev.pk}/close/")
+    page.fill("textarea[name=key]", shares[1] + "\n" + shares[2])
+    page.screenshot(path=str(screenshot_dir / "evaluations-close-key.png"), full_page=True)
+    page.once("dialog", lambda d: d.accept())
+    page.click("form.close-key button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/evaluations/{ev.pk}/")
+    ev.refresh_from_db()
+    assert ev.status == "closed", page.inner_text("main")[:500]
+    evaluation_tally(actor=office, evaluation=ev)
+    page.goto(f"{live_server.url}/evaluations/{ev.pk}/results/")
+    page.once("dialog", lambda d: d.accept())
+    page.click("form[action$='/publish/'] button[type=submit]")
+    page.wait_for_selector("text=结果已公布")
+    page.wait_for_timeout(500)  # the chart draws
+    page.screenshot(path=str(screenshot_dir / "evaluations-results-published.png"), full_page=True)
+    assert "不过关" in page.inner_text("main")

@@ -5,8 +5,6 @@ from core.exceptions import ServiceError
 from evaluations.models import Evaluation, PaperBatch
 from evaluations.results import collect
 from evaluations.services import (
-    evaluation_close,
-    evaluation_open,
     evaluation_tally,
     paper_batch_check,
     paper_batch_enter,
@@ -15,11 +13,11 @@ from evaluations.services import (
 
 
 @pytest.fixture
-def paper_round(make_round, office):
+def paper_round(make_round, office, open_a_round):
     ev = make_round(groups=(("群众", 20, 10, 1),))
     group = ev.groups.get()
     paper_issue(actor=office, group=group, count=10)
-    return evaluation_open(actor=office, evaluation=ev), group
+    return open_a_round(ev), group
 
 
 def _counts(ev, sat, dis):
@@ -33,7 +31,7 @@ def _counts(ev, sat, dis):
     return out
 
 
-def test_it_counts_a_batch_only_after_a_second_person_checks_it(cast, paper_round, office):
+def test_it_counts_a_batch_only_after_a_second_person_checks_it(close_round, cast, paper_round, office):
     ev, group = paper_round
     batch = paper_batch_enter(
         actor=office, evaluation=ev, group=group, label="1号票箱", returned=8, invalid=1, counts=_counts(ev, 6, 1)
@@ -41,7 +39,7 @@ def test_it_counts_a_batch_only_after_a_second_person_checks_it(cast, paper_roun
     assert collect(ev)["ballots"] == 0
     with pytest.raises(ServiceError):
         paper_batch_check(actor=office, batch=batch, approve=True)
-    evaluation_close(actor=office, evaluation=ev)
+    close_round(ev)
     with pytest.raises(ServiceError):
         evaluation_tally(actor=office, evaluation=ev)  # the batch is not checked yet
     paper_batch_check(actor=cast.user("principal"), batch=batch, approve=True)
@@ -54,7 +52,7 @@ def test_it_counts_a_batch_only_after_a_second_person_checks_it(cast, paper_roun
     assert AuditRecord.objects.filter(action="evaluation.paper_batch_check").exists()
 
 
-def test_it_voids_the_round_when_more_ballots_come_back_than_were_issued(paper_round, office):
+def test_it_voids_the_round_when_more_ballots_come_back_than_were_issued(close_round, paper_round, office):
     ev, group = paper_round
     paper_batch_enter(
         actor=office, evaluation=ev, group=group, label="1", returned=6, invalid=0, counts=_counts(ev, 6, 0)
@@ -67,7 +65,7 @@ def test_it_voids_the_round_when_more_ballots_come_back_than_were_issued(paper_r
     assert "11" in ev.void_reason and "10" in ev.void_reason and "无效" in ev.void_reason
     assert AuditRecord.objects.filter(action="evaluation.void", object_id=str(ev.pk)).exists()
     with pytest.raises(ServiceError):
-        evaluation_close(actor=office, evaluation=ev)
+        close_round(ev)
 
 
 def test_it_refuses_a_batch_with_more_answers_than_valid_ballots(paper_round, office):

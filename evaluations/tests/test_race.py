@@ -3,11 +3,7 @@
 IMMEDIATE transactions, busy timeout). SQLite's in-memory test database cannot be shared between
 threads, so on SQLite the race runs in a child pytest with a file-based test database."""
 
-import os
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,8 +11,10 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from evaluations.models import Ballot, BallotAnswer, BallotToken
+from evaluations.models import Ballot, BallotAnswer, BallotToken, SealedBallot
 from evaluations.services import CodeRefused, ballot_cast, ballot_questions
+
+from .helpers import pytest_on_a_sqlite_file
 
 THREADS = 8
 ON_SQLITE = "sqlite" in settings.DATABASES["default"]["ENGINE"]
@@ -60,7 +58,7 @@ def _service_race(open_round):
     assert results.count("ok") == 1, results
     others = [r for r in results if r != "ok"]
     assert all(isinstance(r, CodeRefused) and r.reason == "used" for r in others), others
-    assert Ballot.objects.count() == 1 and BallotAnswer.objects.count() == len(answers)
+    assert SealedBallot.objects.count() == 1 and not Ballot.objects.exists() and not BallotAnswer.objects.exists()
     assert BallotToken.objects.filter(used_on__isnull=False).count() == 1
 
 
@@ -70,7 +68,7 @@ def _view_race(open_round):
     data = {"code": code, **{f"a-{t}-{i}": g for (t, i), g in _answers(ev).items()}}
     statuses = _race(lambda: Client().post(reverse("evaluations_public:submit"), data).status_code)
     assert sorted(statuses) == [302] + [409] * (THREADS - 1), statuses
-    assert Ballot.objects.count() == 1
+    assert SealedBallot.objects.count() == 1
 
 
 @pytest.mark.postgres
@@ -99,29 +97,6 @@ def test_it_answers_every_concurrent_submission_without_a_server_error_on_sqlite
 
 @pytest.mark.skipif(not IN_MEMORY, reason="the file-based SQLite races run directly")
 def test_it_makes_one_ballot_of_one_code_submitted_at_once_on_sqlite(tmp_path):
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "RECTIFY_SQLITE_TEST_NAME": str(tmp_path / "race.sqlite3")}
-    env.pop("DATABASE_URL", None)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-o",
-            "addopts=",
-            "-p",
-            "no:cacheprovider",
-            "--nomigrations",
-            "-q",
-            __file__,
-            "-k",
-            "sqlite_file",
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = pytest_on_a_sqlite_file(__file__, tmp_path, timeout=600)
     assert proc.returncode == 0 and "2 passed" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "database is locked" not in proc.stdout + proc.stderr

@@ -6,8 +6,9 @@ from accountability.models import AccountabilityCase
 from campaigns.models import LookBack
 from core.exceptions import ServiceError
 from evaluations.models import Evaluation, EvaluationTarget
-from evaluations.results import collect, suppress
-from evaluations.services import evaluation_close, evaluation_tally
+from evaluations.release import release, suppress
+from evaluations.results import collect
+from evaluations.services import evaluation_publish, evaluation_tally
 
 
 def _targets(ev):
@@ -29,14 +30,14 @@ CASES = {
 
 
 @pytest.mark.parametrize("preset", list(CASES))
-def test_it_tallies_each_preset_and_applies_its_pass_rule(cast, open_round, vote, office, preset):
+def test_it_tallies_each_preset_and_applies_its_pass_rule(close_round, cast, open_round, vote, office, preset):
     grades_a, grades_b, a_passes, b_passes = CASES[preset]
     ev, codes = open_round(preset=preset)
     a, b = _targets(ev)
     all_codes = codes["党员"] + codes["群众"]
     for code, ga, gb in zip(all_codes, grades_a, grades_b, strict=True):
         vote(ev, code, {a: ga, b: gb})
-    evaluation_close(actor=office, evaluation=ev)
+    close_round(ev)
     evaluation_tally(actor=office, evaluation=ev)
     ev.refresh_from_db()
     a.refresh_from_db()
@@ -53,35 +54,41 @@ def test_it_tallies_each_preset_and_applies_its_pass_rule(cast, open_round, vote
     sat = sum(1 for g in grades_a if ev.grades.get(label=g).is_satisfied) / 12
     assert a.satisfaction == Decimal(sat).quantize(Decimal("0.0001"))
     assert b.fail_reasons
+    # nothing happens to the failing target before the results are published
+    assert not LookBack.objects.filter(source_ref=f"evaluations.evaluationtarget:{b.pk}").exists()
+    evaluation_publish(actor=office, evaluation=ev)
     # the failing target opened a look-back (dept_b takes part in the campaign)
     lb = LookBack.objects.get(source_ref=f"evaluations.evaluationtarget:{b.pk}")
     assert lb.participant.unit == cast.dept_b and lb.person is None
     assert not LookBack.objects.filter(source_ref=f"evaluations.evaluationtarget:{a.pk}").exists()
 
 
-def test_it_opens_an_accountability_case_only_where_the_round_says_so(cast, open_round, vote, office):
+def test_it_opens_an_accountability_case_only_where_the_round_says_so(close_round, cast, open_round, vote, office):
     ev, codes = open_round(preset="competence", case_on_fail=True)
     a, b = _targets(ev)
     for code in codes["党员"] + codes["群众"]:
         vote(ev, code, {a: "称职", b: "不称职"})
-    evaluation_close(actor=office, evaluation=ev)
+    close_round(ev)
     evaluation_tally(actor=office, evaluation=ev)
+    assert not AccountabilityCase.objects.exists()  # not before the results are published
+    evaluation_publish(actor=office, evaluation=ev)
     case = AccountabilityCase.objects.get(trigger="evaluation_failed")
     assert case.person == cast.head_b and case.unit == cast.dept_b
 
 
-def test_it_makes_no_case_when_the_round_does_not_say_so(open_round, vote, office):
+def test_it_makes_no_case_when_the_round_does_not_say_so(close_round, open_round, vote, office):
     ev, codes = open_round(preset="competence")
     a, b = _targets(ev)
     for code in codes["党员"] + codes["群众"]:
         vote(ev, code, {a: "称职", b: "不称职"})
-    evaluation_close(actor=office, evaluation=ev)
+    close_round(ev)
     evaluation_tally(actor=office, evaluation=ev)
+    evaluation_publish(actor=office, evaluation=ev)
     assert not AccountabilityCase.objects.exists()
     assert EvaluationTarget.objects.get(pk=b.pk).result == "failed"
 
 
-def test_it_weights_the_score_by_group(open_round, vote, office):
+def test_it_weights_the_score_by_group(close_round, open_round, vote, office):
     ev, codes = open_round(
         preset="satisfaction",
         groups=(("党员", 10, 5, 3), ("群众", 10, 5, 1)),
@@ -93,7 +100,7 @@ def test_it_weights_the_score_by_group(open_round, vote, office):
         vote(ev, code, {a: "满意", b: "不满意"})
     for code in codes["群众"]:
         vote(ev, code, {a: "不满意", b: "满意"})
-    evaluation_close(actor=office, evaluation=ev)
+    close_round(ev)
     evaluation_tally(actor=office, evaluation=ev)
     a.refresh_from_db()
     b.refresh_from_db()
@@ -102,13 +109,13 @@ def test_it_weights_the_score_by_group(open_round, vote, office):
     assert a.satisfaction == Decimal("0.5000")
 
 
-def test_it_does_not_count_dont_know_as_a_valid_vote(open_round, vote, office):
+def test_it_does_not_count_dont_know_as_a_valid_vote(close_round, open_round, vote, office):
     ev, codes = open_round(preset="satisfaction", include_unknown=True)
     a, b = _targets(ev)
     all_codes = codes["党员"] + codes["群众"]
     for i, code in enumerate(all_codes):
         vote(ev, code, {a: "满意" if i < 8 else "不了解", b: "不满意" if i < 3 else "满意"})
-    evaluation_close(actor=office, evaluation=ev)
+    close_round(ev)
     evaluation_tally(actor=office, evaluation=ev)
     row = collect(ev)["targets"][0]
     assert row["valid_ballots"] == 8 and row["invalid_ballots"] == 4
@@ -126,17 +133,19 @@ def test_it_hides_groups_below_the_minimum_and_cannot_be_undone_by_subtraction()
     assert suppress({1: 10, 2: 8, 3: 6}, 5) == ({1, 2, 3}, set())
     assert suppress({1: 3, 2: 3}, 5) == (set(), {1, 2})
     assert suppress({1: 2, 2: 3, 3: 9}, 5) == ({3}, {1, 2})
+    assert suppress({1: 10, 2: 8, 3: 0}, 5) == ({1, 2}, set())  # a group with nothing hides nothing
 
 
-def test_it_shows_a_small_group_only_merged(open_round, vote, office):
+def test_it_shows_a_small_group_only_merged(close_round, open_round, vote, office):
     ev, codes = open_round(
         groups=(("党员", 10, 5, 1), ("群众", 10, 5, 1), ("服务对象代表", 4, 0, 1)), codes_per_group=6
     )
     a, b = _targets(ev)
     for code in codes["党员"] + codes["群众"] + codes["服务对象代表"][:3]:
         vote(ev, code, {a: "满意", b: "满意"})
-    evaluation_close(actor=office, evaluation=ev)
-    row = collect(ev)["targets"][0]
+    close_round(ev)
+    evaluation_tally(actor=office, evaluation=ev)
+    row = release(collect(ev))["targets"][0]
     names = [g["name"] for g in row["groups"]]
     assert "服务对象代表" not in names
     merged = [g for g in row["groups"] if g.get("merged")]

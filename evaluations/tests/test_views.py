@@ -7,8 +7,8 @@ from docx import Document
 from openpyxl import load_workbook
 
 from audit.models import AuditRecord
-from evaluations.models import CodeBatch, Evaluation, PaperBatch, SymposiumOpinion
-from evaluations.services import evaluation_close, evaluation_tally
+from evaluations.models import BallotToken, CodeBatch, Evaluation, PaperBatch, SymposiumOpinion
+from evaluations.services import evaluation_publish, evaluation_tally
 
 
 def test_it_lists_rounds_with_constant_queries(cast, make_round, client_for, django_assert_max_num_queries):
@@ -54,30 +54,30 @@ def test_it_shows_why_the_round_cannot_open(cast, make_round, client_for):
     assert ev.status == "draft"
 
 
-def test_it_issues_codes_as_a_qr_sheet_and_a_list(cast, make_round, client_for):
+def test_it_issues_codes_as_a_qr_sheet_or_a_list_once_and_keeps_only_their_hashes(
+    cast, make_round, client_for, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     ev = make_round()
     group = ev.groups.first()
     c = client_for(cast.user("office"))
-    r = c.post(reverse("evaluations:codes_issue", args=[ev.pk]), {"group": group.pk, "count": 7}, follow=True)
-    assert "已为“党员”生成 7 个评议码" in r.content.decode()
-    batch = CodeBatch.objects.get()
-    pdf = c.get(reverse("evaluations:batch_download", args=[batch.pk, "pdf"]))
-    body = b"".join(pdf.streaming_content)
-    assert body.startswith(b"%PDF")
-    text = subprocess.run(["pdftotext", "-", "-"], input=body, capture_output=True).stdout.decode()
+    pdf = c.post(reverse("evaluations:codes_issue", args=[ev.pk]), {"group": group.pk, "count": 7, "fmt": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf["Cache-Control"] == "no-store"
+    assert pdf.content.startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True).stdout.decode()
     assert text.count("党员") >= 7 and "2026年度部门民主评议" in text
-    xlsx = c.get(reverse("evaluations:batch_download", args=[batch.pk, "xlsx"]))
-    ws = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    xlsx = c.post(reverse("evaluations:codes_issue", args=[ev.pk]), {"group": group.pk, "count": 5, "fmt": "xlsx"})
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
     codes = [row[1] for row in ws.iter_rows(min_row=4, values_only=True)]
-    assert len(codes) == 7 and all(len(code) == 19 for code in codes)
+    assert len(codes) == 5 and all(len(code) == 19 for code in codes)
     links = [row[2] for row in ws.iter_rows(min_row=4, values_only=True)]
     assert all(link.endswith("/v/#" + code) for link, code in zip(links, codes, strict=True))
-    assert all(code in text.replace("\n", " ") for code in codes)
-    # the office can delete the printable files; only the hashes stay
-    c.post(reverse("evaluations:batch_destroy", args=[batch.pk]))
-    batch.refresh_from_db()
-    assert not batch.sheet_pdf and batch.files_destroyed_on
-    assert c.get(reverse("evaluations:batch_download", args=[batch.pk, "pdf"])).status_code == 404
+    # nothing of the codes is kept but their hashes: no file in media/, no code in the database
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+    from evaluations.services import code_hash
+
+    assert set(BallotToken.objects.values_list("code_hash", flat=True)) >= {code_hash(x) for x in codes}
+    assert CodeBatch.objects.count() == 2
     assert AuditRecord.objects.filter(action="evaluation.codes_issue", changes__codes=7).exists()
 
 
@@ -163,14 +163,15 @@ def test_it_records_a_symposium_and_turns_an_accepted_opinion_into_a_problem(cas
     assert second.status == "declined"
 
 
-def test_it_shows_results_and_exports_them(cast, open_round, vote, client_for):
+def test_it_shows_results_and_exports_them(close_round, cast, open_round, vote, client_for):
     office = cast.user("office")
     ev, codes = open_round()
     a, b = list(ev.targets.all())
     for code in codes["党员"] + codes["群众"]:
         vote(ev, code, {a: "满意", b: "不满意"})
-    evaluation_close(actor=office, evaluation=ev)
+    close_round(ev)
     evaluation_tally(actor=office, evaluation=ev)
+    evaluation_publish(actor=office, evaluation=ev)
     c = client_for(cast.user("principal"))
     page = c.get(reverse("evaluations:results", args=[ev.pk])).content.decode()
     assert "data-chart" in page and "100.0%" in page and "不过关" in page

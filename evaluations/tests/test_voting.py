@@ -5,8 +5,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from evaluations.models import Ballot, BallotAnswer, BallotToken
-from evaluations.services import ballot_questions, evaluation_close
+from evaluations.models import Ballot, BallotAnswer, BallotToken, SealedBallot
+from evaluations.services import ballot_questions
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +19,7 @@ def _answers(ev, label="满意"):
     return {f"a-{t.pk}-{i.pk}": grade for t, items in ballot_questions(ev) for i in items}
 
 
-def test_it_shows_the_ballot_for_a_posted_code_and_records_one_ballot(open_round):
+def test_it_shows_the_ballot_for_a_posted_code_and_records_one_ballot(open_round, close_round):
     ev, codes = open_round()
     code = codes["党员"][0]
     c = Client()
@@ -33,12 +33,14 @@ def test_it_shows_the_ballot_for_a_posted_code_and_records_one_ballot(open_round
     assert done.status_code == 302 and done["Location"] == reverse("evaluations_public:thanks")
     thanks = c.get(done["Location"])
     assert code not in thanks.content.decode() and "已记录" in thanks.content.decode()
-    assert Ballot.objects.filter(evaluation=ev).count() == 1
-    assert BallotAnswer.objects.count() == 2 * 3  # two unit targets × three unit items
+    assert SealedBallot.objects.filter(evaluation=ev).count() == 1 and not Ballot.objects.exists()
     again = c.post(reverse("evaluations_public:submit"), {"code": code, **_answers(ev)})
     assert again.status_code == 409 and "已使用" in again.content.decode()
     assert code not in again.content.decode()
-    assert Ballot.objects.count() == 1
+    assert SealedBallot.objects.count() == 1
+    close_round(ev)
+    assert Ballot.objects.filter(evaluation=ev).count() == 1
+    assert BallotAnswer.objects.count() == 2 * 3  # two unit targets × three unit items
 
 
 def test_it_keeps_the_code_out_of_every_address(open_round):
@@ -64,10 +66,10 @@ def test_it_asks_for_every_answer_and_keeps_the_code_unused(open_round):
     answers.pop(next(iter(answers)))
     r = Client().post(reverse("evaluations_public:submit"), {"code": code, **answers})
     assert r.status_code == 400 and "请完成全部评议项目" in r.content.decode()
-    assert not BallotToken.objects.filter(used_on__isnull=False).exists() and not Ballot.objects.exists()
+    assert not BallotToken.objects.filter(used_on__isnull=False).exists() and not SealedBallot.objects.exists()
 
 
-def test_it_says_clearly_when_a_code_is_unknown_used_or_expired(open_round, office):
+def test_it_says_clearly_when_a_code_is_unknown_used_or_expired(close_round, open_round, office):
     ev, codes = open_round()
     c = Client()
     r = c.post(reverse("evaluations_public:open"), {"code": "AAAA-BBBB-CCCC-DDDD"})
@@ -75,9 +77,10 @@ def test_it_says_clearly_when_a_code_is_unknown_used_or_expired(open_round, offi
     c.post(reverse("evaluations_public:submit"), {"code": codes["党员"][1], **_answers(ev)})
     r = c.post(reverse("evaluations_public:open"), {"code": codes["党员"][1]})
     assert r.status_code == 409 and "已使用" in r.content.decode()
-    evaluation_close(actor=office, evaluation=ev)
+    close_round(ev)
+    # at close every code is deleted (which codes went unused would tell who did not vote)
     r = c.post(reverse("evaluations_public:open"), {"code": codes["党员"][2]})
-    assert r.status_code == 409 and "已结束" in r.content.decode()
+    assert r.status_code == 400 and "已结束" in r.content.decode()
 
 
 def test_it_throttles_code_guessing_per_address(open_round):

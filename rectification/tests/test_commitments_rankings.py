@@ -80,6 +80,10 @@ def test_it_assesses_commitments_with_the_evaluation_machinery(cast, campaign, c
     EvaluationTarget.objects.filter(pk=commitment.assessment_target_id).update(
         result="passed", satisfaction=Decimal("0.9")
     )
+    assert cs.commitments_collect_results(actor=cast.user("office"), campaign=campaign) == 0  # not published yet
+    Evaluation.objects.filter(pk=ev.pk).update(
+        status="tallied", tallied_at=datetime.now(ZoneInfo("UTC")), published_on=date.today()
+    )
     assert cs.commitments_collect_results(actor=cast.user("office"), campaign=campaign) == 1
     commitment.refresh_from_db()
     assert commitment.status == Commitment.Status.ASSESSED
