@@ -1,0 +1,116 @@
+"""Real ledgers in: messy office files import without editing, and the figures match hand counts."""
+
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from analysis.models import LedgerImport, LedgerRow
+from analysis.services import ledger_import_commit, ledger_import_map, ledger_import_upload, status_word_add
+from core.exceptions import ServiceError
+from problems.models import Problem
+from rectification.models import Measure
+
+from .ledger_files import CATEGORY_COUNTS, DISTRICT_COUNTS, category_column_ledger, district_ledger
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 6, 1)
+
+
+def upload(cast, campaign, data: bytes, name="区台账.xlsx", **kw):
+    f = SimpleUploadedFile(name, data)
+    return ledger_import_upload(
+        actor=cast.user("office"), campaign=campaign, upload=f, default_unit=cast.college, today=TODAY, **kw
+    )
+
+
+def test_it_previews_the_district_ledger_as_a_person_counts_it(cast, campaign):
+    imp = upload(cast, campaign, district_ledger())
+    s, want = imp.summary, DISTRICT_COUNTS
+    assert (s["problems"], s["measures"], s["duplicates"]) == (want["problems"], want["measures"], want["duplicates"])
+    assert s["states"] == {"done": want["done"], "in_progress": want["in_progress"], "not_started": 0}
+    assert s["categories"] == want["categories"]
+    assert s["unlinked"]["owners"] == want["unlinked_owners"] and s["unlinked"]["units"] == want["unlinked_units"]
+    assert s["errors"] == 0
+    rows = {r.number: r for r in LedgerRow.objects.filter(ledger_import=imp)}
+    assert sorted(rows) == [5, 6, 8, 10, 11, 12]  # title, header, headings, blank line and 合计 are not rows
+    first = rows[5].values
+    assert first["description"] == "理论学习流于形式" and rows[6].values["problem_row"] == 5
+    m = first["measures"][0]
+    assert m["content"] == "加强理论学习\n每月集中学习一次"  # a multi-line measure stays one measure
+    assert (m["deadline"], m["state"], m["owner_id"]) == ("2026-07-31", "done", cast.head_a.pk)
+    assert rows[6].values["measures"][0]["time_class"] == "long_term"
+    assert rows[8].values["measures"][0]["deadline"] == "2026-09-30"
+    assert "10" in rows[11].duplicate_of and not rows[10].duplicate_of
+    assert rows[12].values["measures"][0]["deadline"] == TODAY.isoformat()  # 立行立改
+    assert rows[8].category == "思想作风方面" and rows[12].category == "工作纪律方面"
+
+
+def test_it_imports_the_district_ledger_with_statuses_and_names_as_written(cast, campaign):
+    imp = upload(cast, campaign, district_ledger())
+    n_problems, n_measures = ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
+    assert (n_problems, n_measures) == (DISTRICT_COUNTS["problems"], DISTRICT_COUNTS["measures"])
+    measures = Measure.objects.filter(plan__campaign=campaign)
+    assert measures.filter(status=Measure.Status.COMPLETED).count() == DISTRICT_COUNTS["done"]
+    assert measures.filter(status=Measure.Status.IN_PROGRESS).count() == DISTRICT_COUNTS["in_progress"]
+    assert not measures.filter(status=Measure.Status.VERIFIED).exists()  # nobody verified anything yet
+    done = measures.get(import_row=5)
+    assert (done.import_file, done.imported_by, done.import_status_text) == ("区台账.xlsx", cast.user("office"), "已完成 / 已销号")
+    unknown = measures.get(import_row=8)
+    assert unknown.owner is None and unknown.owner_name == "李明" and unknown.responsible_unit_name == "招生办"
+    assert measures.get(import_row=6).owner_name == "党委书记"
+    assert all(m.plan.status == "approved" for m in measures)
+    assert Problem.objects.filter(campaign=campaign).count() == DISTRICT_COUNTS["problems"]
+
+
+def test_it_splits_numbered_measures_on_request(cast, campaign):
+    imp = upload(cast, campaign, district_ledger(), split_measures=True)
+    assert imp.summary["measures"] == DISTRICT_COUNTS["measures_split"]
+    row = LedgerRow.objects.get(ledger_import=imp, number=8)
+    assert [m["content"] for m in row.values["measures"]] == ["简化审批流程", "实行限时办结", "公开办事指南"]
+
+
+def test_it_reads_a_category_column_and_learns_a_status_word(cast, campaign):
+    imp = upload(cast, campaign, category_column_ledger())
+    assert imp.summary["errors"] == 1
+    err = LedgerRow.objects.get(ledger_import=imp, number=6).errors
+    assert len(err) == 1 and err[0]["column"].startswith("G") and "已申请销号" in err[0]["message"]
+    with pytest.raises(ServiceError):
+        ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
+    imp.refresh_from_db()
+    assert imp.status == LedgerImport.Status.PREVIEWED and not Problem.objects.exists()
+    status_word_add(actor=cast.user("office"), institution=cast.college, word="已申请销号", state="done")
+    ledger_import_map(
+        actor=cast.user("office"),
+        ledger_import=imp,
+        mapping=imp.mapping,
+        sheet=imp.sheet,
+        default_unit=imp.default_unit,
+        default_channel=imp.default_channel,
+        today=TODAY,
+    )
+    s = imp.summary
+    assert (s["problems"], s["measures"], s["errors"]) == (CATEGORY_COUNTS["problems"], CATEGORY_COUNTS["measures"], 0)
+    assert s["states"]["done"] == CATEGORY_COUNTS["done_after_word"]
+    assert s["categories"] == ["工作效能", "工作作风"]
+    assert s["unlinked"]["owners"] == ["王小二"]
+
+
+def test_it_flags_the_same_file_and_the_same_rows_before_storing(cast, campaign):
+    first = upload(cast, campaign, district_ledger())
+    ledger_import_commit(actor=cast.user("office"), ledger_import=first, today=TODAY)
+    again = upload(cast, campaign, district_ledger(), name="再次上传.xlsx")
+    assert again.summary["duplicate_file"]["name"] == "区台账.xlsx"
+    assert again.summary["duplicates"] == 6  # every row was imported before
+    with pytest.raises(ServiceError) as exc:
+        ledger_import_commit(actor=cast.user("office"), ledger_import=again, today=TODAY)
+    assert "已导入" in exc.value.message or "already" in exc.value.message
+    assert Problem.objects.filter(campaign=campaign).count() == DISTRICT_COUNTS["problems"]
+
+
+def test_it_refuses_a_sheet_over_the_row_limit_and_keeps_nothing(cast, campaign, settings):
+    settings.LEDGER_IMPORT_MAX_ROWS = 3
+    with pytest.raises(ServiceError) as exc:
+        upload(cast, campaign, district_ledger())
+    assert "3" in exc.value.message
+    assert not LedgerImport.objects.exists() and not LedgerRow.objects.exists()
