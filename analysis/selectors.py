@@ -664,3 +664,78 @@ def get_import_for_user(user, pk: int, write: bool = False) -> LedgerImport:
     if write and not can(user, Perm.PROBLEM_EDIT, imp.campaign.institution):
         raise PermissionDenied
     return imp
+
+
+# ---------------------------------------------------------------------------------- imported ledgers
+
+
+def unlinked_names(campaign: Campaign) -> list[dict]:
+    """未关联: the names imports kept as text, per kind, each with how many measures use it and the
+    people or units it may mean (same name; for a post title such as 党委书记, the principal leader of
+    the institution or the head of the measure's unit)."""
+    from orgs.models import Person
+    from orgs.selectors import head_of, principal_leader_of
+    from rectification.models import Measure
+
+    from .imports import norm, post_kind
+
+    measures = Measure.objects.filter(plan__campaign=campaign)
+    institution = campaign.institution
+    people = list(Person.objects.filter(unit__path__startswith=institution.path, active=True).select_related("unit"))
+    by_name: dict[str, list] = {}
+    for p in people:
+        by_name.setdefault(norm(p.name), []).append(p)
+    groups = []
+    for kind, name_field, label in (
+        ("owner", "owner_name", _("Responsible people")),
+        ("leader", "leader_name", _("Responsible leaders")),
+        ("unit", "responsible_unit_name", _("Responsible units")),
+    ):
+        flt = {"owner__isnull": True} if kind == "owner" else {}
+        rows = (
+            measures.exclude(**{name_field: ""})
+            .filter(**flt)
+            .values(name_field, "responsible_unit")
+            .annotate(n=Count("pk"))
+            .order_by(name_field)
+        )
+        entries: dict[str, dict] = {}
+        for r in rows:
+            e = entries.setdefault(r[name_field], {"name": r[name_field], "measures": 0, "unit_ids": set()})
+            e["measures"] += r["n"]
+            e["unit_ids"].add(r["responsible_unit"])
+        for e in entries.values():
+            if kind == "unit":
+                key = norm(e["name"])
+                e["candidates"] = [
+                    u
+                    for u in Unit.objects.filter(path__startswith=institution.path)
+                    if key and (key in norm(u.name) or norm(u.name) in key)
+                ][:5]
+                continue
+            candidates = list(by_name.get(norm(e["name"].split("、")[0]), []))
+            post = post_kind(e["name"])
+            e["post"] = post
+            if post == "principal":
+                candidates = [principal_leader_of(institution), *candidates]
+            elif post == "head":
+                candidates = [head_of(u) for u in Unit.objects.filter(pk__in=e["unit_ids"])] + candidates
+            # partial names ("李华" written for "副院长李华")
+            key = norm(e["name"])
+            if not candidates and len(key) >= 2:
+                candidates = [p for p in people if key in norm(p.name)][:5]
+            e["candidates"] = list(dict.fromkeys(c for c in candidates if c is not None))
+        groups.append({"kind": kind, "label": label, "entries": list(entries.values())})
+    return groups
+
+
+def completed_by_import(campaign: Campaign) -> list[dict]:
+    """Imported items marked done and not yet closed, per file: what the bulk 销号 page offers."""
+    from rectification.models import Measure
+
+    return list(
+        Measure.objects.filter(plan__campaign=campaign, status=Measure.Status.COMPLETED)
+        .values("import_file")
+        .annotate(n=Count("pk"))
+        .order_by("import_file")
+    )

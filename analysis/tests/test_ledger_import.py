@@ -55,7 +55,11 @@ def test_it_imports_the_district_ledger_with_statuses_and_names_as_written(cast,
     assert measures.filter(status=Measure.Status.IN_PROGRESS).count() == DISTRICT_COUNTS["in_progress"]
     assert not measures.filter(status=Measure.Status.VERIFIED).exists()  # nobody verified anything yet
     done = measures.get(import_row=5)
-    assert (done.import_file, done.imported_by, done.import_status_text) == ("区台账.xlsx", cast.user("office"), "已完成 / 已销号")
+    assert (done.import_file, done.imported_by, done.import_status_text) == (
+        "区台账.xlsx",
+        cast.user("office"),
+        "已完成 / 已销号",
+    )
     unknown = measures.get(import_row=8)
     assert unknown.owner is None and unknown.owner_name == "李明" and unknown.responsible_unit_name == "招生办"
     assert measures.get(import_row=6).owner_name == "党委书记"
@@ -97,9 +101,10 @@ def test_it_reads_a_category_column_and_learns_a_status_word(cast, campaign):
 
 
 def test_it_flags_the_same_file_and_the_same_rows_before_storing(cast, campaign):
-    first = upload(cast, campaign, district_ledger())
+    data = district_ledger()
+    first = upload(cast, campaign, data)
     ledger_import_commit(actor=cast.user("office"), ledger_import=first, today=TODAY)
-    again = upload(cast, campaign, district_ledger(), name="再次上传.xlsx")
+    again = upload(cast, campaign, data, name="再次上传.xlsx")
     assert again.summary["duplicate_file"]["name"] == "区台账.xlsx"
     assert again.summary["duplicates"] == 6  # every row was imported before
     with pytest.raises(ServiceError) as exc:
@@ -114,3 +119,67 @@ def test_it_refuses_a_sheet_over_the_row_limit_and_keeps_nothing(cast, campaign,
         upload(cast, campaign, district_ledger())
     assert "3" in exc.value.message
     assert not LedgerImport.objects.exists() and not LedgerRow.objects.exists()
+
+
+def test_the_office_imports_links_names_and_closes_out_through_its_pages(cast, campaign, client_for):
+    """The whole path an office takes: upload on the page, preview, import, 未关联 screen, bulk 销号."""
+    from django.urls import reverse
+
+    from audit.models import AuditRecord
+    from rectification.models import ImportCloseout
+
+    client = client_for(cast.user("office"))
+    r = client.post(
+        reverse("analysis:import_upload", args=[campaign.pk]),
+        {
+            "file": SimpleUploadedFile("区台账.xlsx", district_ledger()),
+            "default_unit": cast.college.pk,
+            "default_channel": "self_check",
+            "plans_approved": "on",
+        },
+    )
+    imp = LedgerImport.objects.get()
+    assert r.status_code == 302 and r.url == reverse("analysis:import_preview", args=[imp.pk])
+    page = client.get(r.url).content.decode()
+    from django.utils import timezone
+
+    from analysis.imports import parse_deadline
+
+    july = parse_deadline("7月底", today=timezone.localdate()).date.isoformat()
+    for shown in ("理论学习流于形式", july, "7月底", "李明", "招生办", "思想作风方面", "已完成 / 已销号"):
+        assert shown in page
+    assert client.post(r.url, {"action": "import"}).status_code == 302
+    imp.refresh_from_db()
+    assert imp.status == LedgerImport.Status.IMPORTED and imp.measures_created == DISTRICT_COUNTS["measures"]
+
+    names_url = reverse("analysis:names", args=[campaign.pk])
+    page = client.get(names_url).content.decode()
+    assert "党委书记" in page and "书记王强" in page  # the post title offers the principal leader
+    client.post(names_url, {"kind": "owner", "name": "党委书记", "target": cast.principal.pk})
+    assert Measure.objects.get(import_row=6).owner == cast.principal
+    client.post(names_url, {"kind": "unit", "name": "招生办", "create_unit": "1"})
+    m8 = Measure.objects.get(import_row=8)
+    assert m8.responsible_unit.name == "招生办" and m8.responsible_unit.parent == cast.college
+    assert Problem.objects.get(description__startswith="办事效率不高").unit == m8.responsible_unit
+
+    closeout_url = reverse("analysis:closeout", args=[campaign.pk])
+    client.post(closeout_url, {"file": "", "comment": ""})  # a decision needs its basis
+    assert not ImportCloseout.objects.exists()
+    client.post(closeout_url, {"file": "", "comment": "对照6月30日签字台账逐项核实"})
+    decision = ImportCloseout.objects.get()
+    assert decision.count == DISTRICT_COUNTS["done"] and decision.decided_by == cast.user("office")
+    assert Measure.objects.filter(status=Measure.Status.VERIFIED, import_closeout=decision).count() == 2
+    assert AuditRecord.objects.filter(action="measure.import_confirm").count() == 1
+
+
+def test_only_the_office_reaches_the_import_pages(cast, campaign, client_for):
+    from django.urls import reverse
+
+    imp = upload(cast, campaign, district_ledger())
+    for user, name, args, status in (
+        ("head_a", "analysis:import_upload", [campaign.pk], 403),
+        ("head_a", "analysis:names", [campaign.pk], 403),
+        ("head_a", "analysis:closeout", [campaign.pk], 403),
+        ("outsider", "analysis:import_preview", [imp.pk], 404),
+    ):
+        assert client_for(cast.user(user)).get(reverse(name, args=args)).status_code == status, name
