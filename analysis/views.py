@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
+from core.excel import download_name
 from core.exceptions import ServiceError
 from orgs.access import Perm, can, has_any
 from orgs.models import Unit
@@ -290,7 +291,9 @@ def export_file(request, pk: int):
     export = selectors.get_export_for_user(request.user, pk)
     if export.status != JobStatus.DONE:
         raise Http404
-    name = f"{export.unit.name}-{export.get_kind_display()}-{timezone.localtime(export.finished_at):%Y%m%d%H%M}.xlsx"
+    name = download_name(
+        f"{export.unit.name}-{export.get_kind_display()}-{timezone.localtime(export.finished_at):%Y%m%d%H%M}", "xlsx"
+    )
     return _download(export.file, name, CONTENT_TYPES["xlsx"])
 
 

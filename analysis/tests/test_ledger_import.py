@@ -41,7 +41,7 @@ def test_it_previews_the_district_ledger_as_a_person_counts_it(cast, campaign):
     assert (m["deadline"], m["state"], m["owner_id"]) == ("2026-07-31", "done", cast.head_a.pk)
     assert rows[6].values["measures"][0]["time_class"] == "long_term"
     assert rows[8].values["measures"][0]["deadline"] == "2026-09-30"
-    assert "10" in rows[11].duplicate_of and not rows[10].duplicate_of
+    assert rows[11].duplicate_of == "第10行" and not rows[10].duplicate_of
     assert rows[12].values["measures"][0]["deadline"] == TODAY.isoformat()  # 立行立改
     assert rows[8].category == "思想作风方面" and rows[12].category == "工作纪律方面"
 
@@ -109,7 +109,7 @@ def test_it_flags_the_same_file_and_the_same_rows_before_storing(cast, campaign)
     assert again.summary["duplicates"] == 6  # every row was imported before
     with pytest.raises(ServiceError) as exc:
         ledger_import_commit(actor=cast.user("office"), ledger_import=again, today=TODAY)
-    assert "已导入" in exc.value.message or "already" in exc.value.message
+    assert "该文件已于" in exc.value.message and "区台账.xlsx" in exc.value.message
     assert Problem.objects.filter(campaign=campaign).count() == DISTRICT_COUNTS["problems"]
 
 
