@@ -183,3 +183,28 @@ def test_only_the_office_reaches_the_import_pages(cast, campaign, client_for):
         ("outsider", "analysis:import_preview", [imp.pk], 404),
     ):
         assert client_for(cast.user(user)).get(reverse(name, args=args)).status_code == status, name
+
+
+def test_the_command_previews_then_imports_and_prints_the_rate(cast, campaign, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "区台账.xlsx"
+    path.write_bytes(district_ledger())
+    office = cast.user("office").username
+    out = StringIO()
+    call_command("import_ledger", str(path), "--campaign", str(campaign.pk), "--user", office, stdout=out)
+    text = out.getvalue()
+    assert "问题：4" in text.replace(" ", "") or "Problems: 4" in text
+    assert "李明" in text and "招生办" in text
+    assert not LedgerImport.objects.exists() and not Problem.objects.exists()  # a preview stores nothing
+    out = StringIO()
+    call_command("import_ledger", str(path), "--campaign", str(campaign.pk), "--user", office, "--yes", stdout=out)
+    # 2 of the 5 measures are done: 40.00%, numerator and denominator named
+    assert "40.00%" in out.getvalue() and "2" in out.getvalue() and "5" in out.getvalue()
+    assert Measure.objects.filter(plan__campaign=campaign).count() == DISTRICT_COUNTS["measures"]
+    # the same file again is refused: exit code 1, nothing more stored
+    with pytest.raises(CommandError):
+        call_command("import_ledger", str(path), "--campaign", str(campaign.pk), "--user", office, "--yes")
+    assert LedgerImport.objects.count() == 1 and Problem.objects.count() == DISTRICT_COUNTS["problems"]
