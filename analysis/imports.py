@@ -758,7 +758,8 @@ class Parser:
             "goal": _cell(values, m, "goal"),
             "time_class": time_class,
             "deadline": deadline.date.isoformat() if deadline and deadline.date else None,
-            "deadline_text": "" if raw_deadline is None else str(raw_deadline)[:60],
+            # the text as typed (7月底, 2026.6.30), shown beside the date read from it; none for a date cell
+            "deadline_text": str(raw_deadline).strip()[:60] if isinstance(raw_deadline, (str, int)) else "",
             "state": state,
             "status_text": " / ".join(status_text)[:100],
             "owner_text": owner[:100],

@@ -395,7 +395,7 @@ def _row_digest(row: dict, parser) -> str:
     problem_text = row["description"] or parser.problem_text
     parts = [row["category"], problem_text, row.get("unit_text", "")]
     for m in row["measures"]:
-        parts += [m["content"], m["owner_text"], m["resp_unit_text"], m["deadline_text"]]
+        parts += [m["content"], m["owner_text"], m["resp_unit_text"], m["deadline"] or m["deadline_text"]]
     return hashlib.sha256("\x1f".join(norm(p) for p in parts).encode()).hexdigest()
 
 
