@@ -454,13 +454,18 @@ class Commitment(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Commitment drafted (承诺)")
+        SUBMITTED = "submitted", _("Submitted for review")
+        RETURNED = "returned", pgettext_lazy("commitment status", "Returned for revision")
         PUBLISHED = "published", _("Published (示诺)")
         PRACTISING = "practising", _("Being fulfilled (践诺)")
         ASSESSING = "assessing", _("Being assessed (评诺)")
         ASSESSED = "assessed", _("Assessed")
 
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="commitments")
-    person = models.ForeignKey("orgs.Person", on_delete=models.PROTECT, related_name="commitments")
+    # None: the commitment of a unit (单位承诺) rather than of one person
+    person = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="commitments"
+    )
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="commitments", verbose_name=_("unit"))
     content = models.TextField(_("commitment"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
@@ -475,8 +480,9 @@ class Commitment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "person"], name="one_commitment_per_person"),
             models.CheckConstraint(
-                condition=models.Q(status="draft") | models.Q(published_at__isnull=False),
-                name="commitment_published_has_time",
+                condition=models.Q(status__in=["draft", "submitted", "returned"])
+                | models.Q(published_at__isnull=False),
+                name="commitment_published_has_time_v2",
             ),
         ]
         verbose_name = _("public commitment")
@@ -486,14 +492,54 @@ class Commitment(models.Model):
         return self.content[:40]
 
 
+class CommitmentReview(models.Model):
+    """A decision on a submitted commitment before it is shown (示诺): approved, or returned with a reason."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("comments / reason"), blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(decision="returned") | ~models.Q(comment=""), name="commitment_return_has_reason"
+            )
+        ]
+
+
 class CommitmentItem(models.Model):
+    class Outcome(models.TextChoices):
+        OPEN = "", _("Not yet assessed")
+        FULFILLED = "fulfilled", _("Fulfilled (兑现)")
+        UNFULFILLED = "unfulfilled", _("Not fulfilled (未兑现)")
+
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="items")
     content = models.CharField(_("item"), max_length=300)
+    measures = models.TextField(_("measures"), blank=True)
+    owner = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible")
+    )
     deadline = models.DateField(_("deadline"))
     done_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True, default="")
+    # 未兑现: the objective causes, required
+    explanation = models.TextField(_("explanation (objective causes)"), blank=True)
 
     class Meta:
         ordering = ["deadline", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(outcome="unfulfilled") | ~models.Q(explanation=""),
+                name="commitment_unfulfilled_explained",
+            )
+        ]
 
 
 class CommitmentProgress(models.Model):
