@@ -19,7 +19,10 @@ def test_a_commitment_is_reviewed_returned_then_shown_and_judged(cast, campaign)
     cadre, office = cast.user("cadre_a"), cast.user("office")
     c = cs.commitment_create(actor=cadre, campaign=campaign, person=cast.cadre_a, content="提高办事效率")
     item = cs.commitment_item_add(
-        actor=cadre, commitment=c, content="调停课审批三天办结", measures="一是网上审批\n二是限时办结",
+        actor=cadre,
+        commitment=c,
+        content="调停课审批三天办结",
+        measures="一是网上审批\n二是限时办结",
         deadline=date(2027, 3, 1),
     )
     assert item.owner == cast.cadre_a and item.measures.startswith("一是")
@@ -67,7 +70,9 @@ def test_a_unit_commits_and_only_approved_commitments_are_shown_to_the_public(ca
 
     from problems.models import Problem
 
-    problem = Problem.objects.create(campaign=campaign, unit=cast.dept_a, description="公开的问题", channel="self_check")
+    problem = Problem.objects.create(
+        campaign=campaign, unit=cast.dept_a, description="公开的问题", channel="self_check"
+    )
     Publication.objects.create(
         campaign=campaign, problem=problem, status=Publication.Status.PUBLISHED, published_at=timezone.now()
     )
