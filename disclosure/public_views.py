@@ -74,6 +74,16 @@ def institution(request, public_code):
     return render(request, "disclosure/public/institution.html", ctx)
 
 
+def commitments(request, public_code):
+    """示诺: the approved public commitments of the campaign's cadres and units, with their items."""
+    campaign = selectors.get_public_campaign(public_code)
+    return render(
+        request,
+        "disclosure/public/commitments.html",
+        {"campaign": campaign, "rows": selectors.public_commitments(campaign)},
+    )
+
+
 def institution_json(request, public_code):
     campaign = selectors.get_public_campaign(public_code)
     return JsonResponse(selectors.public_data_now(campaign), json_dumps_params={"ensure_ascii": False})

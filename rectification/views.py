@@ -478,7 +478,9 @@ def rule_edit(request, pk: int):
 def warnings_board(request):
     campaign = _campaign_or_404(request)
     qs = selectors.measures_visible_to(request.user).filter(plan__campaign=campaign, plan__status="approved")
-    measures = annotate_colours(list(qs.exclude(status=Measure.Status.VERIFIED).order_by("deadline", "pk")))
+    measures = annotate_colours(
+        list(qs.exclude(status__in=[Measure.Status.VERIFIED, Measure.Status.COMPLETED]).order_by("deadline", "pk"))
+    )
     by_colour = {c: [m for m in measures if m.colour == c] for c in ("red", "yellow", "green")}
     may_set = can(request.user, Perm.CAMPAIGN_MANAGE, campaign.institution)
     policy = policy_for(campaign)
