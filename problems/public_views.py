@@ -79,7 +79,8 @@ def opinion_form(request, code: str):
                 form.add_error(None, exc.message)
             else:
                 _hit(request, "submit", SUBMIT_LIMIT)
-                return render(request, "problems/public/receipt_issued.html", {"opinion": opinion, "unit": unit})
+                ctx = {"opinion": opinion, "unit": unit, "handled_by": selectors.handled_by_label(opinion.recusal_route, unit)}
+                return render(request, "problems/public/receipt_issued.html", ctx)
     question, token = captcha_new()
     data = form.data.copy() if form.is_bound else None
     if data is not None:
@@ -114,5 +115,12 @@ def receipt(request):
     return render(
         request,
         "problems/public/receipt.html",
-        {"form": form, "opinion": opinion, "followed": followed, "problems": problems, "searched": searched},
+        {
+            "form": form,
+            "opinion": opinion,
+            "followed": followed,
+            "problems": problems,
+            "searched": searched,
+            "handled_by": selectors.handled_by_label(followed.recusal_route, followed.unit) if followed else "",
+        },
     )

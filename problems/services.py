@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
@@ -21,16 +21,19 @@ from campaigns.models import Campaign, CampaignUnit
 from core.exceptions import Conflict, ServiceError
 from core.uploads import validate_upload
 
-from . import taxonomy
+from . import recusal, taxonomy
 from .models import (
     Aspect,
     Channel,
     FocusArea,
     Manifestation,
     Opinion,
+    OpinionRecusal,
     PeerReview,
     Problem,
     ProblemEvidence,
+    Recusal,
+    RecusalReason,
     SelfCheck,
 )
 
@@ -285,6 +288,10 @@ def opinion_submit(
         submitter = None  # only signed staff opinions name their author
     if source == Opinion.Source.STAFF_ANONYMOUS:
         contact = ""
+    anonymous = source in Opinion.ANONYMOUS_SOURCES
+    named = recusal.named_in_text(campaign.institution, content)
+    recused = list({p.pk: p for p in [*([concerns_person] if concerns_person else []), *named]}.values())
+    route, handler = recusal.route_for(recused, unit)
     opinion = Opinion.objects.create(
         campaign=campaign,
         unit=unit,
@@ -296,19 +303,24 @@ def opinion_submit(
         concerns_person=concerns_person,
         about_problem=about_problem,
         received_on=timezone.localdate(),
+        recusal_route=route,
+        recusal_handler=handler,
+        recusal_reason=(RecusalReason.CHOSEN if concerns_person else RecusalReason.NAMED) if recused else "",
+        sealed=not anonymous,
     )
-    # Anonymous opinions: no actor, no person, no address in the trail either.
-    audit_record(
-        actor=None,
-        action="opinion.submit",
-        obj=opinion,
-        unit=unit,
-        object_repr=_("Opinion %(code)s") % {"code": opinion.receipt_code},
-        changes={"source": source, "submitter_kind": submitter_kind},
-    )
-    from .tasks import opinion_similarity
-
-    transaction.on_commit(lambda: opinion_similarity.enqueue(opinion_id=opinion.pk))
+    OpinionRecusal.objects.bulk_create([OpinionRecusal(opinion=opinion, person=p) for p in recused])
+    # Anonymous input gets no audit record of its own: its position in the chain, between other
+    # people's records, would date it. anonymous_input_seal totals each day's input afterwards.
+    # Nor a background task: the task table keeps the enqueue time to the microsecond.
+    if not anonymous:
+        audit_record(
+            actor=None,
+            action="opinion.submit",
+            obj=opinion,
+            unit=unit,
+            object_repr=_("Opinion %(code)s") % {"code": opinion.receipt_code},
+            changes={"source": source, "submitter_kind": submitter_kind, "recusal": route},
+        )
     return opinion
 
 
@@ -409,12 +421,88 @@ def opinion_close(*, actor, opinion: Opinion, reason: str) -> Opinion:
     return opinion
 
 
+def opinion_similarity_store(*, opinion: Opinion) -> int:
+    """Store the most similar earlier opinions/problems and a suggested manifestation (a hint for
+    triage, never applied). Run when the day's input is sealed, or when a handler opens the opinion
+    before that: never at the moment of submission. Returns how many similar items were found."""
+    from .similarity import compute
+
+    similar, suggested = compute(opinion)
+    Opinion.objects.filter(pk=opinion.pk).update(similar=similar, suggested_manifestation=suggested)
+    opinion.similar, opinion.suggested_manifestation = similar, suggested
+    return len(similar)
+
+
+def anonymous_input_seal(*, today=None) -> int:
+    """Close the books on anonymous input of the days before `today` (default: today).
+
+    For each day and unit, one audit record with the count (and the receipt codes, sorted): no actor,
+    the day as its time, and a place in the chain that says nothing about when in the day anything
+    arrived. Then the day's rows are rewritten one by one in random order in one transaction, so
+    that PostgreSQL's physical order (ctid) and transaction ids (xmin) no longer follow the order of
+    submission, and the database forgets the old versions (VACUUM FULL on PostgreSQL; on SQLite the
+    rows are stored by their random key already and the write-ahead log is checkpointed and
+    truncated). Similarity hints are computed here. Safe to repeat; returns the number of rows sealed.
+    Called by the scheduler (problems.tasks.seal_anonymous_input) and `manage.py seal_anonymous_input`.
+    """
+    import secrets
+    from collections import defaultdict
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        opinions = list(Opinion.objects.filter(sealed=False, received_on__lt=today).select_related("unit"))
+        reviews = list(PeerReview.objects.filter(sealed=False, created_on__lt=today).select_related("unit"))
+        totals: dict[tuple, list[str]] = defaultdict(list)
+        for o in opinions:
+            totals[("opinion.receive_day", o.received_on, o.unit)].append(o.receipt_code)
+        for r in reviews:
+            totals[("peer_review.receive_day", r.created_on, r.unit)].append(r.kind)
+        for (action, day, unit), items in sorted(totals.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2].path)):
+            audit_record(
+                actor=None,
+                action=action,
+                unit=unit,
+                anonymous_day=day,
+                object_repr=_("%(n)s anonymous submissions on %(day)s") % {"n": len(items), "day": day.isoformat()},
+                changes={"day": day.isoformat(), "count": len(items), "items": sorted(items)},
+            )
+        rows = [(Opinion, o.pk) for o in opinions] + [(PeerReview, r.pk) for r in reviews]
+        rows += [(OpinionRecusal, pk) for pk in OpinionRecusal.objects.filter(opinion__in=opinions).values_list("pk", flat=True)]
+        secrets.SystemRandom().shuffle(rows)
+        for model, pk in rows:
+            if model is OpinionRecusal:
+                model.objects.filter(pk=pk).update(person_id=models.F("person_id"))
+            else:
+                model.objects.filter(pk=pk).update(sealed=True)
+    for o in opinions:
+        opinion_similarity_store(opinion=o)
+    if rows:
+        _forget_physical_order([Opinion, PeerReview, OpinionRecusal])
+    return len(opinions) + len(reviews)
+
+
+def _forget_physical_order(model_list) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            for model in model_list:
+                cursor.execute(f'VACUUM FULL "{model._meta.db_table}"')
+        elif connection.vendor == "sqlite" and not connection.in_atomic_block:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 # ---------------------------------------------------------------- peer reviews and leader comments
 
 
 @transaction.atomic
 def peer_review_submit(*, actor, campaign: Campaign, unit, kind: str, reviewer, subject, content: str) -> PeerReview:
-    """One member writes the problems they see in another member (互评), or a leader comments (领导点评)."""
+    """One member writes the problems they see in another member (互评), or a leader comments (领导点评).
+
+    互评 in a campaign whose reviews are anonymous stores no reviewer and gets no audit record of its
+    own (the day's total is audited by anonymous_input_seal). 互评 is decided one level above the
+    subject (回避, see problems.recusal); a leader comment is signed and answered by its subject.
+    """
     _check_campaign_open(campaign)
     _check_unit_in_campaign(campaign, unit)
     content = clean_text(content)
@@ -424,17 +512,29 @@ def peer_review_submit(*, actor, campaign: Campaign, unit, kind: str, reviewer, 
         raise ServiceError(_("Write the problems you see."))
     if len(content) > OPINION_MAX_CHARS:
         raise ServiceError(_("The text is too long (at most %(n)s characters).") % {"n": OPINION_MAX_CHARS})
+    leader_comment = kind == PeerReview.Kind.LEADER_COMMENT
+    anonymous = campaign.peer_review_anonymous and not leader_comment
+    route, handler = (Recusal.NONE, None) if leader_comment else recusal.route_for([subject], subject.unit)
     review = PeerReview.objects.create(
-        campaign=campaign, unit=unit, kind=kind, reviewer=reviewer, subject=subject, content=content
-    )
-    audit_record(
-        actor=actor,
-        action="peer_review.submit",
-        obj=review,
+        campaign=campaign,
         unit=unit,
-        object_repr=str(_("Peer review")),
-        changes={"kind": kind, "subject": subject.pk},
+        kind=kind,
+        reviewer=None if anonymous else reviewer,
+        subject=subject,
+        content=content,
+        recusal_route=route,
+        recusal_handler=handler,
+        sealed=not anonymous,
     )
+    if not anonymous:
+        audit_record(
+            actor=actor,
+            action="peer_review.submit",
+            obj=review,
+            unit=unit,
+            object_repr=str(_("Peer review")),
+            changes={"kind": kind, "subject": subject.pk, "recusal": route},
+        )
     return review
 
 

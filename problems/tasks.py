@@ -18,3 +18,13 @@ def opinion_similarity(*, opinion_id: int) -> int:
     similar, suggested = compute(opinion)
     Opinion.objects.filter(pk=opinion_id).update(similar=similar, suggested_manifestation=suggested)
     return len(similar)
+
+
+@task()
+def seal_anonymous_input() -> int:
+    """Hourly: total yesterday's (and any earlier unsealed) anonymous input in the audit trail and
+    rewrite it in random order (problems.services.anonymous_input_seal). Takes no arguments, so the
+    task table says nothing about any submission."""
+    from .services import anonymous_input_seal
+
+    return anonymous_input_seal()

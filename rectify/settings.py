@@ -259,10 +259,14 @@ CACHES = {
 # The public site name shown in titles
 SITE_NAME = _("Rectify self-inspection and rectification")
 
+# Django's own request records ("Bad Request: /o/…", errors with their request) about anonymous
+# endpoints are counted per day instead of written one by one (core.unlinkable): no address, no
+# time, no position among other lines. Records carry no time or address of their own (no %(asctime)s).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"anonymous_requests": {"()": "core.unlinkable.AnonymousRequestFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["anonymous_requests"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
