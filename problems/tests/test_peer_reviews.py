@@ -26,6 +26,7 @@ def test_it_lets_team_members_review_each_other_anonymously(cast, campaign, clie
 
 def test_it_names_the_reviewer_when_the_campaign_says_so(cast, campaign, client_for):
     Campaign.objects.filter(pk=campaign.pk).update(peer_review_anonymous=False)
+    campaign.refresh_from_db()
     peer_review_submit(
         actor=cast.user("cadre_a"),
         campaign=campaign,
