@@ -101,13 +101,14 @@ def receipt(request):
     """Anyone with a receipt code sees what became of the opinion (status, reply, problems' status)."""
     form = ReceiptForm(request.POST or None)
     opinion = None
-    searched = False
+    searched = waiting = False
     if request.method == "POST":
         if _hit(request, "lookup", LOOKUP_LIMIT):
             return _too_many(request)
         if form.is_valid():
             searched = True
             opinion = selectors.opinion_by_receipt(form.cleaned_data["code"])
+            waiting = opinion is None and selectors.opinion_waiting(form.cleaned_data["code"])
     followed = opinion
     if opinion is not None and opinion.status == Opinion.Status.MERGED and opinion.duplicate_of_id:
         followed = opinion.duplicate_of
@@ -121,6 +122,7 @@ def receipt(request):
             "followed": followed,
             "problems": problems,
             "searched": searched,
+            "waiting": waiting,
             "handled_by": selectors.handled_by_label(followed.recusal_route, followed.unit) if followed else "",
         },
     )

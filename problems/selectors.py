@@ -195,8 +195,20 @@ def similar_items(opinion: Opinion) -> list[dict]:
     ]
 
 
+def normalize_receipt(code: str) -> str:
+    return (code or "").strip().upper().replace(" ", "").replace("-", "")
+
+
+def opinion_waiting(code: str) -> bool:
+    """Is an opinion with this receipt code still in the drop box (received, not yet filed)?"""
+    from . import dropbox
+
+    code = normalize_receipt(code)
+    return bool(code) and any(i.get("receipt_code") == code for i in dropbox.waiting())
+
+
 def opinion_by_receipt(code: str) -> Opinion | None:
-    code = (code or "").strip().upper().replace(" ", "").replace("-", "")
+    code = normalize_receipt(code)
     if not code:
         return None
     return Opinion.objects.select_related("unit", "duplicate_of").filter(receipt_code=code).first()

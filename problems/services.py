@@ -21,7 +21,7 @@ from campaigns.models import Campaign, CampaignUnit
 from core.exceptions import Conflict, ServiceError
 from core.uploads import validate_upload
 
-from . import recusal, taxonomy
+from . import dropbox, recusal, taxonomy
 from .models import (
     Aspect,
     Channel,
@@ -292,7 +292,7 @@ def opinion_submit(
     named = recusal.named_in_text(campaign.institution, content)
     recused = list({p.pk: p for p in [*([concerns_person] if concerns_person else []), *named]}.values())
     route, handler = recusal.route_for(recused, unit)
-    opinion = Opinion.objects.create(
+    opinion = Opinion(
         campaign=campaign,
         unit=unit,
         content=content,
@@ -308,10 +308,13 @@ def opinion_submit(
         recusal_reason=(RecusalReason.CHOSEN if concerns_person else RecusalReason.NAMED) if recused else "",
         sealed=not anonymous,
     )
-    OpinionRecusal.objects.bulk_create([OpinionRecusal(opinion=opinion, person=p) for p in recused])
-    # Anonymous input gets no audit record of its own: its position in the chain, between other
-    # people's records, would date it. anonymous_input_seal totals each day's input afterwards.
-    # Nor a background task: the task table keeps the enqueue time to the microsecond.
+    # Anonymous input is not written by this request (see problems.dropbox), gets no audit record
+    # of its own (its place in the chain would date it; anonymous_input_seal totals each day) and no
+    # background task (the task table keeps the enqueue time to the microsecond).
+    if anonymous and dropbox.put(_dropbox_item(opinion, recused)):
+        opinion.waiting_in_dropbox = True
+        return opinion
+    _opinion_store(opinion, [p.pk for p in recused])
     if not anonymous:
         audit_record(
             actor=None,
@@ -322,6 +325,27 @@ def opinion_submit(
             changes={"source": source, "submitter_kind": submitter_kind, "recusal": route},
         )
     return opinion
+
+
+_OPINION_FIELDS = (
+    "id campaign_id unit_id content source submitter_kind contact concerns_person_id about_problem_id "
+    "receipt_code recusal_route recusal_reason recusal_handler_id"
+).split()
+
+
+def _dropbox_item(opinion: Opinion, recused) -> dict:
+    item = {f: getattr(opinion, f) for f in _OPINION_FIELDS}
+    return {
+        "kind_of_item": "opinion",
+        "day": opinion.received_on.isoformat(),
+        "recused": [p.pk for p in recused],
+        **item,
+    }
+
+
+def _opinion_store(opinion: Opinion, recused_ids: list[int]) -> None:
+    opinion.save(force_insert=True)
+    OpinionRecusal.objects.bulk_create([OpinionRecusal(opinion=opinion, person_id=pk) for pk in recused_ids])
 
 
 @transaction.atomic
@@ -433,6 +457,42 @@ def opinion_similarity_store(*, opinion: Opinion) -> int:
     return len(similar)
 
 
+def anonymous_input_flush(*, today=None, force: bool = False) -> int:
+    """Write the drop box's anonymous input to the database, in random order, in one transaction.
+
+    Runs when the day of some waiting item is over, when at least RECTIFY_DROPBOX_BATCH items wait,
+    or with `force`. Items already stored (a flush that crashed after its commit) are skipped.
+    Returns the number of items written. Called with anonymous_input_seal by the scheduler.
+    """
+    import secrets
+    from datetime import date
+
+    from django.conf import settings
+
+    today = today or timezone.localdate()
+    batch = getattr(settings, "RECTIFY_DROPBOX_BATCH", 10)
+    pending = dropbox.waiting()
+    if not pending or not (force or len(pending) >= batch or any(i["day"] < today.isoformat() for i in pending)):
+        return 0
+    items = dropbox.take()
+    secrets.SystemRandom().shuffle(items)
+    written = 0
+    with transaction.atomic():
+        for item in items:
+            item = dict(item)
+            kind, day = item.pop("kind_of_item"), date.fromisoformat(item.pop("day"))
+            if kind == "opinion":
+                recused = item.pop("recused")
+                if Opinion.objects.filter(receipt_code=item["receipt_code"]).exists():
+                    continue
+                _opinion_store(Opinion(received_on=day, sealed=False, **item), recused)
+            elif not PeerReview.objects.filter(pk=item["id"]).exists():
+                PeerReview(created_on=day, sealed=False, **item).save(force_insert=True)
+            written += 1
+    dropbox.done()
+    return written
+
+
 def anonymous_input_seal(*, today=None) -> int:
     """Close the books on anonymous input of the days before `today` (default: today).
 
@@ -467,7 +527,10 @@ def anonymous_input_seal(*, today=None) -> int:
                 changes={"day": day.isoformat(), "count": len(items), "items": sorted(items)},
             )
         rows = [(Opinion, o.pk) for o in opinions] + [(PeerReview, r.pk) for r in reviews]
-        rows += [(OpinionRecusal, pk) for pk in OpinionRecusal.objects.filter(opinion__in=opinions).values_list("pk", flat=True)]
+        rows += [
+            (OpinionRecusal, pk)
+            for pk in OpinionRecusal.objects.filter(opinion__in=opinions).values_list("pk", flat=True)
+        ]
         secrets.SystemRandom().shuffle(rows)
         for model, pk in rows:
             if model is OpinionRecusal:
@@ -515,7 +578,7 @@ def peer_review_submit(*, actor, campaign: Campaign, unit, kind: str, reviewer, 
     leader_comment = kind == PeerReview.Kind.LEADER_COMMENT
     anonymous = campaign.peer_review_anonymous and not leader_comment
     route, handler = (Recusal.NONE, None) if leader_comment else recusal.route_for([subject], subject.unit)
-    review = PeerReview.objects.create(
+    review = PeerReview(
         campaign=campaign,
         unit=unit,
         kind=kind,
@@ -526,6 +589,9 @@ def peer_review_submit(*, actor, campaign: Campaign, unit, kind: str, reviewer, 
         recusal_handler=handler,
         sealed=not anonymous,
     )
+    if anonymous and dropbox.put(_review_item(review)):
+        return review  # written later with the day's other input (problems.dropbox)
+    review.save(force_insert=True)
     if not anonymous:
         audit_record(
             actor=actor,
@@ -536,6 +602,17 @@ def peer_review_submit(*, actor, campaign: Campaign, unit, kind: str, reviewer, 
             changes={"kind": kind, "subject": subject.pk, "recusal": route},
         )
     return review
+
+
+_REVIEW_FIELDS = "id campaign_id unit_id kind subject_id content recusal_route recusal_handler_id".split()
+
+
+def _review_item(review: PeerReview) -> dict:
+    return {
+        "kind_of_item": "peer_review",
+        "day": review.created_on.isoformat(),
+        **{f: getattr(review, f) for f in _REVIEW_FIELDS},
+    }
 
 
 @transaction.atomic

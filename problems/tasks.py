@@ -22,9 +22,11 @@ def opinion_similarity(*, opinion_id: int) -> int:
 
 @task()
 def seal_anonymous_input() -> int:
-    """Hourly: total yesterday's (and any earlier unsealed) anonymous input in the audit trail and
-    rewrite it in random order (problems.services.anonymous_input_seal). Takes no arguments, so the
-    task table says nothing about any submission."""
-    from .services import anonymous_input_seal
+    """Hourly: write the drop box to the database when due (problems.services.anonymous_input_flush),
+    then total the past days' anonymous input in the audit trail and rewrite it in random order
+    (anonymous_input_seal). Takes no arguments and returns only a count, so the task table says
+    nothing about any submission."""
+    from .services import anonymous_input_flush, anonymous_input_seal
 
+    anonymous_input_flush()
     return anonymous_input_seal()

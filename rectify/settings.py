@@ -270,6 +270,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
+# Anonymous opinions and peer reviews wait in a Redis set (memory only) and reach the database in
+# shuffled daily batches (problems/dropbox.py); empty = write at once. Tests opt in.
+RECTIFY_DROPBOX_URL = os.environ.get("RECTIFY_DROPBOX_URL", "" if TESTING else "redis://127.0.0.1:6379/0")
+RECTIFY_DROPBOX_BATCH = int(os.environ.get("RECTIFY_DROPBOX_BATCH", "10"))
+
 # evaluations: absolute base of ballot links printed on QR slips (e.g. https://zy.example.edu.cn);
 # empty = the address the office uses when issuing codes.
 EVALUATIONS_PUBLIC_BASE_URL = os.environ.get("RECTIFY_PUBLIC_BASE_URL", "")
