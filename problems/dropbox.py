@@ -17,8 +17,12 @@ from django.conf import settings
 
 log = logging.getLogger(__name__)
 
-POOL = "rectify:dropbox"
-FLUSHING = "rectify:dropbox:flushing"  # items taken by a flush that has not committed yet
+
+
+def _keys() -> tuple[str, str]:
+    """The pool, and the items taken by a flush that has not committed yet."""
+    key = getattr(settings, "RECTIFY_DROPBOX_KEY", "rectify:dropbox")
+    return key, f"{key}:flushing"
 
 
 def _client():
@@ -36,7 +40,7 @@ def put(item: dict) -> bool:
     if client is None:
         return False
     try:
-        client.sadd(POOL, json.dumps(item, ensure_ascii=False, sort_keys=True))
+        client.sadd(_keys()[0], json.dumps(item, ensure_ascii=False, sort_keys=True))
     except Exception:  # Redis down: the caller writes at once (still anonymous, less unlinkable)
         log.warning("drop box unavailable; anonymous input written directly")
         return False
@@ -49,7 +53,7 @@ def waiting() -> list[dict]:
     if client is None:
         return []
     try:
-        raw = list(client.smembers(POOL)) + list(client.smembers(FLUSHING))
+        raw = [r for key in _keys() for r in client.smembers(key)]
     except Exception:
         return []
     return [json.loads(r) for r in raw]
@@ -60,6 +64,7 @@ def take() -> list[dict]:
     client = _client()
     if client is None:
         return []
+    POOL, FLUSHING = _keys()
     if client.exists(POOL):
         pipe = client.pipeline(transaction=True)  # MULTI/EXEC: nothing put in between is lost
         pipe.sunionstore(FLUSHING, [FLUSHING, POOL])
@@ -71,7 +76,7 @@ def take() -> list[dict]:
 def count() -> int:
     client = _client()
     try:
-        return int(client.scard(POOL)) if client is not None else 0
+        return int(client.scard(_keys()[0])) if client is not None else 0
     except Exception:
         return 0
 
@@ -80,4 +85,4 @@ def done() -> None:
     """The flush committed: forget what it took."""
     client = _client()
     if client is not None:
-        client.delete(FLUSHING)
+        client.delete(_keys()[1])

@@ -274,6 +274,7 @@ LOGGING = {
 # shuffled daily batches (problems/dropbox.py); empty = write at once. Tests opt in.
 RECTIFY_DROPBOX_URL = os.environ.get("RECTIFY_DROPBOX_URL", "" if TESTING else "redis://127.0.0.1:6379/0")
 RECTIFY_DROPBOX_BATCH = int(os.environ.get("RECTIFY_DROPBOX_BATCH", "10"))
+RECTIFY_DROPBOX_KEY = os.environ.get("RECTIFY_DROPBOX_KEY", "rectify:dropbox")
 
 # evaluations: absolute base of ballot links printed on QR slips (e.g. https://zy.example.edu.cn);
 # empty = the address the office uses when issuing codes.
