@@ -445,13 +445,17 @@ def opinion_close(*, actor, opinion: Opinion, reason: str) -> Opinion:
     return opinion
 
 
+def _similarity(opinion: Opinion):
+    from .similarity import compute
+
+    return compute(opinion)
+
+
 def opinion_similarity_store(*, opinion: Opinion) -> int:
     """Store the most similar earlier opinions/problems and a suggested manifestation (a hint for
     triage, never applied). Run when the day's input is sealed, or when a handler opens the opinion
     before that: never at the moment of submission. Returns how many similar items were found."""
-    from .similarity import compute
-
-    similar, suggested = compute(opinion)
+    similar, suggested = _similarity(opinion)
     Opinion.objects.filter(pk=opinion.pk).update(similar=similar, suggested_manifestation=suggested)
     opinion.similar, opinion.suggested_manifestation = similar, suggested
     return len(similar)
@@ -532,13 +536,15 @@ def anonymous_input_seal(*, today=None) -> int:
             for pk in OpinionRecusal.objects.filter(opinion__in=opinions).values_list("pk", flat=True)
         ]
         secrets.SystemRandom().shuffle(rows)
+        hints = {o.pk: _similarity(o) for o in opinions}  # written with the row: one version, one xmin
         for model, pk in rows:
             if model is OpinionRecusal:
                 model.objects.filter(pk=pk).update(person_id=models.F("person_id"))
+            elif model is Opinion:
+                similar, suggested = hints[pk]
+                model.objects.filter(pk=pk).update(sealed=True, similar=similar, suggested_manifestation=suggested)
             else:
                 model.objects.filter(pk=pk).update(sealed=True)
-    for o in opinions:
-        opinion_similarity_store(opinion=o)
     if rows:
         _forget_physical_order([Opinion, PeerReview, OpinionRecusal])
     return len(opinions) + len(reviews)

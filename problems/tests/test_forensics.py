@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.core import signing
-from django.test import Client, override_settings
+from django.test import Client
 
 from problems.forms import CAPTCHA_SALT
 
@@ -313,3 +313,70 @@ def test_the_server_files_link_no_opinion_to_its_author(server):
             assert s["address"] not in access  # the public sender's address appears nowhere
     assert time.time() - started < 600
     keeper.close()
+
+
+@pytest.fixture
+def dropbox_on(settings):
+    settings.RECTIFY_DROPBOX_URL = REDIS_URL
+    settings.RECTIFY_DROPBOX_KEY = f"test:{uuid.uuid4().hex}"
+    settings.RECTIFY_DROPBOX_BATCH = 10
+    yield
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).delete(settings.RECTIFY_DROPBOX_KEY, settings.RECTIFY_DROPBOX_KEY + ":flushing")
+
+
+def post_public(cast, i: int) -> str:
+    from django.core.cache import cache
+
+    from .test_opinions import public_post
+
+    cache.clear()
+    marker = f"群众意见第{i}号：办事要跑好几趟"
+    r = public_post(Client(REMOTE_ADDR=f"10.0.{i}.1"), cast.dept_a, marker)
+    assert r.status_code == 200 and "回执码" in r.content.decode()
+    return re.search(r"<code>([A-Z0-9]{12})</code>", r.content.decode()).group(1), marker
+
+
+@needs_redis
+def test_it_keeps_opinions_in_the_drop_box_until_the_day_is_over(cast, campaign, dropbox_on, client):
+    from problems.models import Opinion
+    from problems.services import anonymous_input_flush
+
+    code, _ = post_public(cast, 0)
+    assert not Opinion.objects.exists()
+    page = client.post("/o/receipt/", {"code": code}).content.decode()
+    assert "您的意见已收到" in page and "没有" not in page
+    assert anonymous_input_flush() == 0  # one item, the day not over: it waits
+    assert anonymous_input_flush(today=date.today() + timedelta(days=2)) == 1
+    assert Opinion.objects.get().receipt_code == code
+    page = client.post("/o/receipt/", {"code": code}).content.decode()
+    assert "办理方" in page and "您的意见已收到" not in page
+
+
+@needs_redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_keeps_no_order_in_ctid_or_xmin(cast, campaign, dropbox_on):
+    from django.db import connection
+
+    from problems.services import anonymous_input_flush, anonymous_input_seal
+
+    sent = [post_public(cast, i)[1] for i in range(16)]
+    assert anonymous_input_flush(force=True) == 16
+
+    def physical():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT xmin::text, content FROM problems_opinion ORDER BY ctid")
+            return cursor.fetchall()
+
+    rows = physical()
+    assert len({x for x, _ in rows}) == 1  # one transaction: xmin tells nothing apart
+    assert fixed_points([sent.index(c) for _, c in rows]) <= CHANCE_BOUND
+    anonymous_input_seal(today=date.today() + timedelta(days=2))  # rewritten in random order, VACUUM FULL
+    rows = physical()
+    assert len({x for x, _ in rows}) == 1
+    assert fixed_points([sent.index(c) for _, c in rows]) <= CHANCE_BOUND
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM problems_opinion WHERE NOT sealed")
+        assert cursor.fetchone() == (0,)
