@@ -73,14 +73,6 @@ def take() -> list[dict]:
     return [json.loads(r) for r in client.smembers(FLUSHING)]
 
 
-def count() -> int:
-    client = _client()
-    try:
-        return int(client.scard(_keys()[0])) if client is not None else 0
-    except Exception:
-        return 0
-
-
 def done() -> None:
     """The flush committed: forget what it took."""
     client = _client()
