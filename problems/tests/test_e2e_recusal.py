@@ -21,7 +21,9 @@ def test_it_routes_an_opinion_naming_the_head_to_the_supervising_leader(
     page.get_by_label(re.compile("验证问题")).fill(str(a + b))
     page.screenshot(path=str(screenshot_dir / "anon-opinion-form-phone.png"), full_page=True)
     page.get_by_role("button", name="提交").click()
-    page.wait_for_selector(".receipt-code")
+    page.wait_for_selector(".receipt-code, .errorlist", timeout=150_000)
+    page.screenshot(path=str(screenshot_dir / "anon-opinion-after-submit-phone.png"), full_page=True)
+    page.wait_for_selector(".receipt-code", timeout=5_000)
     body = page.inner_text("main")
     assert "教务处的分管领导（回避）" in body and "副院长李华" not in body
     page.screenshot(path=str(screenshot_dir / "anon-opinion-receipt-phone.png"), full_page=True)
