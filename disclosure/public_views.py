@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ServiceError
+from problems.selectors import handled_by_label
 
 from . import selectors, services, throttle
 from .forms import FollowForm, OpinionForm
@@ -170,7 +171,13 @@ def item_opinion(request, code):
         lookup_url = reverse("problems_public:receipt")
     except NoReverseMatch:
         lookup_url = ""
-    ctx = {"publication": pub, "institution": pub.campaign.institution, "opinion": opinion, "lookup_url": lookup_url}
+    ctx = {
+        "publication": pub,
+        "institution": pub.campaign.institution,
+        "opinion": opinion,
+        "lookup_url": lookup_url,
+        "handled_by": handled_by_label(opinion.recusal_route, opinion.unit),
+    }
     return render(request, "disclosure/public/opinion_receipt.html", ctx)
 
 

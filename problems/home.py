@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.registry import TaskItem
-from orgs.access import Perm, has_any, person_of
+from orgs.access import person_of
 
 from .models import Opinion, PeerReview, Problem, SelfCheck
 
@@ -18,17 +18,16 @@ def tasks_for(user) -> list[TaskItem]:
     items: list[TaskItem] = []
     current = selectors.current_campaign_for(user)
     campaign_due = current.finding_due if current is not None else None
-    if has_any(user, Perm.OPINION_TRIAGE):
-        n = selectors.opinions_for_triage(user).filter(status=Opinion.Status.NEW).count()
-        if n:
-            items.append(
-                TaskItem(
-                    label=ngettext("%(n)s opinion waits for triage", "%(n)s opinions wait for triage", n) % {"n": n},
-                    url=reverse("problems:opinions"),
-                    count=n,
-                    due=campaign_due,
-                )
+    n = selectors.opinions_for_triage(user).filter(status=Opinion.Status.NEW).count()
+    if n:
+        items.append(
+            TaskItem(
+                label=ngettext("%(n)s opinion waits for triage", "%(n)s opinions wait for triage", n) % {"n": n},
+                url=reverse("problems:opinions"),
+                count=n,
+                due=campaign_due,
             )
+        )
     me = person_of(user)
     campaign = current if me is not None else None
     if campaign is not None and campaign.status == campaign.Status.ACTIVE:
@@ -40,7 +39,7 @@ def tasks_for(user) -> list[TaskItem]:
                     due=campaign.finding_due,
                 )
             )
-        todo = len(selectors.reviews_to_write(me, campaign))
+        todo = 0 if campaign.peer_review_anonymous else len(selectors.reviews_to_write(me, campaign))
         if todo:
             items.append(
                 TaskItem(
@@ -51,13 +50,14 @@ def tasks_for(user) -> list[TaskItem]:
                     due=campaign.finding_due,
                 )
             )
-        unanswered = PeerReview.objects.filter(
-            campaign=campaign, subject=me, status=PeerReview.Status.SUBMITTED
+        waiting = selectors.peer_reviews_to_decide(user).filter(campaign=campaign, status=PeerReview.Status.SUBMITTED)
+        unanswered = waiting.count() + PeerReview.objects.filter(
+            campaign=campaign, subject=me, kind=PeerReview.Kind.LEADER_COMMENT, status=PeerReview.Status.SUBMITTED
         ).count()
         if unanswered:
             items.append(
                 TaskItem(
-                    label=_("Reviews about you to answer: %(n)s") % {"n": unanswered},
+                    label=_("Reviews to decide or answer: %(n)s") % {"n": unanswered},
                     url=reverse("problems:peer_reviews"),
                     count=unanswered,
                 )

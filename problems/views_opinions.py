@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -62,7 +62,9 @@ def staff_new(request):
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            return render(request, "problems/public/receipt_issued.html", {"opinion": opinion, "staff": True})
+            handled_by = selectors.handled_by_label(opinion.recusal_route, opinion.unit)
+            ctx = {"opinion": opinion, "staff": True, "handled_by": handled_by}
+            return render(request, "problems/public/receipt_issued.html", ctx)
     return render(request, "problems/opinion_staff.html", {"form": form, "campaign": campaign})
 
 
@@ -101,14 +103,19 @@ def office_enter(request):
 
 
 def triage_list(request):
-    """意见梳理: the opinions of the user's units, waiting ones first; suggestions shown, never applied."""
-    if not has_any(request.user, Perm.OPINION_TRIAGE):
+    """意见梳理: the opinions of the user's units (and those routed to them, 回避), waiting ones first;
+    suggestions shown, never applied."""
+    if not selectors.may_handle_opinions(request.user):
         raise PermissionDenied
     params = request.GET.copy()
     if "status" not in params:
         params["status"] = Opinion.Status.NEW
     f = OpinionFilter(params, queryset=selectors.opinions_for_triage(request.user), user=request.user)
-    qs = f.qs.select_related("unit", "suggested_manifestation", "campaign").order_by("-received_on", "-pk")
+    qs = (
+        f.qs.select_related("unit", "suggested_manifestation", "campaign")
+        .prefetch_related("recused_people")
+        .order_by("-received_on", "-pk")
+    )
     paginator = CappedPaginator(qs, 30)
     page = paginator.get_page(request.GET.get("page"))
     counts = {
@@ -131,7 +138,9 @@ def triage_list(request):
 
 
 def _triage_forms(request, opinion, data=None):
-    units = _campaign_units(opinion.campaign).filter(pk__in=units_where(request.user, Perm.OPINION_TRIAGE))
+    units = _campaign_units(opinion.campaign).filter(
+        Q(pk__in=units_where(request.user, Perm.OPINION_TRIAGE)) | Q(pk=opinion.unit_id)
+    )
     people = _institution_people(opinion.campaign).order_by("unit__path", "staff_no")
     initial = [
         {
@@ -152,6 +161,8 @@ def _triage_forms(request, opinion, data=None):
 
 def triage_detail(request, pk: int):
     opinion = selectors.get_opinion_for_user(request.user, pk)
+    if not opinion.similar and opinion.suggested_manifestation_id is None:
+        services.opinion_similarity_store(opinion=opinion)  # not computed at submission (timing)
     formset = _triage_forms(request, opinion) if opinion.status == Opinion.Status.NEW else None
     return render(
         request,
@@ -214,7 +225,7 @@ def triage_merge(request, pk: int):
     form = MergeForm(request.POST)
     if form.is_valid():
         original = selectors.opinion_by_receipt(form.cleaned_data["receipt_code"])
-        if original is None or not can(request.user, Perm.OPINION_TRIAGE, original.unit):
+        if original is None or not selectors.opinions_for_triage(request.user).filter(pk=original.pk).exists():
             messages.error(request, _("No opinion with this receipt code."))
         else:
             try:

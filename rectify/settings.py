@@ -307,12 +307,22 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # The public site name shown in titles
 SITE_NAME = _("Rectify self-inspection and rectification")
 
+# Django's own request records ("Bad Request: /o/…", errors with their request) about anonymous
+# endpoints are counted per day instead of written one by one (core.unlinkable): no address, no
+# time, no position among other lines. Records carry no time or address of their own (no %(asctime)s).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"anonymous_requests": {"()": "core.unlinkable.AnonymousRequestFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["anonymous_requests"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Anonymous opinions and peer reviews wait in a Redis set (memory only) and reach the database in
+# shuffled daily batches (problems/dropbox.py); empty = write at once. Tests opt in.
+RECTIFY_DROPBOX_URL = os.environ.get("RECTIFY_DROPBOX_URL", "" if TESTING else "redis://127.0.0.1:6379/0")
+RECTIFY_DROPBOX_BATCH = int(os.environ.get("RECTIFY_DROPBOX_BATCH", "10"))
+RECTIFY_DROPBOX_KEY = os.environ.get("RECTIFY_DROPBOX_KEY", "rectify:dropbox")
 
 # evaluations: absolute base of ballot links printed on QR slips (e.g. https://zy.example.edu.cn);
 # empty = the address the office uses when issuing codes.
