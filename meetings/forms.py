@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from problems.models import Problem
 
@@ -100,14 +101,16 @@ class SelfCriticismForm(forms.Form):
 
 
 class CriticismForm(forms.Form):
-    from_person = PersonChoiceField(label=_("From"), queryset=None)
-    to_person = PersonChoiceField(label=_("To"), queryset=None)
+    """Who criticises whom: both must be members present at the meeting."""
+
+    from_person = PersonChoiceField(label=pgettext_lazy("meeting criticism", "From"), queryset=None)
+    to_person = PersonChoiceField(label=pgettext_lazy("meeting criticism", "To"), queryset=None)
     content = forms.CharField(label=_("Criticism"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
-    def __init__(self, *args, people, members, **kwargs):
+    def __init__(self, *args, present, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_person"].queryset = people
-        self.fields["to_person"].queryset = members
+        self.fields["from_person"].queryset = present
+        self.fields["to_person"].queryset = present
 
 
 class MeasureForm(forms.Form):
