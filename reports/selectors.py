@@ -320,3 +320,16 @@ def report_states(campaign: Campaign, user) -> list[UnitStates]:
             rows += [StateRow(K.CADRE, p, None, False) for p in cadres]
         out.append(UnitStates(participant, rows))
     return out
+
+
+def last_return(report: SelfReport):
+    """The review that last returned the report, while the author is redoing it (the comment to answer);
+    None once the report is submitted or approved again."""
+    from .models import ReportReview
+
+    if report.status not in (SelfReport.Status.RETURNED, SelfReport.Status.DRAFT):
+        return None
+    review = report.reviews.select_related("version", "reviewer__person").order_by("-at", "-pk").first()
+    if review is None or review.decision != ReportReview.Decision.RETURNED:
+        return None
+    return review

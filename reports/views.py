@@ -29,6 +29,7 @@ from .selectors import (
     get_report_for_user,
     is_author,
     is_overdue,
+    last_return,
     may_review,
     report_states,
     reports_visible_to,
@@ -134,6 +135,7 @@ def detail(request, pk: int):
             "is_author": author,
             "can_edit": author and report.status != SelfReport.Status.SUBMITTED,
             "can_submit": author and report.status == SelfReport.Status.DRAFT,
+            "last_return": last_return(report),
             "review_form": ReviewForm(initial={"version": shown.pk})
             if reviewer and shown.number == report.current_version
             else None,
@@ -190,7 +192,13 @@ def edit(request, pk: int):
     return render(
         request,
         "reports/edit.html",
-        {"report": report, "form": form, "problem_form": ProblemAddForm(), "version": version},
+        {
+            "report": report,
+            "form": form,
+            "problem_form": ProblemAddForm(),
+            "version": version,
+            "last_return": last_return(report),
+        },
     )
 
 
