@@ -50,7 +50,7 @@ class AccountabilityCase(models.Model):
     )
     trigger = models.CharField(_("trigger"), max_length=30, choices=Trigger.choices, db_index=True)
     trigger_ref = models.CharField(max_length=80, blank=True)  # e.g. "reports.selfreport:12"
-    facts = models.TextField(_("facts"))
+    facts = models.TextField(pgettext_lazy("accountability case", "facts"))
     proposed_measures = models.ManyToManyField(
         MeasureType, blank=True, related_name="+", verbose_name=_("proposed measures")
     )

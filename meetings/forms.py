@@ -59,7 +59,9 @@ class MeetingEditForm(forms.ModelForm):
 class TalkForm(forms.Form):
     talker = PersonChoiceField(label=_("Who"), queryset=None)
     talkee = PersonChoiceField(label=_("With whom"), queryset=None)
-    talked_on = forms.DateField(label=_("When"), widget=forms.DateInput(attrs={"type": "date"}))
+    talked_on = forms.DateField(
+        label=pgettext_lazy("one-to-one talk", "When"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     gist = forms.CharField(label=_("Gist of the talk"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
     def __init__(self, *args, people, **kwargs):
@@ -85,7 +87,9 @@ class MaterialForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("return", _("Return for revision"))])
+    decision = forms.ChoiceField(
+        choices=[("approve", pgettext_lazy("material review", "Approve")), ("return", _("Return for revision"))]
+    )
     comment = forms.CharField(
         label=_("Comments"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
@@ -142,7 +146,7 @@ class FollowUpForm(forms.Form):
 
 class MemberAddForm(forms.Form):
     person = PersonChoiceField(label=_("Person"), queryset=None)
-    role = forms.ChoiceField(label=_("Role"), choices=MeetingMember.Role.choices)
+    role = forms.ChoiceField(label=pgettext_lazy("meeting member", "Role"), choices=MeetingMember.Role.choices)
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
