@@ -9,14 +9,14 @@ untranslated string or a raw value leaking through.
 
 import re
 
-# Names of products and formats that Chinese offices write in Latin letters.
+# Names of products and formats that Chinese offices write in Latin letters; the language switch.
 KNOWN_NAMES = frozenset(
     {"Word", "Excel", "WPS", "Chrome", "Chromium", "Edge", "Safari", "Firefox", "Django", "Rectify"}
 )
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 ADDRESS = re.compile(r"\S+@\S+|https?://\S+|\b[\w.-]+\.(?:cn|com|org|net|gov)\b(?:/\S*)?")
-CODE = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9_\-]*|[A-Za-z]+[_/.][\w/.\-]+")
+CODE = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9_\-]*|[A-Za-z]+[_/.][\w/.\-]+|\.[a-z]{2,5}\b")  # codes, paths, .xlsx
 
 
 def stray_latin_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> list[str]:

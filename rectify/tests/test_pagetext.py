@@ -2,7 +2,7 @@ from rectify.tests.pagetext import stray_latin_words
 
 
 def test_it_lets_names_codes_and_numbers_through():
-    text = "下载 Word 文档或 PDF；扫描 QR 码；工号 T001；第 v2 版；SHA-256 3fa2…；邮箱 head_a@example.cn；2026年"
+    text = "下载 Word 文档或 PDF；扫描 QR 码；工号 T001；第 v2 版；SHA-256 3fa2…；邮箱 head_a@example.cn；2026年；Excel 文件（.xlsx）；English"
     assert stray_latin_words(text) == []
 
 
