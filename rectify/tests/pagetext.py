@@ -11,7 +11,7 @@ import re
 
 # Names of products and formats that Chinese offices write in Latin letters; the language switch.
 KNOWN_NAMES = frozenset(
-    {"Word", "Excel", "WPS", "Chrome", "Chromium", "Edge", "Safari", "Firefox", "Django", "Rectify"}
+    {"English", "Word", "Excel", "WPS", "Chrome", "Chromium", "Edge", "Safari", "Firefox", "Django", "Rectify"}
 )
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")

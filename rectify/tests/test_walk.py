@@ -81,7 +81,13 @@ def write_report(person, kind, unit, campaign, submit=True):
 
     participant = CampaignUnit.objects.get(campaign=campaign, unit=unit)
     r = report_start(actor=person.user, participant=participant, author_kind=kind, unit=unit)
-    report_save(actor=person.user, report=r, method="对照十种表现逐条自查", problems_and_causes="推进不力。", measures="限期整改。")
+    report_save(
+        actor=person.user,
+        report=r,
+        method="对照十种表现逐条自查",
+        problems_and_causes="推进不力。",
+        measures="限期整改。",
+    )
     return report_submit(actor=person.user, report=r) if submit else r
 
 
@@ -143,7 +149,7 @@ def test_it_walks_a_campaign_from_an_empty_institution_to_its_analysis(live_serv
     walk.shot("import-done")
     people = {p.name: p for p in Person.objects.filter(staff_no__startswith="W")}
     assert {"王书记", "张处长", "孙干部", "钱处长"} <= set(people)
-    dept_a, dept_b = Unit.objects.get(name="教务处"), Unit.objects.get(name="财务处")
+    dept_a = Unit.objects.get(name="教务处")
     # Accounts: issued by the service until the bulk-issue page lands (see the report of issue #15).
     for name, p in people.items():
         if p.user_id is None:
