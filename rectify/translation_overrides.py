@@ -13,6 +13,7 @@ OVERRIDDEN = [
     gettext_noop("Filter"),  # list filter button: 筛选 (not 过滤器)
     gettext_noop("History"),
     gettext_noop("Log out"),  # 退出登录 (not 注销)
+    gettext_noop("Remove"),  # 移除 (not admin's 删除)
     gettext_noop("Summary"),
     gettext_noop("active"),
     gettext_noop("group"),
