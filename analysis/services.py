@@ -141,6 +141,14 @@ def run_fail(run_id: int, error: str) -> None:
     ReportRun.objects.filter(pk=run_id).update(status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now())
 
 
+def run_requeue(run_id: int, reason: str) -> None:
+    """The worker will try again (its worker stopped, or the database was busy): back to the queue, so
+    the retry may take it; the page shows it waiting."""
+    ReportRun.objects.filter(pk=run_id, status__in=[JobStatus.RUNNING, JobStatus.FAILED, JobStatus.QUEUED]).update(
+        status=JobStatus.QUEUED, progress=0, step=_("Waiting for the worker"), error=reason[:2000], finished_at=None
+    )
+
+
 # ------------------------------------------------------------------------------------------ exports
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.current import current_campaign, remember_campaign
 from campaigns.models import Campaign
 from core.exceptions import ServiceError
 from orgs.access import Perm, can, has_any
@@ -36,6 +37,13 @@ def dashboard(request):
     if not has_any(request.user, Perm.ANALYSIS_VIEW):
         raise PermissionDenied
     target = selectors.default_dashboard_for(request.user)
+    chosen = current_campaign(request)
+    if chosen is not None and (target is None or target[0] != "city"):
+        # The campaign switcher's choice wins over the newest campaign (one rule for every page).
+        try:
+            target = ("campaign", selectors.get_scope_for_user(request.user, chosen.pk))
+        except Http404:
+            pass
     if target is None:
         return render(request, "analysis/empty.html")
     kind, value = target
@@ -46,6 +54,8 @@ def dashboard(request):
 
 def campaign_dashboard(request, pk: int):
     scope = selectors.get_scope_for_user(request.user, pk, _int(request.GET.get("unit")))
+    if scope.campaign.status != Campaign.Status.DRAFT:
+        remember_campaign(request, scope.campaign)  # the statistics opened make this the current campaign
     dash = selectors.institution_dashboard(
         scope,
         timezone.localdate(),

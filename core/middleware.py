@@ -9,8 +9,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
-# Paths open without a login: the public portal, opinion form, ballot pages, static files.
-PUBLIC_PREFIXES = ("/public/", "/o/", "/v/", "/static/", "/accounts/login/", "/i18n/", "/healthz")
+# Paths open without a login: the public portal, opinion form, ballot pages, service rating, static files.
+PUBLIC_PREFIXES = ("/public/", "/o/", "/v/", "/s/", "/static/", "/accounts/login/", "/i18n/", "/healthz")
 
 
 def is_public_path(path: str) -> bool:

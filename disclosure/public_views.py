@@ -32,10 +32,45 @@ def _page_context(campaign, data, **extra):
     }
 
 
+def _search(request, data: dict) -> dict:
+    """Search and filter the published problems (text, unit, status) without touching `data`: the
+    groups to show, the filter choices and how many problems match. Groups open only when filtered,
+    so the page starts short (the summary first) on a phone."""
+    from .public import STATUS_LABELS
+
+    q = request.GET.get("q", "").strip()[:50]
+    unit = request.GET.get("unit", "")
+    status = request.GET.get("status", "")
+    units, statuses, shown, matched = set(), set(), [], 0
+    for group in data.get("groups", []):
+        kept_units = []
+        for u in group["units"]:
+            units.add(u["unit"])
+            problems = []
+            for p in u["problems"]:
+                statuses.add(p["status"])
+                text = " ".join([p["description"], *(m["content"] for m in p.get("measures", []))])
+                if (not q or q in text) and (not unit or u["unit"] == unit) and (not status or p["status"] == status):
+                    problems.append(p)
+            if problems:
+                kept_units.append({**u, "problems": problems})
+                matched += len(problems)
+        if kept_units:
+            shown.append({**group, "units": kept_units, "count": sum(len(u["problems"]) for u in kept_units)})
+    return {
+        "shown_groups": shown,
+        "matched": matched,
+        "filtering": bool(q or unit or status),
+        "filter": {"q": q, "unit": unit, "status": status},
+        "unit_choices": sorted(units),
+        "status_choices": [(c, STATUS_LABELS.get(c, c)) for c in STATUS_LABELS if c in statuses],
+    }
+
+
 def institution(request, public_code):
     campaign = selectors.get_public_campaign(public_code)
     data = selectors.public_data_now(campaign)
-    ctx = _page_context(campaign, data, timeline=selectors.timeline(campaign), mode="live")
+    ctx = _page_context(campaign, data, timeline=selectors.timeline(campaign), mode="live", **_search(request, data))
     return render(request, "disclosure/public/institution.html", ctx)
 
 
@@ -47,7 +82,7 @@ def institution_json(request, public_code):
 def snapshot(request, public_code, code):
     campaign = selectors.get_public_campaign(public_code)
     snap = selectors.get_public_snapshot(campaign, code)
-    ctx = _page_context(campaign, snap.data, snapshot=snap, mode="snapshot")
+    ctx = _page_context(campaign, snap.data, snapshot=snap, mode="snapshot", **_search(request, snap.data))
     return render(request, "disclosure/public/institution.html", ctx)
 
 

@@ -93,17 +93,11 @@ def campaigns_for(user) -> QuerySet[Campaign]:
 
 
 def current_campaign_for(user) -> Campaign | None:
-    """The newest campaign in progress the user takes part in (by post or role)."""
-    return campaigns_for(user).filter(status=Campaign.Status.ACTIVE).first() or _own_campaign(user)
+    """The campaign shown to the user when no request is at hand (home tasks): the one rule of
+    campaigns.selectors.campaign_shown_to without a switcher choice. Views use campaigns.current."""
+    from campaigns.selectors import campaign_shown_to
 
-
-def _own_campaign(user) -> Campaign | None:
-    me = person_of(user)
-    if me is None:
-        return None
-    from campaigns.selectors import active_campaign_for
-
-    return active_campaign_for(me.unit)
+    return campaign_shown_to(user)
 
 
 # ---------------------------------------------------------------- opinions

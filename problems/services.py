@@ -545,3 +545,31 @@ def self_check_submit(*, actor, campaign: Campaign, unit, person=None, entries: 
         changes={"problems": [p.pk for p in created], "person": person.pk if person else None},
     )
     return created
+
+
+# ---------------------------------------------------------------- bulk triage (many rows at once)
+
+
+@transaction.atomic
+def opinions_triage_bulk(*, actor, opinions: Sequence[Opinion], action: str, reason: str = "") -> int:
+    """Triage several waiting opinions in one go, all or none: "close" closes each with the same reason
+    (shown to each holder of a receipt code); "accept" turns each into one problem of its unit, worded
+    as the opinion, with its suggested manifestation, about the person it concerns if any. Each opinion
+    goes through opinion_close / opinion_accept (same checks, one audit record each). Returns how many."""
+    if action not in ("close", "accept"):
+        raise ServiceError(_("Choose what to do with the selected opinions."))
+    if not opinions:
+        raise ServiceError(_("Select at least one opinion."))
+    for opinion in opinions:
+        if action == "close":
+            opinion_close(actor=actor, opinion=opinion, reason=reason)
+            continue
+        spec = {
+            "unit": opinion.unit,
+            "description": opinion.content,
+            "subject_kind": Problem.SubjectKind.PERSON if opinion.concerns_person_id else Problem.SubjectKind.UNIT,
+            "subject_person": opinion.concerns_person,
+            "manifestations": [opinion.suggested_manifestation] if opinion.suggested_manifestation_id else [],
+        }
+        opinion_accept(actor=actor, opinion=opinion, problems=[spec], note=reason)
+    return len(opinions)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.current import current_campaign
 from campaigns.models import Campaign, CampaignUnit
 from core.documents import pdf_from_template
 from core.exceptions import ServiceError
@@ -37,7 +38,7 @@ def _institution_people(campaign: Campaign):
 def staff_new(request):
     """Any member of staff gives an opinion, signed or anonymous (anonymous: no person is stored)."""
     me = person_of(request.user)
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     if campaign is None or me is None:
         messages.error(request, _("There is no campaign in progress."))
         return redirect("home")
@@ -69,7 +70,7 @@ def office_enter(request):
     """The campaign office enters opinions gathered at a symposium or on paper."""
     if not has_any(request.user, Perm.OPINION_TRIAGE):
         raise PermissionDenied
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     if campaign is None:
         messages.error(request, _("There is no campaign in progress."))
         return redirect("problems:opinions")
@@ -124,6 +125,7 @@ def triage_list(request):
             "counts": [(s, label, counts.get(s, 0)) for s, label in Opinion.Status.choices],
             "querystring": querystring,
             "current_status": params.get("status"),
+            "bulk": params.get("status") == Opinion.Status.NEW,
         },
     )
 
@@ -244,7 +246,7 @@ def posters(request):
     """The public links and QR posters of the units in the current campaign."""
     if not has_any(request.user, Perm.OPINION_TRIAGE):
         raise PermissionDenied
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     units = _campaign_units(campaign).filter(pk__in=units_where(request.user, Perm.OPINION_TRIAGE)) if campaign else []
     rows = [
         {"unit": u, "url": request.build_absolute_uri(reverse("problems_public:form", args=[u.public_code]))}
@@ -266,11 +268,31 @@ def poster_pdf(request, unit_pk: int):
         "problems/poster_pdf.html",
         {
             "unit": unit,
+            "institution": unit if unit.kind == Unit.Kind.INSTITUTION else unit.institution,
             "url": url,
             "qr": qr.svg_data_uri(scale=12, border=2),
-            "campaign": selectors.current_campaign_for(request.user),
+            "campaign": current_campaign(request),
         },
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="poster-{unit.code}.pdf"'
     return response
+
+
+@require_POST
+def triage_bulk(request):
+    """Bulk triage from the list: the ticked opinions closed with one reason, or each accepted as a problem."""
+    ids = [int(v) for v in request.POST.getlist("opinions") if v.isdigit()][:200]
+    opinions = [selectors.get_opinion_for_user(request.user, pk, write=True) for pk in ids]
+    try:
+        n = services.opinions_triage_bulk(
+            actor=request.user,
+            opinions=opinions,
+            action=request.POST.get("action", ""),
+            reason=request.POST.get("reason", "")[:2000],
+        )
+    except ServiceError as exc:
+        show_error(request, exc)
+    else:
+        messages.success(request, _("%(n)s opinions triaged.") % {"n": n})
+    return redirect(f"{reverse('problems:opinions')}?{request.POST.get('back', '')}")

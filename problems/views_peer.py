@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.current import current_campaign
 from core.exceptions import ServiceError
 from orgs.access import Perm, can, person_of
 
@@ -16,7 +17,7 @@ from .models import PeerReview
 def index(request):
     """Write reviews of one's team or branch colleagues; see and answer what others wrote about oneself."""
     me = person_of(request.user)
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     if me is None or campaign is None:
         messages.error(request, _("There is no campaign in progress."))
         return redirect("home")
