@@ -9,6 +9,8 @@ class AccountabilityConfig(AppConfig):
     def ready(self) -> None:
         from core.registry import register_task_provider
 
+        from . import audit_labels
         from .providers import accountability_tasks
 
         register_task_provider(accountability_tasks)
+        audit_labels.register()

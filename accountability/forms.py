@@ -36,3 +36,9 @@ class StatementForm(forms.Form):
     statement = forms.CharField(
         label=_("Statement of the person"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the case is not pursued"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MeasureType(models.Model):
@@ -30,9 +31,12 @@ class AccountabilityCase(models.Model):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DECIDED = "decided", _("Decided")
-        CLOSED = "closed", _("Closed")
+        # A case raised by the system (a returned report) waits for the deciding office to take it up.
+        PROPOSED = "proposed", pgettext_lazy("accountability case", "Proposed")
+        OPEN = "open", pgettext_lazy("accountability case", "Open")
+        DECIDED = "decided", pgettext_lazy("accountability case", "Decided")
+        CLOSED = "closed", pgettext_lazy("accountability case", "Closed")
+        DISMISSED = "dismissed", pgettext_lazy("accountability case", "Not pursued")
 
     institution = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(
@@ -46,7 +50,7 @@ class AccountabilityCase(models.Model):
     )
     trigger = models.CharField(_("trigger"), max_length=30, choices=Trigger.choices, db_index=True)
     trigger_ref = models.CharField(max_length=80, blank=True)  # e.g. "reports.selfreport:12"
-    facts = models.TextField(_("facts"))
+    facts = models.TextField(pgettext_lazy("accountability case", "facts"))
     proposed_measures = models.ManyToManyField(
         MeasureType, blank=True, related_name="+", verbose_name=_("proposed measures")
     )
@@ -59,6 +63,7 @@ class AccountabilityCase(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     statement = models.TextField(_("statement of the person"), blank=True)
+    dismissal_reason = models.TextField(_("why the case is not pursued"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -67,8 +72,12 @@ class AccountabilityCase(models.Model):
         ordering = ["-opened_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status="open") | models.Q(decided_on__isnull=False),
+                condition=models.Q(status__in=["proposed", "open", "dismissed"]) | models.Q(decided_on__isnull=False),
                 name="case_decided_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="dismissed") | ~models.Q(dismissal_reason=""),
+                name="case_dismissed_has_reason",
             ),
         ]
         verbose_name = _("accountability case")

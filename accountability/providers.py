@@ -13,13 +13,14 @@ def accountability_tasks(user) -> list[TaskItem]:
     items: list[TaskItem] = []
     if has_any(user, Perm.ACCOUNTABILITY_DECIDE):
         n = AccountabilityCase.objects.filter(
-            status=AccountabilityCase.Status.OPEN, unit__in=units_where(user, Perm.ACCOUNTABILITY_DECIDE)
+            status__in=[AccountabilityCase.Status.PROPOSED, AccountabilityCase.Status.OPEN],
+            unit__in=units_where(user, Perm.ACCOUNTABILITY_DECIDE),
         ).count()
         if n:
             items.append(
                 TaskItem(
                     _("Accountability cases waiting for a decision: %(n)s") % {"n": n},
-                    f"{reverse('accountability:index')}?status=open",
+                    f"{reverse('accountability:index')}?status=pending",
                     n,
                 )
             )

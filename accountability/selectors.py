@@ -59,3 +59,21 @@ def ineligible_person_ids(person_ids, year: int) -> set[int]:
 
 def cases_of(person: Person) -> QuerySet[AccountabilityCase]:
     return AccountabilityCase.objects.filter(person=person).prefetch_related("decided_measures")
+
+
+def deciders_of(unit) -> list:
+    """Logins of the office that decides a case on `unit`: the campaign office over the unit; for a case
+    on an institution itself (its principal leader, its leadership team), the city office above it."""
+    from orgs.models import RoleAssignment, Unit
+
+    role = (
+        RoleAssignment.Role.CITY_OFFICE if unit.kind == Unit.Kind.INSTITUTION else RoleAssignment.Role.CAMPAIGN_OFFICE
+    )
+    users = []
+    assignments = RoleAssignment.objects.filter(
+        role=role, person__active=True, person__user__isnull=False
+    ).select_related("unit", "person__user")
+    for ra in assignments:
+        if ra.unit_id == unit.pk or (ra.include_subunits and unit.path.startswith(ra.unit.path)):
+            users.append(ra.person.user)
+    return users

@@ -16,17 +16,21 @@ from orgs.access import Perm, can, person_of
 
 from .defaults import DEFAULT_MEASURES
 from .models import AccountabilityCase, MeasureType
+from .selectors import deciders_of
 
 
 @transaction.atomic
-def case_open(*, actor, person, unit, trigger: str, facts: str, trigger_ref: str = "") -> AccountabilityCase:
+def case_open(
+    *, actor, person, unit, trigger: str, facts: str, trigger_ref: str = "", proposed: bool = False
+) -> AccountabilityCase:
     """Open a case against `person` (for `unit`). Called by other apps' services when a report is
-    returned, a measure is overdue or an evaluation fails. Re-opening for the same trigger_ref while a
-    case is open returns that case (so a retried task never opens two)."""
+    returned, a measure is overdue or an evaluation fails. With `proposed`, the case only proposes
+    accountability: the deciding office takes it up (case_accept) or not (case_dismiss); the office and
+    the person concerned are told either way. Re-opening for the same trigger_ref while a case is
+    pending returns that case (so a retried task never opens two)."""
+    pending = [AccountabilityCase.Status.PROPOSED, AccountabilityCase.Status.OPEN]
     if trigger_ref:
-        existing = AccountabilityCase.objects.filter(
-            person=person, trigger_ref=trigger_ref, status=AccountabilityCase.Status.OPEN
-        ).first()
+        existing = AccountabilityCase.objects.filter(person=person, trigger_ref=trigger_ref, status__in=pending).first()
         if existing:
             return existing
     case = AccountabilityCase.objects.create(
@@ -36,15 +40,84 @@ def case_open(*, actor, person, unit, trigger: str, facts: str, trigger_ref: str
         trigger=trigger,
         trigger_ref=trigger_ref,
         facts=facts,
+        status=AccountabilityCase.Status.PROPOSED if proposed else AccountabilityCase.Status.OPEN,
     )
     audit_record(
         actor=actor,
         action="accountability.open",
         obj=case,
         unit=unit,
-        changes={"person": person.pk, "trigger": trigger, "ref": trigger_ref},
+        changes={"person": person.pk, "trigger": trigger, "ref": trigger_ref, "status": case.status},
+    )
+    url = reverse("accountability:detail", args=[case.pk])
+    if proposed:
+        notify(
+            recipients=[u for u in deciders_of(unit) if u != getattr(person, "user", None)],
+            title=_("Accountability proposed for %(name)s: take it up or not") % {"name": person.name},
+            body=facts,
+            url=url,
+            kind="warning",
+        )
+        notify(
+            recipients=[getattr(person, "user", None)],
+            title=_("Accountability has been proposed concerning you: %(trigger)s")
+            % {"trigger": case.get_trigger_display()},
+            body=facts,
+            url=url,
+            kind="warning",
+            email=True,
+        )
+    return case
+
+
+@transaction.atomic
+def case_accept(*, actor, case: AccountabilityCase) -> AccountabilityCase:
+    """The deciding office takes up a proposed case (立案); it is then decided with case_decide."""
+    _check_decider(actor, case)
+    updated = AccountabilityCase.objects.filter(pk=case.pk, status=AccountabilityCase.Status.PROPOSED).update(
+        status=AccountabilityCase.Status.OPEN
+    )
+    if not updated:
+        raise Conflict(_("Only a proposed case can be taken up; reload the page."))
+    audit_record(
+        actor=actor, action="accountability.accept", obj=case, unit=case.unit, changes={"status": ["proposed", "open"]}
+    )
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_dismiss(*, actor, case: AccountabilityCase, reason: str) -> AccountabilityCase:
+    """The deciding office does not pursue a proposed or open case, saying why; the person is told."""
+    _check_decider(actor, case)
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise ServiceError(_("Say why the case is not pursued."))
+    before = AccountabilityCase.objects.filter(pk=case.pk).values_list("status", flat=True).first()
+    updated = AccountabilityCase.objects.filter(
+        pk=case.pk, status__in=[AccountabilityCase.Status.PROPOSED, AccountabilityCase.Status.OPEN]
+    ).update(status=AccountabilityCase.Status.DISMISSED, dismissal_reason=reason, closed_at=timezone.now())
+    if not updated:
+        raise Conflict(_("The case was already decided; reload the page."))
+    audit_record(
+        actor=actor,
+        action="accountability.dismiss",
+        obj=case,
+        unit=case.unit,
+        changes={"status": [before, "dismissed"], "reason": reason},
+    )
+    case.refresh_from_db()
+    notify(
+        recipients=[getattr(case.person, "user", None)],
+        title=_("The accountability case concerning you is not pursued"),
+        body=reason,
+        url=reverse("accountability:detail", args=[case.pk]),
+        kind="info",
     )
     return case
+
+
+PENDING = [AccountabilityCase.Status.PROPOSED, AccountabilityCase.Status.OPEN]
 
 
 def measure_types_ensure() -> None:
@@ -74,7 +147,7 @@ def case_propose(*, actor, case: AccountabilityCase, measures: Iterable[MeasureT
     """Record the proposed measures of an open case (the campaign office or the city office)."""
     _check_decider(actor, case)
     chosen = _measures(measures)
-    if not AccountabilityCase.objects.filter(pk=case.pk, status=AccountabilityCase.Status.OPEN).exists():
+    if not AccountabilityCase.objects.filter(pk=case.pk, status__in=PENDING).exists():
         raise Conflict(_("Only an open case can be changed."))
     before = sorted(case.proposed_measures.values_list("pk", flat=True))
     case.proposed_measures.set(chosen)
@@ -103,7 +176,8 @@ def case_decide(
         raise ServiceError(_("Name the deciding body."))
     if decided_on is None or decided_on > timezone.localdate():
         raise ServiceError(_("Give the date of the decision (not in the future)."))
-    updated = AccountabilityCase.objects.filter(pk=case.pk, status=AccountabilityCase.Status.OPEN).update(
+    before = AccountabilityCase.objects.filter(pk=case.pk).values_list("status", flat=True).first()
+    updated = AccountabilityCase.objects.filter(pk=case.pk, status__in=PENDING).update(
         status=AccountabilityCase.Status.DECIDED,
         deciding_body=deciding_body[:100],
         decided_on=decided_on,
@@ -119,7 +193,7 @@ def case_decide(
         obj=case,
         unit=case.unit,
         changes={
-            "status": ["open", "decided"],
+            "status": [before, "decided"],
             "measures": [m.name for m in chosen],
             "deciding_body": deciding_body,
             "decided_on": decided_on,
@@ -145,7 +219,7 @@ def case_statement(*, actor, case: AccountabilityCase, statement: str) -> Accoun
     if not statement:
         raise ServiceError(_("Write the statement."))
     updated = AccountabilityCase.objects.filter(
-        pk=case.pk, status__in=[AccountabilityCase.Status.OPEN, AccountabilityCase.Status.DECIDED]
+        pk=case.pk, status__in=[*PENDING, AccountabilityCase.Status.DECIDED]
     ).update(statement=statement[:10000])
     if not updated:
         raise Conflict(_("A closed case cannot be changed."))

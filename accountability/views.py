@@ -10,7 +10,7 @@ from core.exceptions import ServiceError
 from orgs.access import Perm, can, person_of
 
 from . import services
-from .forms import DecideForm, ProposeForm, StatementForm
+from .forms import DecideForm, DismissForm, ProposeForm, StatementForm
 from .models import AccountabilityCase
 from .selectors import cases_visible_to, get_case_for_user, ineligible_person_ids
 
@@ -24,6 +24,8 @@ def index(request):
     status = request.GET.get("status", "")
     if status in AccountabilityCase.Status.values:
         rows = rows.filter(status=status)
+    elif status == "pending":  # waiting for the office: proposed or taken up, not yet decided
+        rows = rows.filter(status__in=[AccountabilityCase.Status.PROPOSED, AccountabilityCase.Status.OPEN])
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     year = timezone.localdate().year
     return render(
@@ -32,7 +34,7 @@ def index(request):
         {
             "page": page,
             "status": status,
-            "statuses": AccountabilityCase.Status.choices,
+            "statuses": [("pending", _("Waiting for a decision")), *AccountabilityCase.Status.choices],
             "flagged": ineligible_person_ids({c.person_id for c in page}, year),
             "year": year,
         },
@@ -50,7 +52,7 @@ def detail(request, pk: int):
         from django.urls import reverse
 
         report_url = reverse("reports:detail", args=[case.trigger_ref.split(":")[1]])
-    open_ = case.status == AccountabilityCase.Status.OPEN
+    open_ = case.status in (AccountabilityCase.Status.PROPOSED, AccountabilityCase.Status.OPEN)
     return render(
         request,
         "accountability/detail.html",
@@ -63,6 +65,7 @@ def detail(request, pk: int):
             "statement_form": StatementForm(initial={"statement": case.statement})
             if case.status != AccountabilityCase.Status.CLOSED and (decider or is_subject)
             else None,
+            "dismiss_form": DismissForm() if open_ else None,
             "flagged": case.person_id in ineligible_person_ids([case.person_id], year),
             "year": year,
             "report_url": report_url,
@@ -121,6 +124,32 @@ def close(request, pk: int):
     try:
         services.case_close(actor=request.user, case=case)
         messages.success(request, _("The case was closed."))
+    except ServiceError as exc:
+        _error(request, exc)
+    return redirect("accountability:detail", case.pk)
+
+
+@require_POST
+def accept(request, pk: int):
+    case = get_case_for_user(request.user, pk, write=True)
+    try:
+        services.case_accept(actor=request.user, case=case)
+        messages.success(request, _("The case was taken up."))
+    except ServiceError as exc:
+        _error(request, exc)
+    return redirect("accountability:detail", case.pk)
+
+
+@require_POST
+def dismiss(request, pk: int):
+    case = get_case_for_user(request.user, pk, write=True)
+    form = DismissForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the case is not pursued."))
+        return redirect("accountability:detail", case.pk)
+    try:
+        services.case_dismiss(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The case is not pursued."))
     except ServiceError as exc:
         _error(request, exc)
     return redirect("accountability:detail", case.pk)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .selectors import type_label
+from .vocabulary import action_label
 
 
 class AuditFilterForm(forms.Form):
@@ -15,6 +16,6 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         groups = sorted({a.split(".")[0] + "." for a in actions})
         self.fields["action"].choices = (
-            [("", _("all actions"))] + [(g, g + "*") for g in groups] + [(a, a) for a in actions]
+            [("", _("all actions"))] + [(g, g + "*") for g in groups] + [(a, action_label(a)) for a in actions]
         )
         self.fields["object_type"].choices = [("", _("all types"))] + [(t, type_label(t)) for t in object_types]

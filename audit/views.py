@@ -6,6 +6,7 @@ from django.shortcuts import render
 from .forms import AuditFilterForm
 from .selectors import choices_for, filter_records, records_for, sees_everything, type_label
 from .services import audit_verify
+from .vocabulary import action_label, key_label, value_label
 
 
 def index(request):
@@ -16,8 +17,9 @@ def index(request):
     records = filter_records(qs, **{k: v for k, v in filters.items() if v})
     page = Paginator(records.only(*LIST_FIELDS), 50).get_page(request.GET.get("page"))
     for rec in page:
-        rec.change_rows = change_rows(rec.changes)
+        rec.change_rows = change_rows(rec.changes, rec.action)
         rec.type_label = type_label(rec.object_type)
+        rec.action_label = action_label(rec.action)
     query = request.GET.copy()
     query.pop("page", None)
     chain = None
@@ -36,16 +38,17 @@ def index(request):
     )
 
 
-def change_rows(changes) -> list[tuple[str, str, str | None]]:
+def change_rows(changes, action: str = "") -> list[tuple[str, str, str | None]]:
     """(field, before, after) for a {field: [before, after]} diff; (key, value, None) for other details."""
     if not isinstance(changes, dict):
         return [("", str(changes), None)]
     rows = []
     for k, v in changes.items():
         if isinstance(v, list) and len(v) == 2:
-            rows.append((k, "—" if v[0] in (None, "") else str(v[0]), "—" if v[1] in (None, "") else str(v[1])))
+            before, after = ("—" if x in (None, "") else value_label(action, x) for x in v)
+            rows.append((key_label(action, k), before, after))
         else:
-            rows.append((k, str(v), None))
+            rows.append((key_label(action, k), value_label(action, v), None))
     return rows
 
 

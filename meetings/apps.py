@@ -9,9 +9,13 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         from core.registry import register_periodic, register_task_provider
 
-        from . import gates  # noqa: F401  (registers the MEETING gate)
+        from . import (
+            audit_labels,
+            gates,  # noqa: F401  (registers the MEETING gate)
+        )
         from .selectors import home_tasks
         from .tasks import remind_meeting_follow_ups
 
         register_task_provider(home_tasks)
         register_periodic("meetings.follow_up_reminders", remind_meeting_follow_ups, 6 * 3600)
+        audit_labels.register()

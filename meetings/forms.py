@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from problems.models import Problem
 
@@ -58,7 +59,9 @@ class MeetingEditForm(forms.ModelForm):
 class TalkForm(forms.Form):
     talker = PersonChoiceField(label=_("Who"), queryset=None)
     talkee = PersonChoiceField(label=_("With whom"), queryset=None)
-    talked_on = forms.DateField(label=_("When"), widget=forms.DateInput(attrs={"type": "date"}))
+    talked_on = forms.DateField(
+        label=pgettext_lazy("one-to-one talk", "When"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     gist = forms.CharField(label=_("Gist of the talk"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
     def __init__(self, *args, people, **kwargs):
@@ -84,7 +87,9 @@ class MaterialForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("return", _("Return for revision"))])
+    decision = forms.ChoiceField(
+        choices=[("approve", pgettext_lazy("material review", "Approve")), ("return", _("Return for revision"))]
+    )
     comment = forms.CharField(
         label=_("Comments"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
@@ -100,14 +105,16 @@ class SelfCriticismForm(forms.Form):
 
 
 class CriticismForm(forms.Form):
-    from_person = PersonChoiceField(label=_("From"), queryset=None)
-    to_person = PersonChoiceField(label=_("To"), queryset=None)
+    """Who criticises whom: both must be members present at the meeting."""
+
+    from_person = PersonChoiceField(label=pgettext_lazy("meeting criticism", "From"), queryset=None)
+    to_person = PersonChoiceField(label=pgettext_lazy("meeting criticism", "To"), queryset=None)
     content = forms.CharField(label=_("Criticism"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
-    def __init__(self, *args, people, members, **kwargs):
+    def __init__(self, *args, present, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_person"].queryset = people
-        self.fields["to_person"].queryset = members
+        self.fields["from_person"].queryset = present
+        self.fields["to_person"].queryset = present
 
 
 class MeasureForm(forms.Form):
@@ -139,7 +146,7 @@ class FollowUpForm(forms.Form):
 
 class MemberAddForm(forms.Form):
     person = PersonChoiceField(label=_("Person"), queryset=None)
-    role = forms.ChoiceField(label=_("Role"), choices=MeetingMember.Role.choices)
+    role = forms.ChoiceField(label=pgettext_lazy("meeting member", "Role"), choices=MeetingMember.Role.choices)
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)

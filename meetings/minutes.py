@@ -3,6 +3,7 @@ the official Word document with core.documents."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.documents import cn_date, docx_bytes, heading, official_document, paragraph, signature, table
 from core.documents import cn_number as n
@@ -32,9 +33,13 @@ def collect(meeting: LifeMeeting) -> dict:
                 "reason": m.absence_reason,
             }
             for m in members
+            if m.is_member
         ],
         "quorum": q,
-        "observers": [m.person.name for m in members if not m.is_member],
+        # Observers are not members: named on their own line (those recorded absent are left out).
+        "observers": [
+            m.person.name for m in members if not m.is_member and m.attendance != MeetingMember.Attendance.ABSENT
+        ],
         "self_criticisms": [
             {"name": m.person.name, "text": m.self_criticism}
             for m in members
@@ -76,8 +81,8 @@ def to_docx(data: dict) -> bytes:
         paragraph(doc, _("Observers from the superior body: %(names)s.") % {"names": "、".join(data["observers"])})
     table(
         doc,
-        [_("Full name"), _("Job title"), _("Role"), _("Attendance"), _("Reason for absence")],
-        [[a["name"], a["title"], a["role"], a["attendance"], a["reason"]] for a in data["attendance"]],
+        [_("Full name"), _("Job title"), _("Attendance"), _("Reason for absence")],
+        [[a["name"], a["title"], a["attendance"], a["reason"]] for a in data["attendance"]],
     )
     heading(doc, f"{n(2)}、" + _("Self-criticism"), 1)
     for i, s in enumerate(data["self_criticisms"], 1):
@@ -86,7 +91,9 @@ def to_docx(data: dict) -> bytes:
     heading(doc, f"{n(3)}、" + _("Criticisms"), 1)
     if data["criticisms"]:
         table(
-            doc, [_("From"), _("To"), _("Criticism")], [[c["from"], c["to"], c["content"]] for c in data["criticisms"]]
+            doc,
+            [pgettext("meeting criticism", "From"), pgettext("meeting criticism", "To"), _("Criticism")],
+            [[c["from"], c["to"], c["content"]] for c in data["criticisms"]],
         )
     else:
         paragraph(doc, _("None recorded."))

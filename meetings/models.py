@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LifeMeeting(models.Model):
@@ -191,15 +192,15 @@ class MaterialReview(models.Model):
     """One review decision on one version of a member's material (text kept as reviewed)."""
 
     class Decision(models.TextChoices):
-        APPROVED = "approved", _("Approved")
-        RETURNED = "returned", _("Returned")
+        APPROVED = "approved", pgettext_lazy("material review", "Approved")
+        RETURNED = "returned", pgettext_lazy("material review", "Returned")
 
     material = models.ForeignKey(MemberMaterial, on_delete=models.CASCADE, related_name="reviews")
     version = models.PositiveIntegerField()
     text_reviewed = models.TextField(blank=True)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
-    comment = models.TextField(_("comments"), blank=True)
+    decision = models.CharField(pgettext_lazy("material review", "decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(pgettext_lazy("material review", "comments"), blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,6 +18,7 @@ from math import ceil
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import CampaignUnit, Stage
@@ -334,7 +335,18 @@ def hold_blockers(meeting: LifeMeeting) -> list[str]:
     """Why the meeting cannot be held (recorded) now: status, the FINDING gate, the checklist."""
     if meeting.status != LifeMeeting.Status.PLANNED:
         return []
-    return checklist(meeting).blockers
+    return date_blockers(meeting) + checklist(meeting).blockers
+
+
+def date_blockers(meeting: LifeMeeting) -> list[str]:
+    """A meeting is recorded (and then filed) on or after the day it is scheduled for, never before."""
+    day = timezone.localtime(meeting.date).date()
+    if timezone.localdate() < day:
+        return [
+            _("The meeting is scheduled for %(date)s: it can be recorded and held from that day on.")
+            % {"date": day.isoformat()}
+        ]
+    return []
 
 
 # ---------------------------------------------------------------- during and after

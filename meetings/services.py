@@ -437,15 +437,20 @@ def self_criticism_record(*, actor, member: MeetingMember, text: str) -> Meeting
 
 @transaction.atomic
 def criticism_add(*, actor, meeting: LifeMeeting, from_person: Person, to_person: Person, content: str) -> Criticism:
-    """A criticism one person of the meeting makes of a member (from, to, content)."""
+    """A criticism one member makes of another at the meeting; both must be members recorded present."""
     _require_recordable(actor, meeting)
     if from_person.pk == to_person.pk:
         raise ServiceError(_("Self-criticism is recorded with each member, not as a criticism."))
-    roles = dict(meeting.members.values_list("person_id", "role"))
-    if from_person.pk not in roles:
-        raise ServiceError(_("%(name)s does not take part in this meeting.") % {"name": from_person.name})
-    if roles.get(to_person.pk) != MeetingMember.Role.MEMBER:
-        raise ServiceError(_("%(name)s is not a member of this meeting.") % {"name": to_person.name})
+    taking_part = {m.person_id: m for m in meeting.members.only("person_id", "role", "attendance", "meeting_id", "pk")}
+    for person in (from_person, to_person):
+        m = taking_part.get(person.pk)
+        if m is None or not m.is_member:
+            raise ServiceError(_("%(name)s is not a member of this meeting.") % {"name": person.name})
+        if m.attendance != MeetingMember.Attendance.PRESENT:
+            raise ServiceError(
+                _("%(name)s is not recorded as present: only members present criticise or are criticised.")
+                % {"name": person.name}
+            )
     criticism = Criticism.objects.create(
         meeting=meeting, from_person=from_person, to_person=to_person, content=_clean(content, _("Criticism"))
     )

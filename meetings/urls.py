@@ -20,6 +20,7 @@ urlpatterns = [
     path("record/attendance/<int:member_pk>/", views.record_attendance, name="attendance"),
     path("record/self-criticism/<int:member_pk>/", views.record_self_criticism, name="self_criticism"),
     path("<int:pk>/record/criticisms/", views.criticism_add, name="criticism_add"),
+    path("<int:pk>/record/criticisms/list/", views.criticisms_partial, name="criticisms"),
     path("<int:pk>/record/criticisms/<int:item_pk>/delete/", views.criticism_delete, name="criticism_delete"),
     path("<int:pk>/record/measures/", views.measure_add, name="measure_add"),
     path("<int:pk>/record/measures/list/", views.measures_partial, name="measures"),

@@ -281,6 +281,14 @@ def material_review(request, member_pk: int):
 
 
 # ---------------------------------------------------------------- the one-screen record
+def _present_members(meeting: LifeMeeting):
+    return Person.objects.filter(
+        meeting_memberships__meeting=meeting,
+        meeting_memberships__role=MeetingMember.Role.MEMBER,
+        meeting_memberships__attendance=MeetingMember.Attendance.PRESENT,
+    ).order_by("meeting_memberships__sort_order")
+
+
 def _record_context(request, meeting: LifeMeeting) -> dict:
     members = list(meeting.members.select_related("person").order_by("role", "sort_order", "pk"))
     voting = [m for m in members if m.is_member]
@@ -289,6 +297,7 @@ def _record_context(request, meeting: LifeMeeting) -> dict:
     )
     member_people = people.filter(meeting_memberships__role=MeetingMember.Role.MEMBER)
     problems = selectors.problems_of(meeting)
+    present = _present_members(meeting)
     blockers = selectors.hold_blockers(meeting)
     return {
         "meeting": meeting,
@@ -299,7 +308,8 @@ def _record_context(request, meeting: LifeMeeting) -> dict:
         "criticisms": list(selectors.criticisms_of(meeting)),
         "measures": list(selectors.agreed_measures(meeting)),
         "problems": list(problems),
-        "criticism_form": forms.CriticismForm(people=people, members=member_people),
+        "criticism_form": forms.CriticismForm(present=present),
+        "n_present": sum(1 for m in voting if m.attendance == MeetingMember.Attendance.PRESENT),
         "measure_form": forms.MeasureForm(members=member_people, problems=problems),
         "problem_form": forms.ProblemForm(members=member_people),
         "minutes_blockers": selectors.minutes_blockers(meeting) if meeting.status == LifeMeeting.Status.HELD else [],
@@ -334,9 +344,15 @@ def record_attendance(request, member_pk: int):
     pending = (
         form.is_valid() and form.cleaned_data["attendance"] == "absent" and not form.cleaned_data["reason"].strip()
     )
+    typed_reason = request.POST.get("reason", "")[:200]
     if pending and _htmx(request):
         # Absent chosen, reason not typed yet: show the row waiting for the reason (nothing saved).
         return render(request, "meetings/_attendance_row.html", {"m": member, "pending_absent": True, "editable": True})
+    if not request.POST.get("attendance") and _htmx(request):
+        # The reason was typed before 缺席 was clicked: keep it in the row until a choice is made.
+        return render(
+            request, "meetings/_attendance_row.html", {"m": member, "typed_reason": typed_reason, "editable": True}
+        )
     if form.is_valid():
         try:
             services.attendance_record(actor=request.user, member=member, **form.cleaned_data)
@@ -391,10 +407,7 @@ def _record_partial(request, meeting, template: str, error: str | None = None, f
 @require_POST
 def criticism_add(request, pk: int):
     meeting = selectors.get_meeting_for_user(request.user, pk, record=True)
-    people = Person.objects.filter(meeting_memberships__meeting=meeting)
-    form = forms.CriticismForm(
-        request.POST, people=people, members=people.filter(meeting_memberships__role=MeetingMember.Role.MEMBER)
-    )
+    form = forms.CriticismForm(request.POST, present=_present_members(meeting))
     error = None
     if form.is_valid():
         try:
@@ -404,6 +417,13 @@ def criticism_add(request, pk: int):
     else:
         error = _("Choose who criticises whom and write the criticism.")
     return _record_partial(request, meeting, "meetings/_criticisms.html", error, form, "criticism_form")
+
+
+@require_GET
+def criticisms_partial(request, pk: int):
+    """The criticisms section again after attendance changed (who may criticise follows who is present)."""
+    meeting = selectors.get_meeting_for_user(request.user, pk, record=True)
+    return render(request, "meetings/_criticisms.html", _record_context(request, meeting))
 
 
 @require_POST

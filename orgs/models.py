@@ -5,6 +5,7 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def new_public_code() -> str:
@@ -76,7 +77,7 @@ class Person(models.Model):
         MALE = "M", _("Male")
         FEMALE = "F", _("Female")
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     staff_no = models.CharField(_("staff number"), max_length=30, unique=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)

@@ -9,9 +9,13 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from core.registry import register_periodic, register_task_provider
 
-        from . import gates  # noqa: F401  (registers the finding → meeting gate)
+        from . import (
+            audit_labels,
+            gates,  # noqa: F401  (registers the finding → meeting gate)
+        )
         from .providers import report_tasks
         from .tasks import remind_overdue_reviews
 
         register_task_provider(report_tasks)
         register_periodic("reports.remind_overdue_reviews", remind_overdue_reviews, 60 * 60)
+        audit_labels.register()

@@ -151,7 +151,11 @@ def seed(ctx: dict) -> None:
     # demo 副院长's own report approved by the principal.
     _decide(_write(ctx, principal, K.TEAM, college), city, comment="同意。班子查摆问题深刻，整改措施有力。")
     _decide(_write(ctx, principal, K.PRINCIPAL, college), city)
-    _decide(_write(ctx, ctx["leaders"][4], K.LEADERSHIP_MEMBER, college), principal)
+    # Every leadership-team member's own report approved by the principal (the gate names any missing).
+    member_reports = {}
+    for leader in ctx["leaders"]:
+        if leader.pk != principal.pk:
+            member_reports[leader.pk] = _decide(_write(ctx, leader, K.LEADERSHIP_MEMBER, college), principal)
 
     for name in GROUP_A + GROUP_B + GROUP_C:
         _approve_department(ctx, by_name[name])
@@ -178,8 +182,18 @@ def seed(ctx: dict) -> None:
     for name in [college.name, *GROUP_A, *GROUP_B, *GROUP_C]:
         participant_advance(actor=office, participant=ctx["participants"][name], note="自查报告已全部审定")
 
-    # after the college's meeting stage began: another member's report waits for the principal
-    _write(ctx, ctx["leaders"][1], K.LEADERSHIP_MEMBER, college)
+    # after the college's meeting stage began: a member revises his report, which waits for the principal
+    revised = SelfReport.objects.get(pk=member_reports[ctx["leaders"][1].pk].pk)
+    v1 = revised.versions.get(number=1)
+    report_save(
+        actor=revised.person.user,
+        report=revised,
+        method=v1.method,
+        problems_and_causes=v1.problems_and_causes,
+        measures=v1.measures + EXTRA_MEASURE,
+        problems=v1.problems.all(),
+    )
+    report_submit(actor=revised.person.user, report=revised)
     cases = _seed_group_d(ctx)
     from accountability.demo import settle
 

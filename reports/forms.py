@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from problems.models import Channel, Problem
 
@@ -63,7 +64,7 @@ class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Review decision"),
         choices=[
-            (ReportReview.Decision.APPROVED, _("Approve")),
+            (ReportReview.Decision.APPROVED, pgettext_lazy("report review", "Approve")),
             (ReportReview.Decision.RETURNED, _("Fail the review and return it for redo")),
         ],
         widget=forms.RadioSelect,

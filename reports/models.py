@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SelfReport(models.Model):
@@ -16,7 +17,7 @@ class SelfReport(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Under review")
+        SUBMITTED = "submitted", pgettext_lazy("report status", "Under review")
         APPROVED = "approved", _("Approved")
         RETURNED = "returned", _("Returned for redo")
 
@@ -27,7 +28,7 @@ class SelfReport(models.Model):
     person = models.ForeignKey(
         "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="self_reports"
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("document title", "title"), max_length=200)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     current_version = models.PositiveIntegerField(default=1)
     # Who must review the submitted version (resolved by routing at submit time).
@@ -113,8 +114,8 @@ class ReportReview(models.Model):
     report = models.ForeignKey(SelfReport, on_delete=models.CASCADE, related_name="reviews")
     version = models.ForeignKey(SelfReportVersion, on_delete=models.PROTECT, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
-    comment = models.TextField(_("comments"), blank=True)
+    decision = models.CharField(pgettext_lazy("report review", "decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(pgettext_lazy("report review", "comments"), blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -44,7 +44,7 @@ def overdue_after() -> timedelta:
 
 
 def _base() -> QuerySet[SelfReport]:
-    return SelfReport.objects.select_related("unit", "person", "reviewer", "campaign")
+    return SelfReport.objects.select_related("unit", "person", "reviewer__person", "campaign")
 
 
 def reports_visible_to(user) -> QuerySet[SelfReport]:
@@ -222,9 +222,10 @@ class Requirement:
 def requirements_for(participant: CampaignUnit) -> list[Requirement]:
     """The reports a participating unit depends on before its meeting (see reports/gates.py).
 
-    Institution: the leadership team's and the principal leader's reports, plus every leadership
-    member's report that was started. Department: the department's report and each department
-    leadership member's, plus every cadre report started in the department (the ones that exist).
+    Institution: the leadership team's and the principal leader's reports and every leadership-team
+    member's (started or not), plus any other leadership-member report started this round.
+    Department: the department's report and each department leadership member's, plus every cadre
+    report started in the department (the ones that exist).
     """
     unit = participant.unit
     scope = Q(unit=unit) if unit.kind == Unit.Kind.INSTITUTION else Q(unit__in=subtree(unit))
@@ -238,14 +239,97 @@ def requirements_for(participant: CampaignUnit) -> list[Requirement]:
         reqs.append(
             Requirement(K.PRINCIPAL, unit, principal, by_person_kind.get((getattr(principal, "pk", None), K.PRINCIPAL)))
         )
-        extra = [r for r in reports if r.author_kind == K.LEADERSHIP_MEMBER]
+        member_kind, started_kind = K.LEADERSHIP_MEMBER, K.LEADERSHIP_MEMBER
+        post_kind = Post.Kind.LEADERSHIP_MEMBER
     else:
         reqs.append(Requirement(K.DEPARTMENT, unit, head_of(unit), by_unit_kind.get((unit.pk, K.DEPARTMENT))))
-        members = Person.objects.filter(
-            posts__unit=unit, posts__kind=Post.Kind.DEPARTMENT_MEMBER, active=True
-        ).distinct()
-        for m in members:
-            reqs.append(Requirement(K.DEPARTMENT_MEMBER, unit, m, by_person_kind.get((m.pk, K.DEPARTMENT_MEMBER))))
-        extra = [r for r in reports if r.author_kind == K.CADRE]
+        member_kind, started_kind = K.DEPARTMENT_MEMBER, K.CADRE
+        post_kind = Post.Kind.DEPARTMENT_MEMBER
+    members = (
+        Person.objects.filter(posts__unit=unit, posts__kind=post_kind, active=True).distinct().order_by("name", "pk")
+    )
+    required = {(m.pk, member_kind) for m in members}
+    for m in members:
+        reqs.append(Requirement(member_kind, unit, m, by_person_kind.get((m.pk, member_kind))))
+    extra = [
+        r
+        for r in reports
+        if r.author_kind in (member_kind, started_kind) and (r.person_id, r.author_kind) not in required
+    ]
     reqs += [Requirement(r.author_kind, r.unit, r.person, r) for r in extra]
     return reqs
+
+
+# ---------------------------------------------------------------- reports by state, per unit
+REPORT_STATES = ("not_started", "draft", "submitted", "returned", "approved")
+
+
+def state_of(report: SelfReport | None) -> str:
+    """未开始 / 草稿 / 待审定 / 退回 / 已审定 (a report waiting for routing is 待审定)."""
+    return "not_started" if report is None else report.status
+
+
+@dataclass
+class StateRow:
+    author_kind: str
+    person: Person | None
+    report: SelfReport | None
+    required: bool  # the FINDING gate waits for it
+
+    @property
+    def state(self) -> str:
+        return state_of(self.report)
+
+    @property
+    def kind_label(self) -> str:
+        return K(self.author_kind).label
+
+
+@dataclass
+class UnitStates:
+    participant: CampaignUnit
+    rows: list[StateRow]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(REPORT_STATES, 0)
+        for r in self.rows:
+            out[r.state] += 1
+        return out
+
+
+def report_states(campaign: Campaign, user) -> list[UnitStates]:
+    """For the campaign office and leaders (report.view): per participating unit they may see, every
+    report it owes (the FINDING gate's, started or not) and every cadre's (started or not), with its
+    state."""
+    visible = set(units_where(user, Perm.REPORT_VIEW).values_list("pk", flat=True))
+    participants = (
+        campaign.participants.filter(unit_id__in=visible).select_related("unit", "campaign").order_by("unit__path")
+    )
+    out = []
+    for participant in participants:
+        rows = [StateRow(r.author_kind, r.person, r.report, True) for r in requirements_for(participant)]
+        if participant.unit.kind != Unit.Kind.INSTITUTION:
+            listed = {r.person.pk for r in rows if r.person and r.author_kind == K.CADRE}
+            cadres = (
+                Person.objects.filter(posts__unit=participant.unit, posts__kind=Post.Kind.CADRE, active=True)
+                .exclude(pk__in=listed)
+                .distinct()
+                .order_by("name", "pk")
+            )
+            rows += [StateRow(K.CADRE, p, None, False) for p in cadres]
+        out.append(UnitStates(participant, rows))
+    return out
+
+
+def last_return(report: SelfReport):
+    """The review that last returned the report, while the author is redoing it (the comment to answer);
+    None once the report is submitted or approved again."""
+    from .models import ReportReview
+
+    if report.status not in (SelfReport.Status.RETURNED, SelfReport.Status.DRAFT):
+        return None
+    review = report.reviews.select_related("version", "reviewer__person").order_by("-at", "-pk").first()
+    if review is None or review.decision != ReportReview.Decision.RETURNED:
+        return None
+    return review

@@ -253,7 +253,7 @@ def report_review(
 ) -> ReportReview:
     """Approve or return exactly `version`. The reviewer must be the one routed (or a city official for
     the team's and principal's reports) and not the author. A return needs comments, sends the report
-    back to its author and opens an accountability case against the principal leader concerned."""
+    back to its author and proposes an accountability case against the principal leader concerned to the deciding office."""
     if is_author(actor, report):
         raise ServiceError(_("Nobody may review their own report."))
     report.refresh_from_db()
@@ -318,20 +318,16 @@ def _open_case(actor, report: SelfReport, version: SelfReportVersion, comment: s
         "date": timezone.localdate().isoformat(),
         "comment": comment,
     }
-    case = case_open(
+    # A proposal to the deciding office (which takes it up or not), never a decision; case_open tells
+    # the office and the leader concerned.
+    case_open(
         actor=actor,
         person=leader,
         unit=unit,
         trigger=AccountabilityCase.Trigger.REPORT_RETURNED,
         facts=facts,
         trigger_ref=f"reports.selfreport:{report.pk}",
-    )
-    notify(
-        recipients=role_users(RoleAssignment.Role.CAMPAIGN_OFFICE, unit),
-        title=_("Accountability case opened: %(case)s") % {"case": case},
-        body=facts,
-        url=reverse("accountability:detail", args=[case.pk]),
-        kind="warning",
+        proposed=True,
     )
 
 

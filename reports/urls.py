@@ -6,6 +6,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("queue/", views.queue, name="queue"),
+    path("states/", views.states, name="states"),
     path("start/", views.start, name="start"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),

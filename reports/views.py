@@ -8,12 +8,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accountability.selectors import ineligible_person_ids
 from campaigns.models import CampaignUnit
 from core.exceptions import ServiceError
-from orgs.access import Perm, can, person_of
+from orgs.access import Perm, can, person_of, units_where
 from orgs.models import Unit
 from orgs.selectors import subtree
 from problems.models import Problem
@@ -23,11 +24,14 @@ from .diffing import version_diff
 from .forms import ProblemAddForm, ReportForm, ReviewForm
 from .models import SelfReport
 from .selectors import (
+    REPORT_STATES,
     duties_of,
     get_report_for_user,
     is_author,
     is_overdue,
+    last_return,
     may_review,
+    report_states,
     reports_visible_to,
     review_queue,
     unrouted_for,
@@ -59,6 +63,7 @@ def index(request):
         "reports/index.html",
         {
             "duties": duties_of(person_of(user)),
+            "may_see_states": units_where(user, Perm.REPORT_VIEW).exists(),
             "queue_count": review_queue(user).count(),
             "unrouted": list(unrouted_for(user)[:50]),
             "page": page,
@@ -130,6 +135,7 @@ def detail(request, pk: int):
             "is_author": author,
             "can_edit": author and report.status != SelfReport.Status.SUBMITTED,
             "can_submit": author and report.status == SelfReport.Status.DRAFT,
+            "last_return": last_return(report),
             "review_form": ReviewForm(initial={"version": shown.pk})
             if reviewer and shown.number == report.current_version
             else None,
@@ -186,7 +192,13 @@ def edit(request, pk: int):
     return render(
         request,
         "reports/edit.html",
-        {"report": report, "form": form, "problem_form": ProblemAddForm(), "version": version},
+        {
+            "report": report,
+            "form": form,
+            "problem_form": ProblemAddForm(),
+            "version": version,
+            "last_return": last_return(report),
+        },
     )
 
 
@@ -305,3 +317,53 @@ def export_pdf(request, pk: int):
     response = HttpResponse(documents.to_pdf(documents.collect(report, version)), content_type="application/pdf")
     response["Content-Disposition"] = _filename(report, version, "pdf")
     return response
+
+
+def _campaign_shown(request):
+    """The campaign asked for (?campaign=), else the newest one in progress the user may see."""
+    from campaigns.models import Campaign
+    from campaigns.selectors import campaigns_visible_to, get_campaign_for_user
+
+    pk = request.GET.get("campaign", "")
+    if pk.isdigit():
+        return get_campaign_for_user(request.user, int(pk))
+    visible = campaigns_visible_to(request.user).order_by("-start_date", "-pk")
+    return visible.filter(status=Campaign.Status.ACTIVE).first() or visible.first()
+
+
+def states(request):
+    """报告进度: the campaign office's page of reports by state (未开始/草稿/待审定/退回/已审定) per unit."""
+    if not units_where(request.user, Perm.REPORT_VIEW).exists():
+        raise PermissionDenied
+    campaign = _campaign_shown(request)
+    state = request.GET.get("state", "")
+    state = state if state in REPORT_STATES else ""
+    units = report_states(campaign, request.user) if campaign else []
+    totals = dict.fromkeys(REPORT_STATES, 0)
+    for u in units:
+        for k, n in u.counts.items():
+            totals[k] += n
+    if state:
+        units = [u for u in units if u.counts[state]]
+        for u in units:
+            u.rows = [r for r in u.rows if r.state == state]
+    return render(
+        request,
+        "reports/states.html",
+        {
+            "campaign": campaign,
+            "units": units,
+            "state": state,
+            "tabs": [(k, STATE_LABELS[k], totals[k]) for k in REPORT_STATES],
+            "total": sum(totals.values()),
+        },
+    )
+
+
+STATE_LABELS = {
+    "not_started": pgettext_lazy("report state", "Not started"),
+    "draft": pgettext_lazy("report state", "Draft"),
+    "submitted": pgettext_lazy("report state", "Awaiting approval"),
+    "returned": pgettext_lazy("report state", "Returned"),
+    "approved": pgettext_lazy("report state", "Approved"),
+}

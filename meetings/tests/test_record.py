@@ -53,34 +53,71 @@ def test_it_uses_a_configurable_quorum(cast, ready_meeting):
     assert selectors.quorum(ready_meeting).required == 3
 
 
-def test_it_records_criticisms_from_one_member_to_another(cast, ready_meeting):
+def _attend(cast, meeting, **attendance):
     secretary = cast.user("staff_a")
+    for key, value in attendance.items():
+        member = meeting.members.get(person=cast.people[key])
+        reason = "出差" if value == "absent" else ""
+        services.attendance_record(actor=secretary, member=member, attendance=value, reason=reason)
+
+
+def test_it_records_criticisms_only_between_members_present(cast, ready_meeting):
+    secretary = cast.user("staff_a")
+    _attend(cast, ready_meeting, head_a="present", member_a="present", cadre_a="absent", supervisor="present")
     c = services.criticism_add(
-        actor=secretary, meeting=ready_meeting, from_person=cast.supervisor, to_person=cast.head_a, content="抓落实不够"
+        actor=secretary, meeting=ready_meeting, from_person=cast.member_a, to_person=cast.head_a, content="抓落实不够"
     )
-    assert (c.from_person, c.to_person, c.content) == (cast.supervisor, cast.head_a, "抓落实不够")
-    with pytest.raises(ServiceError):  # self-criticism is not a criticism
-        services.criticism_add(
-            actor=secretary, meeting=ready_meeting, from_person=cast.head_a, to_person=cast.head_a, content="x"
-        )
-    with pytest.raises(ServiceError):  # only members are criticised on record
-        services.criticism_add(
-            actor=secretary, meeting=ready_meeting, from_person=cast.head_a, to_person=cast.supervisor, content="x"
-        )
-    with pytest.raises(ServiceError):  # both must take part
-        services.criticism_add(
-            actor=secretary, meeting=ready_meeting, from_person=cast.head_b, to_person=cast.head_a, content="x"
-        )
+    assert (c.from_person, c.to_person, c.content) == (cast.member_a, cast.head_a, "抓落实不够")
+    refused = [
+        (cast.head_a, cast.head_a),  # self-criticism is not a criticism
+        (cast.head_a, cast.cadre_a),  # an absent member is not criticised on record
+        (cast.cadre_a, cast.head_a),  # nor criticises
+        (cast.supervisor, cast.head_a),  # an observer is not a member
+        (cast.head_a, cast.supervisor),
+        (cast.head_b, cast.head_a),  # both must take part
+    ]
+    for from_person, to_person in refused:
+        with pytest.raises(ServiceError):
+            services.criticism_add(
+                actor=secretary, meeting=ready_meeting, from_person=from_person, to_person=to_person, content="x"
+            )
     with pytest.raises(PermissionDenied):  # a member is not the secretary
         services.criticism_add(
             actor=cast.user("member_a"),
             meeting=ready_meeting,
             from_person=cast.head_a,
-            to_person=cast.cadre_a,
+            to_person=cast.member_a,
             content="x",
         )
     assert Criticism.objects.filter(meeting=ready_meeting).count() == 1
     assert AuditRecord.objects.filter(action="meeting.criticism_add").count() == 1
+
+
+def test_it_offers_only_members_present_as_critics_and_criticised(cast, ready_meeting, client_for):
+    _attend(cast, ready_meeting, head_a="present", member_a="present", cadre_a="absent", supervisor="present")
+    html = client_for(cast.user("staff_a")).get(f"/meetings/{ready_meeting.pk}/record/").content.decode()
+    form = html.split('id="criticisms"')[1].split("</form>")[0]
+    assert "批评人" in form and "被批评人" in form and "原阶段" not in form
+    assert "处长张三" in form and "副处长赵六" in form
+    assert "干部孙七" not in form and "副院长李华" not in form
+
+
+def test_it_refuses_to_hold_a_meeting_before_its_date(cast, ready_meeting, tomorrow):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    LifeMeeting.objects.filter(pk=ready_meeting.pk).update(
+        date=timezone.make_aware(datetime.combine(tomorrow, datetime.min.time()).replace(hour=9))
+    )
+    ready_meeting.refresh_from_db()
+    with pytest.raises(ServiceError) as e:
+        hold(cast, ready_meeting, absent=())
+    assert tomorrow.isoformat() in " ".join(e.value.details)
+    assert LifeMeeting.objects.get(pk=ready_meeting.pk).status == "planned"
+    assert not MeetingMember.objects.filter(meeting=ready_meeting).exclude(attendance="unknown").exists()
+    with pytest.raises(ServiceError):  # and so it cannot be filed either
+        services.minutes_file(actor=cast.user("staff_a"), meeting=ready_meeting)
 
 
 def test_it_turns_problems_raised_into_ledger_entries(cast, ready_meeting):
@@ -133,6 +170,10 @@ def test_it_files_the_minutes_as_a_word_document_and_opens_the_gate(cast, ready_
     assert cells[i - 2 : i] == ["处长张三", "副处长赵六"]
     assert "服务意识不强" in text and "建立教学运行周例会制度" in text
     assert "市治庸办" not in text
+    header = [c.text for c in doc.tables[1].rows[0].cells]
+    assert header == ["批评人", "被批评人", "批评意见"], header
+    assert "未登记" not in cells and "副院长李华" not in cells  # the observer is named apart, not as a member
+    assert "上级列席人员：副院长李华。" in text
 
     assert gate_blockers(participant) == []
     participant = participant_advance(actor=cast.user("office"), participant=participant)

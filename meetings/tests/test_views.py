@@ -43,6 +43,8 @@ def test_it_lets_the_secretary_see_and_record_only_their_meeting(cast, ready_mee
         f"/meetings/record/attendance/{member.pk}/", {"attendance": "absent"}, HTTP_HX_REQUEST="true"
     )
     assert MeetingMember.objects.get(pk=member.pk).attendance == "present"
+    other = ready_meeting.members.get(person=cast.member_a)
+    client.post(f"/meetings/record/attendance/{other.pk}/", {"attendance": "present"}, HTTP_HX_REQUEST="true")
     response = client.post(
         f"/meetings/{ready_meeting.pk}/record/criticisms/",
         {"from_person": cast.member_a.pk, "to_person": cast.head_a.pk, "content": "调研不深入"},
@@ -61,6 +63,32 @@ def test_it_lets_the_secretary_see_and_record_only_their_meeting(cast, ready_mee
     )
     assert MeetingMember.objects.get(pk=member.pk).self_criticism == "深刻检查"
     assert AuditRecord.objects.filter(action__startswith="meeting.", actor=cast.user("staff_a")).count() >= 4
+
+
+def test_it_keeps_an_absence_reason_typed_before_absent_is_clicked(cast, ready_meeting, client_for):
+    client = client_for(cast.user("staff_a"))
+    member = ready_meeting.members.get(person=cast.cadre_a)
+    url = f"/meetings/record/attendance/{member.pk}/"
+    # typing the reason first sends the row with no choice yet: the reason stays in the row, nothing saved
+    row = client.post(url, {"reason": "外出参加培训"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="外出参加培训"' in row and "请选择" not in row
+    assert MeetingMember.objects.get(pk=member.pk).attendance == "unknown"
+    # then 缺席 is clicked: the form sends both and the reason is recorded
+    client.post(url, {"attendance": "absent", "reason": "外出参加培训"}, HTTP_HX_REQUEST="true")
+    member.refresh_from_db()
+    assert (member.attendance, member.absence_reason) == ("absent", "外出参加培训")
+    criticisms = client.get(f"/meetings/{ready_meeting.pk}/record/criticisms/list/").content.decode()
+    assert "干部孙七" not in criticisms  # absent: neither criticises nor is criticised
+
+
+def test_it_records_the_observers_attendance_apart_from_the_quorum(cast, ready_meeting, client_for):
+    client = client_for(cast.user("staff_a"))
+    observer = ready_meeting.members.get(person=cast.supervisor)
+    html = client.get(f"/meetings/{ready_meeting.pk}/record/").content.decode()
+    assert f'id="att-{observer.pk}"' in html and "不计入" in html
+    client.post(f"/meetings/record/attendance/{observer.pk}/", {"attendance": "present"}, HTTP_HX_REQUEST="true")
+    assert MeetingMember.objects.get(pk=observer.pk).attendance == "present"
+    assert "0/3" in client.get(f"/meetings/{ready_meeting.pk}/record/quorum/").content.decode()
 
 
 def test_it_shows_the_record_screen_blocked_until_ready(cast, meeting, client_for):

@@ -17,9 +17,12 @@ def approve(report, user):
 def test_it_blocks_the_institution_until_the_city_office_approves_team_and_principal(cast, campaign, writer):
     college = participant(campaign, cast.college)
     blockers = gate_blockers(college)
-    assert len(blockers) == 2
+    assert len(blockers) == 3
     assert any("领导班子" in b and "市治庸办" in b for b in blockers)
     assert any("主要负责人书记王强" in b for b in blockers)
+    # a leadership member who never started a report is named too
+    assert "班子成员副院长李华的自查报告尚未经主要负责人审定（尚未撰写）。" in blockers
+    approve(writer("supervisor", "leadership_member", cast.college), cast.user("principal"))
     team = writer("principal", "team", cast.college)
     own = writer("principal", "principal", cast.college)
     approve(team, cast.user("city_official"))

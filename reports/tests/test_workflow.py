@@ -115,7 +115,7 @@ def test_it_refuses_a_second_decision(cast, writer):
         report_return(actor=cast.user("head_a"), report=report, version=current(report), comment="不行")
 
 
-def test_it_opens_a_case_against_the_department_head_when_a_report_is_returned(cast, writer):
+def test_it_proposes_a_case_against_the_department_head_when_a_report_is_returned(cast, writer, client_for):
     report = writer("member_a", "department_member", cast.dept_a)
     report_return(actor=cast.user("supervisor"), report=report, version=current(report), comment="问题查摆不深刻")
     report.refresh_from_db()
@@ -123,18 +123,30 @@ def test_it_opens_a_case_against_the_department_head_when_a_report_is_returned(c
     case = AccountabilityCase.objects.get()
     assert case.person == cast.head_a and case.unit == cast.dept_a and case.trigger == "report_returned"
     assert "问题查摆不深刻" in case.facts and case.trigger_ref == f"reports.selfreport:{report.pk}"
+    assert case.status == "proposed" and not case.decided_measures.exists()  # proposed, never decided by itself
     assert Notification.objects.filter(recipient=cast.user("member_a"), kind="warning").exists()
+    # the deciding office (the college's campaign office) and the head concerned are told
+    assert Notification.objects.filter(recipient=cast.user("office"), url=f"/accountability/{case.pk}/").exists()
+    assert Notification.objects.filter(recipient=cast.user("head_a"), url=f"/accountability/{case.pk}/").exists()
+    # the author rewriting the report sees the comment beside the text
+    page = client_for(cast.user("member_a")).get(f"/reports/{report.pk}/edit/").content.decode()
+    aside = page.split('class="return-comment"')[1].split("</aside>")[0]
+    assert "问题查摆不深刻" in aside and "副院长李华" in aside
+    assert page.index('class="return-comment"') < page.index('name="method"')
     # the author redoes it: a new version, submitted again
     report_save(actor=cast.user("member_a"), report=report, method="重写", problems_and_causes="p", measures="m")
     report = report_submit(actor=cast.user("member_a"), report=report)
     assert report.status == "submitted" and report.current_version == 2
 
 
-def test_it_opens_a_case_against_the_principal_when_the_team_report_is_returned(cast, writer):
+def test_it_proposes_a_case_against_the_principal_when_the_team_report_is_returned(cast, writer):
     report = writer("principal", "team", cast.college)
     report_return(actor=cast.user("city_official"), report=report, version=current(report), comment="不深刻")
     case = AccountabilityCase.objects.get()
-    assert case.person == cast.principal and case.unit == cast.college
+    assert case.person == cast.principal and case.unit == cast.college and case.status == "proposed"
+    # a case on the institution's principal goes to the city office, not to the college's own office
+    assert Notification.objects.filter(recipient=cast.user("city_official"), url__endswith=f"/{case.pk}/").exists()
+    assert not Notification.objects.filter(recipient=cast.user("office"), url__endswith=f"/{case.pk}/").exists()
 
 
 def test_it_needs_comments_to_return(cast, writer):
