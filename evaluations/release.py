@@ -80,11 +80,13 @@ def release(data: dict) -> dict:
         if row["valid_ballots"] < k:
             r["withheld"].add("target")
         if "target" in r["withheld"]:
-            r.update(counts=None, satisfaction=None, low_share=None, score=None, groups=[])
+            r.update(counts=None, shares=None, satisfaction=None, low_share=None, score=None, groups=[])
             r["fail_reasons"] = (
                 [_("figures withheld: fewer than %(n)s valid ballots") % {"n": k}] if not r["passed"] else []
             )
-            r["items"] = [dict(it, counts=None, satisfaction=None, low_share=None, score=None) for it in row["items"]]
+            r["items"] = [
+                dict(it, counts=None, shares=None, satisfaction=None, low_share=None, score=None) for it in row["items"]
+            ]
         elif "score" in r["withheld"]:
             r["score"] = None
             r["items"] = [dict(it, score=None) for it in row["items"]]

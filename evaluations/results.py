@@ -8,6 +8,8 @@ Definitions (documented on the results page too):
 - a ballot is valid for a target when it gives at least one valid answer to that target; paper
   ballots: a batch's valid ballots for a target are the most valid answers any item of it received;
 - satisfaction rate = answers in satisfied grades / valid answers (all items, all groups);
+- share of a grade = its answers / valid answers; for a grade that is not a vote (不了解) its answers /
+  all answers (so the valid grades' shares add up to 100%);
 - lowest-grade share = answers in the lowest grades / valid answers;
 - weighted score = Σ weight × (mean grade score of the group) / Σ weight over groups with answers;
 - by group, turnout, and what is withheld: see release.py.
@@ -48,7 +50,24 @@ def rates(counts: dict[int, int], grades: dict) -> dict:
     valid = sum(n for gid, n in counts.items() if grades[gid].is_valid)
     sat = sum(n for gid, n in counts.items() if grades[gid].is_valid and grades[gid].is_satisfied)
     low = sum(n for gid, n in counts.items() if grades[gid].is_valid and grades[gid].is_low)
-    return {"valid_answers": valid, "satisfaction": _ratio(sat, valid), "low_share": _ratio(low, valid)}
+    return {
+        "valid_answers": valid,
+        "satisfaction": _ratio(sat, valid),
+        "low_share": _ratio(low, valid),
+        "shares": grade_shares(counts, grades),
+    }
+
+
+def grade_shares(counts: dict[int, int], grades: dict) -> dict[int, Decimal | None]:
+    """{grade id: share} for every grade of the round (see the module's definitions)."""
+    valid = sum(n for gid, n in counts.items() if grades[gid].is_valid)
+    every = sum(counts.values())
+    return {gid: _ratio(counts.get(gid, 0), valid if g.is_valid else every) for gid, g in grades.items()}
+
+
+def share_cell(shares: dict | None, grade):
+    """The share of `grade` (a Decimal), or None where the release withheld it."""
+    return None if shares is None else shares.get(grade.pk)
 
 
 def mean_score(counts: dict[int, int], grades: dict) -> Decimal | None:
@@ -259,11 +278,33 @@ def chart(data: dict) -> dict:
     }
 
 
-def table_rows(data: dict) -> tuple[list[str], list[list]]:
+@dataclass(frozen=True)
+class Share:
+    """A percentage in an export row: a number with a % format in Excel, “83.3%” in Word."""
+
+    value: Decimal | None
+
+
+def grade_cells(counts: dict | None, shares: dict | None, grades: list, *, split: bool) -> list:
+    """Each grade's answers and share: two cells per grade (`split`, Excel) or one “6（50.0%）” (Word)."""
+    out = []
+    for g in grades:
+        n, share = count_cell(counts, g), share_cell(shares, g)
+        out += [n, Share(share)] if split else [n if share is None else f"{n}（{percent(share)}）"]
+    return out
+
+
+def grade_header(grades: list, *, split: bool) -> list[str]:
+    if not split:
+        return [g.label for g in grades]
+    return [h for g in grades for h in (g.label, _("%(grade)s share") % {"grade": g.label})]
+
+
+def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]]:
     """The results table (header, rows) shared by the Excel and Word exports (released data)."""
     header = (
         [_("Target"), _("Kind")]
-        + [g.label for g in data["grades"]]
+        + grade_header(data["grades"], split=split)
         + [
             _("Valid ballots"),
             _("Invalid ballots"),
@@ -277,12 +318,12 @@ def table_rows(data: dict) -> tuple[list[str], list[list]]:
     for r in data["targets"]:
         rows.append(
             [str(r["target"]), r["target"].get_kind_display()]
-            + [count_cell(r["counts"], g) for g in data["grades"]]
+            + grade_cells(r["counts"], r.get("shares"), data["grades"], split=split)
             + [
                 r["valid_ballots"],
                 r["invalid_ballots"],
-                percent(r["satisfaction"]),
-                percent(r["low_share"]),
+                Share(r["satisfaction"]),
+                Share(r["low_share"]),
                 r["score"] if r["score"] is not None else "—",
                 _("Passed") if r["passed"] else _("Failed") + ": " + "；".join(r["fail_reasons"]),
             ]
@@ -290,8 +331,64 @@ def table_rows(data: dict) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+def item_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]]:
+    """Per target and item: each grade's answers and share, satisfaction rate, weighted score."""
+    header = (
+        [_("Target"), _("Item")]
+        + grade_header(data["grades"], split=split)
+        + [_("Satisfaction rate"), _("Weighted score")]
+    )
+    rows = [
+        [str(r["target"]), it["item"].text]
+        + grade_cells(it["counts"], it.get("shares"), data["grades"], split=split)
+        + [Share(it["satisfaction"]), it["score"] if it["score"] is not None else "—"]
+        for r in data["targets"]
+        for it in r["items"]
+    ]
+    return header, rows
+
+
+def group_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]]:
+    """Per target and evaluator group as released (small groups merged or withheld)."""
+    header = (
+        [_("Target"), _("Group"), _("Valid ballots")]
+        + grade_header(data["grades"], split=split)
+        + [_("Satisfaction rate")]
+    )
+    rows = [
+        [str(r["target"]), g["name"], _dash(g["valid"])]
+        + grade_cells(g["counts"], g.get("shares"), data["grades"], split=split)
+        + [Share(g.get("satisfaction"))]
+        for r in data["targets"]
+        for g in r["groups"]
+    ]
+    return header, rows
+
+
 def _dash(value):
     return "—" if value is None else value
+
+
+def _as_text(row: list) -> list:
+    return [percent(v.value) if isinstance(v, Share) else v for v in row]
+
+
+def _xlsx_append(ws, row: list) -> None:
+    """One row: text made formula-safe, decimals as numbers, shares as numbers with a % format."""
+    from core.excel import safe_cell
+
+    values = []
+    for v in row:
+        if isinstance(v, Share):
+            values.append(float(v.value) if v.value is not None else "—")
+        elif isinstance(v, Decimal):
+            values.append(float(v))
+        else:
+            values.append(safe_cell(v) if isinstance(v, str) else v)
+    ws.append(values)
+    for cell, v in zip(ws[ws.max_row], row, strict=True):
+        if isinstance(v, Share) and v.value is not None:
+            cell.number_format = "0.0%"
 
 
 def to_xlsx(data: dict) -> bytes:
@@ -306,42 +403,24 @@ def to_xlsx(data: dict) -> bytes:
     ws.title = _("Results")[:31]
     ws.append([safe_cell(ev.name)])
     ws["A1"].font = Font(bold=True, size=14)
-    header, rows = table_rows(data)
-    ws.append([safe_cell(h) for h in header])
-    for row in rows:
-        ws.append([safe_cell(v) if isinstance(v, str) else (float(v) if isinstance(v, Decimal) else v) for v in row])
-    items = wb.create_sheet(_("By item")[:31])
-    items.append(
-        [_("Target"), _("Item")] + [g.label for g in data["grades"]] + [_("Satisfaction rate"), _("Weighted score")]
-    )
-    for r in data["targets"]:
-        for it in r["items"]:
-            items.append(
-                [safe_cell(str(r["target"])), safe_cell(it["item"].text)]
-                + [count_cell(it["counts"], g) for g in data["grades"]]
-                + [percent(it["satisfaction"]), float(it["score"]) if it["score"] is not None else "—"]
-            )
-    groups = wb.create_sheet(_("By group")[:31])
-    groups.append([_("Target"), _("Group"), _("Valid ballots"), _("Satisfaction rate")])
-    for r in data["targets"]:
-        for g in r["groups"]:
-            groups.append(
-                [
-                    safe_cell(str(r["target"])),
-                    safe_cell(g["name"]),
-                    g["valid"] if g["valid"] is not None else "—",
-                    percent(g.get("satisfaction")),
-                ]
-            )
+    for sheet, (header, rows) in (
+        (ws, table_rows(data, split=True)),
+        (wb.create_sheet(_("By item")[:31]), item_rows(data, split=True)),
+        (wb.create_sheet(_("By group")[:31]), group_rows(data, split=True)),
+    ):
+        sheet.append([safe_cell(h) for h in header])
+        for row in rows:
+            _xlsx_append(sheet, row)
     turnout = wb.create_sheet(_("Turnout")[:31])
     turnout.append(
         [_("Group"), _("Codes issued"), _("Codes used"), _("Paper issued"), _("Paper returned"), _("Turnout")]
     )
     for t in [*data["turnout"]["rows"], data["turnout"]["total"]]:
-        turnout.append(
-            [safe_cell(t["name"])]
+        _xlsx_append(
+            turnout,
+            [t["name"]]
             + [_dash(t[k]) for k in ("codes", "codes_used", "paper_issued", "paper_returned")]
-            + [percent(t["turnout"])]
+            + [Share(t["turnout"])],
         )
     buf = io.BytesIO()
     wb.save(buf)
@@ -365,10 +444,22 @@ def to_docx(data: dict) -> bytes:
     )
     if failed:
         paragraph(doc, _("Did not pass: %(list)s.") % {"list": "、".join(str(r["target"]) for r in failed)})
-    heading(doc, _("2. Results by target"), 1)
-    header, rows = table_rows(data)
-    table(doc, header, rows)
-    heading(doc, _("3. Turnout"), 1)
+    for title, (header, rows) in (
+        (_("2. Results by target"), table_rows(data)),
+        (_("3. Results by item"), item_rows(data)),
+        (_("4. Results by evaluator group"), group_rows(data)),
+    ):
+        heading(doc, title, 1)
+        table(doc, header, [_as_text(row) for row in rows])
+    paragraph(
+        doc,
+        _(
+            "Each grade: answers (share of valid answers). A group is shown on its own only with at least %(n)s "
+            "valid ballots."
+        )
+        % {"n": data["minimum"]},
+    )
+    heading(doc, _("5. Turnout"), 1)
     table(
         doc,
         [_("Group"), _("Ballots issued"), _("Ballots returned"), _("Turnout")],
