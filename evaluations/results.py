@@ -11,7 +11,12 @@ Definitions (documented on the results page too):
 - share of a grade = its answers / valid answers; for a grade that is not a vote (不了解) its answers /
   all answers (so the valid grades' shares add up to 100%);
 - lowest-grade share = answers in the lowest grades / valid answers;
-- weighted score = Σ weight × (mean grade score of the group) / Σ weight over groups with answers;
+- score: by default the plain mean grade score over the valid answers (every valid ballot counts the
+  same; when each ballot answers every item this is the mean over ballots); when the round weighs its
+  groups, the weighted score = Σ weight × (mean grade score of the group) / Σ weight over groups with
+  answers (a group without ballots does not pull it), shown beside the plain mean. The score that
+  counts (pass rule, band) is the one the round chose;
+- band: the first of the office's score bands that contains the score;
 - by group, turnout, and what is withheld: see release.py.
 """
 
@@ -78,6 +83,28 @@ def mean_score(counts: dict[int, int], grades: dict) -> Decimal | None:
     return (sum(s * n for s, n in scored) / total) if total else None
 
 
+def plain_score(counts: dict[int, int], grades: dict) -> Decimal | None:
+    m = mean_score(counts, grades)
+    return None if m is None else Decimal(m).quantize(Q2, ROUND_HALF_UP)
+
+
+def band_for(score, bands: list):
+    """The first band that contains `score`, or None."""
+    if score is None:
+        return None
+    return next((b for b in bands if b.contains(score)), None)
+
+
+def scores(figures: "Figures", grades: dict, groups: dict, evaluation: Evaluation) -> dict:
+    """{mean, weighted, score}: the plain mean, the group-weighted score (only when the round weighs its
+    groups) and the one that counts."""
+    mean = plain_score(figures.counts, grades)
+    if evaluation.score_method != Evaluation.ScoreMethod.GROUP_WEIGHTED:
+        return {"mean": mean, "weighted": None, "score": mean}
+    weighted = weighted_score(figures.by_group, grades, groups)
+    return {"mean": mean, "weighted": weighted, "score": weighted}
+
+
 def weighted_score(by_group: dict[int, dict[int, int]], grades: dict, groups: dict) -> Decimal | None:
     num = den = Decimal(0)
     for gid, counts in by_group.items():
@@ -123,6 +150,7 @@ def collect(evaluation: Evaluation) -> dict:
     groups = {g.pk: g for g in groups_with_code_counts(evaluation)}
     items = list(evaluation.items.all())
     targets = list(evaluation.targets.select_related("unit", "person"))
+    bands = list(evaluation.score_bands.all())
     answers, online_valid, ballots_by_group = _online(evaluation)
     paper_counts, batches = _paper(evaluation)
 
@@ -168,7 +196,7 @@ def collect(evaluation: Evaluation) -> dict:
                     "item": i,
                     "counts": f.counts,
                     **rates(f.counts, grades),
-                    "score": weighted_score(f.by_group, grades, groups),
+                    **scores(f, grades, groups, evaluation),
                 }
             )
         row = {
@@ -177,11 +205,12 @@ def collect(evaluation: Evaluation) -> dict:
             "valid_ballots": n_valid,
             "invalid_ballots": max(cast_total - n_valid, 0),
             **rates(fig.counts, grades),
-            "score": weighted_score(fig.by_group, grades, groups),
+            **scores(fig, grades, groups, evaluation),
             "items": item_rows,
             "by_group": fig.by_group,
             "valid_by_group": valid_by_group,
         }
+        row["band"] = band_for(row["score"], bands)
         row["passed"], row["fail_reasons"] = judge(evaluation, row)
         rows.append(row)
 
@@ -208,6 +237,8 @@ def collect(evaluation: Evaluation) -> dict:
         "items": items,
         "groups": groups,
         "targets": rows,
+        "bands": bands,
+        "weighted": evaluation.score_method == Evaluation.ScoreMethod.GROUP_WEIGHTED,
         "turnout": turnout,
         "ballots": cast_total,
     }
@@ -230,7 +261,10 @@ def judge(evaluation: Evaluation, row: dict) -> tuple[bool, list[str]]:
             % {"grades": low, "share": percent(row["low_share"]), "max": percent(evaluation.fail_low_share_above)}
         )
     if evaluation.pass_min_score is not None and (row["score"] is None or row["score"] < evaluation.pass_min_score):
-        reasons.append(_("weighted score below %(min)s") % {"min": evaluation.pass_min_score})
+        if evaluation.score_method == Evaluation.ScoreMethod.GROUP_WEIGHTED:
+            reasons.append(_("weighted score below %(min)s") % {"min": evaluation.pass_min_score})
+        else:
+            reasons.append(_("score below %(min)s") % {"min": evaluation.pass_min_score})
     return not reasons, reasons
 
 
@@ -300,6 +334,24 @@ def grade_header(grades: list, *, split: bool) -> list[str]:
     return [h for g in grades for h in (g.label, _("%(grade)s share") % {"grade": g.label})]
 
 
+def score_header(data: dict, *, band: bool = True) -> list[str]:
+    """The plain mean always; the weighted score when the round weighs its groups; the band when set."""
+    return (
+        [_("Score (plain mean)")]
+        + ([_("Weighted score")] if data.get("weighted") else [])
+        + ([_("Band")] if band and data.get("bands") else [])
+    )
+
+
+def score_cells(data: dict, row: dict, *, band: bool = True) -> list:
+    cells = [_dash(row.get("mean"))]
+    if data.get("weighted"):
+        cells.append(_dash(row.get("weighted")))
+    if band and data.get("bands"):
+        cells.append(row["band"].label if row.get("band") else "—")
+    return cells
+
+
 def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]]:
     """The results table (header, rows) shared by the Excel and Word exports (released data)."""
     header = (
@@ -310,9 +362,9 @@ def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list
             _("Invalid ballots"),
             _("Satisfaction rate"),
             _("Share of lowest grades"),
-            _("Weighted score"),
-            _("Result"),
         ]
+        + score_header(data)
+        + [_("Result")]
     )
     rows = []
     for r in data["targets"]:
@@ -324,7 +376,9 @@ def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list
                 r["invalid_ballots"],
                 Share(r["satisfaction"]),
                 Share(r["low_share"]),
-                r["score"] if r["score"] is not None else "—",
+            ]
+            + score_cells(data, r)
+            + [
                 _("Passed") if r["passed"] else _("Failed") + ": " + "；".join(r["fail_reasons"]),
             ]
         )
@@ -336,12 +390,14 @@ def item_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]
     header = (
         [_("Target"), _("Item")]
         + grade_header(data["grades"], split=split)
-        + [_("Satisfaction rate"), _("Weighted score")]
+        + [_("Satisfaction rate")]
+        + score_header(data, band=False)
     )
     rows = [
         [str(r["target"]), it["item"].text]
         + grade_cells(it["counts"], it.get("shares"), data["grades"], split=split)
-        + [Share(it["satisfaction"]), it["score"] if it["score"] is not None else "—"]
+        + [Share(it["satisfaction"])]
+        + score_cells(data, it, band=False)
         for r in data["targets"]
         for it in r["items"]
     ]
