@@ -100,10 +100,10 @@ def charts(dash: Dashboard) -> dict:
             [
                 (
                     _("Completion rate %"),
-                    [row["completion_rate"] or 0 for row in r["by_unit"] if row["total"]],
+                    [float(row["completion_rate"]) for row in r["by_unit"] if row["total"]],
                     "#3b6ea5",
                 ),
-                (_("On-time rate %"), [row["on_time_rate"] or 0 for row in r["by_unit"] if row["total"]], "#5b8e7d"),
+                (_("On-time rate %"), [float(row["on_time_rate"]) for row in r["by_unit"] if row["total"]], "#5b8e7d"),
             ],
             percent=True,
         ),
@@ -133,8 +133,8 @@ def decorate_city(data: dict) -> dict:
         "rates": grouped_bar_json(
             names,
             [
-                (_("Completion rate %"), [row["measures"]["completion_rate"] or 0 for row in rows], "#3b6ea5"),
-                (_("On-time rate %"), [row["measures"]["on_time_rate"] or 0 for row in rows], "#5b8e7d"),
+                (_("Completion rate %"), [float(row["measures"]["completion_rate"]) for row in rows], "#3b6ea5"),
+                (_("On-time rate %"), [float(row["measures"]["on_time_rate"]) for row in rows], "#5b8e7d"),
             ],
             percent=True,
         ),

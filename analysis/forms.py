@@ -51,6 +51,14 @@ class ImportStartForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
     default_unit = forms.ModelChoiceField(label=_("Unit for rows that name none"), queryset=None, required=False)
     default_channel = forms.ChoiceField(label=_("Channel for rows that name none"), choices=())
+    split_measures = forms.BooleanField(
+        label=_("Split 一是/二是/三是 in one cell into separate measures"), required=False
+    )
+    plans_approved = forms.BooleanField(
+        label=_("The ledger is the plan already approved: its measures count on the dashboards at once"),
+        required=False,
+        initial=True,
+    )
 
     def __init__(self, *args, units=None, **kwargs):
         from problems.models import Channel
@@ -83,6 +91,13 @@ class ImportMappingForm(forms.Form):
         self.fields["default_channel"] = forms.ChoiceField(
             label=_("Channel for rows that name none"), choices=Channel.choices
         )
+        self.fields["split_measures"] = forms.BooleanField(
+            label=_("Split 一是/二是/三是 in one cell into separate measures"), required=False
+        )
+        self.fields["plans_approved"] = forms.BooleanField(
+            label=_("The ledger is the plan already approved: its measures count on the dashboards at once"),
+            required=False,
+        )
 
     def mapping(self) -> dict[str, int]:
         from .imports import FIELDS
@@ -90,3 +105,14 @@ class ImportMappingForm(forms.Form):
         return {
             k: int(self.cleaned_data[f"col_{k}"]) for k in FIELDS if self.cleaned_data.get(f"col_{k}") not in ("", None)
         }
+
+
+class StatusWordForm(forms.Form):
+    word = forms.CharField(label=_("Word as written in the ledger"), max_length=40)
+    state = forms.ChoiceField(label=_("Means"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        from .models import StatusWord
+
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = StatusWord.State.choices

@@ -45,7 +45,11 @@ FIELDS: dict[str, tuple[str, list[str]]] = {
     ),
     "manifestations": (
         pgettext_lazy("ledger column", "Manifestation"),
-        ["具体表现", "表现", "表现形式", "问题类型", "问题类别", "庸懒散表现"],
+        ["具体表现", "表现", "表现形式", "庸懒散表现"],
+    ),
+    "category": (
+        pgettext_lazy("ledger column", "Category"),
+        ["类别", "问题类别", "问题类型", "类型", "方面", "问题方面", "问题分类", "分类", "所属方面", "领域"],
     ),
     "channel": (
         pgettext_lazy("ledger column", "Channel"),
@@ -80,6 +84,7 @@ FIELDS: dict[str, tuple[str, list[str]]] = {
         ["完成情况", "整改情况", "进展情况", "整改进展", "整改结果"],
     ),
     "closeout": (pgettext_lazy("ledger column", "Close-out"), ["销号情况", "是否销号", "销号"]),
+    "progress": (pgettext_lazy("ledger column", "Progress"), ["进度", "完成进度", "整改进度", "完成比例"]),
     "remark": (pgettext_lazy("ledger column", "Remarks"), ["备注", "说明"]),
 }
 REQUIRED = ("description",)
@@ -120,34 +125,96 @@ def guess_mapping(header: list[str]) -> dict[str, int]:
 
 @dataclass
 class Sheet:
+    """One sheet of an open workbook: its header and column mapping; `rows()` streams the data rows.
+
+    The workbook is opened read-only (openpyxl streams the XML), so memory does not grow with the
+    rows; merged ranges, which read-only mode does not report, are read from the sheet's XML first."""
+
     name: str
     sheet_names: list[str]
     header: list[str]  # one label per column (two header rows combined)
     header_rows: tuple[int, int]  # first and last header row (1-based)
-    rows: list[tuple[int, list, list]]  # (Excel row number, values, merge origin of each cell)
     mapping: dict[str, int]
+    worksheet: object = None
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (min_row, min_col, max_row, max_col)
+
+    def rows(self):
+        """(Excel row number, values, merge origin of each cell) of every non-blank row below the header;
+        a merged cell takes the value of its range's top-left cell."""
+        last_header = self.header_rows[1]
+        width = len(self.header)
+        for number, values, origin in _stream(self.worksheet, self.merged, width):
+            if number <= last_header:
+                continue
+            if any(v not in (None, "") and str(v).strip() for v in values):
+                yield number, values, origin
 
 
-def _grid(ws) -> tuple[list[list], list[list]]:
-    """Cell values with merged ranges filled from their top-left cell, and each cell's merge origin."""
-    values = [list(r) for r in ws.iter_rows(values_only=True)]
-    width = max((len(r) for r in values), default=0)
-    for r in values:
-        r.extend([None] * (width - len(r)))
-    origin: list[list] = [[None] * width for _ in values]
-    for rng in ws.merged_cells.ranges:
-        top = values[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(values) else None
-        for row in range(rng.min_row, min(rng.max_row, len(values)) + 1):
-            for col in range(rng.min_col, min(rng.max_col, width) + 1):
-                values[row - 1][col - 1] = top
-                origin[row - 1][col - 1] = (rng.min_row, rng.min_col)
-    return values, origin
+def _stream(ws, merged, width: int):
+    """Rows of a read-only worksheet with merged ranges filled from their top-left cell."""
+    starts: dict[int, list] = {}
+    for rng in merged:
+        starts.setdefault(rng[0], []).append(rng)
+    active: list = []  # [range, value]
+    for number, raw in enumerate(ws.iter_rows(values_only=True), start=1):
+        values = list(raw[:width]) + [None] * max(0, width - len(raw))
+        origin: list = [None] * width
+        for rng in starts.pop(number, ()):
+            active.append([rng, values[rng[1] - 1] if rng[1] - 1 < width else None])
+        keep = []
+        for item in active:
+            (r0, c0, r1, c1), value = item
+            if r1 < number:
+                continue
+            keep.append(item)
+            for col in range(c0, min(c1, width) + 1):
+                values[col - 1] = value
+                origin[col - 1] = (r0, c0)
+        active = keep
+        yield number, values, origin
+
+
+def _merged_ranges(path_or_file, sheet_name: str) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a sheet, read from the workbook's XML (mergeCells) without loading cells."""
+    import posixpath
+    import zipfile
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import range_boundaries
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    if hasattr(path_or_file, "seek"):
+        path_or_file.seek(0)
+    with zipfile.ZipFile(path_or_file) as z:
+        from xml.etree.ElementTree import fromstring
+
+        book = fromstring(z.read("xl/workbook.xml"))
+        rid = next((s.get(f"{rel_ns}id") for s in book.iter(f"{ns}sheet") if s.get("name") == sheet_name), None)
+        rels = fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
+        if target is None:
+            return []
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        ranges = []
+        with z.open(member) as fh:
+            for _event, elem in iterparse(fh):
+                if elem.tag == f"{ns}mergeCell":
+                    c0, r0, c1, r1 = range_boundaries(elem.get("ref"))
+                    ranges.append((r0, c0, r1, c1))
+                elif elem.tag == f"{ns}row":
+                    elem.clear()  # the cells are not needed here: keep memory flat
+        return ranges
+
+
+HEADER_SEARCH_ROWS = 15
 
 
 def _find_header(values: list[list]) -> tuple[int, int, list[str]]:
-    """The header row (or two rows) among the first 15 rows: the one naming most fields."""
-    best = (0, 0, 0, [])
-    for i in range(min(15, len(values))):
+    """(first, last) 0-based header rows and the combined labels: the row (or pair of rows) among the
+    first rows that names the most known fields."""
+    best = (0, -1, -1, [])
+    for i in range(min(HEADER_SEARCH_ROWS, len(values))):
         one = ["" if v is None else str(v) for v in values[i]]
         candidates = [(i, i, one)]
         if i + 1 < len(values) and guess_mapping(one):
@@ -166,28 +233,45 @@ def _find_header(values: list[list]) -> tuple[int, int, list[str]]:
 
 
 def read_sheet(path_or_file, sheet_name: str | None = None) -> Sheet:
-    """Open the workbook and read one sheet (the first that has a header when none is named)."""
+    """Open the workbook read-only and find the header of one sheet (the first that has one when none
+    is named). Keep the file open while iterating `Sheet.rows()`."""
     from openpyxl import load_workbook
 
-    wb = load_workbook(path_or_file, data_only=True)
+    if hasattr(path_or_file, "seek"):
+        path_or_file.seek(0)
+    wb = load_workbook(path_or_file, read_only=True, data_only=True)
     names = wb.sheetnames
     order = [sheet_name] if sheet_name in names else names
     error = None
     for name in order:
         ws = wb[name]
-        values, origin = _grid(ws)
+        merged = _merged_ranges(path_or_file, name)
+        width = max((rng[3] for rng in merged), default=0)
+        top = []
+        for raw in ws.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS + 1):
+            top.append(list(raw))
+            width = max(width, len(raw))
+        head = [vals for _n, vals, _o in _stream(_Rows(top), merged, width)]
         try:
-            first, last, header = _find_header(values)
+            first, last, header = _find_header(head)
         except ValueError as e:
             error = e
             continue
-        rows = [
-            (n + 1, values[n], origin[n])
-            for n in range(last + 1, len(values))
-            if any(v not in (None, "") and str(v).strip() for v in values[n])
-        ]
-        return Sheet(name, names, header, (first + 1, last + 1), rows, guess_mapping(header))
+        # trailing columns without a label are dropped
+        while header and not header[-1].strip():
+            header.pop()
+        return Sheet(name, names, header, (first + 1, last + 1), guess_mapping(header), ws, merged)
     raise ValueError(str(error) if error else _("The workbook has no sheet."))
+
+
+class _Rows:
+    """A list of rows that looks like a worksheet to `_stream`."""
+
+    def __init__(self, rows):
+        self._rows = rows
+
+    def iter_rows(self, values_only=True):
+        return iter(self._rows)
 
 
 # ------------------------------------------------------------------------------------------ values
@@ -334,204 +418,362 @@ def split_list(value) -> list[str]:
     return [x.strip() for x in re.split(r"[、,，;；/\n]+", str(value or "")) if x.strip()]
 
 
-# ------------------------------------------------------------------------------------------ preview
+# ------------------------------------------------------------------------------------------ statuses
+
+DONE, IN_PROGRESS, NOT_STARTED = "done", "in_progress", "not_started"
+# The words offices write in 完成情况 / 销号情况 / 进度; an office adds its own on the vocabulary page
+# (analysis.StatusWord), which also overrides these.
+STATUS_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "完成",
+            "已完成",
+            "已整改",
+            "整改完成",
+            "已办结",
+            "办结",
+            "已落实",
+            "落实",
+            "已销号",
+            "销号",
+            "是",
+            "完毕",
+            "已解决",
+        ],
+        DONE,
+    ),
+    **dict.fromkeys(
+        [
+            "基本完成",
+            "阶段性完成",
+            "正在整改",
+            "整改中",
+            "持续推进",
+            "持续整改",
+            "长期坚持",
+            "推进中",
+            "进行中",
+            "正在推进",
+            "部分完成",
+            "逐步推进",
+        ],
+        IN_PROGRESS,
+    ),
+    **dict.fromkeys(["未完成", "未整改", "未开始", "尚未开始", "未启动", "未销号", "否", "待整改"], NOT_STARTED),
+}
+_RANK = {NOT_STARTED: 0, IN_PROGRESS: 1, DONE: 2}
+
+
+def status_vocabulary(institution) -> dict[str, str]:
+    """The built-in words with the institution's own added (its own win)."""
+    from .models import StatusWord
+
+    words = {norm(k): v for k, v in STATUS_WORDS.items()}
+    words.update(
+        {norm(w): st for w, st in StatusWord.objects.filter(institution=institution).values_list("word", "state")}
+    )
+    return words
+
+
+def parse_state(value, vocabulary: dict[str, str]) -> str | None:
+    """The state a status cell means; None for an empty cell; ValueError for a word nobody taught us.
+
+    A percentage counts too: 100% is done, anything above 0 in progress."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (int, float)):
+        percent = value * 100 if 0 < value <= 1 and isinstance(value, float) else value
+        return DONE if percent >= 100 else IN_PROGRESS if percent > 0 else NOT_STARTED
+    text = norm(value)
+    m = re.fullmatch(r"(\d{1,3})%?", text.replace("％", "%"))
+    if m:
+        return DONE if int(m[1]) >= 100 else IN_PROGRESS if int(m[1]) > 0 else NOT_STARTED
+    if text in vocabulary:
+        return vocabulary[text]
+    # a sentence that starts with a known word: "已完成，制度已印发"
+    head = re.split(r"[，,；;。]", str(value).strip())[0]
+    if norm(head) in vocabulary:
+        return vocabulary[norm(head)]
+    raise ValueError(str(value))
+
+
+# ------------------------------------------------------------------------------------------ people
+
+# Post titles written where a name is expected; matched on the matching screen to the unit's leader.
+PRINCIPAL_POSTS = (
+    "党委书记",
+    "书记",
+    "院长",
+    "校长",
+    "主要负责人",
+    "单位主要负责人",
+    "党委主要负责人",
+    "一把手",
+    "局长",
+)
+HEAD_POSTS = ("部门负责人", "部门主要负责人", "处长", "主任", "科长", "部长", "负责人", "支部书记", "总支书记")
+
+
+def post_kind(name: str) -> str | None:
+    """'principal' or 'head' when the text is a post title rather than a person's name."""
+    key = norm(re.sub(r"[（(].*?[)）]", "", name))
+    if key in PRINCIPAL_POSTS:
+        return "principal"
+    if key in HEAD_POSTS or any(key.endswith(p) for p in ("处长", "主任", "科长", "部长")):
+        return "head"
+    return None
+
+
+def split_measure_text(text: str) -> list[str]:
+    """一是…；二是…；三是… (or 1. 2. / （1）（2）) as separate measures; the whole text when not numbered."""
+    parts = re.split(r"(?:^|(?<=[。；;\n]))\s*(?:[一二三四五六七八九十]+是|[（(]?\d{1,2}[）)、.．])", text.strip())
+    parts = [p.strip(" \n；;。，,") for p in parts if p.strip(" \n；;。，,")]
+    return parts if len(parts) > 1 else [text.strip()]
+
+
+# ------------------------------------------------------------------------------------------ rows
 
 
 @dataclass
-class MeasureIn:
-    content: str
-    goal: str
-    time_class: str
-    deadline: date | None
-    owner: object
-    leader: object | None
-    resp_unit: object
-
-
-@dataclass
-class ProblemIn:
-    row: int  # Excel row number of its first line
-    unit: object | None
-    description: str
-    channel: str = "self_check"
-    severity: str = "medium"
-    cause: str = ""
-    benchmark: str = ""
-    manifestations: list = field(default_factory=list)
-    measures: list[MeasureIn] = field(default_factory=list)
-    rows: list[int] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def channel_label(self) -> str:
-        from problems.models import Channel
-
-        return Channel(self.channel).label
-
-
 class Lookup:
-    """Units, people and manifestations of the institution by name, loaded once."""
+    """Units and people of the institution by name, and the status vocabulary, loaded once."""
 
-    def __init__(self, institution):
+    institution: object
+    units: dict = field(default_factory=dict)
+    people: dict = field(default_factory=dict)
+    manifestations: dict = field(default_factory=dict)
+    vocabulary: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, institution) -> Lookup:
         from orgs.models import Person, Unit
         from problems.models import Manifestation
 
-        self.units: dict[str, list] = {}
-        for u in Unit.objects.filter(path__startswith=institution.path, active=True):
+        lk = cls(institution)
+        for u in Unit.objects.filter(path__startswith=institution.path, active=True).only("pk", "name", "short_name"):
             for name in {norm(u.name), norm(u.short_name)} - {""}:
-                self.units.setdefault(name, []).append(u)
-        self.people: dict[str, list] = {}
-        for p in Person.objects.filter(unit__path__startswith=institution.path, active=True).select_related("unit"):
-            self.people.setdefault(norm(p.name), []).append(p)
-        self.manifestations = {norm(m.name): m for m in Manifestation.objects.filter(active=True)}
+                lk.units.setdefault(name, []).append(u.pk)
+        for pk, name in Person.objects.filter(unit__path__startswith=institution.path, active=True).values_list(
+            "pk", "name"
+        ):
+            lk.people.setdefault(norm(name), []).append(pk)
+        lk.manifestations = {norm(m.name): m.pk for m in Manifestation.objects.filter(active=True)}
+        lk.vocabulary = status_vocabulary(institution)
+        return lk
 
-    def unit(self, name):
+    def unit(self, name: str) -> int | None:
         found = self.units.get(norm(name), [])
-        if len(found) == 1:
-            return found[0]
-        raise LookupError(
-            (_("Unit “%(name)s” is not in the institution.") if not found else _("Unit “%(name)s” is ambiguous."))
-            % {"name": name}
-        )
+        return found[0] if len(found) == 1 else None
 
-    def person(self, name, near=None):
-        found = self.people.get(norm(re.sub(r"[（(].*?[)）]", "", str(name))), [])
-        if near is not None and len(found) > 1:
-            found = [p for p in found if p.unit.path.startswith(near.path)] or found
-        if len(found) == 1:
-            return found[0]
-        raise LookupError(
-            (_("Nobody called “%(name)s” works in the institution.") if not found else _("“%(name)s” is ambiguous."))
-            % {"name": name}
-        )
+    def person(self, name: str) -> int | None:
+        found = self.people.get(norm(re.sub(r"[（(].*?[)）]", "", name)), [])
+        return found[0] if len(found) == 1 else None
 
-    def manifestation(self, name):
+    def manifestation(self, name: str) -> int | None:
         key = norm(name)
         if key in self.manifestations:
             return self.manifestations[key]
-        hits = [m for k, m in self.manifestations.items() if key and (key in k or k in key)]
-        if len(hits) == 1:
-            return hits[0]
-        raise LookupError(_("Unknown manifestation “%(name)s”.") % {"name": name})
+        hits = [pk for k, pk in self.manifestations.items() if key and (key in k or k in key)]
+        return hits[0] if len(hits) == 1 else None
+
+
+def _value(values, mapping, key):
+    i = mapping.get(key)
+    return None if i is None or i >= len(values) else values[i]
 
 
 def _cell(values, mapping, key) -> str:
-    i = mapping.get(key)
-    if i is None or i >= len(values) or values[i] is None:
+    v = _value(values, mapping, key)
+    if v is None:
         return ""
-    v = values[i]
-    return v.strftime("%Y-%m-%d") if isinstance(v, (date, datetime)) and key != "deadline" else str(v).strip()
+    return v.strftime("%Y-%m-%d") if isinstance(v, (date, datetime)) else str(v).strip()
 
 
-def preview(
-    sheet: Sheet, mapping: dict[str, int], *, campaign, default_unit, today: date, default_channel: str = "self_check"
-) -> list[ProblemIn]:
-    """Every problem of the sheet with its measures and the errors of its rows; writes nothing.
-
-    Rows whose problem cell comes from the same merged range as the row above add measures to that
-    problem (the usual layout: one problem over several measure rows)."""
-    lookup = Lookup(campaign.institution)
-    problems: list[ProblemIn] = []
-    desc_col = mapping.get("description")
-    previous_origin = None
-    for number, values, origin in sheet.rows:
-        description = _cell(values, mapping, "description")
-        cell_origin = origin[desc_col] if desc_col is not None and desc_col < len(origin) else None
-        same = cell_origin is not None and cell_origin == previous_origin and problems
-        previous_origin = cell_origin
-        if norm(description) in ("合计", "小计", "总计") or norm(_cell(values, mapping, "seq")) in ("合计", "小计"):
-            continue
-        if same:
-            p = problems[-1]
-            p.rows.append(number)
-        else:
-            p = _problem_from_row(number, values, mapping, lookup, default_unit, default_channel)
-            problems.append(p)
-        _measure_from_row(p, number, values, mapping, lookup, today)
-    return problems
+def _is_total(values, mapping) -> bool:
+    return norm(_cell(values, mapping, "description")) in ("合计", "小计", "总计") or norm(
+        _cell(values, mapping, "seq")
+    ) in ("合计", "小计", "总计")
 
 
-def _problem_from_row(number, values, mapping, lookup, default_unit, default_channel) -> ProblemIn:
-    from problems.models import Channel
-
-    p = ProblemIn(row=number, unit=default_unit, description=_cell(values, mapping, "description"), rows=[number])
-    if not p.description:
-        p.errors.append(_("Row %(row)s: the problem is empty.") % {"row": number})
-    unit_name = _cell(values, mapping, "unit") or _cell(values, mapping, "resp_unit")
-    if unit_name:
-        try:
-            p.unit = lookup.unit(unit_name)
-        except LookupError as e:
-            p.errors.append(_("Row %(row)s: %(error)s") % {"row": number, "error": e})
-    if p.unit is None:
-        p.errors.append(_("Row %(row)s: no unit is named and no default unit was chosen.") % {"row": number})
-    try:
-        p.channel = parse_channel(_cell(values, mapping, "channel"), default_channel)
-    except ValueError as e:
-        p.errors.append(_("Row %(row)s: unknown channel “%(value)s”.") % {"row": number, "value": e})
-    try:
-        p.severity = parse_severity(_cell(values, mapping, "severity"))
-    except ValueError as e:
-        p.errors.append(_("Row %(row)s: unknown severity “%(value)s”.") % {"row": number, "value": e})
-    p.cause = _cell(values, mapping, "cause")
-    p.benchmark = _cell(values, mapping, "benchmark")
-    if p.channel == Channel.COMPARISON and not p.benchmark:
-        p.benchmark = _("see the imported ledger")
-    for name in split_list(_cell(values, mapping, "manifestations")):
-        if name in ("庸", "懒", "散"):
-            continue  # a group alone names no manifestation
-        try:
-            p.manifestations.append(lookup.manifestation(name))
-        except LookupError as e:
-            p.errors.append(_("Row %(row)s: %(error)s") % {"row": number, "error": e})
-    return p
-
-
-def _measure_from_row(p: ProblemIn, number, values, mapping, lookup, today) -> None:
-    content = _cell(values, mapping, "measure")
-    if not content:
-        return
-    if p.measures and p.measures[-1].content == content:
-        return  # a merged measure cell repeated on the next line
-    errors = []
-    raw = values[mapping["deadline"]] if mapping.get("deadline") is not None else None
-    try:
-        deadline = parse_deadline(raw, today=today)
-    except ValueError:
-        deadline = None
-        errors.append(_("Row %(row)s: the deadline “%(value)s” is not a date.") % {"row": number, "value": raw})
-    if deadline is None and not errors:
-        errors.append(_("Row %(row)s: the measure has no deadline.") % {"row": number})
-    resp_unit = p.unit
-    if name := _cell(values, mapping, "resp_unit"):
-        try:
-            resp_unit = lookup.unit(split_list(name)[0])
-        except LookupError as e:
-            errors.append(_("Row %(row)s: %(error)s") % {"row": number, "error": e})
-    owner = leader = None
-    owner_name = _cell(values, mapping, "owner")
-    if not owner_name:
-        errors.append(_("Row %(row)s: the measure names no responsible person.") % {"row": number})
-    else:
-        try:
-            owner = lookup.person(split_list(owner_name)[0], near=resp_unit)
-        except LookupError as e:
-            errors.append(_("Row %(row)s: %(error)s") % {"row": number, "error": e})
-    if leader_name := _cell(values, mapping, "leader"):
-        try:
-            leader = lookup.person(split_list(leader_name)[0])
-        except LookupError as e:
-            errors.append(_("Row %(row)s: %(error)s") % {"row": number, "error": e})
-    p.errors.extend(errors)
-    if not errors:
-        p.measures.append(
-            MeasureIn(
-                content=content,
-                goal=_cell(values, mapping, "goal"),
-                time_class=deadline.time_class,
-                deadline=deadline.date,
-                owner=owner,
-                leader=leader,
-                resp_unit=resp_unit,
-            )
+def _category_heading(values, origin, mapping) -> str | None:
+    """A row that only carries a heading such as "一、思想认识方面" (often merged across the sheet)."""
+    filled = [(i, v) for i, v in enumerate(values) if v not in (None, "") and str(v).strip()]
+    texts = {str(v).strip() for _i, v in filled}
+    if (
+        len(texts) != 1
+        or _cell(values, mapping, "measure")
+        and len(filled) == 1
+        and filled[0][0] == mapping.get("measure")
+    ):
+        return None
+    text = texts.pop()
+    wide = len(filled) >= 3 and len({origin[i] for i, _v in filled}) == 1
+    numbered = re.match(r"^[一二三四五六七八九十]+[、.．]|^第[一二三四五六七八九十]+", text)
+    if (wide or numbered or text.endswith(("方面", "类"))) and len(text) <= 60:
+        return (
+            re.sub(r"^[一二三四五六七八九十]+[、.．]\s*|^第[一二三四五六七八九十]+[部分类]?[、:：\s]*", "", text)
+            or text
         )
+    return None
+
+
+def row_hash(values, mapping) -> str:
+    import hashlib
+
+    keys = ("unit", "category", "description", "measure", "owner", "resp_unit", "deadline")
+    text = "\x1f".join(norm(_cell(values, mapping, k)) for k in keys)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Parser:
+    """Reads rows one by one into the values the preview shows and the import stores.
+
+    Keeps only what the next row needs (the problem being filled, the last merge origins), so a
+    sheet of any length streams through it."""
+
+    mapping: dict[str, int]
+    header: list[str]
+    lookup: Lookup
+    default_unit: object  # Unit or None: rows that name no unit
+    default_channel: str
+    today: date
+    split: bool = False
+    category: str = ""
+    problem_row: int | None = None
+    problem_origin: object = None
+    measure_origin: object = None
+    last_measure: str = ""
+    problem_text: str = ""
+
+    def column(self, key: str) -> str:
+        from openpyxl.utils import get_column_letter
+
+        i = self.mapping.get(key)
+        if i is None:
+            return str(FIELDS[key][0])
+        label = self.header[i] if i < len(self.header) else ""
+        return f"{get_column_letter(i + 1)} · {label}".strip(" ·")
+
+    def read(self, number: int, values: list, origin: list) -> dict | None:
+        """The parsed row: {"kind": "category"|"row", values…, "errors": [...]}; None for a row to skip."""
+        if _is_total(values, self.mapping):
+            return None
+        heading = _category_heading(values, origin, self.mapping)
+        if heading:
+            self.category = heading
+            self.problem_row = None
+            return {"kind": "category", "category": heading}
+        errors: list[dict] = []
+        m = self.mapping
+        if cat := _cell(values, m, "category"):
+            self.category = re.sub(r"^[一二三四五六七八九十]+[、.．]\s*", "", cat)
+        description = _cell(values, m, "description")
+        d_col = m.get("description")
+        d_origin = origin[d_col] if d_col is not None and d_col < len(origin) else None
+        continues = self.problem_row is not None and (
+            (d_origin is not None and d_origin == self.problem_origin) or not description
+        )
+        row: dict = {"kind": "row", "category": self.category}
+        if continues:
+            row["problem_row"] = self.problem_row
+        else:
+            self.problem_row, self.problem_origin, self.problem_text = number, d_origin, description
+            row["problem_row"] = number
+            if not description:
+                errors.append({"column": self.column("description"), "message": _("the problem is empty")})
+            row.update(self._problem_fields(values, errors))
+        row["description"] = description
+        row["measures"] = self._measures(values, origin, row, errors)
+        row["errors"] = errors
+        return row
+
+    def _problem_fields(self, values, errors) -> dict:
+        m, out = self.mapping, {}
+        unit_text = _cell(values, m, "unit") or split_first(_cell(values, m, "resp_unit"))
+        out["unit_text"] = unit_text
+        out["unit_id"] = self.lookup.unit(unit_text) if unit_text else None
+        if out["unit_id"] is None and self.default_unit is None and not unit_text:
+            errors.append({"column": self.column("unit"), "message": _("no unit is named and no default unit")})
+        try:
+            out["channel"] = parse_channel(_cell(values, m, "channel"), self.default_channel)
+        except ValueError as e:
+            errors.append({"column": self.column("channel"), "message": _("unknown channel “%(v)s”") % {"v": e}})
+        try:
+            out["severity"] = parse_severity(_cell(values, m, "severity"))
+        except ValueError as e:
+            errors.append({"column": self.column("severity"), "message": _("unknown severity “%(v)s”") % {"v": e}})
+        out["cause"] = _cell(values, m, "cause")
+        out["benchmark"] = _cell(values, m, "benchmark")
+        names = [n for n in split_list(_cell(values, m, "manifestations")) if n not in ("庸", "懒", "散")]
+        out["manifestations"] = [pk for pk in (self.lookup.manifestation(n) for n in names) if pk]
+        out["manifestations_text"] = [n for n in names if not self.lookup.manifestation(n)]
+        return out
+
+    def _measures(self, values, origin, row, errors) -> list[dict]:
+        m = self.mapping
+        content = _cell(values, m, "measure")
+        col = m.get("measure")
+        cell_origin = origin[col] if col is not None and col < len(origin) else None
+        same_cell = cell_origin is not None and cell_origin == self.measure_origin
+        self.measure_origin = cell_origin
+        if not content or (same_cell and content == self.last_measure):
+            return []  # a merged measure cell continued on this line
+        self.last_measure = content
+        raw_deadline = _value(values, m, "deadline")
+        deadline = None
+        try:
+            deadline = parse_deadline(raw_deadline, today=self.today)
+        except ValueError:
+            errors.append(
+                {
+                    "column": self.column("deadline"),
+                    "message": _("“%(value)s” is not a date or a time class") % {"value": raw_deadline},
+                }
+            )
+        state, status_text = NOT_STARTED, []
+        for key in ("completion", "closeout", "progress"):
+            raw = _value(values, m, key)
+            try:
+                found = parse_state(raw, self.lookup.vocabulary)
+            except ValueError:
+                errors.append(
+                    {
+                        "column": self.column(key),
+                        "message": _("“%(value)s” is not a known status word: add it on the status words page")
+                        % {"value": raw},
+                    }
+                )
+                continue
+            if found is None:
+                continue
+            status_text.append(str(raw).strip())
+            if key != "closeout" or found == DONE:  # 未销号 says nothing about the work itself
+                state = max(state, found, key=_RANK.__getitem__)
+        time_class = deadline.time_class if deadline else "long_term"
+        owner = _cell(values, m, "owner")
+        leader = _cell(values, m, "leader")
+        resp_unit = split_first(_cell(values, m, "resp_unit"))
+        base = {
+            "goal": _cell(values, m, "goal"),
+            "time_class": time_class,
+            "deadline": deadline.date.isoformat() if deadline and deadline.date else None,
+            # the text as typed (7月底, 2026.6.30), shown beside the date read from it; none for a date cell
+            "deadline_text": str(raw_deadline).strip()[:60] if isinstance(raw_deadline, (str, int)) else "",
+            "state": state,
+            "status_text": " / ".join(status_text)[:100],
+            "owner_text": owner[:100],
+            "owner_id": self.lookup.person(split_first(owner)) if owner else None,
+            "leader_text": leader[:100],
+            "leader_id": self.lookup.person(split_first(leader)) if leader else None,
+            "resp_unit_text": resp_unit[:100],
+            "resp_unit_id": self.lookup.unit(resp_unit) if resp_unit else None,
+            "no_deadline": deadline is None and not errors,
+        }
+        parts = split_measure_text(content) if self.split else [content]
+        return [{"content": part, **base} for part in parts]
+
+
+def split_first(text: str) -> str:
+    items = split_list(text)
+    return items[0] if items else ""

@@ -2,7 +2,13 @@
 
 `ledger_rows(...)` yields plain rows (one problem or one measure each), reading the database in
 chunks; `to_xlsx(...)` streams them into an openpyxl write-only workbook (rows go to disk as they
-are written), so 100,000 rows need little memory. Every cell passes through `core.excel.safe_cell`.
+are written), so 100,000 rows need little memory. Cells are typed by `core.excel.cell` (dates as
+date cells, numbers as numbers, formula-like text kept as text); styles are created once, here.
+
+The combined ledger keeps the office's shape: category → problem → its measures, one row per
+measure, the category and problem cells merged over their rows. Only measures of approved plans are
+listed, as on the dashboards, and the measure ledgers end with the rates (core.rates) that the
+dashboard shows, with their numerators and denominators.
 """
 
 from __future__ import annotations
@@ -14,11 +20,11 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from core.excel import safe_cell
+from core.excel import PERCENT_FORMAT, cell
+from core.rates import rate
 
 CHUNK = 2000
 
@@ -70,6 +76,7 @@ COLUMNS = {
     ],
     "combined": [
         C("seq", pgettext_lazy("ledger column", "No."), 6),
+        C("category", pgettext_lazy("ledger column", "Category"), 14),
         C("unit", pgettext_lazy("ledger column", "Unit"), 16),
         C("description", pgettext_lazy("ledger column", "Problem"), 40),
         C("manifestations", pgettext_lazy("ledger column", "Manifestation"), 16),
@@ -97,11 +104,21 @@ TITLES = {
 # ---------------------------------------------------------------------------------------- reading
 
 
-def _problems(campaign, unit_ids=None, root=None):
-    from problems.models import Problem
+def _approved_measures():
     from rectification.models import Measure
 
-    qs = Problem.objects.filter(campaign=campaign)
+    return Measure.objects.filter(plan__status="approved")
+
+
+def _problems(campaign, unit_ids=None, root=None):
+    from django.db.models import OuterRef, Subquery
+
+    from problems.models import Problem
+
+    from .models import LedgerRow
+
+    category = LedgerRow.objects.filter(problem=OuterRef("pk")).order_by("number").values("category")[:1]
+    qs = Problem.objects.filter(campaign=campaign).annotate(category=Subquery(category))
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
     if root is not None:
@@ -112,19 +129,17 @@ def _problems(campaign, unit_ids=None, root=None):
             "manifestations",
             Prefetch(
                 "measures",
-                queryset=Measure.objects.select_related("responsible_leader", "responsible_unit", "owner").order_by(
-                    "deadline", "pk"
-                ),
+                queryset=_approved_measures()
+                .select_related("responsible_leader", "responsible_unit", "owner")
+                .order_by("import_row", "deadline", "pk"),
             ),
         )
-        .order_by("unit__path", "recorded_at", "pk")
+        .order_by("category", "unit__path", "recorded_at", "pk")
     )
 
 
 def _measures(campaign, unit_ids=None, root=None):
-    from rectification.models import Measure
-
-    qs = Measure.objects.filter(plan__campaign=campaign)
+    qs = _approved_measures().filter(plan__campaign=campaign)
     if unit_ids is not None:
         qs = qs.filter(responsible_unit_id__in=unit_ids)
     if root is not None:
@@ -149,6 +164,23 @@ def _date(d) -> str:
 
 def _person(p) -> str:
     return p.name if p else ""
+
+
+def _deadline(m):
+    """A real date cell; the time class in words when there is no date (长期坚持)."""
+    return m.deadline or str(m.get_time_class_display())
+
+
+def _owner(m) -> str:
+    return m.owner.name if m.owner_id else m.owner_name
+
+
+def _leader(m) -> str:
+    return m.responsible_leader.name if m.responsible_leader_id else m.leader_name
+
+
+def _resp_unit(m) -> str:
+    return m.responsible_unit_name or m.responsible_unit.name
 
 
 def _measure_completion(m) -> str:
@@ -185,36 +217,34 @@ def problem_row(p) -> dict:
     }
 
 
-def combined_row(p) -> dict:
-    row = problem_row(p)
+def combined_rows(p) -> list[dict]:
+    """The problem's rows: one per measure (the problem's cells repeated, merged when written)."""
+    base = problem_row(p)
+    base["category"] = getattr(p, "category", "") or ""
+    base["remark"] = _("Look-back") if p.lookback_id else ""
     measures = list(p.measures.all())
-    if measures:
-        verified = [m for m in measures if m.status == "verified"]
-        if len(verified) == len(measures):
-            last = max(m.verified_at for m in verified)
-            closeout = _("Closed on %(date)s") % {"date": _date(last.date())}
-        elif verified:
-            closeout = _("%(done)s of %(all)s measures closed") % {"done": len(verified), "all": len(measures)}
-        else:
-            closeout = _("Not closed")
-        row.update(
-            measure=_numbered([m.content for m in measures]),
-            goal=_numbered([m.goal for m in measures]),
-            leader="、".join(dict.fromkeys(_person(m.responsible_leader) for m in measures if m.responsible_leader)),
-            resp_unit="、".join(dict.fromkeys(m.responsible_unit.name for m in measures)),
-            owner="、".join(dict.fromkeys(_person(m.owner) for m in measures)),
-            deadline=_numbered([_date(m.deadline) or m.get_time_class_display() for m in measures]),
-            completion=_numbered([_measure_completion(m) for m in measures]),
-            closeout=closeout,
-        )
-    else:
-        row.update(measure="", goal="", leader="", resp_unit="", owner="", deadline="", closeout="")
+    if not measures:
+        row = {**base, "measure": "", "goal": "", "leader": "", "resp_unit": "", "owner": "", "deadline": ""}
         row["completion"] = _("Not yet planned")
-    if p.status == "fixed_at_once":
-        row["completion"] = _("Fixed at once: %(note)s") % {"note": p.fixed_note or "—"}
-        row["closeout"] = row["closeout"] or _("Fixed at once")
-    row["remark"] = _("Look-back") if p.lookback_id else ""
-    return row
+        row["closeout"] = ""
+        if p.status == "fixed_at_once":
+            row["completion"] = _("Fixed at once: %(note)s") % {"note": p.fixed_note or "—"}
+            row["closeout"] = _("Fixed at once")
+        return [row]
+    return [
+        {
+            **base,
+            "measure": m.content,
+            "goal": m.goal,
+            "leader": _leader(m),
+            "resp_unit": _resp_unit(m),
+            "owner": _owner(m),
+            "deadline": _deadline(m),
+            "completion": _measure_completion(m),
+            "closeout": _measure_closeout(m),
+        }
+        for m in measures
+    ]
 
 
 def measure_row(m) -> dict:
@@ -224,27 +254,27 @@ def measure_row(m) -> dict:
         "description": _numbered([p.description for p in problems]),
         "measure": m.content,
         "goal": m.goal,
-        "leader": _person(m.responsible_leader),
-        "resp_unit": m.responsible_unit.name,
-        "owner": _person(m.owner),
+        "leader": _leader(m),
+        "resp_unit": _resp_unit(m),
+        "owner": _owner(m),
         "time_class": m.get_time_class_display(),
-        "deadline": _date(m.deadline) or m.get_time_class_display(),
-        "percent": f"{m.percent}%",
+        "deadline": _deadline(m),
+        "percent": m.percent / 100,
         "completion": _measure_completion(m),
         "closeout": _measure_closeout(m),
     }
 
 
 ROW_BUILDERS = {
-    "problems": problem_row,
-    "combined": combined_row,
-    "responsibility": measure_row,
-    "rectification": measure_row,
+    "problems": lambda p: [problem_row(p)],
+    "combined": combined_rows,
+    "responsibility": lambda m: [measure_row(m)],
+    "rectification": lambda m: [measure_row(m)],
 }
 
 
-def ledger_rows(kind: str, queryset) -> Iterator[dict]:
-    """Rows of one ledger, read in chunks (prefetching per chunk)."""
+def ledger_rows(kind: str, queryset) -> Iterator[list[dict]]:
+    """Rows of one ledger, grouped per object (a problem and its measure rows), read in chunks."""
     build = ROW_BUILDERS[kind]
     for obj in queryset.iterator(chunk_size=CHUNK):
         yield build(obj)
@@ -291,6 +321,12 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
+TITLE_FONT = Font(name="宋体", size=16, bold=True)
+BOLD = Font(bold=True)
+# columns merged over the rows of one problem (combined ledger); "category" over a run of problems
+PROBLEM_COLUMNS = ("seq", "unit", "description", "manifestations", "cause", "remark")
+
+
 def _start_sheet(wb: Workbook, title: str, heading: str, columns: list[Column], used: set[str]):
     ws = wb.create_sheet(_sheet_title(title, used))
     for i, col in enumerate(columns, start=1):
@@ -298,16 +334,10 @@ def _start_sheet(wb: Workbook, title: str, heading: str, columns: list[Column], 
     ws.freeze_panes = "A3"
     last = get_column_letter(len(columns))
     ws.merged_cells.add(f"A1:{last}1")
-    title_cell = WriteOnlyCell(ws, value=safe_cell(heading))
-    title_cell.font = Font(name="宋体", size=16, bold=True)
-    title_cell.alignment = CENTER
-    ws.append([title_cell])
-    header = []
-    for col in columns:
-        cell = WriteOnlyCell(ws, value=safe_cell(str(col.header)))
-        cell.font, cell.fill, cell.border, cell.alignment = Font(bold=True), HEADER_FILL, BORDER, CENTER
-        header.append(cell)
-    ws.append(header)
+    ws.append([cell(ws, heading, font=TITLE_FONT, alignment=CENTER)])
+    ws.append(
+        [cell(ws, str(col.header), font=BOLD, fill=HEADER_FILL, border=BORDER, alignment=CENTER) for col in columns]
+    )
     return ws
 
 
@@ -315,14 +345,61 @@ def _append(ws, columns: list[Column], seq: int, row: dict) -> None:
     cells = []
     for col in columns:
         value = seq if col.key == "seq" else row.get(col.key, "")
-        cell = WriteOnlyCell(ws, value=safe_cell(value))
-        cell.border, cell.alignment = BORDER, CENTER if col.key == "seq" else WRAP
-        cells.append(cell)
+        fmt = PERCENT_FORMAT.replace(".00", "") if col.key == "percent" else None
+        cells.append(cell(ws, value, border=BORDER, alignment=CENTER if col.key == "seq" else WRAP, number_format=fmt))
     ws.append(cells)
 
 
-def _finish_sheet(ws, columns: list[Column], rows: int) -> None:
+def _merge(ws, columns: list[Column], keys, first: int, last: int) -> None:
+    if last <= first:
+        return
+    for i, col in enumerate(columns, start=1):
+        if col.key in keys:
+            letter = get_column_letter(i)
+            ws.merged_cells.add(f"{letter}{first}:{letter}{last}")
+
+
+def _finish_sheet(ws, columns: list[Column], rows: int, rates: list | None = None) -> None:
     ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{max(rows, 1) + 2}"
+    for label, r in rates or ():
+        value = float(r.value) / 100 if r.value is not None else "—"
+        ws.append(
+            [
+                cell(ws, str(label), font=BOLD),
+                cell(ws, value, font=BOLD, number_format=PERCENT_FORMAT),
+                cell(ws, f"{r.numerator_label} {r.numerator} / {r.denominator_label} {r.denominator}"),
+            ]
+        )
+
+
+def _rates(kind: str, queryset) -> list:
+    """The dashboard's rates over the measures of this sheet (measure ledgers only)."""
+    from django.db.models import Count, Q
+
+    if kind not in ("rectification", "combined"):
+        return []
+    from rectification.models import Measure
+
+    if kind == "combined":
+        measures = _approved_measures().filter(problems__in=queryset.values("pk"))
+    else:
+        measures = queryset
+    f = Measure.objects.filter(pk__in=measures.values("pk")).aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status__in=["verified", "completed"])),
+        verified=Count("pk", filter=Q(status="verified")),
+    )
+    measures_label = _("measures of approved plans")
+    return [
+        (
+            _("Completion rate"),
+            rate(f["done"], f["total"], numerator_label=_("done"), denominator_label=measures_label),
+        ),
+        (
+            _("Close-out rate (销号率)"),
+            rate(f["verified"], f["total"], numerator_label=_("verified and closed"), denominator_label=measures_label),
+        ),
+    ]
 
 
 def to_xlsx(
@@ -336,7 +413,7 @@ def to_xlsx(
 ) -> int:
     """Write the ledger to `path` (an .xlsx file); returns the number of data rows written.
 
-    `progress(done, total)` is called every CHUNK rows (the background task records it).
+    `progress(done, total)` is called every CHUNK objects (the background task records it).
     """
     columns = COLUMNS[kind]
     heading = f"{root.name}{TITLES[kind]}"
@@ -347,24 +424,36 @@ def to_xlsx(
 
     def write(ws, queryset) -> int:
         nonlocal done
-        n = 0
-        for row in ledger_rows(kind, queryset):
+        n = rows = 0
+        category, category_start = None, 3
+        for group in ledger_rows(kind, queryset):
             n += 1
             done += 1
-            _append(ws, columns, n, row)
+            first = rows + 3
+            if kind == "combined" and group[0]["category"] != category:
+                _merge(ws, columns, ("category",), category_start, first - 1)
+                category, category_start = group[0]["category"], first
+            for row in group:
+                rows += 1
+                _append(ws, columns, n, row)
+            if kind == "combined":
+                _merge(ws, columns, PROBLEM_COLUMNS, first, rows + 2)
             if progress and done % CHUNK == 0:
                 progress(done, total)
-        _finish_sheet(ws, columns, n)
-        return n
+        if kind == "combined":
+            _merge(ws, columns, ("category",), category_start, rows + 2)
+        _finish_sheet(ws, columns, rows, _rates(kind, queryset))
+        return rows
 
+    written = 0
     if layout == "per_unit":
         for unit, unit_ids in sheet_groups(campaign, root):
             ws = _start_sheet(wb, unit.short_name or unit.name, f"{unit.name}{TITLES[kind]}", columns, used)
-            write(ws, base_queryset(kind, campaign, unit_ids=unit_ids))
+            written += write(ws, base_queryset(kind, campaign, unit_ids=unit_ids))
     else:
         ws = _start_sheet(wb, str(TITLES[kind]), heading, columns, used)
-        write(ws, base_queryset(kind, campaign, root=root))
+        written += write(ws, base_queryset(kind, campaign, root=root))
     wb.save(path)
     if progress:
         progress(done, total)
-    return done
+    return written

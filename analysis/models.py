@@ -192,6 +192,14 @@ class LedgerImport(models.Model):
     )
     problems_created = models.PositiveIntegerField(default=0)
     measures_created = models.PositiveIntegerField(default=0)
+    # --- added by the ledger import issue ---
+    # Split a measure cell written as 一是…二是…三是… into several measures.
+    split_measures = models.BooleanField(_("split 一是/二是/三是 into separate measures"), default=False)
+    # The ledger is the plan already approved elsewhere: its plans are recorded as approved by the import.
+    plans_approved = models.BooleanField(_("the ledger is an approved plan"), default=True)
+    # What the last check found (rows read, categories, problems, measures, statuses, names kept as
+    # text, errors, duplicates); the rows themselves are in LedgerRow.
+    summary = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     imported_at = models.DateTimeField(null=True, blank=True)
@@ -204,3 +212,52 @@ class LedgerImport(models.Model):
                 name="ledger_import_imported_has_time",
             ),
         ]
+
+
+class LedgerRow(models.Model):
+    """One data row of an uploaded ledger as the check read it (every parsed value), kept so that the
+    preview pages through rows without re-reading the file, and the import says which row made what."""
+
+    ledger_import = models.ForeignKey(LedgerImport, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField()  # Excel row number
+    # The row that starts the problem this row belongs to (itself, or the first row of a merged problem).
+    problem_row = models.PositiveIntegerField()
+    category = models.CharField(max_length=200, blank=True)
+    values = models.JSONField(default=dict)  # parsed values shown in the preview
+    errors = models.JSONField(default=list)  # [{"column": "K · 完成时限", "message": "…"}]
+    # sha256 of the row's normalised cells: the same row twice (in this file or an earlier import) is skipped.
+    row_hash = models.CharField(max_length=64, db_index=True)
+    duplicate_of = models.CharField(max_length=200, blank=True)  # "row 12" or "file.xlsx row 12"
+    problem = models.ForeignKey(
+        "problems.Problem", null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger_rows"
+    )
+
+    class Meta:
+        ordering = ["ledger_import", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger_import", "number"], name="ledger_row_once_per_import"),
+        ]
+
+
+class StatusWord(models.Model):
+    """A word an office writes in its ledgers' status columns (完成情况, 销号情况, 进度), and what it means.
+
+    Words here add to (or override) the built-in vocabulary in analysis.imports.STATUS_WORDS."""
+
+    class State(models.TextChoices):
+        DONE = "done", pgettext_lazy("ledger status", "Done")
+        IN_PROGRESS = "in_progress", pgettext_lazy("ledger status", "In progress")
+        NOT_STARTED = "not_started", pgettext_lazy("ledger status", "Not started")
+
+    institution = models.ForeignKey("orgs.Unit", on_delete=models.CASCADE, related_name="+")
+    word = models.CharField(_("word"), max_length=40)
+    state = models.CharField(_("means"), max_length=12, choices=State.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["word"]
+        constraints = [models.UniqueConstraint(fields=["institution", "word"], name="status_word_once")]
+
+    def __str__(self) -> str:
+        return self.word

@@ -46,9 +46,19 @@ class Scope:
         return Q(**{f"{unit_field}__path__startswith": self.root.path})
 
 
-def rate(part: int, whole: int) -> float | None:
-    """Percentage with one decimal, None when there is nothing to divide by."""
-    return round(100.0 * part / whole, 1) if whole else None
+def rate(part: int, whole: int, numerator_label: str = "", denominator_label: str = ""):
+    """core.rates.rate: exact, two decimals, half-up, with its numerator and denominator."""
+    from core.rates import rate as exact_rate
+
+    return exact_rate(part or 0, whole or 0, numerator_label=numerator_label, denominator_label=denominator_label)
+
+
+def _labels() -> dict[str, tuple[str, str]]:
+    return {
+        "completion": (_("done (verified or completed by import)"), _("measures of approved plans")),
+        "closeout": (_("verified and closed (销号)"), _("measures of approved plans")),
+        "on_time": (_("verified by the deadline"), _("verified or overdue")),
+    }
 
 
 # --------------------------------------------------------------------------------------------- access
@@ -274,10 +284,14 @@ def warning_thresholds(campaign: Campaign | None = None) -> tuple[int, int]:
     return DEFAULT_GREEN_DAYS, DEFAULT_YELLOW_DAYS
 
 
-def measure_queryset(scope: Scope):
-    from rectification.models import Measure
+def measure_queryset(scope: Scope, *, approved: bool = True):
+    """Measures of the scope's approved plans (the ones being carried out); approved=False: the drafts
+    and plans under review, which the dashboard shows apart."""
+    from rectification.models import Measure, RectificationPlan
 
-    return Measure.objects.filter(plan__campaign=scope.campaign).filter(scope.q("responsible_unit"))
+    qs = Measure.objects.filter(plan__campaign=scope.campaign).filter(scope.q("responsible_unit"))
+    ok = Q(plan__status=RectificationPlan.Status.APPROVED)
+    return qs.filter(ok) if approved else qs.exclude(ok)
 
 
 def _measure_aggregates(today: date, campaign: Campaign | None = None) -> dict:
@@ -285,12 +299,15 @@ def _measure_aggregates(today: date, campaign: Campaign | None = None) -> dict:
     from rectification.models import Measure
 
     verified = Q(status=Measure.Status.VERIFIED)
+    done = Q(status__in=[Measure.Status.VERIFIED, Measure.Status.COMPLETED])
     on_time = verified & (Q(deadline__isnull=True) | Q(verified_at__date__lte=F("deadline")))
-    overdue = ~verified & Q(deadline__lt=today)
+    overdue = ~done & Q(deadline__lt=today)
     green_days, yellow_days = warning_thresholds(campaign)
     aggs = {
         "total": Count("pk"),
         "verified": Count("pk", filter=verified),
+        "done": Count("pk", filter=done),
+        "completed_by_import": Count("pk", filter=Q(status=Measure.Status.COMPLETED)),
         "on_time": Count("pk", filter=on_time),
         "overdue": Count("pk", filter=overdue),
         "due": Count("pk", filter=verified | overdue),
@@ -300,12 +317,10 @@ def _measure_aggregates(today: date, campaign: Campaign | None = None) -> dict:
         "rules": Count("pk", filter=Q(kind=Measure.Kind.RULE)),
         "rules_done": Count("pk", filter=Q(kind=Measure.Kind.RULE) & verified),
         "red": Count("pk", filter=overdue),
-        "yellow": Count(
-            "pk", filter=~verified & Q(deadline__gte=today, deadline__lte=today + timedelta(days=yellow_days))
-        ),
+        "yellow": Count("pk", filter=~done & Q(deadline__gte=today, deadline__lte=today + timedelta(days=yellow_days))),
         "green": Count(
             "pk",
-            filter=~verified
+            filter=~done
             & Q(deadline__gt=today + timedelta(days=yellow_days), deadline__lte=today + timedelta(days=green_days)),
         ),
     }
@@ -317,22 +332,29 @@ def _measure_aggregates(today: date, campaign: Campaign | None = None) -> dict:
 
 
 def _with_rates(row: dict) -> dict:
-    row["completion_rate"] = rate(row["verified"], row["total"])
-    row["on_time_rate"] = rate(row["on_time"], row["due"])
-    row["no_warning"] = row["total"] - row["verified"] - row["red"] - row["yellow"] - row["green"]
+    labels = _labels()
+    row["completion_rate"] = rate(row["done"], row["total"], *labels["completion"])
+    row["closeout_rate"] = rate(row["verified"], row["total"], *labels["closeout"])
+    row["on_time_rate"] = rate(row["on_time"], row["due"], *labels["on_time"])
+    row["no_warning"] = row["total"] - row["done"] - row["red"] - row["yellow"] - row["green"]
     return row
 
 
 def rectification_figures(scope: Scope, units: list[Unit], today: date) -> dict:
     """Measures: completion and on-time rates, warnings by colour, the 3/6-month marks, by unit.
 
-    completion rate = verified (销号) / all measures; on-time rate = verified by their deadline /
-    (verified + overdue), i.e. of the measures that should be finished by now.
+    Only measures of approved plans count (so the warnings board and the dashboard agree); measures
+    of drafts and plans under review are counted apart (`drafts`). completion rate = done (verified, or
+    completed by an imported ledger) / all; close-out rate = verified (销号) / all; on-time rate =
+    verified by their deadline / (verified + overdue), i.e. of the measures that should be finished by now.
     """
     from rectification.models import Measure
 
     measures = measure_queryset(scope)
     figures = _with_rates(measures.aggregate(**_measure_aggregates(today, scope.campaign)))
+    figures["drafts"] = measure_queryset(scope, approved=False).aggregate(
+        measures=Count("pk"), plans=Count("plan", distinct=True)
+    )
     milestones = []
     for key, label, mark in (
         ("m3", _("Three months: visible results"), scope.campaign.milestone_3m),
@@ -362,19 +384,26 @@ def rectification_figures(scope: Scope, units: list[Unit], today: date) -> dict:
         {"key": s.value, "label": s.label, "count": per_status.get(s.value, 0)} for s in Measure.Status
     ]
     verified = Q(status=Measure.Status.VERIFIED)
+    done = Q(status__in=[Measure.Status.VERIFIED, Measure.Status.COMPLETED])
     unit_rows = measures.values("responsible_unit__path").annotate(
         total=Count("pk"),
         verified=Count("pk", filter=verified),
+        done=Count("pk", filter=done),
         on_time=Count("pk", filter=verified & (Q(deadline__isnull=True) | Q(verified_at__date__lte=F("deadline")))),
-        overdue=Count("pk", filter=~verified & Q(deadline__lt=today)),
+        overdue=Count("pk", filter=~done & Q(deadline__lt=today)),
     )
-    rolled = _roll_up(unit_rows, units, "responsible_unit__path", ["total", "verified", "on_time", "overdue"])
+    keys = ["total", "verified", "done", "on_time", "overdue"]
+    rolled = _roll_up(unit_rows, units, "responsible_unit__path", keys)
+    labels = _labels()
     figures["by_unit"] = [
         {
             "unit": u,
             **rolled[u.pk],
-            "completion_rate": rate(rolled[u.pk]["verified"], rolled[u.pk]["total"]),
-            "on_time_rate": rate(rolled[u.pk]["on_time"], rolled[u.pk]["verified"] + rolled[u.pk]["overdue"]),
+            "completion_rate": rate(rolled[u.pk]["done"], rolled[u.pk]["total"], *labels["completion"]),
+            "closeout_rate": rate(rolled[u.pk]["verified"], rolled[u.pk]["total"], *labels["closeout"]),
+            "on_time_rate": rate(
+                rolled[u.pk]["on_time"], rolled[u.pk]["verified"] + rolled[u.pk]["overdue"], *labels["on_time"]
+            ),
         }
         for u in units
     ]
@@ -462,8 +491,13 @@ def activity_figures(scope: Scope) -> dict:
         return [{"key": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in choices]
 
     c = scope.campaign
+    opinions = Opinion.objects.filter(campaign=c).filter(scope.q())
+    if not scope.is_institution:
+        # 回避: a department's figures leave out opinions about a person (its head would see one
+        # appear that his own list does not show); the institution's figures count them.
+        opinions = opinions.filter(recusal_reason="")
     return {
-        "opinions": by_status(Opinion.objects.filter(campaign=c).filter(scope.q()), Opinion.Status),
+        "opinions": by_status(opinions, Opinion.Status),
         "reports": by_status(SelfReport.objects.filter(campaign=c).filter(scope.q()), SelfReport.Status),
         "meetings": by_status(LifeMeeting.objects.filter(campaign=c).filter(scope.q()), LifeMeeting.Status),
         "lookbacks_open": LookBack.objects.filter(
@@ -547,7 +581,9 @@ def city_dashboard(city: Unit, today: date) -> dict:
     measure_aggs = _measure_aggregates(today)
     measures = {
         r["plan__campaign"]: r
-        for r in Measure.objects.filter(plan__campaign_id__in=ids).values("plan__campaign").annotate(**measure_aggs)
+        for r in Measure.objects.filter(plan__campaign_id__in=ids, plan__status="approved")
+        .values("plan__campaign")
+        .annotate(**measure_aggs)
     }
     evaluations = {
         r["evaluation__campaign"]: r
@@ -602,17 +638,23 @@ def city_dashboard(city: Unit, today: date) -> dict:
         "problems": sum(r["problems"] for r in rows),
         "measures": sum(r["measures"]["total"] for r in rows),
         "verified": sum(r["measures"]["verified"] for r in rows),
+        "done": sum(r["measures"]["done"] for r in rows),
         "overdue": sum(r["measures"]["overdue"] for r in rows),
         "cases": sum(r["cases"] for r in rows),
         "stages": [sum(r["stages"][i] for r in rows) for i in range(len(Stage))],
     }
-    totals["completion_rate"] = rate(totals["verified"], totals["measures"])
+    totals["completion_rate"] = rate(totals["done"], totals["measures"], *_labels()["completion"])
     return {"city": city, "today": today, "rows": rows, "totals": totals, "stage_labels": [s.label for s in Stage]}
 
 
 def _rank(rows: list[dict], key: str, value) -> None:
     """Competition ranking (1, 2, 2, 4); rows without a value are not ranked."""
-    scored = sorted((r for r in rows if value(r) is not None), key=value, reverse=True)
+
+    def known(r) -> bool:
+        v = value(r)
+        return v is not None and getattr(v, "value", v) is not None
+
+    scored = sorted((r for r in rows if known(r)), key=value, reverse=True)
     previous, position = None, 0
     for i, r in enumerate(scored, start=1):
         if value(r) != previous:
@@ -667,3 +709,78 @@ def get_import_for_user(user, pk: int, write: bool = False) -> LedgerImport:
     if write and not can(user, Perm.PROBLEM_EDIT, imp.campaign.institution):
         raise PermissionDenied
     return imp
+
+
+# ---------------------------------------------------------------------------------- imported ledgers
+
+
+def unlinked_names(campaign: Campaign) -> list[dict]:
+    """未关联: the names imports kept as text, per kind, each with how many measures use it and the
+    people or units it may mean (same name; for a post title such as 党委书记, the principal leader of
+    the institution or the head of the measure's unit)."""
+    from orgs.models import Person
+    from orgs.selectors import head_of, principal_leader_of
+    from rectification.models import Measure
+
+    from .imports import norm, post_kind
+
+    measures = Measure.objects.filter(plan__campaign=campaign)
+    institution = campaign.institution
+    people = list(Person.objects.filter(unit__path__startswith=institution.path, active=True).select_related("unit"))
+    by_name: dict[str, list] = {}
+    for p in people:
+        by_name.setdefault(norm(p.name), []).append(p)
+    groups = []
+    for kind, name_field, label in (
+        ("owner", "owner_name", _("Responsible people")),
+        ("leader", "leader_name", _("Responsible leaders")),
+        ("unit", "responsible_unit_name", _("Responsible units")),
+    ):
+        flt = {"owner__isnull": True} if kind == "owner" else {}
+        rows = (
+            measures.exclude(**{name_field: ""})
+            .filter(**flt)
+            .values(name_field, "responsible_unit")
+            .annotate(n=Count("pk"))
+            .order_by(name_field)
+        )
+        entries: dict[str, dict] = {}
+        for r in rows:
+            e = entries.setdefault(r[name_field], {"name": r[name_field], "measures": 0, "unit_ids": set()})
+            e["measures"] += r["n"]
+            e["unit_ids"].add(r["responsible_unit"])
+        for e in entries.values():
+            if kind == "unit":
+                key = norm(e["name"])
+                e["candidates"] = [
+                    u
+                    for u in Unit.objects.filter(path__startswith=institution.path)
+                    if key and (key in norm(u.name) or norm(u.name) in key)
+                ][:5]
+                continue
+            candidates = list(by_name.get(norm(e["name"].split("、")[0]), []))
+            post = post_kind(e["name"])
+            e["post"] = post
+            if post == "principal":
+                candidates = [principal_leader_of(institution), *candidates]
+            elif post == "head":
+                candidates = [head_of(u) for u in Unit.objects.filter(pk__in=e["unit_ids"])] + candidates
+            # partial names ("李华" written for "副院长李华")
+            key = norm(e["name"])
+            if not candidates and len(key) >= 2:
+                candidates = [p for p in people if key in norm(p.name)][:5]
+            e["candidates"] = list(dict.fromkeys(c for c in candidates if c is not None))
+        groups.append({"kind": kind, "label": label, "entries": list(entries.values())})
+    return groups
+
+
+def completed_by_import(campaign: Campaign) -> list[dict]:
+    """Imported items marked done and not yet closed, per file: what the bulk 销号 page offers."""
+    from rectification.models import Measure
+
+    return list(
+        Measure.objects.filter(plan__campaign=campaign, status=Measure.Status.COMPLETED)
+        .values("import_file")
+        .annotate(n=Count("pk"))
+        .order_by("import_file")
+    )

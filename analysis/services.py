@@ -141,6 +141,14 @@ def run_fail(run_id: int, error: str) -> None:
     ReportRun.objects.filter(pk=run_id).update(status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now())
 
 
+def run_requeue(run_id: int, reason: str) -> None:
+    """The worker will try again (its worker stopped, or the database was busy): back to the queue, so
+    the retry may take it; the page shows it waiting."""
+    ReportRun.objects.filter(pk=run_id, status__in=[JobStatus.RUNNING, JobStatus.FAILED, JobStatus.QUEUED]).update(
+        status=JobStatus.QUEUED, progress=0, step=_("Waiting for the worker"), error=reason[:2000], finished_at=None
+    )
+
+
 # ------------------------------------------------------------------------------------------ exports
 
 
@@ -170,9 +178,32 @@ def ledger_export_request(*, actor, campaign, unit, kind: str, layout: str) -> L
 # ------------------------------------------------------------------------------------------ imports
 
 
+LEDGER_IMPORT_MAX_ROWS = 20000  # a sheet longer than this is refused with a clear message (split it)
+ROW_BATCH = 500
+
+
+def _max_rows() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "LEDGER_IMPORT_MAX_ROWS", LEDGER_IMPORT_MAX_ROWS))
+
+
 @transaction.atomic
-def ledger_import_upload(*, actor, campaign, upload, default_unit=None, default_channel: str = "self_check"):
-    """Keep an uploaded Excel ledger and guess its columns; nothing is imported yet (see the preview)."""
+def ledger_import_upload(
+    *,
+    actor,
+    campaign,
+    upload,
+    default_unit=None,
+    default_channel: str = "self_check",
+    sheet: str = "",
+    split_measures: bool = False,
+    plans_approved: bool = True,
+    today=None,
+):
+    """Keep an uploaded Excel ledger, guess its columns and check every row (LedgerRow); nothing is
+    imported yet. Refused (nothing kept) when the file is not a workbook, has no header or is longer
+    than the row limit."""
     from core.uploads import validate_upload
 
     from .imports import read_sheet
@@ -184,7 +215,7 @@ def ledger_import_upload(*, actor, campaign, upload, default_unit=None, default_
     if default_unit is not None and not default_unit.path.startswith(campaign.institution.path):
         raise ServiceError(_("The unit is not part of this campaign's institution."))
     try:
-        sheet = read_sheet(upload)
+        found = read_sheet(upload, sheet or None)
     except ValueError as e:
         raise ServiceError(str(e)) from e
     except Exception as e:  # a damaged workbook: openpyxl raises many kinds
@@ -194,28 +225,42 @@ def ledger_import_upload(*, actor, campaign, upload, default_unit=None, default_
         campaign=campaign,
         original_name=upload.name[:200],
         sha256=info.sha256,
-        sheet=sheet.name,
-        header_row=sheet.header_rows[1],
-        mapping=sheet.mapping,
+        sheet=found.name,
+        header_row=found.header_rows[1],
+        mapping=found.mapping,
         default_unit=default_unit,
         default_channel=default_channel,
+        split_measures=split_measures,
+        plans_approved=plans_approved,
         created_by=actor,
     )
     imp.file.save(f"ledger-{info.sha256[:12]}.xlsx", upload, save=False)
     imp.save()
+    ledger_import_check(imp, today=today)
     audit_record(
         actor=actor,
         action="ledger_import.upload",
         obj=imp,
         unit=campaign.institution,
-        changes={"file": imp.original_name, "sha256": info.sha256, "mapping": sheet.mapping},
+        changes={"file": imp.original_name, "sha256": info.sha256, "mapping": found.mapping},
     )
     return imp
 
 
 @transaction.atomic
-def ledger_import_map(*, actor, ledger_import, mapping: dict[str, int], sheet: str, default_unit=None, default_channel):
-    """Change the column mapping (or sheet, or defaults) before importing."""
+def ledger_import_map(
+    *,
+    actor,
+    ledger_import,
+    mapping: dict[str, int],
+    sheet: str,
+    default_unit=None,
+    default_channel,
+    split_measures: bool | None = None,
+    plans_approved: bool | None = None,
+    today=None,
+):
+    """Change the column mapping (or sheet, defaults, options) before importing; the rows are checked again."""
     from .imports import FIELDS
     from .models import LedgerImport
 
@@ -224,128 +269,340 @@ def ledger_import_map(*, actor, ledger_import, mapping: dict[str, int], sheet: s
     clean = {k: int(v) for k, v in mapping.items() if k in FIELDS and v is not None and int(v) >= 0}
     ledger_import.mapping, ledger_import.sheet = clean, sheet[:100]
     ledger_import.default_unit, ledger_import.default_channel = default_unit, default_channel
-    ledger_import.save(update_fields=["mapping", "sheet", "default_unit", "default_channel"])
+    if split_measures is not None:
+        ledger_import.split_measures = split_measures
+    if plans_approved is not None:
+        ledger_import.plans_approved = plans_approved
+    ledger_import.save(
+        update_fields=["mapping", "sheet", "default_unit", "default_channel", "split_measures", "plans_approved"]
+    )
+    ledger_import_check(ledger_import, today=today)
     audit_record(
         actor=actor,
         action="ledger_import.map",
         obj=ledger_import,
         unit=ledger_import.campaign.institution,
-        changes={"mapping": clean, "sheet": sheet},
+        changes={"mapping": clean, "sheet": sheet, "split": ledger_import.split_measures},
     )
     return ledger_import
 
 
-def ledger_import_check(ledger_import, *, today=None):
-    """Read the stored file with its mapping and check every row: (sheet, problems with their errors)."""
-    from .imports import preview, read_sheet
+def ledger_import_check(ledger_import, *, today=None) -> dict:
+    """Read the stored file with its mapping, row by row, into LedgerRow (every parsed value and the
+    errors by row and column) and the import's summary. Streams: a batch of rows at a time.
+
+    Duplicates are flagged here, before anything is imported: a row equal to an earlier row of the
+    file, or to a row of an earlier import of this campaign, and the same file imported before."""
+    from .imports import DONE, IN_PROGRESS, NOT_STARTED, Lookup, Parser, read_sheet
+    from .models import LedgerImport, LedgerRow
 
     today = today or timezone.localdate()
-    with ledger_import.file.open("rb") as fh:
-        sheet = read_sheet(fh, ledger_import.sheet or None)
-    problems = preview(
-        sheet,
-        ledger_import.mapping,
-        campaign=ledger_import.campaign,
-        default_unit=ledger_import.default_unit,
-        today=today,
-        default_channel=ledger_import.default_channel,
+    imp = ledger_import
+    LedgerRow.objects.filter(ledger_import=imp).delete()
+    lookup = Lookup.load(imp.campaign.institution)
+    summary = {
+        "rows": 0,
+        "categories": [],
+        "problems": 0,
+        "measures": 0,
+        "states": {DONE: 0, IN_PROGRESS: 0, NOT_STARTED: 0},
+        "time_classes": {"immediate": 0, "deadline": 0, "long_term": 0},
+        "no_deadline": 0,
+        "unlinked": {"owners": [], "leaders": [], "units": []},
+        "errors": 0,
+        "error_rows": 0,
+        "duplicates": 0,
+        "too_many": False,
+        "duplicate_file": None,
+        "sheet": "",
+        "header": [],
+    }
+    earlier = (
+        LedgerImport.objects.filter(campaign=imp.campaign, sha256=imp.sha256, status=LedgerImport.Status.IMPORTED)
+        .exclude(pk=imp.pk)
+        .select_related("created_by")
+        .first()
     )
-    return sheet, problems
+    if earlier:
+        summary["duplicate_file"] = {
+            "name": earlier.original_name,
+            "at": timezone.localtime(earlier.imported_at).strftime("%Y-%m-%d %H:%M"),
+            "by": str(earlier.created_by or ""),
+        }
+    unlinked = {"owners": set(), "leaders": set(), "units": set()}
+    categories: dict[str, None] = {}
+    seen: dict[str, int] = {}
+    batch: list = []
+    limit = _max_rows()
+    with imp.file.open("rb") as fh:
+        try:
+            sheet = read_sheet(fh, imp.sheet or None)
+        except ValueError as e:
+            raise ServiceError(str(e)) from e
+        summary["sheet"], summary["header"] = sheet.name, sheet.header
+        parser = Parser(
+            mapping=imp.mapping,
+            header=sheet.header,
+            lookup=lookup,
+            default_unit=imp.default_unit,
+            default_channel=imp.default_channel,
+            today=today,
+            split=imp.split_measures,
+        )
+        for number, values, origin in sheet.rows():
+            summary["rows"] += 1
+            if summary["rows"] > limit:
+                summary["too_many"] = True
+                break
+            row = parser.read(number, values, origin)
+            if row is None or row["kind"] == "category":
+                continue
+            if row["category"]:
+                categories.setdefault(row["category"], None)
+            digest = _row_digest(row, parser)
+            dup = ""
+            if digest in seen:
+                dup = _("row %(n)s") % {"n": seen[digest]}
+            else:
+                seen[digest] = number
+            batch.append(
+                LedgerRow(
+                    ledger_import=imp,
+                    number=number,
+                    problem_row=row["problem_row"],
+                    category=row["category"][:200],
+                    values=row,
+                    errors=row["errors"],
+                    row_hash=digest,
+                    duplicate_of=dup,
+                )
+            )
+            if len(batch) >= ROW_BATCH:
+                _flush_rows(imp, batch)
+                batch = []
+        _flush_rows(imp, batch)
+    if summary["too_many"]:
+        raise ServiceError(
+            _(
+                "The sheet has more than %(limit)s rows; nothing was kept. Split the ledger into several files "
+                "(for example one per unit) and import them one after the other."
+            )
+            % {"limit": f"{limit:,}"}
+        )
+    _summarise(imp, summary, unlinked, categories)
+    LedgerImport.objects.filter(pk=imp.pk).update(summary=summary)
+    imp.summary = summary
+    return summary
+
+
+def _row_digest(row: dict, parser) -> str:
+    import hashlib
+
+    from .imports import norm
+
+    problem_text = row["description"] or parser.problem_text
+    parts = [row["category"], problem_text, row.get("unit_text", "")]
+    for m in row["measures"]:
+        parts += [m["content"], m["owner_text"], m["resp_unit_text"], m["deadline"] or m["deadline_text"]]
+    return hashlib.sha256("\x1f".join(norm(p) for p in parts).encode()).hexdigest()
+
+
+def _flush_rows(imp, batch: list) -> None:
+    """Store a batch of checked rows, marking those already imported in an earlier file of the campaign."""
+    from .models import LedgerImport, LedgerRow
+
+    if not batch:
+        return
+    earlier = dict(
+        LedgerRow.objects.filter(
+            ledger_import__campaign=imp.campaign,
+            ledger_import__status=LedgerImport.Status.IMPORTED,
+            row_hash__in=[r.row_hash for r in batch],
+        )
+        .exclude(ledger_import=imp)
+        .values_list("row_hash", "ledger_import__original_name")
+    )
+    for r in batch:
+        if not r.duplicate_of and r.row_hash in earlier:
+            r.duplicate_of = _("%(file)s (imported before)") % {"file": earlier[r.row_hash]}
+    LedgerRow.objects.bulk_create(batch, batch_size=ROW_BATCH)
+
+
+def _summarise(imp, summary: dict, unlinked: dict, categories: dict) -> None:
+    """Figures of the checked rows, counted in the database (not from rows kept in memory)."""
+    from .models import LedgerRow
+
+    rows = LedgerRow.objects.filter(ledger_import=imp)
+    summary["categories"] = list(categories)[:200]
+    summary["duplicates"] = rows.exclude(duplicate_of="").count()
+    summary["error_rows"] = rows.exclude(errors=[]).count()
+    kept = rows.filter(duplicate_of="")
+    problems: set[int] = set()
+    for values, errors in kept.values_list("values", "errors").iterator(chunk_size=ROW_BATCH):
+        summary["errors"] += len(errors)
+        problems.add(values["problem_row"])
+        if values.get("unit_text") and not values.get("unit_id"):
+            unlinked["units"].add(values["unit_text"])
+        for m in values["measures"]:
+            summary["measures"] += 1
+            summary["states"][m["state"]] += 1
+            summary["time_classes"][m["time_class"]] += 1
+            summary["no_deadline"] += bool(m["no_deadline"])
+            for key, text, pk in (
+                ("owners", "owner_text", "owner_id"),
+                ("leaders", "leader_text", "leader_id"),
+                ("units", "resp_unit_text", "resp_unit_id"),
+            ):
+                if m[text] and not m[pk]:
+                    unlinked[key].add(m[text])
+    summary["problems"] = len(problems)
+    summary["unlinked"] = {k: sorted(v) for k, v in unlinked.items()}
 
 
 @transaction.atomic
 def ledger_import_commit(*, actor, ledger_import, today=None) -> tuple[int, int]:
-    """Import every row of the previewed file as problems (and measures), or nothing at all.
+    """Import every checked row as problems and measures, or nothing at all.
 
-    Any row with an error, or any refusal by the problems or rectification services, undoes the
-    whole import and says which rows are wrong."""
+    Refused (nothing stored) while a row has an error, when the same file was imported before, or
+    when the services refuse a row. Duplicate rows are skipped. Imported done items are COMPLETED
+    (completed by import) with their file and row; names that matched nobody are kept as text."""
+    from orgs.models import Unit
     from problems.services import problem_create
 
-    from .models import LedgerImport
+    from .models import LedgerImport, LedgerRow
 
-    today = today or timezone.localdate()
-    took = LedgerImport.objects.filter(pk=ledger_import.pk, status=LedgerImport.Status.PREVIEWED).update(
+    imp = ledger_import
+    took = LedgerImport.objects.filter(pk=imp.pk, status=LedgerImport.Status.PREVIEWED).update(
         status=LedgerImport.Status.IMPORTED, imported_at=timezone.now()
     )
     if not took:
         raise Conflict(_("This file was already imported or discarded."))
-    _sheet, problems = ledger_import_check(ledger_import, today=today)
-    errors = [e for p in problems for e in p.errors]
-    if not problems:
+    imp.refresh_from_db()
+    summary = imp.summary or ledger_import_check(imp, today=today)
+    if summary.get("duplicate_file"):
+        d = summary["duplicate_file"]
+        raise ServiceError(
+            _("Nothing was imported: this file was already imported on %(at)s by %(by)s (%(name)s).") % d
+        )
+    rows = LedgerRow.objects.filter(ledger_import=imp, duplicate_of="")
+    if not rows.exists():
         raise ServiceError(_("The file has no rows to import."))
-    if errors:
-        raise ServiceError(_("Nothing was imported: %(n)s rows have errors.") % {"n": len(errors)}, details=errors[:50])
-    campaign = ledger_import.campaign
+    bad = list(rows.exclude(errors=[]).values_list("number", "errors")[:50])
+    if bad:
+        raise ServiceError(
+            _("Nothing was imported: %(n)s rows have errors.") % {"n": rows.exclude(errors=[]).count()},
+            details=[f"{_('Row')} {n} · {e['column']}: {e['message']}" for n, errs in bad for e in errs],
+        )
+    campaign = imp.campaign
+    institution = campaign.institution
+    units = {u.pk: u for u in Unit.objects.filter(path__startswith=institution.path)}
+    fallback = imp.default_unit or institution
+    problems: dict[int, object] = {}  # problem_row → Problem
     plans: dict[int, object] = {}
-    n_problems = n_measures = 0
-    for p in problems:
+    pending: dict[int, list[dict]] = {}
+    people_ids: set[int] = set()
+    n_measures = 0
+    all_rows = LedgerRow.objects.filter(ledger_import=imp).order_by("number")
+    for lr in all_rows.iterator(chunk_size=ROW_BATCH):
+        v = lr.values
+        if lr.duplicate_of:
+            continue
         try:
-            problem = problem_create(
-                actor=actor,
-                campaign=campaign,
-                unit=p.unit,
-                description=p.description,
-                channel=p.channel,
-                manifestations=p.manifestations,
-                severity=p.severity,
-                cause=p.cause,
-                benchmark=p.benchmark,
-            )
-            n_problems += 1
-            for m in p.measures if measures_supported() else ():
-                _import_measure(actor=actor, campaign=campaign, plans=plans, problem=problem, measure=m)
-                n_measures += 1
+            if lr.problem_row not in problems:
+                problems[lr.problem_row] = _import_problem(actor, campaign, v, units, fallback, problem_create)
+            problem = problems[lr.problem_row]
         except ServiceError as e:
             raise ServiceError(
-                _("Nothing was imported: row %(row)s was refused.") % {"row": p.row}, details=[e.message, *e.details]
+                _("Nothing was imported: row %(row)s was refused.") % {"row": lr.number},
+                details=[e.message, *e.details],
             ) from e
-    LedgerImport.objects.filter(pk=ledger_import.pk).update(problems_created=n_problems, measures_created=n_measures)
+        LedgerRow.objects.filter(pk=lr.pk).update(problem=problem)
+        for m in v["measures"]:
+            people_ids.update(pk for pk in (m["owner_id"], m["leader_id"]) if pk)
+            pending.setdefault(problem.unit_id, []).append({**m, "row": lr.number, "problem": problem})
+            n_measures += 1
+        if sum(len(x) for x in pending.values()) >= ROW_BATCH:
+            _flush_measures(actor, imp, pending, plans, units, people_ids)
+    _flush_measures(actor, imp, pending, plans, units, people_ids)
+    LedgerImport.objects.filter(pk=imp.pk).update(problems_created=len(problems), measures_created=n_measures)
     audit_record(
         actor=actor,
         action="ledger_import.commit",
-        obj=ledger_import,
-        unit=campaign.institution,
-        changes={"problems": n_problems, "measures": n_measures},
+        obj=imp,
+        unit=institution,
+        changes={"problems": len(problems), "measures": n_measures, "plans_approved": imp.plans_approved},
     )
-    ledger_import.refresh_from_db()
-    return n_problems, n_measures
+    imp.refresh_from_db()
+    return len(problems), n_measures
 
 
-def measures_supported() -> bool:
-    """Measures are written through the rectification app's services (plan_create, measure_create);
-    until that app offers them, an import brings in the problems only and says so on the preview."""
-    try:
-        from rectification import services as rs
-    except ImportError:
-        return False
-    return hasattr(rs, "plan_create") and hasattr(rs, "measure_create")
+def _import_problem(actor, campaign, v: dict, units: dict, fallback, problem_create):
+    from problems.models import Channel, Manifestation
+
+    unit = units.get(v.get("unit_id")) or fallback
+    benchmark = v.get("benchmark", "")
+    if v.get("channel") == Channel.COMPARISON and not benchmark:
+        benchmark = _("see the imported ledger")
+    return problem_create(
+        actor=actor,
+        campaign=campaign,
+        unit=unit,
+        description=v["description"],
+        channel=v.get("channel") or "self_check",
+        manifestations=list(Manifestation.objects.filter(pk__in=v.get("manifestations") or [])),
+        severity=v.get("severity") or "medium",
+        cause=v.get("cause", ""),
+        benchmark=benchmark,
+    )
 
 
-def _import_measure(*, actor, campaign, plans: dict, problem, measure) -> None:
-    """A measure goes into a draft plan of the problem's unit (one per unit per import), through the
-    rectification app's services."""
+def _flush_measures(actor, imp, pending: dict, plans: dict, units: dict, people_ids: set) -> None:
+    """Write the measures gathered so far through the rectification app's import service."""
+    from datetime import date
+
+    from orgs.models import Person
     from rectification import services as rs
 
-    unit = problem.unit
-    if unit.pk not in plans:
-        plans[unit.pk] = rs.plan_create(
+    if not pending:
+        return
+    people = Person.objects.in_bulk(list(people_ids))
+    for unit_id, items in pending.items():
+        unit = units[unit_id]
+        if unit_id not in plans:
+            plans[unit_id] = rs.plan_import(
+                actor=actor,
+                campaign=imp.campaign,
+                unit=unit,
+                title=_("%(unit)s rectification ledger (imported)") % {"unit": unit.name},
+                approved=imp.plans_approved,
+                source=imp.original_name,
+            )
+        rs.measures_import(
             actor=actor,
-            campaign=campaign,
-            unit=unit,
-            title=_("%(unit)s rectification plan (imported)") % {"unit": unit.name},
+            plan=plans[unit_id],
+            import_file=imp.original_name,
+            items=[
+                {
+                    "content": m["content"],
+                    "goal": m["goal"],
+                    "time_class": m["time_class"],
+                    "deadline": date.fromisoformat(m["deadline"]) if m["deadline"] else None,
+                    "state": m["state"],
+                    "status_text": m["status_text"],
+                    "row": m["row"],
+                    "problem": m["problem"],
+                    "owner": people.get(m["owner_id"]),
+                    "owner_name": m["owner_text"] or _("(none named)"),
+                    "leader": people.get(m["leader_id"]),
+                    "leader_name": m["leader_text"],
+                    # a unit named but not found stays None here: kept as text on the plan's unit
+                    "responsible_unit": units.get(m["resp_unit_id"]) if m["resp_unit_text"] else units.get(unit_id),
+                    "responsible_unit_name": "" if m["resp_unit_id"] else m["resp_unit_text"],
+                }
+                for m in items
+            ],
         )
-    rs.measure_create(
-        actor=actor,
-        plan=plans[unit.pk],
-        content=measure.content,
-        goal=measure.goal or measure.content,
-        owner=measure.owner,
-        time_class=measure.time_class,
-        deadline=measure.deadline,
-        responsible_unit=measure.resp_unit,
-        responsible_leader=measure.leader,
-        problems=[problem],
-    )
+    pending.clear()
 
 
 @transaction.atomic
@@ -359,3 +616,80 @@ def ledger_import_discard(*, actor, ledger_import) -> None:
     audit_record(
         actor=actor, action="ledger_import.discard", obj=ledger_import, unit=ledger_import.campaign.institution
     )
+
+
+@transaction.atomic
+def status_word_add(*, actor, institution, word: str, state: str):
+    """The office teaches the importer a status word of its ledgers (or changes what one means)."""
+    from .imports import norm
+    from .models import StatusWord
+
+    word = word.strip()
+    if not norm(word) or len(word) > 40:
+        raise ServiceError(_("Write the word as it appears in the ledger (at most 40 characters)."))
+    if state not in StatusWord.State.values:
+        raise ServiceError(_("Choose what the word means."))
+    sw, _created = StatusWord.objects.update_or_create(
+        institution=institution, word=word, defaults={"state": state, "created_by": actor}
+    )
+    audit_record(
+        actor=actor, action="status_word.set", obj=sw, unit=institution, changes={"word": word, "state": state}
+    )
+    return sw
+
+
+@transaction.atomic
+def status_word_remove(*, actor, status_word) -> None:
+    word, institution = status_word.word, status_word.institution
+    status_word.delete()
+    audit_record(actor=actor, action="status_word.remove", obj=institution, unit=institution, changes={"word": word})
+
+
+@transaction.atomic
+def ledger_unit_create(*, actor, campaign, name: str):
+    """A unit named in an imported ledger that the organisation does not have yet: created on the
+    office's confirmation as a department of the institution, then every measure and imported problem
+    that named it is linked to it (so it is counted as itself)."""
+    import secrets
+
+    from orgs.services import unit_create
+
+    name = name.strip()[:100]
+    if not name:
+        raise ServiceError(_("The unit needs a name."))
+    institution = campaign.institution
+    unit = unit_create(
+        actor=actor, name=name, kind="department", code=f"L{institution.pk}-{secrets.token_hex(4)}", parent=institution
+    )
+    from campaigns.models import CampaignUnit
+
+    if CampaignUnit.objects.filter(campaign=campaign).exists():
+        CampaignUnit.objects.get_or_create(campaign=campaign, unit=unit)
+    ledger_unit_link(actor=actor, campaign=campaign, name=name, unit=unit)
+    return unit
+
+
+@transaction.atomic
+def ledger_unit_link(*, actor, campaign, name: str, unit) -> int:
+    """Link a unit name kept as text (未关联) to `unit`: the measures that named it, and the imported
+    problems filed under the fallback unit because of it."""
+    from problems.models import Problem
+    from rectification import services as rs
+
+    from .models import LedgerRow
+
+    n = rs.measures_link_name(actor=actor, campaign=campaign, kind="unit", name=name, target=unit)
+    problem_ids = list(
+        LedgerRow.objects.filter(
+            ledger_import__campaign=campaign, values__unit_text=name, values__unit_id=None, problem__isnull=False
+        ).values_list("problem_id", flat=True)
+    )
+    moved = Problem.objects.filter(pk__in=problem_ids, campaign=campaign).update(unit=unit)
+    audit_record(
+        actor=actor,
+        action="ledger_import.link_unit",
+        obj=unit,
+        unit=campaign.institution,
+        changes={"name": name, "problems": problem_ids[:500], "measures": n},
+    )
+    return n + moved

@@ -10,6 +10,8 @@ from django.core.files import File
 from django.utils import timezone, translation
 from django_tasks import task
 
+from jobs.hooks import register_task_hooks
+
 from .models import JobStatus, LedgerExport
 
 log = logging.getLogger(__name__)
@@ -69,3 +71,35 @@ def report_run_task(*, run_id: int, language: str = "zh-hans") -> int:
         log.exception("analysis report run %s failed", run_id)
         run_fail(run_id, traceback.format_exc())
         raise
+
+
+# When the worker retries a task (its worker died, the database was busy) or gives up on it, the row the
+# page shows follows: back to queued, or failed so that a new attempt may be asked for.
+def _export_requeued(kwargs: dict, reason: str) -> None:
+    LedgerExport.objects.filter(pk=kwargs.get("export_id")).exclude(status=JobStatus.DONE).update(
+        status=JobStatus.QUEUED, progress=0, error=reason[:2000], finished_at=None
+    )
+
+
+def _export_given_up(kwargs: dict, reason: str) -> None:
+    LedgerExport.objects.filter(pk=kwargs.get("export_id")).exclude(status=JobStatus.DONE).update(
+        status=JobStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
+    )
+
+
+def _run_requeued(kwargs: dict, reason: str) -> None:
+    from .services import run_requeue
+
+    run_requeue(kwargs.get("run_id"), reason)
+
+
+def _run_given_up(kwargs: dict, reason: str) -> None:
+    from .models import ReportRun
+    from .services import run_fail
+
+    if ReportRun.objects.filter(pk=kwargs.get("run_id")).exclude(status=JobStatus.DONE).exists():
+        run_fail(kwargs.get("run_id"), reason)
+
+
+register_task_hooks(ledger_export_task, requeued=_export_requeued, given_up=_export_given_up)
+register_task_hooks(report_run_task, requeued=_run_requeued, given_up=_run_given_up)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "analysis"
 urlpatterns = [
@@ -10,8 +10,11 @@ urlpatterns = [
     path("campaign/<int:pk>/reports/", views.campaign_reports, name="reports"),
     path("campaign/<int:pk>/reports/new/", views.report_new, name="report_new"),
     path("campaign/<int:pk>/ledgers/", views.ledgers, name="ledgers"),
-    path("campaign/<int:pk>/import/", views.import_upload, name="import_upload"),
-    path("import/<int:pk>/", views.import_preview, name="import_preview"),
+    path("campaign/<int:pk>/import/", import_views.import_upload, name="import_upload"),
+    path("campaign/<int:pk>/status-words/", import_views.status_words, name="status_words"),
+    path("campaign/<int:pk>/names/", import_views.names, name="names"),
+    path("campaign/<int:pk>/closeout/", import_views.closeout, name="closeout"),
+    path("import/<int:pk>/", import_views.import_preview, name="import_preview"),
     path("city/<int:pk>/", views.city_dashboard, name="city"),
     path("city/<int:pk>/reports/", views.city_reports, name="city_reports"),
     path("city/<int:pk>/reports/new/", views.city_report_new, name="city_report_new"),

@@ -9,14 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.current import current_campaign, remember_campaign
 from campaigns.models import Campaign
+from core.excel import download_name
 from core.exceptions import ServiceError
 from orgs.access import Perm, can, has_any
 from orgs.models import Unit
 
 from . import links, selectors, services
 from .dashboards import decorate, decorate_city
-from .forms import ExportForm, ImportMappingForm, ImportStartForm, ReportForm, TypicalCaseForm
+from .forms import ExportForm, ReportForm, TypicalCaseForm
 from .models import AnalysisReport, JobStatus, LedgerExport, TypicalCase
 from .reports import city as city_report
 from .reports import comprehensive
@@ -36,6 +38,13 @@ def dashboard(request):
     if not has_any(request.user, Perm.ANALYSIS_VIEW):
         raise PermissionDenied
     target = selectors.default_dashboard_for(request.user)
+    chosen = current_campaign(request)
+    if chosen is not None and (target is None or target[0] != "city"):
+        # The campaign switcher's choice wins over the newest campaign (one rule for every page).
+        try:
+            target = ("campaign", selectors.get_scope_for_user(request.user, chosen.pk))
+        except Http404:
+            pass
     if target is None:
         return render(request, "analysis/empty.html")
     kind, value = target
@@ -46,6 +55,8 @@ def dashboard(request):
 
 def campaign_dashboard(request, pk: int):
     scope = selectors.get_scope_for_user(request.user, pk, _int(request.GET.get("unit")))
+    if scope.campaign.status != Campaign.Status.DRAFT:
+        remember_campaign(request, scope.campaign)  # the statistics opened make this the current campaign
     dash = selectors.institution_dashboard(
         scope,
         timezone.localdate(),
@@ -290,7 +301,9 @@ def export_file(request, pk: int):
     export = selectors.get_export_for_user(request.user, pk)
     if export.status != JobStatus.DONE:
         raise Http404
-    name = f"{export.unit.name}-{export.get_kind_display()}-{timezone.localtime(export.finished_at):%Y%m%d%H%M}.xlsx"
+    name = download_name(
+        f"{export.unit.name}-{export.get_kind_display()}-{timezone.localtime(export.finished_at):%Y%m%d%H%M}", "xlsx"
+    )
     return _download(export.file, name, CONTENT_TYPES["xlsx"])
 
 
@@ -318,112 +331,3 @@ def _download(f, filename: str, content_type: str):
     if not f:
         raise Http404
     return FileResponse(f.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
-
-
-# ------------------------------------------------------------------------------------------ imports
-
-
-def _import_scope(request, pk: int):
-    scope = selectors.get_scope_for_user(request.user, pk)
-    if not scope.is_institution or not can(request.user, Perm.PROBLEM_EDIT, scope.root):
-        raise PermissionDenied
-    return scope
-
-
-def import_upload(request, pk: int):
-    """Upload a ledger kept elsewhere; the next page previews it."""
-    scope = _import_scope(request, pk)
-    units = Unit.objects.filter(path__startswith=scope.root.path).order_by("path")
-    form = ImportStartForm(
-        request.POST or None, request.FILES or None, units=units, initial={"default_unit": scope.root}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            imp = services.ledger_import_upload(
-                actor=request.user,
-                campaign=scope.campaign,
-                upload=form.cleaned_data["file"],
-                default_unit=form.cleaned_data["default_unit"],
-                default_channel=form.cleaned_data["default_channel"],
-            )
-        except ServiceError as e:
-            _service_error(request, e)
-        else:
-            return redirect("analysis:import_preview", pk=imp.pk)
-    imports = scope.campaign.ledger_imports.select_related("created_by")[:10]
-    return render(
-        request,
-        "analysis/import_upload.html",
-        {"scope": scope, "form": form, "imports": imports, "can_manage": True},
-    )
-
-
-def import_preview(request, pk: int):
-    """The columns found, each row's problems, measures and errors; import all or nothing."""
-    from .imports import read_sheet
-
-    imp = selectors.get_import_for_user(request.user, pk, write=request.method == "POST")
-    scope = selectors.Scope(imp.campaign, imp.campaign.institution)
-    units = Unit.objects.filter(path__startswith=scope.root.path).order_by("path")
-    action = request.POST.get("action")
-    try:
-        if action == "map":
-            _import_remap(request, imp, units)
-            return redirect("analysis:import_preview", pk=imp.pk)
-        if action == "import":
-            n, m = services.ledger_import_commit(actor=request.user, ledger_import=imp)
-            messages.success(request, _("Imported %(n)s problems and %(m)s measures.") % {"n": n, "m": m})
-            return redirect("analysis:import_preview", pk=imp.pk)
-        if action == "discard":
-            services.ledger_import_discard(actor=request.user, ledger_import=imp)
-            return redirect("analysis:import_upload", pk=imp.campaign_id)
-    except ServiceError as e:
-        _service_error(request, e)
-        imp.refresh_from_db()
-    with imp.file.open("rb") as fh:
-        sheet = read_sheet(fh, imp.sheet or None)
-    problems = services.ledger_import_check(imp)[1] if imp.status == imp.Status.PREVIEWED else []
-    initial = {f"col_{k}": str(v) for k, v in imp.mapping.items()}
-    initial.update(sheet=sheet.name, default_unit=imp.default_unit, default_channel=imp.default_channel)
-    form = ImportMappingForm(initial=initial, header=sheet.header, sheets=sheet.sheet_names, units=units)
-    errors = sum(len(p.errors) for p in problems)
-    return render(
-        request,
-        "analysis/import_preview.html",
-        {
-            "scope": scope,
-            "imp": imp,
-            "form": form,
-            "problems": problems,
-            "errors": errors,
-            "measures": sum(len(p.measures) for p in problems),
-            "header": sheet.header,
-            "measures_supported": services.measures_supported(),
-            "can_manage": True,
-        },
-    )
-
-
-def _import_remap(request, imp, units) -> None:
-    from .imports import read_sheet
-
-    with imp.file.open("rb") as fh:
-        sheet = read_sheet(fh, imp.sheet or None)
-    form = ImportMappingForm(request.POST, header=sheet.header, sheets=sheet.sheet_names, units=units)
-    if not form.is_valid():
-        raise ServiceError(_("Check the mapping."), details=[str(e) for e in form.errors.values()])
-    mapping = form.mapping()
-    if form.cleaned_data["sheet"] != sheet.name:
-        try:
-            with imp.file.open("rb") as fh:  # another sheet: guess its columns afresh
-                mapping = read_sheet(fh, form.cleaned_data["sheet"]).mapping
-        except ValueError as e:
-            raise ServiceError(str(e)) from e
-    services.ledger_import_map(
-        actor=request.user,
-        ledger_import=imp,
-        mapping=mapping,
-        sheet=form.cleaned_data["sheet"],
-        default_unit=form.cleaned_data["default_unit"],
-        default_channel=form.cleaned_data["default_channel"],
-    )

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import datetime, time
 from typing import Any
 
 from django.db import models, transaction
@@ -35,6 +36,10 @@ def record_digest(record: AuditRecord, prev_hash: str) -> str:
     return hashlib.sha256(_canonical(payload).encode()).hexdigest()
 
 
+def _day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value.pk)
@@ -64,22 +69,29 @@ def audit_record(
     changes: dict[str, Any] | None = None,
     unit=None,
     object_repr: str | None = None,
+    anonymous_day=None,
 ) -> AuditRecord:
     """Append one record to the chain. Call inside the service's transaction.
 
     `changes` is {field: [before, after]} (see `diff`) or any JSON-able detail. `unit` is the unit the
     action concerns; it also decides which institution's office can see the record.
+    `anonymous_day` (a date): a record about anonymous input of that day: no actor, and the day's
+    start as its time (callers write it after the day, as a daily total, never per submission).
     """
     with transaction.atomic():
         head, _ = AuditHead.objects.get_or_create(pk=1)
         head = AuditHead.objects.select_for_update().get(pk=1)
+        if anonymous_day is not None:
+            actor = None
         actor_user = actor if getattr(actor, "is_authenticated", False) else None
         unit = unit if unit is not None else getattr(obj, "unit", None)
         rec = AuditRecord(
             seq=head.last_seq + 1,
-            at=timezone.now(),
+            at=_day_start(anonymous_day) if anonymous_day is not None else timezone.now(),
             actor=actor_user,
-            actor_label=(str(actor_user) if actor_user else (str(actor) if actor else "system"))[:100],
+            actor_label=(
+                "" if anonymous_day is not None else str(actor_user) if actor_user else str(actor) if actor else "system"
+            )[:100],
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",

@@ -21,6 +21,55 @@ def campaigns_visible_to(user) -> QuerySet[Campaign]:
     return Campaign.objects.filter(Q(institution__in=units) | Q(pk__in=ids)).select_related("institution")
 
 
+def campaign_choices(user) -> QuerySet[Campaign]:
+    """Campaigns (not drafts) a user can work in: those they may view, and those in which their own
+    unit or institution takes part (annotated `is_own` when their unit takes part). Newest first; the
+    campaign switcher lists these."""
+    from django.db.models import Exists, OuterRef, Value
+
+    from orgs.access import person_of
+
+    q = Q(pk__in=campaigns_visible_to(user).values("pk"))
+    me = person_of(user)
+    is_own = Value(False)
+    if me is not None:
+        own = CampaignUnit.objects.filter(campaign=OuterRef("pk"), unit_id=me.unit_id)
+        is_own = Exists(own)
+        q |= Q(Exists(own))
+        if me.unit.institution_id:
+            q |= Q(institution_id=me.unit.institution_id)
+    return (
+        Campaign.objects.filter(q)
+        .exclude(status=Campaign.Status.DRAFT)
+        .annotate(is_own=is_own)
+        .select_related("institution")
+        .order_by("-start_date", "-pk")
+    )
+
+
+def campaign_shown_to(
+    user, chosen_pk: int | str | None = None, choices: list[Campaign] | None = None
+) -> Campaign | None:
+    """THE rule for which campaign a page shows: the one the user chose in the switcher (kept in the
+    session) if they still may see it; otherwise the newest campaign in progress in which their own
+    unit takes part; otherwise the newest in progress they may see; otherwise their newest closed one.
+    Every page that shows "the current campaign" asks here (through campaigns.current for a request).
+    `choices` may pass campaign_choices(user) already read (one query in all)."""
+    if choices is None:
+        choices = list(campaign_choices(user)[:50])
+    chosen = str(chosen_pk) if chosen_pk else None
+    for rule in (
+        lambda c: str(c.pk) == chosen,
+        lambda c: c.status == Campaign.Status.ACTIVE and c.is_own,
+        lambda c: c.status == Campaign.Status.ACTIVE,
+        lambda c: True,
+    ):
+        found = next((c for c in choices if rule(c)), None)
+        if found is not None:
+            return found
+    return None
+
+
 def get_campaign_for_user(user, pk: int, write: bool = False) -> Campaign:
     """404 when the user sees nothing of the campaign; 403 when `write` and they may not manage it."""
     campaign = campaigns_visible_to(user).filter(pk=pk).first()

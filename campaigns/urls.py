@@ -5,6 +5,7 @@ from . import views
 app_name = "campaigns"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("switch/", views.switch, name="switch"),
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),

@@ -77,6 +77,10 @@ def edit(request, pk: int):
 
 def detail(request, pk: int):
     campaign = selectors.get_campaign_for_user(request.user, pk)
+    if campaign.status != campaign.Status.DRAFT:
+        from .current import remember_campaign
+
+        remember_campaign(request, campaign)  # opening a campaign makes it the current one
     return render(
         request,
         "campaigns/detail.html",
@@ -131,3 +135,30 @@ def advance(request, pk: int):
     if request.POST.get("back") == "participant":
         return redirect("campaigns:participant", pk=p.pk)
     return redirect("campaigns:detail", pk=p.campaign_id)
+
+
+@require_POST
+def switch(request):
+    """The campaign switcher: remember the chosen campaign for this session and go back."""
+    from django.http import Http404
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .current import remember_campaign
+
+    campaign = selectors.campaign_choices(request.user).filter(pk=_int(request.POST.get("campaign"))).first()
+    if campaign is None:
+        raise Http404
+    remember_campaign(request, campaign)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return redirect(target)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

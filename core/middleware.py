@@ -9,8 +9,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
-# Paths open without a login: the public portal, opinion form, ballot pages, static files.
-PUBLIC_PREFIXES = ("/public/", "/o/", "/v/", "/static/", "/accounts/login/", "/i18n/", "/healthz")
+from .unlinkable import anonymous_endpoint
+
+# Paths open without a login: the public portal, opinion form, ballot pages, service rating, static files.
+PUBLIC_PREFIXES = ("/public/", "/o/", "/v/", "/s/", "/static/", "/accounts/login/", "/i18n/", "/healthz")
 
 
 def is_public_path(path: str) -> bool:
@@ -49,7 +51,10 @@ class SessionTimeoutMiddleware:
             if now - last > settings.SESSION_IDLE_SECONDS or now - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return redirect(f"{reverse('login')}?next={request.path}&expired=1")
-            request.session["_last"] = now
+            # An anonymous submission must not write the author's session row in the same moment
+            # (the database and its write-ahead log would pair the two).
+            if anonymous_endpoint(request.path) is None:
+                request.session["_last"] = now
         response = self.get_response(request)
         # A log-in happened during this request: the 12 hours count from now.
         if getattr(request, "user", None) is not None and request.user.is_authenticated:

@@ -5,6 +5,7 @@ Task providers feed the home page's "my tasks": fn(user) -> list[TaskItem].
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass
@@ -13,6 +14,7 @@ class TaskItem:
     url: str
     count: int = 1
     urgent: bool = False
+    due: date | None = None  # the deadline the user works to (stage due date, measure deadline, meeting day)
 
 
 _task_providers: list[Callable] = []
@@ -28,7 +30,7 @@ def tasks_for(user) -> list[TaskItem]:
     items: list[TaskItem] = []
     for provider in _task_providers:
         items.extend(provider(user))
-    return sorted(items, key=lambda t: (not t.urgent, t.label))
+    return sorted(items, key=lambda t: (not t.urgent, t.due is None, t.due or date.max, t.label))
 
 
 # Periodic work: the `scheduler` command (started by `make run`) enqueues each registered

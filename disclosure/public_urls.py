@@ -15,6 +15,7 @@ urlpatterns = [
     path("follow/<str:code>/stop/", views.follow_stop, name="follow_stop"),
     path("i/<str:public_code>/", views.institution, name="institution"),
     path("i/<str:public_code>/data.json", views.institution_json, name="institution_json"),
+    path("i/<str:public_code>/commitments/", views.commitments, name="commitments"),
     path("i/<str:public_code>/snapshots/<str:code>/", views.snapshot, name="snapshot"),
     path("i/<str:public_code>/snapshots/<str:code>/data.json", views.snapshot_json, name="snapshot_json"),
     path("i/<str:public_code>/snapshots/<str:code>/compare/", views.compare, name="compare"),

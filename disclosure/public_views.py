@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ServiceError
+from problems.selectors import handled_by_label
 
 from . import selectors, services, throttle
 from .forms import FollowForm, OpinionForm
@@ -32,11 +33,56 @@ def _page_context(campaign, data, **extra):
     }
 
 
+def _search(request, data: dict) -> dict:
+    """Search and filter the published problems (text, unit, status) without touching `data`: the
+    groups to show, the filter choices and how many problems match. Groups open only when filtered,
+    so the page starts short (the summary first) on a phone."""
+    from .public import STATUS_LABELS
+
+    q = request.GET.get("q", "").strip()[:50]
+    unit = request.GET.get("unit", "")
+    status = request.GET.get("status", "")
+    units, statuses, shown, matched = set(), set(), [], 0
+    for group in data.get("groups", []):
+        kept_units = []
+        for u in group["units"]:
+            units.add(u["unit"])
+            problems = []
+            for p in u["problems"]:
+                statuses.add(p["status"])
+                text = " ".join([p["description"], *(m["content"] for m in p.get("measures", []))])
+                if (not q or q in text) and (not unit or u["unit"] == unit) and (not status or p["status"] == status):
+                    problems.append(p)
+            if problems:
+                kept_units.append({**u, "problems": problems})
+                matched += len(problems)
+        if kept_units:
+            shown.append({**group, "units": kept_units, "count": sum(len(u["problems"]) for u in kept_units)})
+    return {
+        "shown_groups": shown,
+        "matched": matched,
+        "filtering": bool(q or unit or status),
+        "filter": {"q": q, "unit": unit, "status": status},
+        "unit_choices": sorted(units),
+        "status_choices": [(c, STATUS_LABELS.get(c, c)) for c in STATUS_LABELS if c in statuses],
+    }
+
+
 def institution(request, public_code):
     campaign = selectors.get_public_campaign(public_code)
     data = selectors.public_data_now(campaign)
-    ctx = _page_context(campaign, data, timeline=selectors.timeline(campaign), mode="live")
+    ctx = _page_context(campaign, data, timeline=selectors.timeline(campaign), mode="live", **_search(request, data))
     return render(request, "disclosure/public/institution.html", ctx)
+
+
+def commitments(request, public_code):
+    """示诺: the approved public commitments of the campaign's cadres and units, with their items."""
+    campaign = selectors.get_public_campaign(public_code)
+    return render(
+        request,
+        "disclosure/public/commitments.html",
+        {"campaign": campaign, "rows": selectors.public_commitments(campaign)},
+    )
 
 
 def institution_json(request, public_code):
@@ -47,7 +93,7 @@ def institution_json(request, public_code):
 def snapshot(request, public_code, code):
     campaign = selectors.get_public_campaign(public_code)
     snap = selectors.get_public_snapshot(campaign, code)
-    ctx = _page_context(campaign, snap.data, snapshot=snap, mode="snapshot")
+    ctx = _page_context(campaign, snap.data, snapshot=snap, mode="snapshot", **_search(request, snap.data))
     return render(request, "disclosure/public/institution.html", ctx)
 
 
@@ -125,7 +171,13 @@ def item_opinion(request, code):
         lookup_url = reverse("problems_public:receipt")
     except NoReverseMatch:
         lookup_url = ""
-    ctx = {"publication": pub, "institution": pub.campaign.institution, "opinion": opinion, "lookup_url": lookup_url}
+    ctx = {
+        "publication": pub,
+        "institution": pub.campaign.institution,
+        "opinion": opinion,
+        "lookup_url": lookup_url,
+        "handled_by": handled_by_label(opinion.recusal_route, opinion.unit),
+    }
     return render(request, "disclosure/public/opinion_receipt.html", ctx)
 
 

@@ -319,3 +319,19 @@ def internal_commitments(user) -> list[dict]:
         done = sum(1 for i in items if i["done"])
         rows.append({"commitment": c, "items": items, "progress": round(100 * done / len(items)) if items else 0})
     return rows
+
+
+def public_commitments(campaign) -> list[dict]:
+    """示诺 on the public portal: commitments approved for showing (not drafts, nor those under review
+    or returned), each with its items, measures, person responsible, deadline and outcome."""
+    from rectification.models import Commitment
+
+    hidden = [Commitment.Status.DRAFT, Commitment.Status.SUBMITTED, Commitment.Status.RETURNED]
+    commitments = (
+        Commitment.objects.filter(campaign=campaign)
+        .exclude(status__in=hidden)
+        .select_related("person", "unit")
+        .prefetch_related("items__owner")
+        .order_by("unit__path", "person__name", "pk")
+    )
+    return [{"commitment": c, "items": list(c.items.all())} for c in commitments]

@@ -6,6 +6,8 @@ LIMITS = {
     # kind: (requests allowed, window in seconds)
     "opinion": (5, 60 * 60),
     "follow": (10, 60 * 60),
+    "service_rating": (10, 60 * 60),  # servicerating: ratings sent from one address
+    "service_receipt": (30, 60 * 60),  # servicerating: receipt look-ups
 }
 
 

@@ -26,6 +26,11 @@ class EvaluationsConfig(AppConfig):
     verbose_name = _("Democratic evaluation")
 
     def ready(self) -> None:
+        from core.registry import register_task_provider
+
         from . import gates  # noqa: F401  (registers the evaluation → rectification gate)
+        from .providers import evaluation_tasks
+
+        register_task_provider(evaluation_tasks)
 
         post_migrate.connect(_tables_without_rowid, sender=self, dispatch_uid="evaluations-without-rowid")

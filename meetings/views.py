@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.services import audit_record
 from campaigns.models import CampaignUnit
 from core.exceptions import ServiceError
+from core.storage import verified_download
 from orgs.access import Perm, can, has_any, person_of
 from orgs.models import Person
 
@@ -503,7 +504,7 @@ def minutes(request, pk: int):
     name = f"minutes-{meeting.unit.code}-{meeting.pk}.docx"
     if meeting.status == LifeMeeting.Status.FILED and meeting.minutes_file:
         audit_record(actor=request.user, action="meeting.minutes_download", obj=meeting, unit=meeting.unit)
-        return FileResponse(meeting.minutes_file.open("rb"), as_attachment=True, filename=name, content_type=DOCX)
+        return verified_download(request, meeting.minutes_file, meeting.minutes_sha256, name, DOCX)
     if meeting.status == LifeMeeting.Status.PLANNED or not selectors.may_record(request.user, meeting):
         raise PermissionDenied
     audit_record(actor=request.user, action="meeting.minutes_draft", obj=meeting, unit=meeting.unit)

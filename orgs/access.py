@@ -34,6 +34,9 @@ class Perm:
     DISCLOSURE_MANAGE = "disclosure.manage"
     ANALYSIS_VIEW = "analysis.view"
     AUDIT_VIEW = "audit.view"
+    SERVICE_RATING_VIEW = "servicerating.view"
+    SERVICE_RATING_MANAGE = "servicerating.manage"
+    SERVICE_CASE_HANDLE = "servicerating.handle"
 
 
 VIEW_PERMS = frozenset(
@@ -46,6 +49,7 @@ VIEW_PERMS = frozenset(
         Perm.RECTIFICATION_VIEW,
         Perm.ACCOUNTABILITY_VIEW,
         Perm.ANALYSIS_VIEW,
+        Perm.SERVICE_RATING_VIEW,
     }
 )
 ALL_PERMS = frozenset(v for k, v in vars(Perm).items() if k.isupper())
@@ -53,7 +57,7 @@ ALL_PERMS = frozenset(v for k, v in vars(Perm).items() if k.isupper())
 ROLE_PERMS: dict[str, frozenset[str]] = {
     RoleAssignment.Role.CAMPAIGN_OFFICE: ALL_PERMS - {Perm.REPORT_REVIEW_CITY},
     RoleAssignment.Role.CITY_OFFICE: VIEW_PERMS
-    | {Perm.ORG_MANAGE, Perm.AUDIT_VIEW, Perm.ACCOUNTABILITY_DECIDE, Perm.REPORT_REVIEW_CITY},
+    | {Perm.ORG_MANAGE, Perm.AUDIT_VIEW, Perm.ACCOUNTABILITY_DECIDE, Perm.REPORT_REVIEW_CITY, Perm.SERVICE_CASE_HANDLE},
     RoleAssignment.Role.AUDITOR: VIEW_PERMS | {Perm.AUDIT_VIEW},
 }
 
@@ -62,7 +66,14 @@ POST_PERMS: dict[str, frozenset[str]] = {
     Post.Kind.PRINCIPAL_LEADER: VIEW_PERMS,
     Post.Kind.LEADERSHIP_MEMBER: VIEW_PERMS - {Perm.ACCOUNTABILITY_VIEW},
     Post.Kind.DEPARTMENT_HEAD: (
-        VIEW_PERMS | {Perm.PROBLEM_EDIT, Perm.OPINION_TRIAGE, Perm.MEETING_MANAGE, Perm.RECTIFICATION_MANAGE}
+        VIEW_PERMS
+        | {
+            Perm.PROBLEM_EDIT,
+            Perm.OPINION_TRIAGE,
+            Perm.MEETING_MANAGE,
+            Perm.RECTIFICATION_MANAGE,
+            Perm.SERVICE_CASE_HANDLE,
+        }
     )
     - {Perm.ACCOUNTABILITY_VIEW},
     Post.Kind.DEPARTMENT_MEMBER: (VIEW_PERMS | {Perm.PROBLEM_EDIT}) - {Perm.ACCOUNTABILITY_VIEW},

@@ -1,6 +1,7 @@
 """Forms of the organisation pages: parsing and validation only (saving is in services)."""
 
 from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import Person, Post, RoleAssignment, Unit
@@ -102,3 +103,37 @@ class ImportForm(forms.Form):
             attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),
     )
+
+
+class SitePasswordChangeForm(PasswordChangeForm):
+    """Django's password change (old password checked, AUTH_PASSWORD_VALIDATORS applied) that also
+    refuses the current password as the new one: an issued password must not survive the first log-in."""
+
+    def clean(self):
+        cleaned = super().clean()
+        new = cleaned.get("new_password2")
+        if new and self.user.check_password(new):
+            self.add_error(
+                "new_password2",
+                forms.ValidationError(
+                    _("The new password must differ from the one you log in with now (the issued password)."),
+                    code="password_unchanged",
+                ),
+            )
+        return cleaned
+
+
+class BulkLoginForm(forms.Form):
+    """Bulk account issue: which unit (and below), and whether to reset logins that already exist."""
+
+    unit = UnitChoiceField(queryset=Unit.objects.none(), label=_("unit"))
+    reset_existing = forms.BooleanField(
+        label=_("Also reset the passwords of people who already have an account"), required=False
+    )
+    send_email = forms.BooleanField(
+        label=_("Also e-mail each person their log-in where an e-mail address is known"), required=False, initial=True
+    )
+
+    def __init__(self, *args, managed=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = managed if managed is not None else Unit.objects.none()

@@ -177,3 +177,88 @@ def people_visible_to(user) -> QuerySet[Person]:
 def leadership_candidates(unit: Unit) -> QuerySet[Person]:
     """Who may supervise (分管) `unit`: its institution's leadership team."""
     return leadership_team_of(unit.institution) if unit.institution_id else Person.objects.none()
+
+
+def people_for_bulk_login(user, unit: Unit) -> list[Person]:
+    """Everyone active in `unit` and below, plus those who review its reports (each unit's head, its 分管
+    leader, the institution's principal leader) wherever they sit, so that no report waits for a
+    reviewer without an account. Only people the user manages (ORG_MANAGE) are returned; in tree order."""
+    units = list(subtree(unit))
+    ids = {p.pk for p in Person.objects.filter(unit__in=units, active=True)}
+    for u in units:
+        for reviewer in (head_of(u), supervisor_of(u)):
+            if reviewer is not None:
+                ids.add(reviewer.pk)
+    leader = principal_leader_of(unit)
+    if leader is not None:
+        ids.add(leader.pk)
+    managed = units_where(user, Perm.ORG_MANAGE)
+    return list(
+        Person.objects.filter(pk__in=ids, active=True, unit__in=managed)
+        .select_related("unit", "user")
+        .order_by("unit__path", "staff_no")
+    )
+
+
+def accounts_overview(user) -> list[dict]:
+    """Per managed unit: people, and how many have no account yet (for the accounts page)."""
+    rows = (
+        managed_units(user)
+        .annotate(
+            n_people=Count("people", filter=Q(people__active=True), distinct=True),
+            n_without=Count("people", filter=Q(people__active=True, people__user__isnull=True), distinct=True),
+        )
+        .order_by("path")
+    )
+    base = min((u.depth for u in rows), default=0)
+    return [{"unit": u, "indent": u.depth - base, "people": u.n_people, "without": u.n_without} for u in rows]
+
+
+def people_pickable_by(user) -> QuerySet[Person]:
+    """Whom a person picker may offer the user: active people of the units where they may view the
+    campaign or manage the organisation, and of their own institution (a colleague to name)."""
+    from .access import person_of
+
+    q = Q(unit__in=units_where(user, Perm.CAMPAIGN_VIEW)) | Q(unit__in=units_where(user, Perm.ORG_MANAGE))
+    me = person_of(user)
+    if me is not None:
+        inst_id = me.unit.institution_id or me.unit_id
+        q |= Q(unit__institution_id=inst_id) | Q(unit_id=inst_id)
+    return Person.objects.filter(q, active=True)
+
+
+def person_picker_search(user, q: str, limit: int = 20) -> tuple[list[dict], bool]:
+    """Hits for the person picker: by name, staff number, unit name, job title or post title; each with
+    its unit and first post. Returns (hits, more_exist)."""
+    from .widgets import person_label
+
+    q = q.strip()[:50]
+    if not q:
+        return [], False
+    qs = (
+        people_pickable_by(user)
+        .filter(
+            Q(name__icontains=q)
+            | Q(staff_no__icontains=q)
+            | Q(unit__name__icontains=q)
+            | Q(title__icontains=q)
+            | Q(posts__title__icontains=q)
+        )
+        .distinct()
+        .select_related("unit")
+        .prefetch_related("posts")
+        .order_by("unit__path", "staff_no")
+    )
+    people = list(qs[: limit + 1])
+    hits = []
+    for p in people[:limit]:
+        posts = list(p.posts.all())
+        post = posts[0] if posts else None
+        hits.append(
+            {
+                "person": p,
+                "post": (post.title or post.get_kind_display()) if post else p.title,
+                "label": person_label(p, posts),
+            }
+        )
+    return hits, len(people) > limit

@@ -317,3 +317,49 @@ def password_changed(*, actor, user: User) -> None:
         unit=person.unit if person else None,
         object_repr=user.username,
     )
+
+
+@transaction.atomic
+def logins_issue_bulk(
+    *, actor, people: list[Person], reset_existing: bool = False, email_site_url: str | None = None
+) -> list[tuple[Person, str]]:
+    """Issue a login (one-time password, changed at the first log-in) to each active person in `people`
+    who has none, or to all of them with `reset_existing`. Returns [(person, password)] for the slips;
+    the passwords exist only in that return value. With `email_site_url`, each person with a known
+    e-mail address gets their log-in by mail once the transaction commits. The caller checks that
+    `actor` manages every person (orgs.selectors.people_for_bulk_login does)."""
+    issued: list[tuple[Person, str]] = []
+    for person in people:
+        if not person.active or (person.user_id and not reset_existing):
+            continue
+        _user, password = login_issue(actor=actor, person=person)
+        issued.append((person, password))
+    if email_site_url:
+        mails = [(p.email, p.name, p.staff_no, pw) for p, pw in issued if p.email]
+        if mails:
+            transaction.on_commit(lambda: _mail_logins(mails, email_site_url))
+    return issued
+
+
+def _mail_logins(mails: list[tuple[str, str, str, str]], site_url: str) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mass_mail
+
+    subject = _("Your log-in to the self-inspection and rectification system")
+    send_mass_mail(
+        [
+            (
+                subject,
+                _(
+                    "%(name)s:\n\nAn account has been opened for you.\nAddress: %(url)s\nUser name (staff number): "
+                    "%(staff_no)s\nOne-time password: %(password)s\n\nAt the first log-in you will choose your own "
+                    "password. If you did not expect this mail, tell the campaign office."
+                )
+                % {"name": name, "url": site_url, "staff_no": staff_no, "password": password},
+                settings.DEFAULT_FROM_EMAIL,
+                [address],
+            )
+            for address, name, staff_no, password in mails
+        ],
+        fail_silently=True,
+    )

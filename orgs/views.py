@@ -1,39 +1,54 @@
 """Organisation pages of the campaign office: units, people, posts, 分管, roles, logins, Excel import."""
 
 import secrets
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ServiceError
+from core.storage import delete_temporary, open_temporary, save_temporary
 
 from . import importing, services
 from .access import Perm, can
-from .forms import ImportForm, PeopleFilterForm, PersonForm, PostForm, RoleForm, SupervisionForm, UnitForm
+from .forms import (
+    BulkLoginForm,
+    ImportForm,
+    PeopleFilterForm,
+    PersonForm,
+    PostForm,
+    RoleForm,
+    SitePasswordChangeForm,
+    SupervisionForm,
+    UnitForm,
+)
 from .models import Person, Post, RoleAssignment, Unit
 from .selectors import (
+    accounts_overview,
     get_person_for_user,
     get_post_for_user,
     get_role_assignment_for_user,
     get_unit_for_user,
     leadership_candidates,
     managed_units,
+    people_for_bulk_login,
     people_search,
+    person_picker_search,
     require_org_manager,
     unit_tree,
 )
 
 
+# The site's own log-in and password pages. Template names are our own on purpose: Django's admin
+# (installed first) ships registration/password_change_form.html, which would otherwise win.
 class LoginView(auth_views.LoginView):
+    template_name = "orgs/account/login.html"
     redirect_authenticated_user = True
 
 
@@ -42,16 +57,22 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    success_url = reverse_lazy("password_change_done")
+    """Forced on the first log-in (core.middleware); afterwards the user lands on their home page."""
+
+    template_name = "orgs/account/password_change.html"
+    form_class = SitePasswordChangeForm
+    success_url = reverse_lazy("home")
 
     def form_valid(self, form):
         response = super().form_valid(form)
         services.password_changed(actor=self.request.user, user=self.request.user)
+        messages.success(self.request, _("Your password was changed."))
         return response
 
 
-class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
-    pass
+def password_change_done(request):
+    """Kept for old links: the change now lands on the home page."""
+    return redirect("home")
 
 
 # ---------------------------------------------------------------- units
@@ -340,15 +361,49 @@ def login_issue(request, pk: int):
     return response
 
 
+def accounts(request):
+    """Bulk account issue: pick a unit, get a PDF of log-in slips (generated on the spot, never stored)."""
+    require_org_manager(request.user)
+    managed = managed_units(request.user)
+    initial = {"unit": request.GET.get("unit")} if request.GET.get("unit") else None
+    form = BulkLoginForm(request.POST or None, managed=managed, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        unit = get_unit_for_user(request.user, form.cleaned_data["unit"].pk, write=True)
+        site_url = request.build_absolute_uri("/")
+        issued = services.logins_issue_bulk(
+            actor=request.user,
+            people=people_for_bulk_login(request.user, unit),
+            reset_existing=form.cleaned_data["reset_existing"],
+            email_site_url=site_url if form.cleaned_data["send_email"] else None,
+        )
+        if not issued:
+            messages.info(request, _("Everyone in %(unit)s already has an account.") % {"unit": unit.name})
+            return redirect(f"{reverse('orgs:accounts')}?unit={unit.pk}")
+        response = HttpResponse(login_slips_pdf(issued, unit=unit, site_url=site_url), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="login-slips-{unit.code}.pdf"'
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "orgs/accounts.html", {"form": form, "rows": accounts_overview(request.user)})
+
+
+def login_slips_pdf(issued: list[tuple[Person, str]], *, unit: Unit, site_url: str) -> bytes:
+    """A4 sheets of cut-out log-in slips: name, unit, staff number, one-time password, address and QR."""
+    import segno
+
+    from core.documents import pdf_from_template
+
+    qr = segno.make(site_url, error="m").svg_data_uri(scale=4, border=1)
+    slips = [{"person": p, "password": pw} for p, pw in issued]
+    institution = unit if unit.kind == Unit.Kind.INSTITUTION else unit.institution
+    return pdf_from_template(
+        "orgs/login_slips_pdf.html",
+        {"slips": slips, "unit": unit, "institution": institution, "site_url": site_url, "qr": qr},
+    )
+
+
 # ---------------------------------------------------------------- import
 
 IMPORT_SESSION_KEY = "orgs_import_file"
-
-
-def _import_dir() -> Path:
-    d = Path(settings.MEDIA_ROOT) / "imports"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
 
 
 def import_template(request):
@@ -377,10 +432,11 @@ def import_upload(request):
         else:
             ctx["plan"] = plan
             if plan.is_valid:
-                token = secrets.token_hex(16)
                 upload.seek(0)
-                (_import_dir() / f"{token}.xlsx").write_bytes(upload.read())
-                request.session[IMPORT_SESSION_KEY] = token
+                name = save_temporary(f"orgs-import-{secrets.token_hex(16)}.xlsx", upload)
+                token = secrets.token_hex(16)
+                # The session (in the database) carries the stored name to whichever server gets the confirm.
+                request.session[IMPORT_SESSION_KEY] = {"token": token, "name": name}
                 ctx["token"] = token
     return render(request, "orgs/import.html", ctx)
 
@@ -389,12 +445,13 @@ def import_upload(request):
 def import_confirm(request):
     require_org_manager(request.user)
     token = request.POST.get("token", "")
-    if not token or token != request.session.get(IMPORT_SESSION_KEY) or not token.isalnum():
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not token or not isinstance(pending, dict) or token != pending.get("token"):
         messages.error(request, _("That import has expired; upload the file again."))
         return redirect("orgs:import")
-    path = _import_dir() / f"{token}.xlsx"
+    name = pending["name"]
     try:
-        with path.open("rb") as f:
+        with open_temporary(name) as f:
             plan, result = importing.import_workbook(f, actor=request.user, scope=managed_units(request.user))
     except FileNotFoundError:
         messages.error(request, _("That import has expired; upload the file again."))
@@ -403,7 +460,7 @@ def import_confirm(request):
         messages.error(request, e.message)
         return redirect("orgs:import")
     finally:
-        path.unlink(missing_ok=True)
+        delete_temporary(name)
         request.session.pop(IMPORT_SESSION_KEY, None)
     if result is None:
         # The organisation changed since the preview: show the errors again; nothing was imported.
@@ -418,6 +475,9 @@ def import_confirm(request):
             "s": result.supervisions_set,
         },
     )
+    if result.people_created:
+        messages.info(request, _("The new people have no account yet: issue them below, one PDF of log-in slips."))
+        return redirect("orgs:accounts")
     return redirect("orgs:index")
 
 
@@ -430,3 +490,10 @@ def roles_index(request):
         .order_by("role", "unit__path")
     )
     return render(request, "orgs/roles.html", {"roles": roles})
+
+
+def person_search(request):
+    """HTMX: the person picker's hits (only people the user may pick; see people_pickable_by)."""
+    q = request.GET.get("q", "")
+    hits, more = person_picker_search(request.user, q)
+    return render(request, "orgs/widgets/_person_hits.html", {"hits": hits, "more": more, "q": q})

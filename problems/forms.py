@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Person, Unit
+from orgs.widgets import PersonPickerField
 
 from .filters import UnitTreeChoiceField
 from .models import Aspect, Channel, FocusArea, Manifestation, Opinion, PeerReview, Problem
@@ -198,7 +199,7 @@ class StaffOpinionForm(forms.Form):
         max_length=OPINION_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    concerns_person = PersonChoiceField(
+    concerns_person = PersonPickerField(
         label=_("Person concerned (optional)"), queryset=Person.objects.none(), required=False
     )
     anonymous = forms.BooleanField(
@@ -227,7 +228,7 @@ class OfficeOpinionForm(forms.Form):
         max_length=OPINION_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    concerns_person = PersonChoiceField(
+    concerns_person = PersonPickerField(
         label=_("Person concerned (optional)"), queryset=Person.objects.none(), required=False
     )
 

@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.registry import TaskItem
-from orgs.access import Perm, has_any, person_of
+from orgs.access import person_of
 
-from .models import Opinion, PeerReview, Problem
+from .models import Opinion, PeerReview, Problem, SelfCheck
 
 
 def tasks_for(user) -> list[TaskItem]:
@@ -16,20 +16,30 @@ def tasks_for(user) -> list[TaskItem]:
     from . import selectors
 
     items: list[TaskItem] = []
-    if has_any(user, Perm.OPINION_TRIAGE):
-        n = selectors.opinions_for_triage(user).filter(status=Opinion.Status.NEW).count()
-        if n:
+    current = selectors.current_campaign_for(user)
+    campaign_due = current.finding_due if current is not None else None
+    n = selectors.opinions_for_triage(user).filter(status=Opinion.Status.NEW).count()
+    if n:
+        items.append(
+            TaskItem(
+                label=ngettext("%(n)s opinion waits for triage", "%(n)s opinions wait for triage", n) % {"n": n},
+                url=reverse("problems:opinions"),
+                count=n,
+                due=campaign_due,
+            )
+        )
+    me = person_of(user)
+    campaign = current if me is not None else None
+    if campaign is not None and campaign.status == campaign.Status.ACTIVE:
+        if _in_finding(campaign, me) and not SelfCheck.objects.filter(campaign=campaign, person=me).exists():
             items.append(
                 TaskItem(
-                    label=ngettext("%(n)s opinion waits for triage", "%(n)s opinions wait for triage", n) % {"n": n},
-                    url=reverse("problems:opinions"),
-                    count=n,
+                    label=_("Self-check against the ten manifestations (对照自查)"),
+                    url=reverse("problems:self_check"),
+                    due=campaign.finding_due,
                 )
             )
-    me = person_of(user)
-    campaign = selectors.current_campaign_for(user) if me is not None else None
-    if campaign is not None:
-        todo = len(selectors.reviews_to_write(me, campaign))
+        todo = 0 if campaign.peer_review_anonymous else len(selectors.reviews_to_write(me, campaign))
         if todo:
             items.append(
                 TaskItem(
@@ -37,20 +47,36 @@ def tasks_for(user) -> list[TaskItem]:
                     % {"n": todo},
                     url=reverse("problems:peer_reviews"),
                     count=todo,
+                    due=campaign.finding_due,
                 )
             )
-        unanswered = PeerReview.objects.filter(
-            campaign=campaign, subject=me, status=PeerReview.Status.SUBMITTED
+        waiting = selectors.peer_reviews_to_decide(user).filter(campaign=campaign, status=PeerReview.Status.SUBMITTED)
+        unanswered = waiting.count() + PeerReview.objects.filter(
+            campaign=campaign, subject=me, kind=PeerReview.Kind.LEADER_COMMENT, status=PeerReview.Status.SUBMITTED
         ).count()
         if unanswered:
             items.append(
                 TaskItem(
-                    label=_("Reviews about you to answer: %(n)s") % {"n": unanswered},
+                    label=_("Reviews to decide or answer: %(n)s") % {"n": unanswered},
                     url=reverse("problems:peer_reviews"),
                     count=unanswered,
                 )
             )
     return items
+
+
+def _in_finding(campaign, person) -> bool:
+    """Is the person's unit (or the nearest participating unit above it) still finding problems?"""
+    from campaigns.models import CampaignUnit, Stage
+
+    ancestors = [int(x) for x in person.unit.path.strip("/").split("/") if x.isdigit()]
+    row = (
+        CampaignUnit.objects.filter(campaign=campaign, unit_id__in=ancestors)
+        .order_by("-unit__depth")
+        .values_list("stage", flat=True)
+        .first()
+    )
+    return row == Stage.FINDING
 
 
 def milestone_figures(campaign) -> dict:

@@ -4,7 +4,11 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from core.unlinkable import RandomIdField
 
 
 def new_receipt_code() -> str:
@@ -81,6 +85,21 @@ class Channel(models.TextChoices):
     EVALUATION = "evaluation", _("Democratic evaluation")
     PUBLIC_SUPERVISION = "public_supervision", _("Public supervision")
     SUPERIOR_FEEDBACK = "superior_feedback", _("Superior's feedback")
+
+
+class Recusal(models.TextChoices):
+    """回避: where an opinion or peer review about a person goes instead of its usual handlers."""
+
+    NONE = "", pgettext_lazy("recusal route", "Usual handlers")
+    SUPERVISOR = "supervisor", pgettext_lazy("recusal route", "Supervising leader (分管领导)")
+    OFFICE = "office", pgettext_lazy("recusal route", "Campaign office")
+    CITY = "city", pgettext_lazy("recusal route", "City office")
+
+
+class RecusalReason(models.TextChoices):
+    CHOSEN = "chosen", pgettext_lazy("recusal reason", "The person concerned was chosen on the form")
+    NAMED = "named", pgettext_lazy("recusal reason", "The text names the person")
+    SUBJECT = "subject", pgettext_lazy("recusal reason", "The review is about the person")
 
 
 class Problem(models.Model):
@@ -179,7 +198,14 @@ class ProblemEvidence(models.Model):
 
 
 class Opinion(models.Model):
-    """意见建议: from the public form, staff (signed or anonymous), symposiums and paper."""
+    """意见建议: from the public form, staff (signed or anonymous), symposiums and paper.
+
+    Random key (no insertion order), day only, no person and no address for anonymous sources.
+    """
+
+    ANONYMOUS_SOURCES = ("public_form", "staff_anonymous", "public_supervision")
+
+    id = RandomIdField()
 
     class Source(models.TextChoices):
         PUBLIC_FORM = "public_form", _("Public web form / QR code")
@@ -241,6 +267,18 @@ class Opinion(models.Model):
     about_problem = models.ForeignKey(
         Problem, null=True, blank=True, on_delete=models.SET_NULL, related_name="supervision_opinions"
     )
+    # 回避: the people named (on the form or in the text) never see or decide it, nor anyone they lead.
+    recused_people = models.ManyToManyField(
+        "orgs.Person", through="OpinionRecusal", blank=True, related_name="+", verbose_name=_("recused")
+    )
+    recusal_route = models.CharField(_("handled by"), max_length=12, choices=Recusal.choices, blank=True, default="")
+    recusal_reason = models.CharField(max_length=12, choices=RecusalReason.choices, blank=True, default="")
+    recusal_handler = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # False until the day's anonymous input is totalled in the audit trail and rewritten in random
+    # order (problems.services.anonymous_input_seal); True at once for signed input.
+    sealed = models.BooleanField(default=False, db_index=True)
 
     class Meta:
         ordering = ["-received_on", "-pk"]
@@ -258,6 +296,15 @@ class Opinion(models.Model):
         return self.content[:40]
 
 
+class OpinionRecusal(models.Model):
+    id = RandomIdField()
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="recusals")
+    person = models.ForeignKey("orgs.Person", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["opinion", "person"], name="opinion_recusal_unique")]
+
+
 class PeerReview(models.Model):
     """互评 and 领导点评: one member's view of problems in another member."""
 
@@ -271,22 +318,32 @@ class PeerReview(models.Model):
         ACCEPTED = "accepted", _("Accepted as problem")
         REJECTED = "rejected", _("Not accepted")
 
+    id = RandomIdField()
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="peer_reviews")
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="peer_reviews")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    reviewer = models.ForeignKey("orgs.Person", on_delete=models.PROTECT, related_name="peer_reviews_given")
+    # Empty when the campaign's reviews are anonymous: nobody, the office included, knows who wrote it.
+    reviewer = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="peer_reviews_given"
+    )
     subject = models.ForeignKey("orgs.Person", on_delete=models.PROTECT, related_name="peer_reviews_received")
     content = models.TextField(_("problems seen"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED, db_index=True
     )
     problem = models.ForeignKey(Problem, null=True, blank=True, on_delete=models.SET_NULL, related_name="peer_reviews")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_on = models.DateField(_("written on"), default=timezone.localdate)  # day only
     answer_note = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # 回避: decided one level above the subject, never by the subject or anyone they lead.
+    recusal_route = models.CharField(_("handled by"), max_length=12, choices=Recusal.choices, blank=True, default="")
+    recusal_handler = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sealed = models.BooleanField(default=False, db_index=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_on"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(reviewer=models.F("subject")), name="peer_review_not_self"),
         ]

@@ -79,7 +79,8 @@ def opinion_form(request, code: str):
                 form.add_error(None, exc.message)
             else:
                 _hit(request, "submit", SUBMIT_LIMIT)
-                return render(request, "problems/public/receipt_issued.html", {"opinion": opinion, "unit": unit})
+                ctx = {"opinion": opinion, "unit": unit, "handled_by": selectors.handled_by_label(opinion.recusal_route, unit)}
+                return render(request, "problems/public/receipt_issued.html", ctx)
     question, token = captcha_new()
     data = form.data.copy() if form.is_bound else None
     if data is not None:
@@ -100,13 +101,14 @@ def receipt(request):
     """Anyone with a receipt code sees what became of the opinion (status, reply, problems' status)."""
     form = ReceiptForm(request.POST or None)
     opinion = None
-    searched = False
+    searched = waiting = False
     if request.method == "POST":
         if _hit(request, "lookup", LOOKUP_LIMIT):
             return _too_many(request)
         if form.is_valid():
             searched = True
             opinion = selectors.opinion_by_receipt(form.cleaned_data["code"])
+            waiting = opinion is None and selectors.opinion_waiting(form.cleaned_data["code"])
     followed = opinion
     if opinion is not None and opinion.status == Opinion.Status.MERGED and opinion.duplicate_of_id:
         followed = opinion.duplicate_of
@@ -114,5 +116,13 @@ def receipt(request):
     return render(
         request,
         "problems/public/receipt.html",
-        {"form": form, "opinion": opinion, "followed": followed, "problems": problems, "searched": searched},
+        {
+            "form": form,
+            "opinion": opinion,
+            "followed": followed,
+            "problems": problems,
+            "searched": searched,
+            "waiting": waiting,
+            "handled_by": selectors.handled_by_label(followed.recusal_route, followed.unit) if followed else "",
+        },
     )

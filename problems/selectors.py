@@ -3,13 +3,15 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignUnit
-from orgs.access import Perm, can, person_of, units_where
+from orgs.access import Perm, can, has_any, person_of, units_where
 from orgs.models import Person, Post, Unit
 from orgs.selectors import leadership_team_of
 
-from .models import Manifestation, Opinion, PeerReview, Problem
+from . import recusal
+from .models import Manifestation, Opinion, PeerReview, Problem, Recusal
 
 LEADER_POSTS = (Post.Kind.PRINCIPAL_LEADER, Post.Kind.LEADERSHIP_MEMBER, Post.Kind.DEPARTMENT_HEAD)
 
@@ -93,41 +95,82 @@ def campaigns_for(user) -> QuerySet[Campaign]:
 
 
 def current_campaign_for(user) -> Campaign | None:
-    """The newest campaign in progress the user takes part in (by post or role)."""
-    return campaigns_for(user).filter(status=Campaign.Status.ACTIVE).first() or _own_campaign(user)
+    """The campaign shown to the user when no request is at hand (home tasks): the one rule of
+    campaigns.selectors.campaign_shown_to without a switcher choice. Views use campaigns.current."""
+    from campaigns.selectors import campaign_shown_to
 
-
-def _own_campaign(user) -> Campaign | None:
-    me = person_of(user)
-    if me is None:
-        return None
-    from campaigns.selectors import active_campaign_for
-
-    return active_campaign_for(me.unit)
+    return campaign_shown_to(user)
 
 
 # ---------------------------------------------------------------- opinions
 
 
+def _leaders_of_user(user) -> set[int]:
+    """recusal.leaders_of for the user's person, cached on the user object for the request."""
+    cached = getattr(user, "_rectify_leaders", None)
+    if cached is None:
+        me = person_of(user)
+        cached = recusal.leaders_of(me) if me is not None else set()
+        user._rectify_leaders = cached
+    return cached
+
+
+def _recusal_q(user, prefix: str = "") -> Q:
+    """Where the user is a handler under the recusal routes (problems.recusal), before exclusions."""
+    me = person_of(user)
+    office = units_where(user, Perm.CAMPAIGN_MANAGE)
+    q = Q(**{f"{prefix}recusal_route__in": [Recusal.SUPERVISOR, Recusal.OFFICE], f"{prefix}unit__in": office})
+    q |= Q(**{f"{prefix}recusal_route": Recusal.CITY, f"{prefix}unit__in": units_where(user, Perm.REPORT_REVIEW_CITY)})
+    if me is not None:
+        q |= Q(**{f"{prefix}recusal_route": Recusal.SUPERVISOR, f"{prefix}recusal_handler": me})
+    return q
+
+
 def opinions_for_triage(user) -> QuerySet[Opinion]:
-    return Opinion.objects.filter(unit__in=units_where(user, Perm.OPINION_TRIAGE))
+    """Opinions the user may see and decide.
+
+    Usual opinions: OPINION_TRIAGE on their unit. Opinions about a person (回避) go where
+    problems.recusal routes them (the 分管 leader, the campaign office, the city office), and are
+    never shown to a person they name nor to anyone that person leads.
+    """
+    q = Q(recusal_route=Recusal.NONE, unit__in=units_where(user, Perm.OPINION_TRIAGE)) | _recusal_q(user)
+    qs = Opinion.objects.filter(q)
+    leaders = _leaders_of_user(user)
+    return qs.exclude(recusals__person_id__in=leaders) if leaders else qs
+
+
+def may_handle_opinions(user) -> bool:
+    """Does the user triage opinions anywhere, or has one been routed to them (回避)?"""
+    return has_any(user, Perm.OPINION_TRIAGE) or opinions_for_triage(user).exists()
 
 
 def get_opinion_for_user(user, pk: int, write: bool = False) -> Opinion:
-    """An opinion the user may triage (OPINION_TRIAGE on its unit); 404 otherwise.
+    """An opinion the user may triage (see `opinions_for_triage`); 404 otherwise.
 
     Nobody else sees opinions here; the person who gave one follows it by its receipt code.
     """
     opinion = (
-        Opinion.objects.select_related("campaign", "unit", "submitter", "concerns_person", "suggested_manifestation")
+        opinions_for_triage(user)
+        .select_related("campaign", "unit", "submitter", "concerns_person", "suggested_manifestation", "recusal_handler")
         .filter(pk=pk)
         .first()
     )
-    if opinion is None or not can(user, Perm.OPINION_TRIAGE, opinion.unit):
+    if opinion is None:
         raise Http404
     if write and opinion.campaign.status != Campaign.Status.ACTIVE:
         raise PermissionDenied
     return opinion
+
+
+def handled_by_label(route: str, unit: Unit) -> str:
+    """Who handles an opinion, by office and never by name (the complainant's receipt page)."""
+    if route == Recusal.SUPERVISOR:
+        return _("the supervising leader of %(unit)s (回避)") % {"unit": unit.name}
+    if route == Recusal.OFFICE:
+        return _("the campaign office (回避)")
+    if route == Recusal.CITY:
+        return _("the city office (回避)")
+    return _("%(unit)s and the campaign office") % {"unit": unit.name}
 
 
 def similar_items(opinion: Opinion) -> list[dict]:
@@ -146,8 +189,20 @@ def similar_items(opinion: Opinion) -> list[dict]:
     ]
 
 
+def normalize_receipt(code: str) -> str:
+    return (code or "").strip().upper().replace(" ", "").replace("-", "")
+
+
+def opinion_waiting(code: str) -> bool:
+    """Is an opinion with this receipt code still in the drop box (received, not yet filed)?"""
+    from . import dropbox
+
+    code = normalize_receipt(code)
+    return bool(code) and any(i.get("receipt_code") == code for i in dropbox.waiting())
+
+
 def opinion_by_receipt(code: str) -> Opinion | None:
-    code = (code or "").strip().upper().replace(" ", "").replace("-", "")
+    code = normalize_receipt(code)
     if not code:
         return None
     return Opinion.objects.select_related("unit", "duplicate_of").filter(receipt_code=code).first()
@@ -201,18 +256,36 @@ def reviews_to_write(person: Person, campaign: Campaign) -> list[Person]:
     return list(seen.values())
 
 
+def peer_reviews_to_decide(user) -> QuerySet[PeerReview]:
+    """互评 the user decides: one level above the subject (回避: problems.recusal), never the subject
+    nor anyone the subject leads. Leader comments are answered by their subject instead."""
+    usual = Q(recusal_route=Recusal.NONE, subject__unit__in=units_where(user, Perm.OPINION_TRIAGE))
+    qs = PeerReview.objects.exclude(kind=PeerReview.Kind.LEADER_COMMENT).filter(usual | _recusal_q(user, ""))
+    leaders = _leaders_of_user(user)
+    return qs.exclude(subject_id__in=leaders) if leaders else qs
+
+
 def get_peer_review_for_user(user, pk: int, write: bool = False) -> PeerReview:
-    """Reviewer, subject and the campaign office see a review; only the subject (or the office) answers it."""
-    review = PeerReview.objects.select_related("campaign", "unit", "reviewer", "subject").filter(pk=pk).first()
+    """A review the user decides (`peer_reviews_to_decide`), or a leader comment about or by them.
+
+    The subject of 互评 never gets it (404): they see only the problem it may become.
+    """
+    review = (
+        PeerReview.objects.select_related("campaign", "unit", "reviewer", "subject", "recusal_handler")
+        .filter(pk=pk)
+        .first()
+    )
     if review is None:
         raise Http404
     me = person_of(user)
-    office = can(user, Perm.CAMPAIGN_MANAGE, review.unit)
-    is_subject = me is not None and me.pk == review.subject_id
-    if not (office or is_subject or (me is not None and me.pk == review.reviewer_id)):
+    if review.kind == PeerReview.Kind.LEADER_COMMENT:
+        if me is None or me.pk not in (review.subject_id, review.reviewer_id):
+            raise Http404
+        if write and me.pk != review.subject_id:
+            raise PermissionDenied
+        return review
+    if not peer_reviews_to_decide(user).filter(pk=pk).exists():
         raise Http404
-    if write and not (office or is_subject):
-        raise PermissionDenied
     return review
 
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
@@ -21,16 +21,19 @@ from campaigns.models import Campaign, CampaignUnit
 from core.exceptions import Conflict, ServiceError
 from core.uploads import validate_upload
 
-from . import taxonomy
+from . import dropbox, recusal, taxonomy
 from .models import (
     Aspect,
     Channel,
     FocusArea,
     Manifestation,
     Opinion,
+    OpinionRecusal,
     PeerReview,
     Problem,
     ProblemEvidence,
+    Recusal,
+    RecusalReason,
     SelfCheck,
 )
 
@@ -285,7 +288,11 @@ def opinion_submit(
         submitter = None  # only signed staff opinions name their author
     if source == Opinion.Source.STAFF_ANONYMOUS:
         contact = ""
-    opinion = Opinion.objects.create(
+    anonymous = source in Opinion.ANONYMOUS_SOURCES
+    named = recusal.named_in_text(campaign.institution, content)
+    recused = list({p.pk: p for p in [*([concerns_person] if concerns_person else []), *named]}.values())
+    route, handler = recusal.route_for(recused, unit)
+    opinion = Opinion(
         campaign=campaign,
         unit=unit,
         content=content,
@@ -296,20 +303,49 @@ def opinion_submit(
         concerns_person=concerns_person,
         about_problem=about_problem,
         received_on=timezone.localdate(),
+        recusal_route=route,
+        recusal_handler=handler,
+        recusal_reason=(RecusalReason.CHOSEN if concerns_person else RecusalReason.NAMED) if recused else "",
+        sealed=not anonymous,
     )
-    # Anonymous opinions: no actor, no person, no address in the trail either.
-    audit_record(
-        actor=None,
-        action="opinion.submit",
-        obj=opinion,
-        unit=unit,
-        object_repr=_("Opinion %(code)s") % {"code": opinion.receipt_code},
-        changes={"source": source, "submitter_kind": submitter_kind},
-    )
-    from .tasks import opinion_similarity
-
-    transaction.on_commit(lambda: opinion_similarity.enqueue(opinion_id=opinion.pk))
+    # Anonymous input is not written by this request (see problems.dropbox), gets no audit record
+    # of its own (its place in the chain would date it; anonymous_input_seal totals each day) and no
+    # background task (the task table keeps the enqueue time to the microsecond).
+    if anonymous and dropbox.put(_dropbox_item(opinion, recused)):
+        opinion.waiting_in_dropbox = True
+        return opinion
+    _opinion_store(opinion, [p.pk for p in recused])
+    if not anonymous:
+        audit_record(
+            actor=None,
+            action="opinion.submit",
+            obj=opinion,
+            unit=unit,
+            object_repr=_("Opinion %(code)s") % {"code": opinion.receipt_code},
+            changes={"source": source, "submitter_kind": submitter_kind, "recusal": route},
+        )
     return opinion
+
+
+_OPINION_FIELDS = (
+    "id campaign_id unit_id content source submitter_kind contact concerns_person_id about_problem_id "
+    "receipt_code recusal_route recusal_reason recusal_handler_id"
+).split()
+
+
+def _dropbox_item(opinion: Opinion, recused) -> dict:
+    item = {f: getattr(opinion, f) for f in _OPINION_FIELDS}
+    return {
+        "kind_of_item": "opinion",
+        "day": opinion.received_on.isoformat(),
+        "recused": [p.pk for p in recused],
+        **item,
+    }
+
+
+def _opinion_store(opinion: Opinion, recused_ids: list[int]) -> None:
+    opinion.save(force_insert=True)
+    OpinionRecusal.objects.bulk_create([OpinionRecusal(opinion=opinion, person_id=pk) for pk in recused_ids])
 
 
 @transaction.atomic
@@ -409,12 +445,133 @@ def opinion_close(*, actor, opinion: Opinion, reason: str) -> Opinion:
     return opinion
 
 
+def _similarity(opinion: Opinion):
+    from .similarity import compute
+
+    return compute(opinion)
+
+
+def opinion_similarity_store(*, opinion: Opinion) -> int:
+    """Store the most similar earlier opinions/problems and a suggested manifestation (a hint for
+    triage, never applied). Run when the day's input is sealed, or when a handler opens the opinion
+    before that: never at the moment of submission. Returns how many similar items were found."""
+    similar, suggested = _similarity(opinion)
+    Opinion.objects.filter(pk=opinion.pk).update(similar=similar, suggested_manifestation=suggested)
+    opinion.similar, opinion.suggested_manifestation = similar, suggested
+    return len(similar)
+
+
+def anonymous_input_flush(*, today=None, force: bool = False) -> int:
+    """Write the drop box's anonymous input to the database, in random order, in one transaction.
+
+    Runs when the day of some waiting item is over, when at least RECTIFY_DROPBOX_BATCH items wait,
+    or with `force`. Items already stored (a flush that crashed after its commit) are skipped.
+    Returns the number of items written. Called with anonymous_input_seal by the scheduler.
+    """
+    import secrets
+    from datetime import date
+
+    from django.conf import settings
+
+    today = today or timezone.localdate()
+    batch = getattr(settings, "RECTIFY_DROPBOX_BATCH", 10)
+    pending = dropbox.waiting()
+    if not pending or not (force or len(pending) >= batch or any(i["day"] < today.isoformat() for i in pending)):
+        return 0
+    items = dropbox.take()
+    secrets.SystemRandom().shuffle(items)
+    written = 0
+    with transaction.atomic():
+        for item in items:
+            item = dict(item)
+            kind, day = item.pop("kind_of_item"), date.fromisoformat(item.pop("day"))
+            if kind == "opinion":
+                recused = item.pop("recused")
+                if Opinion.objects.filter(receipt_code=item["receipt_code"]).exists():
+                    continue
+                _opinion_store(Opinion(received_on=day, sealed=False, **item), recused)
+            elif not PeerReview.objects.filter(pk=item["id"]).exists():
+                PeerReview(created_on=day, sealed=False, **item).save(force_insert=True)
+            written += 1
+    dropbox.done()
+    return written
+
+
+def anonymous_input_seal(*, today=None) -> int:
+    """Close the books on anonymous input of the days before `today` (default: today).
+
+    For each day and unit, one audit record with the count (and the receipt codes, sorted): no actor,
+    the day as its time, and a place in the chain that says nothing about when in the day anything
+    arrived. Then the day's rows are rewritten one by one in random order in one transaction, so
+    that PostgreSQL's physical order (ctid) and transaction ids (xmin) no longer follow the order of
+    submission, and the database forgets the old versions (VACUUM FULL on PostgreSQL; on SQLite the
+    rows are stored by their random key already and the write-ahead log is checkpointed and
+    truncated). Similarity hints are computed here. Safe to repeat; returns the number of rows sealed.
+    Called by the scheduler (problems.tasks.seal_anonymous_input) and `manage.py seal_anonymous_input`.
+    """
+    import secrets
+    from collections import defaultdict
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        opinions = list(Opinion.objects.filter(sealed=False, received_on__lt=today).select_related("unit"))
+        reviews = list(PeerReview.objects.filter(sealed=False, created_on__lt=today).select_related("unit"))
+        totals: dict[tuple, list[str]] = defaultdict(list)
+        for o in opinions:
+            totals[("opinion.receive_day", o.received_on, o.unit)].append(o.receipt_code)
+        for r in reviews:
+            totals[("peer_review.receive_day", r.created_on, r.unit)].append(r.kind)
+        for (action, day, unit), items in sorted(totals.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2].path)):
+            audit_record(
+                actor=None,
+                action=action,
+                unit=unit,
+                anonymous_day=day,
+                object_repr=_("%(n)s anonymous submissions on %(day)s") % {"n": len(items), "day": day.isoformat()},
+                changes={"day": day.isoformat(), "count": len(items), "items": sorted(items)},
+            )
+        rows = [(Opinion, o.pk) for o in opinions] + [(PeerReview, r.pk) for r in reviews]
+        rows += [
+            (OpinionRecusal, pk)
+            for pk in OpinionRecusal.objects.filter(opinion__in=opinions).values_list("pk", flat=True)
+        ]
+        secrets.SystemRandom().shuffle(rows)
+        hints = {o.pk: _similarity(o) for o in opinions}  # written with the row: one version, one xmin
+        for model, pk in rows:
+            if model is OpinionRecusal:
+                model.objects.filter(pk=pk).update(person_id=models.F("person_id"))
+            elif model is Opinion:
+                similar, suggested = hints[pk]
+                model.objects.filter(pk=pk).update(sealed=True, similar=similar, suggested_manifestation=suggested)
+            else:
+                model.objects.filter(pk=pk).update(sealed=True)
+    if rows:
+        _forget_physical_order([Opinion, PeerReview, OpinionRecusal])
+    return len(opinions) + len(reviews)
+
+
+def _forget_physical_order(model_list) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            for model in model_list:
+                cursor.execute(f'VACUUM FULL "{model._meta.db_table}"')
+        elif connection.vendor == "sqlite" and not connection.in_atomic_block:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 # ---------------------------------------------------------------- peer reviews and leader comments
 
 
 @transaction.atomic
 def peer_review_submit(*, actor, campaign: Campaign, unit, kind: str, reviewer, subject, content: str) -> PeerReview:
-    """One member writes the problems they see in another member (互评), or a leader comments (领导点评)."""
+    """One member writes the problems they see in another member (互评), or a leader comments (领导点评).
+
+    互评 in a campaign whose reviews are anonymous stores no reviewer and gets no audit record of its
+    own (the day's total is audited by anonymous_input_seal). 互评 is decided one level above the
+    subject (回避, see problems.recusal); a leader comment is signed and answered by its subject.
+    """
     _check_campaign_open(campaign)
     _check_unit_in_campaign(campaign, unit)
     content = clean_text(content)
@@ -424,18 +581,44 @@ def peer_review_submit(*, actor, campaign: Campaign, unit, kind: str, reviewer, 
         raise ServiceError(_("Write the problems you see."))
     if len(content) > OPINION_MAX_CHARS:
         raise ServiceError(_("The text is too long (at most %(n)s characters).") % {"n": OPINION_MAX_CHARS})
-    review = PeerReview.objects.create(
-        campaign=campaign, unit=unit, kind=kind, reviewer=reviewer, subject=subject, content=content
-    )
-    audit_record(
-        actor=actor,
-        action="peer_review.submit",
-        obj=review,
+    leader_comment = kind == PeerReview.Kind.LEADER_COMMENT
+    anonymous = campaign.peer_review_anonymous and not leader_comment
+    route, handler = (Recusal.NONE, None) if leader_comment else recusal.route_for([subject], subject.unit)
+    review = PeerReview(
+        campaign=campaign,
         unit=unit,
-        object_repr=str(_("Peer review")),
-        changes={"kind": kind, "subject": subject.pk},
+        kind=kind,
+        reviewer=None if anonymous else reviewer,
+        subject=subject,
+        content=content,
+        recusal_route=route,
+        recusal_handler=handler,
+        sealed=not anonymous,
     )
+    if anonymous and dropbox.put(_review_item(review)):
+        return review  # written later with the day's other input (problems.dropbox)
+    review.save(force_insert=True)
+    if not anonymous:
+        audit_record(
+            actor=actor,
+            action="peer_review.submit",
+            obj=review,
+            unit=unit,
+            object_repr=str(_("Peer review")),
+            changes={"kind": kind, "subject": subject.pk, "recusal": route},
+        )
     return review
+
+
+_REVIEW_FIELDS = "id campaign_id unit_id kind subject_id content recusal_route recusal_handler_id".split()
+
+
+def _review_item(review: PeerReview) -> dict:
+    return {
+        "kind_of_item": "peer_review",
+        "day": review.created_on.isoformat(),
+        **{f: getattr(review, f) for f in _REVIEW_FIELDS},
+    }
 
 
 @transaction.atomic
@@ -545,3 +728,31 @@ def self_check_submit(*, actor, campaign: Campaign, unit, person=None, entries: 
         changes={"problems": [p.pk for p in created], "person": person.pk if person else None},
     )
     return created
+
+
+# ---------------------------------------------------------------- bulk triage (many rows at once)
+
+
+@transaction.atomic
+def opinions_triage_bulk(*, actor, opinions: Sequence[Opinion], action: str, reason: str = "") -> int:
+    """Triage several waiting opinions in one go, all or none: "close" closes each with the same reason
+    (shown to each holder of a receipt code); "accept" turns each into one problem of its unit, worded
+    as the opinion, with its suggested manifestation, about the person it concerns if any. Each opinion
+    goes through opinion_close / opinion_accept (same checks, one audit record each). Returns how many."""
+    if action not in ("close", "accept"):
+        raise ServiceError(_("Choose what to do with the selected opinions."))
+    if not opinions:
+        raise ServiceError(_("Select at least one opinion."))
+    for opinion in opinions:
+        if action == "close":
+            opinion_close(actor=actor, opinion=opinion, reason=reason)
+            continue
+        spec = {
+            "unit": opinion.unit,
+            "description": opinion.content,
+            "subject_kind": Problem.SubjectKind.PERSON if opinion.concerns_person_id else Problem.SubjectKind.UNIT,
+            "subject_person": opinion.concerns_person,
+            "manifestations": [opinion.suggested_manifestation] if opinion.suggested_manifestation_id else [],
+        }
+        opinion_accept(actor=actor, opinion=opinion, problems=[spec], note=reason)
+    return len(opinions)

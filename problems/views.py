@@ -4,14 +4,16 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.current import current_campaign
 from campaigns.models import Stage
 from core.exceptions import ServiceError
+from core.storage import verified_download
 from orgs.access import Perm, can, has_any, person_of, units_where
 from orgs.models import Person
 
@@ -119,7 +121,7 @@ def evidence_download(request, pk: int):
     if ev is None:
         raise Http404
     selectors.get_problem_for_user(request.user, ev.problem_id)
-    return FileResponse(ev.file.open("rb"), as_attachment=True, filename=ev.original_name)
+    return verified_download(request, ev.file, ev.sha256, ev.original_name)
 
 
 def _people_for(units):
@@ -128,7 +130,7 @@ def _people_for(units):
 
 def create(request):
     """Record a problem directly: self-check item, comparison with a benchmark, fixed-as-found, feedback."""
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     if campaign is None:
         messages.error(request, _("There is no campaign in progress."))
         return redirect("problems:ledger" if has_any(request.user, Perm.PROBLEM_VIEW) else "home")
@@ -178,7 +180,7 @@ def create(request):
 
 def self_check(request):
     """对照自查: work through the ten manifestations for oneself or (department leaders) the department."""
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     me = person_of(request.user)
     if campaign is None or me is None:
         messages.error(request, _("There is no campaign in progress."))

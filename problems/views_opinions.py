@@ -4,13 +4,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.current import current_campaign
 from campaigns.models import Campaign, CampaignUnit
 from core.documents import pdf_from_template
 from core.exceptions import ServiceError
@@ -37,7 +38,7 @@ def _institution_people(campaign: Campaign):
 def staff_new(request):
     """Any member of staff gives an opinion, signed or anonymous (anonymous: no person is stored)."""
     me = person_of(request.user)
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     if campaign is None or me is None:
         messages.error(request, _("There is no campaign in progress."))
         return redirect("home")
@@ -61,7 +62,9 @@ def staff_new(request):
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            return render(request, "problems/public/receipt_issued.html", {"opinion": opinion, "staff": True})
+            handled_by = selectors.handled_by_label(opinion.recusal_route, opinion.unit)
+            ctx = {"opinion": opinion, "staff": True, "handled_by": handled_by}
+            return render(request, "problems/public/receipt_issued.html", ctx)
     return render(request, "problems/opinion_staff.html", {"form": form, "campaign": campaign})
 
 
@@ -69,7 +72,7 @@ def office_enter(request):
     """The campaign office enters opinions gathered at a symposium or on paper."""
     if not has_any(request.user, Perm.OPINION_TRIAGE):
         raise PermissionDenied
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     if campaign is None:
         messages.error(request, _("There is no campaign in progress."))
         return redirect("problems:opinions")
@@ -100,14 +103,19 @@ def office_enter(request):
 
 
 def triage_list(request):
-    """意见梳理: the opinions of the user's units, waiting ones first; suggestions shown, never applied."""
-    if not has_any(request.user, Perm.OPINION_TRIAGE):
+    """意见梳理: the opinions of the user's units (and those routed to them, 回避), waiting ones first;
+    suggestions shown, never applied."""
+    if not selectors.may_handle_opinions(request.user):
         raise PermissionDenied
     params = request.GET.copy()
     if "status" not in params:
         params["status"] = Opinion.Status.NEW
     f = OpinionFilter(params, queryset=selectors.opinions_for_triage(request.user), user=request.user)
-    qs = f.qs.select_related("unit", "suggested_manifestation", "campaign").order_by("-received_on", "-pk")
+    qs = (
+        f.qs.select_related("unit", "suggested_manifestation", "campaign")
+        .prefetch_related("recused_people")
+        .order_by("-received_on", "-pk")
+    )
     paginator = CappedPaginator(qs, 30)
     page = paginator.get_page(request.GET.get("page"))
     counts = {
@@ -124,12 +132,15 @@ def triage_list(request):
             "counts": [(s, label, counts.get(s, 0)) for s, label in Opinion.Status.choices],
             "querystring": querystring,
             "current_status": params.get("status"),
+            "bulk": params.get("status") == Opinion.Status.NEW,
         },
     )
 
 
 def _triage_forms(request, opinion, data=None):
-    units = _campaign_units(opinion.campaign).filter(pk__in=units_where(request.user, Perm.OPINION_TRIAGE))
+    units = _campaign_units(opinion.campaign).filter(
+        Q(pk__in=units_where(request.user, Perm.OPINION_TRIAGE)) | Q(pk=opinion.unit_id)
+    )
     people = _institution_people(opinion.campaign).order_by("unit__path", "staff_no")
     initial = [
         {
@@ -150,6 +161,8 @@ def _triage_forms(request, opinion, data=None):
 
 def triage_detail(request, pk: int):
     opinion = selectors.get_opinion_for_user(request.user, pk)
+    if not opinion.similar and opinion.suggested_manifestation_id is None:
+        services.opinion_similarity_store(opinion=opinion)  # not computed at submission (timing)
     formset = _triage_forms(request, opinion) if opinion.status == Opinion.Status.NEW else None
     return render(
         request,
@@ -212,7 +225,7 @@ def triage_merge(request, pk: int):
     form = MergeForm(request.POST)
     if form.is_valid():
         original = selectors.opinion_by_receipt(form.cleaned_data["receipt_code"])
-        if original is None or not can(request.user, Perm.OPINION_TRIAGE, original.unit):
+        if original is None or not selectors.opinions_for_triage(request.user).filter(pk=original.pk).exists():
             messages.error(request, _("No opinion with this receipt code."))
         else:
             try:
@@ -244,7 +257,7 @@ def posters(request):
     """The public links and QR posters of the units in the current campaign."""
     if not has_any(request.user, Perm.OPINION_TRIAGE):
         raise PermissionDenied
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     units = _campaign_units(campaign).filter(pk__in=units_where(request.user, Perm.OPINION_TRIAGE)) if campaign else []
     rows = [
         {"unit": u, "url": request.build_absolute_uri(reverse("problems_public:form", args=[u.public_code]))}
@@ -266,11 +279,31 @@ def poster_pdf(request, unit_pk: int):
         "problems/poster_pdf.html",
         {
             "unit": unit,
+            "institution": unit if unit.kind == Unit.Kind.INSTITUTION else unit.institution,
             "url": url,
             "qr": qr.svg_data_uri(scale=12, border=2),
-            "campaign": selectors.current_campaign_for(request.user),
+            "campaign": current_campaign(request),
         },
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="poster-{unit.code}.pdf"'
     return response
+
+
+@require_POST
+def triage_bulk(request):
+    """Bulk triage from the list: the ticked opinions closed with one reason, or each accepted as a problem."""
+    ids = [int(v) for v in request.POST.getlist("opinions") if v.isdigit()][:200]
+    opinions = [selectors.get_opinion_for_user(request.user, pk, write=True) for pk in ids]
+    try:
+        n = services.opinions_triage_bulk(
+            actor=request.user,
+            opinions=opinions,
+            action=request.POST.get("action", ""),
+            reason=request.POST.get("reason", "")[:2000],
+        )
+    except ServiceError as exc:
+        show_error(request, exc)
+    else:
+        messages.success(request, _("%(n)s opinions triaged.") % {"n": n})
+    return redirect(f"{reverse('problems:opinions')}?{request.POST.get('back', '')}")

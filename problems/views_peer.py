@@ -5,27 +5,30 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.current import current_campaign
 from core.exceptions import ServiceError
 from orgs.access import Perm, can, person_of
 
 from . import selectors, services
 from .forms import AnswerForm, PeerReviewForm
-from .models import PeerReview
+from .models import Channel, PeerReview, Problem
 
 
 def index(request):
-    """Write reviews of one's team or branch colleagues; see and answer what others wrote about oneself."""
+    """Write reviews of one's team or branch colleagues; decide the reviews routed to oneself (回避:
+    never about oneself or one's leaders); answer leader comments about oneself."""
     me = person_of(request.user)
-    campaign = selectors.current_campaign_for(request.user)
+    campaign = current_campaign(request)
     if me is None or campaign is None:
         messages.error(request, _("There is no campaign in progress."))
         return redirect("home")
+    anonymous = campaign.peer_review_anonymous
     groups = selectors.peer_groups(me, campaign)
     form = PeerReviewForm(request.POST or None, groups=groups, initial={"subject": request.GET.get("subject")})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.peer_review_submit(
+            review = services.peer_review_submit(
                 actor=request.user,
                 campaign=campaign,
                 unit=me.unit if d["kind"] != PeerReview.Kind.TEAM else campaign.institution,
@@ -37,16 +40,21 @@ def index(request):
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Your review of %(name)s was submitted.") % {"name": d["subject"].name})
-            return redirect("problems:peer_reviews")
-    received = PeerReview.objects.filter(campaign=campaign, subject=me).select_related("reviewer", "problem")
+            # No redirect: the page that follows an anonymous review must not be a second request
+            # written to the reviewer's session at the same moment.
+            return render(request, "problems/peer_review_sent.html", {"review": review, "campaign": campaign})
+    to_decide = (
+        selectors.peer_reviews_to_decide(request.user)
+        .filter(campaign=campaign)
+        .select_related("subject", "reviewer", "recusal_handler")
+        .order_by("status", "subject__unit__path", "subject__staff_no")
+    )
+    comments = PeerReview.objects.filter(
+        campaign=campaign, subject=me, kind=PeerReview.Kind.LEADER_COMMENT
+    ).select_related("reviewer", "problem")
     written = PeerReview.objects.filter(campaign=campaign, reviewer=me).select_related("subject")
-    office = (
-        PeerReview.objects.filter(campaign=campaign)
-        .select_related("reviewer", "subject")
-        .order_by("subject__unit__path", "subject__staff_no")
-        if can(request.user, Perm.CAMPAIGN_MANAGE, campaign.institution)
-        else None
+    found = Problem.objects.filter(
+        campaign=campaign, subject_person=me, channel__in=[Channel.TEAM_PEER, Channel.BRANCH_PEER]
     )
     return render(
         request,
@@ -54,11 +62,13 @@ def index(request):
         {
             "campaign": campaign,
             "form": form if groups else None,
-            "to_write": selectors.reviews_to_write(me, campaign),
-            "received": received,
+            "to_write": [] if anonymous else selectors.reviews_to_write(me, campaign),
+            "colleagues": selectors.reviews_to_write(me, campaign) if anonymous else [],
+            "to_decide": to_decide,
+            "comments": comments,
             "written": written,
-            "office": office,
-            "anonymous": campaign.peer_review_anonymous,
+            "found": found,
+            "anonymous": anonymous,
             "answer_form": AnswerForm(),
         },
     )
@@ -66,7 +76,8 @@ def index(request):
 
 @require_POST
 def answer(request, pk: int):
-    """The subject accepts a review (it becomes their problem) or declines it with a note."""
+    """The one who decides a review (one level above its subject; the subject for a leader comment)
+    accepts it (it becomes a problem of the subject) or declines it with a note."""
     review = selectors.get_peer_review_for_user(request.user, pk, write=True)
     form = AnswerForm(request.POST)
     if not form.is_valid():

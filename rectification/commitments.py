@@ -1,7 +1,9 @@
-"""Public commitments (公开承诺) of individual cadres: 承诺 → 示诺 → 践诺 → 评诺.
+"""Public commitments (公开承诺) of cadres and of units: 承诺 → (review) → 示诺 → 践诺 → 评诺.
 
-承诺: the cadre drafts the commitment and its items with deadlines. 示诺: published inside the
-institution. 践诺: progress reported on the items. 评诺: assessed (民主测评) with the evaluation
+承诺: the cadre (or the office for a unit) drafts the commitment and its items, each with measures,
+a person responsible and a deadline; it is submitted and the campaign office approves it (示诺:
+published) or returns it with a reason. An item is finally judged fulfilled or not (未兑现, with the
+objective causes written down). 践诺: progress reported on the items. 评诺: assessed (民主测评) with the evaluation
 machinery (an assessment round whose targets are the cadres); the result comes back from the target.
 """
 
@@ -17,7 +19,7 @@ from core.exceptions import Conflict, ServiceError
 from orgs.access import Perm, can, person_of
 
 from . import selectors
-from .models import Commitment, CommitmentItem, CommitmentProgress
+from .models import Commitment, CommitmentItem, CommitmentProgress, CommitmentReview
 
 CS = Commitment.Status
 
@@ -48,14 +50,24 @@ def commitment_create(*, actor, campaign, person, content: str, items=()) -> Com
 
 
 @transaction.atomic
-def commitment_item_add(*, actor, commitment: Commitment, content: str, deadline: date) -> CommitmentItem:
+def commitment_item_add(
+    *, actor, commitment: Commitment, content: str, deadline: date, measures: str = "", owner=None
+) -> CommitmentItem:
     if not selectors.may_edit_commitment(actor, commitment):
         raise PermissionDenied(_("You may not change this commitment."))
-    if commitment.status != CS.DRAFT:
+    if commitment.status not in (CS.DRAFT, CS.RETURNED):
         raise ServiceError(_("Items can be added only before the commitment is published."))
     if not content.strip() or deadline is None:
         raise ServiceError(_("An item needs its content and a deadline."))
-    item = CommitmentItem.objects.create(commitment=commitment, content=content.strip(), deadline=deadline)
+    if owner is not None and not owner.unit.path.startswith(commitment.campaign.institution.path):
+        raise ServiceError(_("The person responsible must belong to the institution."))
+    item = CommitmentItem.objects.create(
+        commitment=commitment,
+        content=content.strip(),
+        deadline=deadline,
+        measures=measures.strip(),
+        owner=owner or commitment.person,
+    )
     audit_record(
         actor=actor, action="commitment.item_add", obj=commitment, changes={"item": content, "deadline": deadline}
     )
@@ -79,7 +91,10 @@ def commitment_progress(*, actor, item: CommitmentItem, content: str, done: bool
     """践诺: the cadre reports what was done on an item (and whether it is fulfilled)."""
     c = item.commitment
     me = person_of(actor)
-    if me is None or me.pk != c.person_id:
+    reporters = {c.person_id, item.owner_id} - {None}
+    if (me is None or me.pk not in reporters) and not (
+        c.person_id is None and can(actor, Perm.RECTIFICATION_MANAGE, c.unit)
+    ):
         raise PermissionDenied(_("Only the person who committed reports progress."))
     if c.status not in (CS.PUBLISHED, CS.PRACTISING):
         raise ServiceError(_("Progress is reported after publishing and before the assessment."))
@@ -146,4 +161,97 @@ def commitments_collect_results(*, actor, campaign) -> int:
 
 def phase_of(c: Commitment) -> int:
     """0..3: 承诺, 示诺, 践诺, 评诺 (for the cycle display)."""
-    return {CS.DRAFT: 0, CS.PUBLISHED: 1, CS.PRACTISING: 2, CS.ASSESSING: 3, CS.ASSESSED: 3}[c.status]
+    return {
+        CS.DRAFT: 0,
+        CS.SUBMITTED: 0,
+        CS.RETURNED: 0,
+        CS.PUBLISHED: 1,
+        CS.PRACTISING: 2,
+        CS.ASSESSING: 3,
+        CS.ASSESSED: 3,
+    }[c.status]
+
+
+@transaction.atomic
+def unit_commitment_create(*, actor, campaign, unit, content: str) -> Commitment:
+    """承诺 of a unit (单位承诺): drafted by whoever manages rectification for the unit."""
+    if not can(actor, Perm.RECTIFICATION_MANAGE, unit):
+        raise PermissionDenied(_("You may not make a commitment for %(u)s.") % {"u": unit})
+    if not unit.path.startswith(campaign.institution.path):
+        raise ServiceError(_("The unit does not belong to this campaign's institution."))
+    if not content.strip():
+        raise ServiceError(_("Write the commitment."))
+    if Commitment.objects.filter(campaign=campaign, unit=unit, person__isnull=True).exists():
+        raise ServiceError(_("%(u)s already has a commitment in this campaign.") % {"u": unit})
+    c = Commitment.objects.create(campaign=campaign, person=None, unit=unit, content=content.strip())
+    audit_record(actor=actor, action="commitment.create", obj=c, unit=unit, changes={"of": "unit"})
+    return c
+
+
+@transaction.atomic
+def commitment_submit(*, actor, commitment: Commitment) -> Commitment:
+    """The drafter submits the commitment (with at least one item) for review before it is shown."""
+    if not selectors.may_edit_commitment(actor, commitment):
+        raise PermissionDenied(_("You may not submit this commitment."))
+    if not commitment.items.exists():
+        raise ServiceError(_("Add at least one item with a deadline before publishing."))
+    return _move(actor=actor, c=commitment, sources=[CS.DRAFT, CS.RETURNED], target=CS.SUBMITTED, verb="submit")
+
+
+def _may_review(actor, commitment: Commitment) -> bool:
+    me = person_of(actor)
+    if me is not None and me.pk == commitment.person_id:
+        return False  # nobody approves their own commitment
+    return can(actor, Perm.RECTIFICATION_MANAGE, commitment.campaign.institution)
+
+
+@transaction.atomic
+def commitment_review(*, actor, commitment: Commitment, approve: bool, comment: str = "") -> Commitment:
+    """The campaign office approves a submitted commitment (示诺: it is published) or returns it with a
+    reason for revision. The decision is a CommitmentReview row."""
+    if not _may_review(actor, commitment):
+        raise PermissionDenied(_("You may not review this commitment."))
+    if not approve and not comment.strip():
+        raise ServiceError(_("Say why the commitment is returned."))
+    if approve:
+        c = _move(
+            actor=actor,
+            c=commitment,
+            sources=[CS.SUBMITTED],
+            target=CS.PUBLISHED,
+            verb="approve",
+            published_at=timezone.now(),
+        )
+    else:
+        c = _move(actor=actor, c=commitment, sources=[CS.SUBMITTED], target=CS.RETURNED, verb="return")
+    CommitmentReview.objects.create(
+        commitment=c,
+        reviewer=actor,
+        decision=CommitmentReview.Decision.APPROVED if approve else CommitmentReview.Decision.RETURNED,
+        comment=comment.strip(),
+    )
+    return c
+
+
+@transaction.atomic
+def commitment_item_judge(*, actor, item: CommitmentItem, fulfilled: bool, explanation: str = "") -> CommitmentItem:
+    """评诺 of one item: fulfilled (兑现), or not (未兑现) with the objective causes written down.
+    Decided by the campaign office once the commitment is published."""
+    c = item.commitment
+    if not _may_review(actor, c):
+        raise PermissionDenied(_("You may not judge this commitment."))
+    if c.status not in (CS.PUBLISHED, CS.PRACTISING, CS.ASSESSING, CS.ASSESSED):
+        raise ServiceError(_("An item is judged after the commitment is published."))
+    if not fulfilled and not explanation.strip():
+        raise ServiceError(_("Explain why the item was not fulfilled (the objective causes)."))
+    outcome = CommitmentItem.Outcome.FULFILLED if fulfilled else CommitmentItem.Outcome.UNFULFILLED
+    CommitmentItem.objects.filter(pk=item.pk).update(outcome=outcome, explanation=explanation.strip())
+    audit_record(
+        actor=actor,
+        action="commitment.item_judge",
+        obj=c,
+        unit=c.unit,
+        changes={"item": item.pk, "outcome": outcome, "explanation": explanation.strip()},
+    )
+    item.refresh_from_db()
+    return item

@@ -107,6 +107,8 @@ class Measure(models.Model):
         CLOSEOUT_REQUESTED = "closeout_requested", _("Close-out requested")
         VERIFIED = "verified", _("Verified and closed (销号)")
         RETURNED = "returned", _("Close-out returned")
+        # Done according to an imported ledger, not yet verified by a person (bulk 销号 confirms it).
+        COMPLETED = "completed", _("Completed by import, awaiting close-out")
 
     class Colour(models.TextChoices):
         NONE = "none", _("On track")
@@ -136,7 +138,12 @@ class Measure(models.Model):
         "orgs.Unit", on_delete=models.PROTECT, related_name="measures", verbose_name=_("responsible unit")
     )
     owner = models.ForeignKey(
-        "orgs.Person", on_delete=models.PROTECT, related_name="measures_owned", verbose_name=_("responsible person")
+        "orgs.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measures_owned",
+        verbose_name=_("responsible person"),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True)
     percent = models.PositiveSmallIntegerField(_("percent complete"), default=0)
@@ -156,6 +163,21 @@ class Measure(models.Model):
     closeout_requested_at = models.DateTimeField(null=True, blank=True)
     closeout_note = models.TextField(_("close-out request"), blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # --- added by the ledger import issue: names as the ledger wrote them, kept until someone is linked
+    # (shown as 未关联), and where an imported measure came from.
+    owner_name = models.CharField(_("responsible person as written"), max_length=100, blank=True)
+    leader_name = models.CharField(_("responsible leader as written"), max_length=100, blank=True)
+    responsible_unit_name = models.CharField(_("responsible unit as written"), max_length=100, blank=True)
+    import_file = models.CharField(_("imported from file"), max_length=200, blank=True)
+    import_row = models.PositiveIntegerField(_("imported from row"), null=True, blank=True)
+    import_status_text = models.CharField(_("status as written"), max_length=100, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(null=True, blank=True)
+    import_closeout = models.ForeignKey(
+        "ImportCloseout", null=True, blank=True, on_delete=models.SET_NULL, related_name="measures"
+    )
 
     class Meta:
         ordering = ["deadline", "pk"]
@@ -168,6 +190,14 @@ class Measure(models.Model):
             models.CheckConstraint(
                 condition=models.Q(time_class="long_term") | models.Q(deadline__isnull=False),
                 name="measure_deadline_unless_long_term",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=False) | ~models.Q(owner_name=""),
+                name="measure_owner_or_name_as_written",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="completed") | models.Q(import_row__isnull=False),
+                name="measure_completed_by_import_has_row",
             ),
         ]
         verbose_name = _("rectification measure")
@@ -182,7 +212,33 @@ class Measure(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status != self.Status.VERIFIED
+        return self.status not in (self.Status.VERIFIED, self.Status.COMPLETED)
+
+    @property
+    def owner_display(self) -> str:
+        return self.owner.name if self.owner_id else self.owner_name
+
+    @property
+    def owner_unlinked(self) -> bool:
+        return self.owner_id is None
+
+    @property
+    def imported(self) -> bool:
+        return self.import_row is not None
+
+
+class ImportCloseout(models.Model):
+    """One recorded decision that confirms (销号) measures marked done by an imported ledger."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="import_closeouts")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("basis of the decision"))
+    count = models.PositiveIntegerField(_("measures confirmed"))
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [models.CheckConstraint(condition=~models.Q(comment=""), name="import_closeout_has_basis")]
 
 
 EVENT_LABELS = {
@@ -197,6 +253,8 @@ EVENT_LABELS = {
     "extension_approve": _("Extension approved"),
     "extension_refuse": _("Extension refused"),
     "case_open": _("Accountability case opened"),
+    "import": _("Imported from a ledger"),
+    "import_confirm": _("Close-out confirmed for imported items (销号)"),
 }
 
 
@@ -396,13 +454,18 @@ class Commitment(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Commitment drafted (承诺)")
+        SUBMITTED = "submitted", _("Submitted for review")
+        RETURNED = "returned", pgettext_lazy("commitment status", "Returned for revision")
         PUBLISHED = "published", _("Published (示诺)")
         PRACTISING = "practising", _("Being fulfilled (践诺)")
         ASSESSING = "assessing", _("Being assessed (评诺)")
         ASSESSED = "assessed", _("Assessed")
 
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="commitments")
-    person = models.ForeignKey("orgs.Person", on_delete=models.PROTECT, related_name="commitments")
+    # None: the commitment of a unit (单位承诺) rather than of one person
+    person = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="commitments"
+    )
     unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="commitments", verbose_name=_("unit"))
     content = models.TextField(_("commitment"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
@@ -417,8 +480,9 @@ class Commitment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "person"], name="one_commitment_per_person"),
             models.CheckConstraint(
-                condition=models.Q(status="draft") | models.Q(published_at__isnull=False),
-                name="commitment_published_has_time",
+                condition=models.Q(status__in=["draft", "submitted", "returned"])
+                | models.Q(published_at__isnull=False),
+                name="commitment_published_has_time_v2",
             ),
         ]
         verbose_name = _("public commitment")
@@ -428,14 +492,54 @@ class Commitment(models.Model):
         return self.content[:40]
 
 
+class CommitmentReview(models.Model):
+    """A decision on a submitted commitment before it is shown (示诺): approved, or returned with a reason."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("comments / reason"), blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(decision="returned") | ~models.Q(comment=""), name="commitment_return_has_reason"
+            )
+        ]
+
+
 class CommitmentItem(models.Model):
+    class Outcome(models.TextChoices):
+        OPEN = "", _("Not yet assessed")
+        FULFILLED = "fulfilled", _("Fulfilled (兑现)")
+        UNFULFILLED = "unfulfilled", _("Not fulfilled (未兑现)")
+
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="items")
     content = models.CharField(_("item"), max_length=300)
+    measures = models.TextField(_("measures"), blank=True)
+    owner = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible")
+    )
     deadline = models.DateField(_("deadline"))
     done_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True, default="")
+    # 未兑现: the objective causes, required
+    explanation = models.TextField(_("explanation (objective causes)"), blank=True)
 
     class Meta:
         ordering = ["deadline", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(outcome="unfulfilled") | ~models.Q(explanation=""),
+                name="commitment_unfulfilled_explained",
+            )
+        ]
 
 
 class CommitmentProgress(models.Model):

@@ -31,6 +31,10 @@ def rectification_tasks(user) -> list[TaskItem]:
                     url=index,
                     count=n,
                     urgent=bool(overdue),
+                    due=mine.filter(deadline__isnull=False)
+                    .order_by("deadline")
+                    .values_list("deadline", flat=True)
+                    .first(),
                 )
             )
         drafts = Commitment.objects.filter(person=me, status=Commitment.Status.DRAFT).count()

@@ -26,6 +26,7 @@ from campaigns.models import CampaignUnit, LookBack
 from core.exceptions import Conflict, ServiceError
 from core.uploads import validate_upload
 from notifications.services import notify
+from orgs.access import Perm, can
 from orgs.models import Post
 from orgs.selectors import head_of
 
@@ -56,6 +57,8 @@ MEASURE_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "reopen": ((S.VERIFIED,), S.IN_PROGRESS),
     "extension_request": ((S.PLANNED, S.IN_PROGRESS, S.RETURNED), None),
     "evidence_add": ((S.PLANNED, S.IN_PROGRESS, S.RETURNED), None),
+    # items marked done by an imported ledger: one recorded decision confirms them (销号)
+    "import_confirm": ((S.COMPLETED,), S.VERIFIED),
 }
 EDITABLE_PLAN = (P.DRAFT, P.RETURNED)
 
@@ -287,7 +290,7 @@ def measure_create(
         action="measure.create",
         obj=m,
         unit=plan.unit,
-        changes={"content": m.content, "deadline": deadline, "owner": owner.pk, "kind": kind},
+        changes={"content": m.content, "deadline": deadline, "owner": owner.pk if owner else None, "kind": kind},
     )
     return m
 
@@ -428,7 +431,7 @@ def _review(*, actor, plan: RectificationPlan, decision: str, comment: str) -> R
 def plan_approve(*, actor, plan: RectificationPlan, comment: str = "") -> RectificationPlan:
     """The routed reviewer (or the city office for team/principal plans) approves; measures may start."""
     plan = _review(actor=actor, plan=plan, decision=PlanReview.Decision.APPROVED, comment=comment)
-    owners = {m.owner.user for m in plan.measures.select_related("owner__user") if m.owner.user}
+    owners = {m.owner.user for m in plan.measures.select_related("owner__user") if m.owner and m.owner.user}
     notify(
         recipients=owners,
         title=_("Rectification measures are assigned to you: %(t)s") % {"t": plan.title},
@@ -603,7 +606,7 @@ def measure_verify(*, actor, measure: Measure, comment: str = "") -> Measure:
     )
     CloseoutReview.objects.create(measure=m, reviewer=actor, decision=CloseoutReview.Decision.VERIFIED, comment=comment)
     notify(
-        recipients=[m.owner.user],
+        recipients=[m.owner.user] if m.owner else [],
         title=_("Your measure was verified and closed: %(m)s") % {"m": m},
         url=f"/rectification/measures/{m.pk}/",
         kind="rectification",
@@ -626,7 +629,7 @@ def measure_return(*, actor, measure: Measure, reason: str, new_deadline: date) 
         measure=m, reviewer=actor, decision=CloseoutReview.Decision.RETURNED, comment=reason, new_deadline=new_deadline
     )
     notify(
-        recipients=[m.owner.user],
+        recipients=[m.owner.user] if m.owner else [],
         title=_("Close-out returned: %(m)s") % {"m": m},
         body=reason,
         url=f"/rectification/measures/{m.pk}/",
@@ -647,7 +650,7 @@ def measure_reopen(*, actor, measure: Measure, reason: str, new_deadline: date |
         fields["deadline"] = new_deadline
     m = _move(actor=actor, measure=measure, action="reopen", note=reason, **fields)
     notify(
-        recipients=[m.owner.user],
+        recipients=[m.owner.user] if m.owner else [],
         title=_("A closed measure was reopened: %(m)s") % {"m": m},
         body=reason,
         url=f"/rectification/measures/{m.pk}/",
@@ -737,7 +740,7 @@ def extension_decide(*, actor, extension: Extension, approve: bool, note: str = 
     )
     extension.refresh_from_db()
     notify(
-        recipients=[measure.owner.user],
+        recipients=[measure.owner.user] if measure.owner else [],
         title=(_("Extension approved: %(m)s") if approve else _("Extension refused: %(m)s")) % {"m": measure},
         body=note,
         url=f"/rectification/measures/{measure.pk}/",
@@ -781,6 +784,8 @@ def measure_case_open(*, actor, measure: Measure, facts: str):
         raise ServiceError(_("Only an overdue measure can open an accountability case."))
     if not facts.strip():
         raise ServiceError(_("State the facts of the case."))
+    if measure.owner is None:
+        raise ServiceError(_("Link the responsible person (未关联) before opening a case against them."))
     case = case_open(
         actor=actor,
         person=measure.owner,
@@ -871,3 +876,208 @@ def plan_for_lookback(*, actor, lookback: LookBack) -> RectificationPlan:
             deadline=lookback.participant.campaign.rectification_due,
         )
     return plan
+
+
+# ---------------------------------------------------------------- measures from an imported ledger
+
+
+@transaction.atomic
+def plan_import(*, actor, campaign, unit, title: str, approved: bool, source: str) -> RectificationPlan:
+    """A plan that holds the measures of an imported ledger for one unit.
+
+    When the office says the ledger is the plan already approved elsewhere, the plan is recorded as
+    approved by the import (a PlanReview by the importer naming the file), so its measures count on
+    the dashboards; otherwise it is a draft that goes through the usual review."""
+    _need(can(actor, Perm.RECTIFICATION_MANAGE, unit), _("You may not import measures for %(u)s.") % {"u": unit})
+    if campaign.institution_id != (unit.institution_id or unit.pk):
+        raise ServiceError(_("The unit does not belong to this campaign's institution."))
+    now = timezone.now()
+    plan = RectificationPlan.objects.create(
+        campaign=campaign,
+        unit=unit,
+        title=title.strip()[:200],
+        author_kind=author_kind_for(unit=unit, person=None),
+        created_by=actor,
+        status=P.APPROVED if approved else P.DRAFT,
+        approved_at=now if approved else None,
+        summary=source,
+    )
+    if approved:
+        PlanReview.objects.create(
+            plan=plan,
+            reviewer=actor,
+            decision=PlanReview.Decision.APPROVED,
+            comment=_("Approved outside the system; recorded by the import of %(f)s.") % {"f": source},
+        )
+    audit_record(
+        actor=actor,
+        action="rectification.plan.import",
+        obj=plan,
+        unit=unit,
+        changes={"status": plan.status, "source": source},
+    )
+    return plan
+
+
+@transaction.atomic
+def measures_import(*, actor, plan: RectificationPlan, items: list[dict], import_file: str) -> list[Measure]:
+    """Create the measures of an imported ledger in one go (bulk), with where each came from.
+
+    Each item: content, goal, time_class, deadline, state (done | in_progress | not_started),
+    status_text, row, problem, owner/leader/responsible_unit (or None) and the names as written.
+    A done item becomes COMPLETED (completed by import: who, which file, which row), never VERIFIED:
+    only a person's decision closes it (measures_import_confirm)."""
+    _need(can(actor, Perm.RECTIFICATION_MANAGE, plan.unit), _("You may not change this plan."))
+    state_to_status = {"done": S.COMPLETED, "in_progress": S.IN_PROGRESS, "not_started": S.PLANNED}
+    now = timezone.now()
+    rows = []
+    for it in items:
+        _check_measure_fields(
+            time_class=it["time_class"], deadline=it["deadline"], content=it["content"], goal=it["goal"]
+        )
+        if it["owner"] is None and not it["owner_name"].strip():
+            raise ServiceError(_("Row %(row)s: the measure names no responsible person.") % {"row": it["row"]})
+        status = state_to_status[it["state"]]
+        rows.append(
+            Measure(
+                plan=plan,
+                content=it["content"].strip(),
+                goal=(it["goal"] or it["content"]).strip(),
+                time_class=it["time_class"],
+                deadline=it["deadline"],
+                original_deadline=it["deadline"],
+                responsible_unit=it["responsible_unit"] or plan.unit,
+                responsible_leader=it["leader"],
+                owner=it["owner"],
+                owner_name="" if it["owner"] else it["owner_name"][:100],
+                leader_name="" if it["leader"] or not it["leader_name"] else it["leader_name"][:100],
+                responsible_unit_name="" if it["responsible_unit"] else it["responsible_unit_name"][:100],
+                status=status,
+                percent=100 if status == S.COMPLETED else 0,
+                import_file=import_file[:200],
+                import_row=it["row"],
+                import_status_text=it["status_text"][:100],
+                imported_by=actor,
+                imported_at=now,
+            )
+        )
+    created = Measure.objects.bulk_create(rows, batch_size=500)
+    through = Measure.problems.through
+    through.objects.bulk_create(
+        [through(measure_id=m.pk, problem_id=it["problem"].pk) for m, it in zip(created, items, strict=True)],
+        batch_size=500,
+    )
+    MeasureEvent.objects.bulk_create(
+        [
+            MeasureEvent(
+                measure=m,
+                action="import",
+                from_status="",
+                to_status=m.status,
+                actor=actor,
+                note=f"{import_file} · {it['row']} · {it['status_text']}".strip(" ·"),
+            )
+            for m, it in zip(created, items, strict=True)
+        ],
+        batch_size=500,
+    )
+    audit_record(
+        actor=actor,
+        action="measure.import",
+        obj=plan,
+        unit=plan.unit,
+        changes={"file": import_file, "measures": [m.pk for m in created]},
+    )
+    return created
+
+
+@transaction.atomic
+def measures_import_confirm(*, actor, campaign, measures, comment: str):
+    """销号 in bulk: one recorded decision confirms imported items that the ledger said were done.
+
+    Only the campaign office (RECTIFICATION_MANAGE on the institution) decides; only COMPLETED
+    measures move (each by conditional update, so a measure changed meanwhile is left alone), each
+    gets a history event and the decision is one ImportCloseout row and one audit record."""
+    from .models import ImportCloseout
+
+    _need(
+        can(actor, Perm.RECTIFICATION_MANAGE, campaign.institution),
+        _("Only the campaign office confirms imported items."),
+    )
+    if not comment.strip():
+        raise ServiceError(_("Say on what basis the imported items are confirmed (for example the ledger checked)."))
+    ids = list(
+        Measure.objects.filter(
+            pk__in=[m.pk for m in measures], plan__campaign=campaign, status=S.COMPLETED
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        raise Conflict(_("None of the chosen measures is waiting for close-out after an import."))
+    now = timezone.now()
+    decision = ImportCloseout.objects.create(campaign=campaign, decided_by=actor, comment=comment.strip(), count=0)
+    moved = Measure.objects.filter(pk__in=ids, status=S.COMPLETED).update(
+        status=S.VERIFIED, verified_at=now, verified_by=actor, percent=100, import_closeout=decision
+    )
+    moved_ids = list(Measure.objects.filter(import_closeout=decision).values_list("pk", flat=True))
+    decision.count = moved
+    decision.save(update_fields=["count"])
+    MeasureEvent.objects.bulk_create(
+        [
+            MeasureEvent(
+                measure_id=pk,
+                action="import_confirm",
+                from_status=S.COMPLETED,
+                to_status=S.VERIFIED,
+                actor=actor,
+                note=comment.strip(),
+            )
+            for pk in moved_ids
+        ],
+        batch_size=500,
+    )
+    audit_record(
+        actor=actor,
+        action="measure.import_confirm",
+        obj=decision,
+        unit=campaign.institution,
+        changes={"measures": moved_ids, "comment": comment.strip()},
+    )
+    return decision
+
+
+NAME_FIELDS = {"owner": "owner_name", "leader": "leader_name", "unit": "responsible_unit_name"}
+
+
+@transaction.atomic
+def measures_link_name(*, actor, campaign, kind: str, name: str, target) -> int:
+    """未关联 → linked: every measure of the campaign whose owner / leader / responsible unit was kept
+    as `name` now points at `target` (a Person, or a Unit for kind "unit"). Returns how many."""
+    from orgs.models import Person, Unit
+
+    _need(
+        can(actor, Perm.RECTIFICATION_MANAGE, campaign.institution),
+        _("Only the campaign office links the names of an imported ledger."),
+    )
+    if kind not in NAME_FIELDS:
+        raise ServiceError(_("Unknown kind of name."))
+    expected = Unit if kind == "unit" else Person
+    if not isinstance(target, expected):
+        raise ServiceError(_("Choose whom or which unit the name means."))
+    target_unit = target if kind == "unit" else target.unit
+    if not target_unit.path.startswith(campaign.institution.path):
+        raise ServiceError(_("That is not part of this campaign's institution."))
+    field = NAME_FIELDS[kind]
+    qs = Measure.objects.filter(plan__campaign=campaign, **{field: name})
+    if kind == "owner":
+        qs = qs.filter(owner__isnull=True)
+    fk = {"owner": "owner", "leader": "responsible_leader", "unit": "responsible_unit"}[kind]
+    ids = list(qs.values_list("pk", flat=True))
+    n = Measure.objects.filter(pk__in=ids).update(**{fk: target, field: ""})
+    audit_record(
+        actor=actor,
+        action=f"measure.link_{kind}",
+        obj=campaign,
+        unit=campaign.institution,
+        changes={"name": name, "target": target.pk, "measures": ids},
+    )
+    return n

@@ -5,13 +5,15 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.current import current_campaign
 from campaigns.models import LookBack
 from core.exceptions import ServiceError
+from core.storage import verified_download
 from orgs.access import Perm, can, person_of, units_where
 
 from . import commitments as csvc
@@ -34,8 +36,20 @@ def _fail(request, e: ServiceError) -> None:
     messages.error(request, " ".join([e.message, *e.details]))
 
 
+def _campaign_shown(request):
+    """?campaign=pk when given, else the campaign switcher's current campaign (campaigns.current) if the
+    user takes part in its rectification, else their latest."""
+    chosen = request.GET.get("campaign") or request.POST.get("campaign")
+    if chosen:
+        return selectors.campaign_for(request.user, chosen)
+    current = current_campaign(request)
+    if current is not None and selectors.campaigns_for(request.user).filter(pk=current.pk).exists():
+        return current
+    return selectors.campaign_for(request.user)
+
+
 def _campaign_or_404(request):
-    campaign = selectors.campaign_for(request.user, request.GET.get("campaign") or request.POST.get("campaign"))
+    campaign = _campaign_shown(request)
     if campaign is None:
         raise Http404(_("No campaign is in progress."))
     return campaign
@@ -70,7 +84,7 @@ def index(request):
         "extensions": selectors.extensions_to_decide(user),
         "to_review": selectors.plans_to_review(user),
         "can_create": has_manage(user) or person_of(user) is not None,
-        "campaign": selectors.campaign_for(user),
+        "campaign": _campaign_shown(request),
     }
     return render(request, "rectification/index.html", context)
 
@@ -337,11 +351,10 @@ def evidence_upload(request, pk: int):
 def evidence_download(request, pk: int):
     """Evidence is always sent as a download (never rendered inline), to those who may see the measure."""
     ev = selectors.get_evidence_for_user(request.user, pk)
-    response = FileResponse(
-        ev.file.open("rb"), as_attachment=True, filename=ev.original_name, content_type="application/octet-stream"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response = verified_download(request, ev.file, ev.sha256, ev.original_name, "application/octet-stream")
+    if response.status_code == 200:  # not on the page saying the file was refused
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
@@ -465,7 +478,9 @@ def rule_edit(request, pk: int):
 def warnings_board(request):
     campaign = _campaign_or_404(request)
     qs = selectors.measures_visible_to(request.user).filter(plan__campaign=campaign, plan__status="approved")
-    measures = annotate_colours(list(qs.exclude(status=Measure.Status.VERIFIED).order_by("deadline", "pk")))
+    measures = annotate_colours(
+        list(qs.exclude(status__in=[Measure.Status.VERIFIED, Measure.Status.COMPLETED]).order_by("deadline", "pk"))
+    )
     by_colour = {c: [m for m in measures if m.colour == c] for c in ("red", "yellow", "green")}
     may_set = can(request.user, Perm.CAMPAIGN_MANAGE, campaign.institution)
     policy = policy_for(campaign)

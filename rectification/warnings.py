@@ -47,7 +47,7 @@ def policy_for(campaign) -> WarningPolicy:
 
 
 def colour_for(*, deadline: date | None, status: str, today: date, green_days: int, yellow_days: int) -> str:
-    if status == Measure.Status.VERIFIED or deadline is None:
+    if status in (Measure.Status.VERIFIED, Measure.Status.COMPLETED) or deadline is None:
         return C.NONE
     left = (deadline - today).days
     if left < 0:
@@ -131,7 +131,7 @@ def _message(measure: Measure, colour: str, today: date) -> str:
         "colour": C(colour).label,
         "unit": measure.plan.unit,
         "measure": str(measure),
-        "owner": measure.owner,
+        "owner": measure.owner_display,
         "deadline": measure.deadline.isoformat(),
         "when": when,
     }
@@ -147,7 +147,9 @@ def warnings_send(*, today: date | None = None) -> dict[str, int]:
 
     today = today or timezone.localdate()
     open_measures = (
-        Measure.objects.exclude(status__in=[Measure.Status.VERIFIED, Measure.Status.CLOSEOUT_REQUESTED])
+        Measure.objects.exclude(
+            status__in=[Measure.Status.VERIFIED, Measure.Status.CLOSEOUT_REQUESTED, Measure.Status.COMPLETED]
+        )
         .filter(deadline__isnull=False, plan__status="approved", plan__campaign__status="active")
         .select_related("plan__unit", "plan__campaign", "owner__user", "responsible_leader__user")
     )

@@ -62,8 +62,10 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "storages",
     # domain apps, in import order (each may import only those above it)
     "core",
+    "jobs",
     "orgs",
     "audit",
     "notifications",
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "evaluations",
     "rectification",
     "disclosure",
+    "servicerating",
     "analysis",
 ]
 
@@ -99,13 +102,14 @@ ROOT_URLCONF = "rectify.urls"
 WSGI_APPLICATION = "rectify.wsgi.application"
 AUTH_USER_MODEL = "orgs.User"
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "rectify.views.csrf_failure"  # the site's own Chinese 403, not Django's English page
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "rectify" / "templates"],  # the site shell: home, errors, log-in pages
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -113,7 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "rectify.context_processors.navigation",
             ],
         },
     },
@@ -212,27 +216,57 @@ LOCALE_PATHS = [BASE_DIR / "rectify" / "locale"]
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Uploaded and generated files (evidence, reports, minutes, ledgers) go through Django's default storage:
+# a folder that every app server and worker mounts (RECTIFY_MEDIA_ROOT, a shared volume on several
+# machines), or an S3-compatible bucket when RECTIFY_S3_BUCKET is set (django-storages). They are never
+# served directly: views check access and send them as downloads (MEDIA_URL points nowhere).
+MEDIA_ROOT = Path(os.environ.get("RECTIFY_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media-not-served/"
+if os.environ.get("RECTIFY_S3_BUCKET"):
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["RECTIFY_S3_BUCKET"],
+            "endpoint_url": os.environ.get("RECTIFY_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("RECTIFY_S3_REGION") or None,
+            "access_key": os.environ.get("RECTIFY_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("RECTIFY_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("RECTIFY_S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not env_bool("RECTIFY_PLAIN_STATIC")
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Uploaded files are never served directly: views check access and send them as downloads.
-MEDIA_ROOT = Path(os.environ.get("RECTIFY_MEDIA_ROOT", VAR_DIR / "media"))
-MEDIA_URL = "/media-not-served/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
-# Background work: django-tasks with the database backend; `make run` starts `db_worker`.
+# Background work: django-tasks with the database backend. `bin/serve` runs `manage.py worker` (db_worker
+# with a heartbeat, leases and retries, see jobs/) and `manage.py scheduler`; any number of each may run
+# against one PostgreSQL database (tasks are claimed with SELECT … FOR UPDATE SKIP LOCKED, periodic jobs
+# with one row per period).
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("RECTIFY_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
     }
 }
+# A worker renews its lease on its running task with a heartbeat every JOBS_HEARTBEAT_SECONDS; a task whose
+# worker has not been heard of for JOBS_LEASE_SECONDS is taken back and retried (JOBS_MAX_ATTEMPTS in all,
+# JOBS_RETRY_BACKOFF_SECONDS doubling each time), as is a task that hit "database is locked".
+JOBS_HEARTBEAT_SECONDS = int(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10"))
+JOBS_LEASE_SECONDS = int(os.environ.get("JOBS_LEASE_SECONDS", "60"))
+JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "5"))
+JOBS_RETRY_BACKOFF_SECONDS = float(os.environ.get("JOBS_RETRY_BACKOFF_SECONDS", "5"))
 
 # Mail: written to var/mail by default (no mail server in a demo); SMTP via env.
 if os.environ.get("EMAIL_HOST"):
@@ -244,27 +278,51 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rectify@localhost")
 
-# Rate limits and throttles count in the cache, so it must be shared by every gunicorn worker:
-# a file cache in var/ by default (tests use local memory).
+# Rate limits, throttles and the human-check state live in the cache, so it must be shared by every
+# process that answers requests: with REDIS_URL (several app servers) Django's Redis backend, whose
+# add/incr are single Redis commands, so counts stay exact under bursts across servers; otherwise a file
+# cache in var/ shared by the gunicorn workers of one machine (tests use local memory).
+REDIS_URL = os.environ.get("REDIS_URL", "")
 _cache_dir = os.environ.get("RECTIFY_CACHE_DIR", "" if TESTING else str(VAR_DIR / "cache"))
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache"
-        if _cache_dir
-        else "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": _cache_dir or "rectify",
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("RECTIFY_CACHE_PREFIX", "rectify"),
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache"
+            if _cache_dir
+            else "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": _cache_dir or "rectify",
+        }
+    }
+# Sessions are rows in the database (Django's default engine), so a log-in holds on every app server.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # The public site name shown in titles
 SITE_NAME = _("Rectify self-inspection and rectification")
 
+# Django's own request records ("Bad Request: /o/…", errors with their request) about anonymous
+# endpoints are counted per day instead of written one by one (core.unlinkable): no address, no
+# time, no position among other lines. Records carry no time or address of their own (no %(asctime)s).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"anonymous_requests": {"()": "core.unlinkable.AnonymousRequestFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["anonymous_requests"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Anonymous opinions and peer reviews wait in a Redis set (memory only) and reach the database in
+# shuffled daily batches (problems/dropbox.py); empty = write at once. Tests opt in.
+RECTIFY_DROPBOX_URL = os.environ.get("RECTIFY_DROPBOX_URL", "" if TESTING else "redis://127.0.0.1:6379/0")
+RECTIFY_DROPBOX_BATCH = int(os.environ.get("RECTIFY_DROPBOX_BATCH", "10"))
+RECTIFY_DROPBOX_KEY = os.environ.get("RECTIFY_DROPBOX_KEY", "rectify:dropbox")
 
 # evaluations: absolute base of ballot links printed on QR slips (e.g. https://zy.example.edu.cn);
 # empty = the address the office uses when issuing codes.

@@ -17,13 +17,16 @@ def report_tasks(user) -> list[TaskItem]:
     duties = duties_of(person_of(user))
     to_write = [d for d in duties if d.report is None or d.report.status == SelfReport.Status.DRAFT]
     to_redo = [d for d in duties if d.report is not None and d.report.status == SelfReport.Status.RETURNED]
+    due = min((d.participant.campaign.finding_due for d in duties), default=None)
     if to_write:
         items.append(
-            TaskItem(_("Self-inspection reports to write: %(n)s") % {"n": len(to_write)}, index, len(to_write))
+            TaskItem(_("Self-inspection reports to write: %(n)s") % {"n": len(to_write)}, index, len(to_write), due=due)
         )
     if to_redo:
         items.append(
-            TaskItem(_("Returned reports to redo: %(n)s") % {"n": len(to_redo)}, index, len(to_redo), urgent=True)
+            TaskItem(
+                _("Returned reports to redo: %(n)s") % {"n": len(to_redo)}, index, len(to_redo), urgent=True, due=due
+            )
         )
     queue = list(review_queue(user).values_list("submitted_at", flat=True))
     if queue:

@@ -17,7 +17,10 @@ from . import render
 
 
 def _pct(value) -> str:
-    return "—" if value is None else f"{value}%"
+    """A rate as published: 96.15% with what was divided by what (25/26)."""
+    if value is None or getattr(value, "value", 0) is None:
+        return "—"
+    return f"{value}%（{value.fraction}）" if hasattr(value, "fraction") else f"{value}%"
 
 
 def collect(city, *, report: AnalysisReport | None = None, today: date | None = None) -> dict:
@@ -88,7 +91,7 @@ def make_charts(data: dict) -> dict[str, bytes]:
         "completion": charts.bar_png(
             _("Completion rate by institution (%)"),
             names,
-            [r["measures"]["completion_rate"] or 0 for _n, r in rows],
+            [float(r["measures"]["completion_rate"]) for _n, r in rows],
             horizontal=True,
         ),
         "problems": charts.bar_png(

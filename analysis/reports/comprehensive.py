@@ -23,7 +23,10 @@ from . import render
 
 
 def _pct(value) -> str:
-    return "—" if value is None else f"{value}%"
+    """A rate as published: 96.15% with what was divided by what (25/26)."""
+    if value is None or getattr(value, "value", 0) is None:
+        return "—"
+    return f"{value}%（{value.fraction}）" if hasattr(value, "fraction") else f"{value}%"
 
 
 def collect(institution, campaign, *, report: AnalysisReport | None = None, today: date | None = None) -> dict:

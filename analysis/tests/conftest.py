@@ -87,9 +87,13 @@ def build_dataset(cast, campaign):
         add_problem(campaign, cast.dept_b, channel="self_check", status="resolved"),
         add_problem(campaign, cast.college, channel="leader_comment", mans=[m[3]], severity="high"),
     ]
-    plan_a = RectificationPlan.objects.create(campaign=campaign, unit=cast.dept_a, title="教务处整改方案")
-    plan_b = RectificationPlan.objects.create(campaign=campaign, unit=cast.dept_b, title="财务处整改方案")
+    approved = {"status": "approved", "approved_at": timezone.now()}
+    plan_a = RectificationPlan.objects.create(campaign=campaign, unit=cast.dept_a, title="教务处整改方案", **approved)
+    plan_b = RectificationPlan.objects.create(campaign=campaign, unit=cast.dept_b, title="财务处整改方案", **approved)
     ds.plans = [plan_a, plan_b]
+    # a plan still in draft: its measure is not counted on the dashboards (shown apart)
+    ds.draft_plan = RectificationPlan.objects.create(campaign=campaign, unit=cast.dept_a, title="教务处补充方案")
+    ds.draft_measure = add_measure(ds.draft_plan, cast.cadre_a, deadline=date(2026, 12, 1))
     ds.measures = [
         # verified on time, verified late, overdue, yellow (3 days left), green (10 days), far away
         add_measure(

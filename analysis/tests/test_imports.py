@@ -10,13 +10,8 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from analysis.imports import parse_deadline, read_sheet
-from analysis.models import LedgerImport
-from analysis.services import (
-    ledger_import_check,
-    ledger_import_commit,
-    ledger_import_upload,
-    measures_supported,
-)
+from analysis.models import LedgerImport, LedgerRow
+from analysis.services import ledger_import_commit, ledger_import_upload
 from audit.models import AuditRecord
 from core.exceptions import ServiceError
 from problems.models import Problem
@@ -127,7 +122,9 @@ def messy_workbook(extra_rows=()) -> bytes:
 
 def upload(cast, campaign, data: bytes, name="台账.xlsx"):
     f = SimpleUploadedFile(name, data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return ledger_import_upload(actor=cast.user("office"), campaign=campaign, upload=f, default_unit=cast.college)
+    return ledger_import_upload(
+        actor=cast.user("office"), campaign=campaign, upload=f, default_unit=cast.college, today=TODAY
+    )
 
 
 def test_it_reads_dates_written_every_which_way():
@@ -169,33 +166,33 @@ def test_it_finds_the_header_and_fills_merged_cells():
         range(7)
     )
     assert [m[k] for k in ("leader", "resp_unit", "owner", "deadline", "remark")] == list(range(7, 12))
-    numbers = [n for n, _values, _origin in sheet.rows]
+    rows = list(sheet.rows())
+    numbers = [n for n, _values, _origin in rows]
     assert numbers == [4, 5, 7, 8, 9]  # blank lines skipped
-    second = sheet.rows[1][1]
+    second = rows[1][1]
     assert second[2] == "调停课审批拖沓"  # the merged problem cell filled from its top-left value
 
 
 def test_it_previews_problems_with_their_measures(cast, campaign):
     imp = upload(cast, campaign, messy_workbook())
-    _sheet, problems = ledger_import_check(imp, today=TODAY)
-    assert [p.description for p in problems][:3] == ["调停课审批拖沓", "报销窗口服务态度生硬", "监考安排临时通知"]
-    first = problems[0]
-    assert first.errors == []
-    assert first.unit == cast.dept_a and first.rows == [4, 5]
-    assert [m.name for m in first.manifestations] == ["工作推进不力", "得过且过"]
-    assert [(m.content, m.deadline, m.owner) for m in first.measures] == [
-        ("简化审批流程", date(2026, 3, 31), cast.head_a),
-        ("建立限时办结制度", date(2026, 4, 30), cast.cadre_a),
+    rows = {r.number: r.values for r in LedgerRow.objects.filter(ledger_import=imp)}
+    assert [rows[n]["description"] for n in (4, 7, 8)] == ["调停课审批拖沓", "报销窗口服务态度生硬", "监考安排临时通知"]
+    assert rows[5]["problem_row"] == 4 and rows[4]["unit_id"] == cast.dept_a.pk
+    assert [(m["content"], m["deadline"], m["owner_id"]) for n in (4, 5) for m in rows[n]["measures"]] == [
+        ("简化审批流程", "2026-03-31", cast.head_a.pk),
+        ("建立限时办结制度", "2026-04-30", cast.cadre_a.pk),
     ]
-    assert problems[2].unit == cast.section_a and problems[2].measures[0].deadline == date(2027, 6, 30)
-    assert problems[3].measures[0].time_class == "long_term"
-    assert all(not p.errors for p in problems)
+    assert rows[8]["unit_id"] == cast.section_a.pk and rows[8]["measures"][0]["deadline"] == "2027-06-30"
+    assert rows[9]["measures"][0]["time_class"] == "long_term"
+    assert imp.summary["errors"] == 0 and imp.summary["problems"] == 4
 
 
 def test_it_imports_everything_and_keeps_formulas_as_text(cast, campaign):
+    from rectification.models import Measure
+
     imp = upload(cast, campaign, messy_workbook())
     n, m = ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
-    assert n == 4
+    assert (n, m) == (4, 5)
     imp.refresh_from_db()
     assert imp.status == LedgerImport.Status.IMPORTED and imp.problems_created == 4
     problems = Problem.objects.filter(campaign=campaign).order_by("pk")
@@ -203,36 +200,29 @@ def test_it_imports_everything_and_keeps_formulas_as_text(cast, campaign):
     assert problems[0].cause == "流程繁琐"
     assert problems[3].description == "-报销排队时间长"  # stored as the text it is; exports neutralise it
     assert AuditRecord.objects.filter(action="ledger_import.commit").exists()
-    if measures_supported():
-        from rectification.models import Measure
-
-        assert m == 5
-        assert Measure.objects.filter(problems=problems[0]).count() == 2
-        assert Measure.objects.get(content="建立首问负责制").time_class == "long_term"
-    else:
-        assert m == 0
+    assert Measure.objects.filter(problems=problems[0]).count() == 2
+    assert Measure.objects.get(content="建立首问负责制").time_class == "long_term"
     with pytest.raises(ServiceError):  # a second import of the same file is refused
         ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
     assert Problem.objects.filter(campaign=campaign).count() == 4
 
 
-def test_it_lists_each_bad_row_and_imports_nothing(cast, campaign):
+def test_it_names_each_bad_cell_by_row_and_column_and_imports_nothing(cast, campaign):
     bad = [
-        [5, "不存在的处", "某问题", "", "", "", "", "", "", "", "", ""],
-        [6, "教务处", "", "", "", "整改措施甲", "", "", "", "查无此人", "尽快", ""],
-        [7, "教务处", "某问题二", "不存在的表现", "", "", "", "", "", "", "", ""],
+        [5, "不存在的处", "某问题", "", "", "措施甲", "", "", "", "查无此人", "2026-12-31", ""],
+        [6, "教务处", "", "", "", "", "", "", "", "", "", ""],
+        [7, "教务处", "某问题二", "", "", "整改措施乙", "", "", "", "处长张三", "尽快", ""],
     ]
     imp = upload(cast, campaign, messy_workbook(bad))
-    _sheet, problems = ledger_import_check(imp, today=TODAY)
-    errors = [e for p in problems for e in p.errors]
-    assert any("第10行" in e and "不存在的处" in e for e in errors)
-    assert any("第11行" in e and "存在问题为空" in e for e in errors)
-    assert any("第11行" in e and "查无此人" in e for e in errors)
-    assert any("第11行" in e and "尽快" in e for e in errors)
-    assert any("第12行" in e and "不存在的表现" in e for e in errors)
+    errors = {r.number: r.errors for r in LedgerRow.objects.filter(ledger_import=imp) if r.errors}
+    # the unknown unit and person of row 10 are kept as text, and row 11 (no problem written) continues
+    # the problem above it, as a blank cell under a problem means in an office's ledger
+    assert sorted(errors) == [12]
+    assert errors[12][0]["column"].startswith("K") and "尽快" in errors[12][0]["message"]
+    assert imp.summary["unlinked"]["owners"] == ["查无此人"] and imp.summary["unlinked"]["units"] == ["不存在的处"]
     with pytest.raises(ServiceError) as exc:
         ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
-    assert len(exc.value.details) == len(errors)
+    assert len(exc.value.details) == 1 and "尽快" in exc.value.details[0]
     assert Problem.objects.filter(campaign=campaign).count() == 0
     imp.refresh_from_db()
     assert imp.status == LedgerImport.Status.PREVIEWED  # the refused import left the file ready to fix
@@ -254,7 +244,7 @@ def test_it_rolls_back_when_a_service_refuses_a_row_halfway(cast, campaign, monk
     imp = upload(cast, campaign, messy_workbook())
     with pytest.raises(ServiceError) as exc:
         ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
-    assert "第8行" in exc.value.message
+    assert "8" in exc.value.message
     assert len(calls) == 3 and Problem.objects.filter(campaign=campaign).count() == 0
 
 

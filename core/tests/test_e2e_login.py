@@ -19,7 +19,7 @@ def test_it_logs_in_in_chinese_and_shows_the_home_page(live_server, page, screen
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{live_server.url}/")
-    assert "我的任务" in page.content() and "我的单位" in page.content()
+    assert "待办" in page.content() and "我的单位" in page.content()
     assert page.get_by_role("link", name="组织机构").is_visible()
     page.screenshot(path=str(screenshot_dir / "home-zh.png"), full_page=True)
 

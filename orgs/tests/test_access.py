@@ -63,7 +63,7 @@ def test_it_requires_a_login_for_the_home_page(client):
 def test_it_shows_chinese_by_default_whatever_the_browser_says(client, cast):
     client.force_login(cast.user("office"))
     response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
-    assert "我的任务" in response.content.decode()
+    assert "待办" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -235,6 +235,8 @@ class TestUploadPage:
         response = client.post(reverse("orgs:import_confirm"), {"token": response.context["token"]})
         assert response.status_code == 302
         assert Person.objects.filter(staff_no__startswith="A00").count() == 4
+        # The new people have no account: the office lands on bulk account issue.
+        assert response["Location"] == reverse("orgs:accounts")
         # The stored upload is gone and the token cannot be replayed.
         response = client.post(reverse("orgs:import_confirm"), {"token": "abc"}, follow=True)
         assert Person.objects.filter(staff_no__startswith="A00").count() == 4

@@ -1,11 +1,11 @@
 from django import template
 
-from orgs.access import Perm, has_any
-
 register = template.Library()
 
 
 @register.simple_tag
 def may_triage(user) -> bool:
-    """Does the user triage opinions anywhere (for the sub-navigation)?"""
-    return has_any(user, Perm.OPINION_TRIAGE)
+    """Does the user triage opinions anywhere, or decide one routed to them (回避)? (sub-navigation)"""
+    from problems.selectors import may_handle_opinions
+
+    return may_handle_opinions(user)

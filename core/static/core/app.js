@@ -19,3 +19,26 @@ document.addEventListener("click", function (e) {
 document.addEventListener("click", function (e) {
   if (e.target.closest("[data-print]")) { window.print(); }
 });
+// <form data-autosubmit>: submit when a select changes (the campaign switcher).
+document.addEventListener("change", function (e) {
+  var form = e.target.closest("form[data-autosubmit]");
+  if (form && e.target.tagName === "SELECT") { form.submit(); }
+});
+// Bulk actions: <input type="checkbox" data-check-all="NAME"> ticks every checkbox named NAME in its form.
+document.addEventListener("change", function (e) {
+  var name = e.target.dataset && e.target.dataset.checkAll;
+  if (!name) return;
+  var form = e.target.form || document;
+  form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) { box.checked = e.target.checked; });
+});
+// Person picker: a click on a search hit fills the hidden input and shows the chosen person.
+document.addEventListener("click", function (e) {
+  var hit = e.target.closest("[data-pick-person]");
+  if (!hit) return;
+  e.preventDefault();
+  var picker = hit.closest(".person-picker");
+  picker.querySelector('input[type="hidden"]').value = hit.dataset.pickPerson;
+  picker.querySelector(".person-picker-chosen").textContent = hit.dataset.pickLabel;
+  picker.querySelector(".person-picker-hits").innerHTML = "";
+  picker.querySelector('input[type="search"]').value = "";
+});

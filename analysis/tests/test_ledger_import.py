@@ -1,0 +1,210 @@
+"""Real ledgers in: messy office files import without editing, and the figures match hand counts."""
+
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from analysis.models import LedgerImport, LedgerRow
+from analysis.services import ledger_import_commit, ledger_import_map, ledger_import_upload, status_word_add
+from core.exceptions import ServiceError
+from problems.models import Problem
+from rectification.models import Measure
+
+from .ledger_files import CATEGORY_COUNTS, DISTRICT_COUNTS, category_column_ledger, district_ledger
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 6, 1)
+
+
+def upload(cast, campaign, data: bytes, name="区台账.xlsx", **kw):
+    f = SimpleUploadedFile(name, data)
+    return ledger_import_upload(
+        actor=cast.user("office"), campaign=campaign, upload=f, default_unit=cast.college, today=TODAY, **kw
+    )
+
+
+def test_it_previews_the_district_ledger_as_a_person_counts_it(cast, campaign):
+    imp = upload(cast, campaign, district_ledger())
+    s, want = imp.summary, DISTRICT_COUNTS
+    assert (s["problems"], s["measures"], s["duplicates"]) == (want["problems"], want["measures"], want["duplicates"])
+    assert s["states"] == {"done": want["done"], "in_progress": want["in_progress"], "not_started": 0}
+    assert s["categories"] == want["categories"]
+    assert s["unlinked"]["owners"] == want["unlinked_owners"] and s["unlinked"]["units"] == want["unlinked_units"]
+    assert s["errors"] == 0
+    rows = {r.number: r for r in LedgerRow.objects.filter(ledger_import=imp)}
+    assert sorted(rows) == [5, 6, 8, 10, 11, 12]  # title, header, headings, blank line and 合计 are not rows
+    first = rows[5].values
+    assert first["description"] == "理论学习流于形式" and rows[6].values["problem_row"] == 5
+    m = first["measures"][0]
+    assert m["content"] == "加强理论学习\n每月集中学习一次"  # a multi-line measure stays one measure
+    assert (m["deadline"], m["state"], m["owner_id"]) == ("2026-07-31", "done", cast.head_a.pk)
+    assert rows[6].values["measures"][0]["time_class"] == "long_term"
+    assert rows[8].values["measures"][0]["deadline"] == "2026-09-30"
+    assert rows[11].duplicate_of == "第10行" and not rows[10].duplicate_of
+    assert rows[12].values["measures"][0]["deadline"] == TODAY.isoformat()  # 立行立改
+    assert rows[8].category == "思想作风方面" and rows[12].category == "工作纪律方面"
+
+
+def test_it_imports_the_district_ledger_with_statuses_and_names_as_written(cast, campaign):
+    imp = upload(cast, campaign, district_ledger())
+    n_problems, n_measures = ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
+    assert (n_problems, n_measures) == (DISTRICT_COUNTS["problems"], DISTRICT_COUNTS["measures"])
+    measures = Measure.objects.filter(plan__campaign=campaign)
+    assert measures.filter(status=Measure.Status.COMPLETED).count() == DISTRICT_COUNTS["done"]
+    assert measures.filter(status=Measure.Status.IN_PROGRESS).count() == DISTRICT_COUNTS["in_progress"]
+    assert not measures.filter(status=Measure.Status.VERIFIED).exists()  # nobody verified anything yet
+    done = measures.get(import_row=5)
+    assert (done.import_file, done.imported_by, done.import_status_text) == (
+        "区台账.xlsx",
+        cast.user("office"),
+        "已完成 / 已销号",
+    )
+    unknown = measures.get(import_row=8)
+    assert unknown.owner is None and unknown.owner_name == "李明" and unknown.responsible_unit_name == "招生办"
+    assert measures.get(import_row=6).owner_name == "党委书记"
+    assert all(m.plan.status == "approved" for m in measures)
+    assert Problem.objects.filter(campaign=campaign).count() == DISTRICT_COUNTS["problems"]
+
+
+def test_it_splits_numbered_measures_on_request(cast, campaign):
+    imp = upload(cast, campaign, district_ledger(), split_measures=True)
+    assert imp.summary["measures"] == DISTRICT_COUNTS["measures_split"]
+    row = LedgerRow.objects.get(ledger_import=imp, number=8)
+    assert [m["content"] for m in row.values["measures"]] == ["简化审批流程", "实行限时办结", "公开办事指南"]
+
+
+def test_it_reads_a_category_column_and_learns_a_status_word(cast, campaign):
+    imp = upload(cast, campaign, category_column_ledger())
+    assert imp.summary["errors"] == 1
+    err = LedgerRow.objects.get(ledger_import=imp, number=6).errors
+    assert len(err) == 1 and err[0]["column"].startswith("G") and "已申请销号" in err[0]["message"]
+    with pytest.raises(ServiceError):
+        ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
+    imp.refresh_from_db()
+    assert imp.status == LedgerImport.Status.PREVIEWED and not Problem.objects.exists()
+    status_word_add(actor=cast.user("office"), institution=cast.college, word="已申请销号", state="done")
+    ledger_import_map(
+        actor=cast.user("office"),
+        ledger_import=imp,
+        mapping=imp.mapping,
+        sheet=imp.sheet,
+        default_unit=imp.default_unit,
+        default_channel=imp.default_channel,
+        today=TODAY,
+    )
+    s = imp.summary
+    assert (s["problems"], s["measures"], s["errors"]) == (CATEGORY_COUNTS["problems"], CATEGORY_COUNTS["measures"], 0)
+    assert s["states"]["done"] == CATEGORY_COUNTS["done_after_word"]
+    assert s["categories"] == ["工作效能", "工作作风"]
+    assert s["unlinked"]["owners"] == ["王小二"]
+
+
+def test_it_flags_the_same_file_and_the_same_rows_before_storing(cast, campaign):
+    data = district_ledger()
+    first = upload(cast, campaign, data)
+    ledger_import_commit(actor=cast.user("office"), ledger_import=first, today=TODAY)
+    again = upload(cast, campaign, data, name="再次上传.xlsx")
+    assert again.summary["duplicate_file"]["name"] == "区台账.xlsx"
+    assert again.summary["duplicates"] == 6  # every row was imported before
+    with pytest.raises(ServiceError) as exc:
+        ledger_import_commit(actor=cast.user("office"), ledger_import=again, today=TODAY)
+    assert "该文件已于" in exc.value.message and "区台账.xlsx" in exc.value.message
+    assert Problem.objects.filter(campaign=campaign).count() == DISTRICT_COUNTS["problems"]
+
+
+def test_it_refuses_a_sheet_over_the_row_limit_and_keeps_nothing(cast, campaign, settings):
+    settings.LEDGER_IMPORT_MAX_ROWS = 3
+    with pytest.raises(ServiceError) as exc:
+        upload(cast, campaign, district_ledger())
+    assert "3" in exc.value.message
+    assert not LedgerImport.objects.exists() and not LedgerRow.objects.exists()
+
+
+def test_the_office_imports_links_names_and_closes_out_through_its_pages(cast, campaign, client_for):
+    """The whole path an office takes: upload on the page, preview, import, 未关联 screen, bulk 销号."""
+    from django.urls import reverse
+
+    from audit.models import AuditRecord
+    from rectification.models import ImportCloseout
+
+    client = client_for(cast.user("office"))
+    r = client.post(
+        reverse("analysis:import_upload", args=[campaign.pk]),
+        {
+            "file": SimpleUploadedFile("区台账.xlsx", district_ledger()),
+            "default_unit": cast.college.pk,
+            "default_channel": "self_check",
+            "plans_approved": "on",
+        },
+    )
+    imp = LedgerImport.objects.get()
+    assert r.status_code == 302 and r.url == reverse("analysis:import_preview", args=[imp.pk])
+    page = client.get(r.url).content.decode()
+    from django.utils import timezone
+
+    from analysis.imports import parse_deadline
+
+    july = parse_deadline("7月底", today=timezone.localdate()).date.isoformat()
+    for shown in ("理论学习流于形式", july, "7月底", "李明", "招生办", "思想作风方面", "已完成 / 已销号"):
+        assert shown in page
+    assert client.post(r.url, {"action": "import"}).status_code == 302
+    imp.refresh_from_db()
+    assert imp.status == LedgerImport.Status.IMPORTED and imp.measures_created == DISTRICT_COUNTS["measures"]
+
+    names_url = reverse("analysis:names", args=[campaign.pk])
+    page = client.get(names_url).content.decode()
+    assert "党委书记" in page and "书记王强" in page  # the post title offers the principal leader
+    client.post(names_url, {"kind": "owner", "name": "党委书记", "target": cast.principal.pk})
+    assert Measure.objects.get(import_row=6).owner == cast.principal
+    client.post(names_url, {"kind": "unit", "name": "招生办", "create_unit": "1"})
+    m8 = Measure.objects.get(import_row=8)
+    assert m8.responsible_unit.name == "招生办" and m8.responsible_unit.parent == cast.college
+    assert Problem.objects.get(description__startswith="办事效率不高").unit == m8.responsible_unit
+
+    closeout_url = reverse("analysis:closeout", args=[campaign.pk])
+    client.post(closeout_url, {"file": "", "comment": ""})  # a decision needs its basis
+    assert not ImportCloseout.objects.exists()
+    client.post(closeout_url, {"file": "", "comment": "对照6月30日签字台账逐项核实"})
+    decision = ImportCloseout.objects.get()
+    assert decision.count == DISTRICT_COUNTS["done"] and decision.decided_by == cast.user("office")
+    assert Measure.objects.filter(status=Measure.Status.VERIFIED, import_closeout=decision).count() == 2
+    assert AuditRecord.objects.filter(action="measure.import_confirm").count() == 1
+
+
+def test_only_the_office_reaches_the_import_pages(cast, campaign, client_for):
+    from django.urls import reverse
+
+    imp = upload(cast, campaign, district_ledger())
+    for user, name, args, status in (
+        ("head_a", "analysis:import_upload", [campaign.pk], 403),
+        ("head_a", "analysis:names", [campaign.pk], 403),
+        ("head_a", "analysis:closeout", [campaign.pk], 403),
+        ("outsider", "analysis:import_preview", [imp.pk], 404),
+    ):
+        assert client_for(cast.user(user)).get(reverse(name, args=args)).status_code == status, name
+
+
+def test_the_command_previews_then_imports_and_prints_the_rate(cast, campaign, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "区台账.xlsx"
+    path.write_bytes(district_ledger())
+    office = cast.user("office").username
+    out = StringIO()
+    call_command("import_ledger", str(path), "--campaign", str(campaign.pk), "--user", office, stdout=out)
+    text = out.getvalue()
+    assert "问题：4" in text.replace(" ", "") or "Problems: 4" in text
+    assert "李明" in text and "招生办" in text
+    assert not LedgerImport.objects.exists() and not Problem.objects.exists()  # a preview stores nothing
+    out = StringIO()
+    call_command("import_ledger", str(path), "--campaign", str(campaign.pk), "--user", office, "--yes", stdout=out)
+    # 2 of the 5 measures are done: 40.00%, numerator and denominator named
+    assert "40.00%" in out.getvalue() and "2" in out.getvalue() and "5" in out.getvalue()
+    assert Measure.objects.filter(plan__campaign=campaign).count() == DISTRICT_COUNTS["measures"]
+    # the same file again is refused: exit code 1, nothing more stored
+    with pytest.raises(CommandError):
+        call_command("import_ledger", str(path), "--campaign", str(campaign.pk), "--user", office, "--yes")
+    assert LedgerImport.objects.count() == 1 and Problem.objects.count() == DISTRICT_COUNTS["problems"]

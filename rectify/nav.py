@@ -1,0 +1,106 @@
+"""The staff navigation, grouped by campaign stage. Each entry shows only to users who hold its
+permission somewhere (None: every logged-in user; PERSON: everyone with a staff record)."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from orgs.access import Perm, has_any, person_of
+
+PERSON = "person"
+
+# (group label, [(item label, url name, permission)])
+NAV = [
+    (
+        pgettext_lazy("navigation group", "Workbench"),
+        [
+            (_("Home"), "home", None),
+            (_("Notifications"), "notifications:index", None),
+        ],
+    ),
+    (
+        pgettext_lazy("navigation group", "Finding problems"),
+        [
+            (_("Self-check (对照自查)"), "problems:self_check", PERSON),
+            (pgettext_lazy("navigation", "Peer reviews"), "problems:peer_reviews", PERSON),
+            (_("Opinions"), "problems:opinions", Perm.OPINION_TRIAGE),
+            (_("Problem ledger"), "problems:ledger", Perm.PROBLEM_VIEW),
+            (_("Self-inspection reports"), "reports:index", None),
+        ],
+    ),
+    (
+        pgettext_lazy("navigation group", "Life meeting"),
+        [(_("Life meetings"), "meetings:index", Perm.MEETING_VIEW)],
+    ),
+    (
+        pgettext_lazy("navigation group", "Democratic evaluation"),
+        [
+            (_("Evaluations"), "evaluations:index", Perm.EVALUATION_VIEW),
+            (_("Service ratings"), "servicerating:index", Perm.SERVICE_RATING_VIEW),
+        ],
+    ),
+    (
+        pgettext_lazy("navigation group", "Rectification"),
+        [
+            (_("Rectification"), "rectification:index", None),
+            (_("Accountability"), "accountability:index", Perm.ACCOUNTABILITY_VIEW),
+        ],
+    ),
+    (
+        pgettext_lazy("navigation group", "Disclosure and analysis"),
+        [
+            (_("Disclosure"), "disclosure:manage", Perm.DISCLOSURE_MANAGE),
+            (_("Dashboard"), "analysis:dashboard", Perm.ANALYSIS_VIEW),
+        ],
+    ),
+    (
+        pgettext_lazy("navigation group", "Administration"),
+        [
+            (_("Campaigns"), "campaigns:index", Perm.CAMPAIGN_VIEW),
+            (_("Organisation"), "orgs:index", Perm.ORG_MANAGE),
+            (pgettext_lazy("navigation", "Accounts"), "orgs:accounts", Perm.ORG_MANAGE),
+            (_("Audit log"), "audit:index", Perm.AUDIT_VIEW),
+        ],
+    ),
+]
+
+
+def _allowed(user, perm, has_person: bool) -> bool:
+    if perm is None:
+        return True
+    if perm == PERSON:
+        return has_person
+    return has_any(user, perm)
+
+
+def nav_for(user, current_path: str) -> list[dict]:
+    """[{"label", "items": [{"label", "url", "active"}]}], empty groups left out. The active entry is the
+    one whose address is the longest prefix of the current path."""
+    has_person = person_of(user) is not None
+    groups = []
+    for group_label, entries in NAV:
+        items = []
+        for label, url_name, perm in entries:
+            if not _allowed(user, perm, has_person):
+                continue
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                continue  # that part of the system is not installed
+            items.append({"label": label, "url": url, "active": False})
+        if items:
+            groups.append({"label": group_label, "items": items})
+    matches = [
+        i
+        for g in groups
+        for i in g["items"]
+        if (current_path == i["url"] if i["url"] == "/" else current_path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
+    return groups
+
+
+def nav_items(groups: list[dict]) -> list[dict]:
+    """The flat list of entries (for tests and the compact menu)."""
+    return [item for g in groups for item in g["items"]]

@@ -1,0 +1,210 @@
+"""Two app servers and two workers on one PostgreSQL database and one Redis: every promise holds
+whichever server a request reaches.
+
+Starts two gunicorn instances on free loopback ports, two `manage.py worker` and two schedulers, all on
+the test database and Redis database 7 (keys under a prefix of their own). Skipped without PostgreSQL
+or Redis."""
+
+import re
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.test import Client, override_settings
+
+from jobs.tests.nodes import child_env, free_port, gunicorn, manage, stop, wait_http
+
+REDIS = ("127.0.0.1", 6379)
+REDIS_URL = "redis://127.0.0.1:6379/7"
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(REDIS, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not _redis_up(), reason="needs Redis at 127.0.0.1:6379 (the multi-node test shares its cache)"),
+]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
+def http(url: str, data: dict | None = None, cookie: str = "") -> tuple[int, bytes]:
+    body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with OPENER.open(request, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def _open_round(cast, campaign):
+    from evaluations.models import EvaluationTarget, ScalePreset
+    from evaluations.services import codes_issue, evaluation_create, evaluation_open, target_add
+
+    office = cast.user("office")
+    ev = evaluation_create(
+        actor=office,
+        campaign=campaign,
+        name="部门民主评议",
+        kind="evaluation",
+        scale_preset=ScalePreset.SATISFACTION,
+        groups=[{"name": "党员", "planned": 10, "minimum": 1, "weight": 1}],
+    )
+    target_add(actor=office, evaluation=ev, kind=EvaluationTarget.Kind.UNIT_WORK, unit=cast.dept_a)
+    _batch, codes = codes_issue(actor=office, evaluation=ev, group=ev.groups.get(), count=2, base_url="http://x")
+    evaluation_open(actor=office, evaluation=ev)
+    return codes
+
+
+@pytest.fixture
+def nodes(tmp_path):
+    import redis
+
+    prefix = f"mn-{uuid.uuid4().hex[:8]}"
+    env = child_env(
+        REDIS_URL=REDIS_URL,
+        RECTIFY_CACHE_PREFIX=prefix,
+        RECTIFY_MEDIA_ROOT=tmp_path / "shared-media",
+        RECTIFY_PLAIN_STATIC=1,
+        JOBS_HEARTBEAT_SECONDS=1,
+    )
+    ports = [free_port(), free_port()]
+    processes = [gunicorn(port, env) for port in ports]
+    processes += [
+        manage("worker", "--interval", "0.5", "--no-startup-delay", "--worker-id", f"node{i}", env=env) for i in (1, 2)
+    ]
+    try:
+        for port in ports:
+            wait_http(f"http://127.0.0.1:{port}/healthz")
+        yield [f"http://127.0.0.1:{port}" for port in ports], env
+    finally:
+        stop(*processes)
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+
+def test_two_servers_and_two_workers_keep_every_promise(nodes, cast, campaign):
+    (a, b), env = nodes
+    codes = _open_round(cast, campaign)
+
+    # Both servers are healthy: database, a worker heartbeat, static files (the scheduler comes below).
+    status, body = http(f"{a}/healthz")
+    assert b"worker ok" in body and b"database ok postgresql" in body
+
+    # A ballot code raced across both servers gives one ballot.
+    status, page = http(f"{a}/v/ballot", {"code": codes[0]})
+    assert status == 200, page[:500]
+    names = sorted(set(re.findall(rb'name="(a-\d+-\d+)"', page)))
+    grade = re.search(rb'name="a-\d+-\d+" value="(\d+)"', page)[1]
+    ballot = {"code": codes[0], **{n.decode(): grade.decode() for n in names}}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: http(f"{(a, b)[i % 2]}/v/submit", ballot)[0], range(8)))
+    assert sorted(answers) == [302] + [409] * 7, answers
+
+    # A rate limit counted across both: wrong codes on A until it refuses, then B refuses at once.
+    tries = 0
+    while http(f"{a}/v/ballot", {"code": f"WRONG{tries:04d}"})[0] != 429:
+        tries += 1
+        assert tries < 500, "server A never throttled wrong codes"
+    assert tries > 1
+    assert http(f"{b}/v/ballot", {"code": "WRONG-B"})[0] == 429
+    assert http(f"{b}/v/ballot", {"code": codes[1]})[0] == 429  # the same address, the same count
+
+    # A report generated by one of the workers is downloadable from either server (shared files,
+    # database sessions: the log-in made here works on both).
+    from django_tasks_db.models import DBTaskResult
+
+    from analysis.models import JobStatus, ReportRun
+    from analysis.services import report_create, report_generate
+
+    office = cast.user("office")
+    report = report_create(actor=office, unit=cast.college, campaign=campaign)
+    with override_settings(TASKS=DB_TASKS):
+        run = report_generate(actor=office, report=report)
+    deadline = time.monotonic() + 45
+    while ReportRun.objects.get(pk=run.pk).status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        assert time.monotonic() < deadline, "no worker generated the report"
+        time.sleep(0.3)
+    run.refresh_from_db()
+    assert run.status == JobStatus.DONE, run.error
+    (worker,) = DBTaskResult.objects.get(args_kwargs__kwargs__run_id=run.pk).worker_ids
+    assert worker in ("node1", "node2")
+    client = Client()
+    client.force_login(office)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    for server in (a, b):
+        status, pdf = http(f"{server}/analysis/run/{run.pk}/file/pdf/", cookie=cookie)
+        assert status == 200 and pdf.startswith(b"%PDF")
+    assert http(f"{b}/analysis/run/{run.pk}/file/pdf/")[0] in (302, 403, 404)  # not without the log-in
+
+    # Two schedulers started together: each periodic job of this period is enqueued once.
+    from core.registry import periodic_tasks
+    from jobs.models import PeriodicRun
+
+    schedulers = [manage("scheduler", "--once", env=env) for _ in range(2)]
+    for s in schedulers:
+        s.wait(60)
+    jobs = [p.name for p in periodic_tasks()]
+    assert jobs
+    runs = list(PeriodicRun.objects.values_list("name", flat=True))
+    assert sorted(runs) == sorted(jobs)
+    for name in jobs:
+        task_path = next(p.task.module_path for p in periodic_tasks() if p.name == name)
+        assert DBTaskResult.objects.filter(task_path=task_path).count() == 1
+
+
+def test_counters_stay_exact_when_two_processes_add_at_once(tmp_path):
+    """What rate limits rely on: with REDIS_URL, cache.add has one winner and cache.incr loses no count,
+    from separate processes at once."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    prefix = f"mn-{uuid.uuid4().hex[:8]}"
+    script = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'rectify.settings'); django.setup()\n"
+        "from django.core.cache import cache\n"
+        "won = cache.add('first', 1, 60)\n"
+        "cache.add('n', 0, 60)\n"
+        "for _ in range(300): cache.incr('n')\n"
+        "print('won' if won else 'lost')\n"
+    )
+    env = child_env(REDIS_URL=REDIS_URL, RECTIFY_CACHE_PREFIX=prefix)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True
+        )  # noqa: S603
+        for _ in range(3)
+    ]
+    outputs = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert outputs == ["lost", "lost", "won"]
+        assert int(client.get(f"{prefix}:1:n")) == 900
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
