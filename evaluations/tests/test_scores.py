@@ -161,3 +161,22 @@ def test_the_plain_mean_is_shown_with_a_merged_group_and_gives_nothing_beyond_th
     from_counts = sum(grade[g.label].score * row["counts"].get(g.pk, 0) for g in grade.values()) / 14
     assert row["mean"] == row["score"] == Decimal("58.57") == from_counts.quantize(Decimal("0.01"))
     assert row["weighted"] is None
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_results_page_on_a_laptop(configure, vote_and_tally, office, live_server, page, screenshot_dir):
+    from evaluations.tests.test_e2e import _login
+
+    ev, _c = configure("group_weighted")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _login(page, live_server, office)
+    page.goto(f"{live_server.url}/evaluations/{ev.pk}/")
+    assert "60 ≤ 得分 ≤ 80" in page.inner_text("main")
+    page.screenshot(path=str(screenshot_dir / "evaluations-score-bands.png"), full_page=True)
+    ev = vote_and_tally(ev)
+    page.goto(f"{live_server.url}/evaluations/{ev.pk}/results/")
+    page.locator("summary", has_text="分项和分组结果").first.click()
+    text = page.inner_text("main")
+    assert "得分（简单平均）" in text and "加权得分" in text and "得分档次" in text and "66.7%" in text
+    page.screenshot(path=str(screenshot_dir / "evaluations-results-shares-bands.png"), full_page=True)
