@@ -39,6 +39,7 @@ from .services import (
     paper_issue,
     public_base_url,
     public_rating_submit,
+    score_band_save,
     symposium_opinion_accept,
     symposium_opinion_decline,
     symposium_record,
@@ -109,10 +110,21 @@ def _closed_round(ctx, office, checker):
         scale_preset="satisfaction",
         include_unknown=True,
         fail_low_share_above=Decimal("0.3333"),  # 不满意 above one third fails too
+        score_method="group_weighted",
         closes_on=timezone.localdate() + timedelta(days=7),
     )
     for name in GROUP_A:
         target_add(actor=office, evaluation=ev, kind=EvaluationTarget.Kind.UNIT_WORK, unit=ctx["by_name"][name])
+    for label, lower, upper in (("好", 90, None), ("较好", 80, 90), ("一般", 60, 80), ("较差", None, 60)):
+        score_band_save(
+            actor=office,
+            evaluation=ev,
+            label=label,
+            lower=None if lower is None else Decimal(lower),
+            lower_inclusive=True,
+            upper=None if upper is None else Decimal(upper),
+            upper_inclusive=False,
+        )
     plan = {"党员": (24, 16, 1), "群众/教职工": (24, 16, 1), "基层单位代表": (12, 8, 1.5), "服务对象代表": (12, 8, 1.5)}
     for g in ev.groups.all():
         planned, minimum, weight = plan[g.name]
@@ -200,6 +212,7 @@ def _open_round(ctx, office):
             {"kind": "staff", "name": "群众/教职工", "planned": 8, "minimum": 5},
             {"kind": "service_users", "name": "服务对象代表", "planned": 4, "minimum": 2, "weight": 1.5},
         ],
+        score_method="group_weighted",
         closes_on=timezone.localdate() + timedelta(days=14),
     )
     target_add(actor=office, evaluation=ev, kind=EvaluationTarget.Kind.TEAM, unit=college)

@@ -4,7 +4,16 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import Campaign
 from orgs.models import Person, Unit
 
-from .models import Evaluation, EvaluationItem, EvaluationTarget, EvaluatorGroup, Grade, PublicRating, ScalePreset
+from .models import (
+    Evaluation,
+    EvaluationItem,
+    EvaluationTarget,
+    EvaluatorGroup,
+    Grade,
+    PublicRating,
+    ScalePreset,
+    ScoreBand,
+)
 
 
 class EvaluationCreateForm(forms.Form):
@@ -90,6 +99,7 @@ class RuleForm(forms.ModelForm):
             "pass_min_satisfaction",
             "fail_low_share_above",
             "pass_min_score",
+            "score_method",
             "case_on_fail",
             "min_group_size_shown",
             "opens_on",
@@ -99,6 +109,12 @@ class RuleForm(forms.ModelForm):
             "opens_on": forms.DateInput(attrs={"type": "date"}),
             "closes_on": forms.DateInput(attrs={"type": "date"}),
         }
+
+
+class ScoreBandForm(forms.ModelForm):
+    class Meta:
+        model = ScoreBand
+        fields = ["label", "lower", "lower_inclusive", "upper", "upper_inclusive"]
 
 
 class CountForm(forms.Form):

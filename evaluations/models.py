@@ -20,6 +20,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 
 class ScalePreset(models.TextChoices):
@@ -75,7 +76,27 @@ class Evaluation(models.Model):
         help_text=_("Share of valid answers in the grades marked as lowest, e.g. 0.3333 for one third."),
     )
     pass_min_score = models.DecimalField(
-        _("minimum weighted score"), max_digits=6, decimal_places=2, null=True, blank=True
+        _("minimum score"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The score that counts: the plain mean, or the weighted score when the groups are weighted."),
+    )
+
+    class ScoreMethod(models.TextChoices):
+        PLAIN = "plain", _("Every valid ballot counts the same (plain mean)")
+        GROUP_WEIGHTED = "group_weighted", _("Evaluator groups weighted (each group's mean × its weight)")
+
+    score_method = models.CharField(
+        _("how the score is computed"),
+        max_length=20,
+        choices=ScoreMethod.choices,
+        default=ScoreMethod.PLAIN,
+        help_text=_(
+            "Plain mean: the mean grade score over all valid answers. Group weights: each group's mean "
+            "weighted by the group's weight; a group without ballots does not count. Both are shown."
+        ),
     )
     case_on_fail = models.BooleanField(
         _("a failing target opens an accountability case"),
@@ -156,6 +177,48 @@ class Grade(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ScoreBand(models.Model):
+    """A band of the round's score (优秀/良好/一般/较差 …) set by the office: a target whose score lies
+    between the bounds (each inclusive or exclusive as set; an empty bound is open) is in the band."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="score_bands")
+    label = models.CharField(_("band"), max_length=30)
+    lower = models.DecimalField(
+        pgettext_lazy("score band", "from"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    lower_inclusive = models.BooleanField(_("including the lower bound"), default=True)
+    upper = models.DecimalField(
+        pgettext_lazy("score band", "to"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    upper_inclusive = models.BooleanField(_("including the upper bound"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("score band")
+        verbose_name_plural = _("score bands")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def contains(self, score) -> bool:
+        if self.lower is not None and (score < self.lower or (score == self.lower and not self.lower_inclusive)):
+            return False
+        if self.upper is not None and (score > self.upper or (score == self.upper and not self.upper_inclusive)):
+            return False
+        return True
+
+    def range_text(self) -> str:
+        """“80 ≤ score < 90” as the office set it."""
+        parts = []
+        if self.lower is not None:
+            parts.append(f"{self.lower.normalize():f} {'≤' if self.lower_inclusive else '<'}")
+        parts.append(pgettext("score band", "score"))
+        if self.upper is not None:
+            parts.append(f"{'≤' if self.upper_inclusive else '<'} {self.upper.normalize():f}")
+        return " ".join(parts)
 
 
 class EvaluatorGroup(models.Model):

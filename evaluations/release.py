@@ -13,6 +13,7 @@ What is released (`release`), whoever looks:
     `cell_minimum` ballots; smaller groups are merged, and the merge is widened until it reaches
     the minimum too, so no small group comes out by subtracting shown cells from a total;
   - a target's figures only when the target has at least `cell_minimum` valid ballots;
+  - the plain mean score and the band it gives rest on the target's counts: shown with them;
   - the weighted score (per target, per item) only when no group of that target is merged: it weighs
     each group's mean separately, so together with the shown groups' figures and the merged cell it
     would give back the hidden groups' answers (tests/test_release.py shows the attack);
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from .models import Evaluation
 
+NO_SCORE = {"mean": None, "weighted": None, "band": None}
 MIN_GROUP_FLOOR = 3  # whatever a round says, no cell rests on fewer ballots than this
 PUBLIC_MINIMUM = 5
 
@@ -75,19 +77,22 @@ def release(data: dict) -> dict:
     for row in data["targets"]:
         r = {key: v for key, v in row.items() if key not in ("by_group", "valid_by_group")}
         r["groups"], r["withheld"] = _group_rows(row, data["groups"], grades, k)
-        if "groups" in r["withheld"]:
-            r["withheld"].add("score")
+        if "groups" in r["withheld"] and data.get("weighted", True):
+            r["withheld"].add("score")  # the plain mean rests on the target's counts, shown anyway
         if row["valid_ballots"] < k:
             r["withheld"].add("target")
         if "target" in r["withheld"]:
-            r.update(counts=None, satisfaction=None, low_share=None, score=None, groups=[])
+            r.update(counts=None, shares=None, satisfaction=None, low_share=None, score=None, groups=[], **NO_SCORE)
             r["fail_reasons"] = (
                 [_("figures withheld: fewer than %(n)s valid ballots") % {"n": k}] if not r["passed"] else []
             )
-            r["items"] = [dict(it, counts=None, satisfaction=None, low_share=None, score=None) for it in row["items"]]
+            r["items"] = [
+                dict(it, counts=None, shares=None, satisfaction=None, low_share=None, score=None, **NO_SCORE)
+                for it in row["items"]
+            ]
         elif "score" in r["withheld"]:
-            r["score"] = None
-            r["items"] = [dict(it, score=None) for it in row["items"]]
+            r.update(score=None, weighted=None, band=None)
+            r["items"] = [dict(it, score=None, weighted=None) for it in row["items"]]
         targets.append(r)
     return {
         **data,
@@ -106,7 +111,15 @@ def _group_rows(row: dict, groups: dict, grades: dict, k: int) -> tuple[list[dic
     out = []
     for gid in sorted(shown, key=lambda g: groups[g].order):
         c = by_group.get(gid, {})
-        out.append({"name": groups[gid].name, "valid": valid[gid], "counts": c, **rates(c, grades)})
+        out.append(
+            {
+                "name": groups[gid].name,
+                "weight": groups[gid].weight,
+                "valid": valid[gid],
+                "counts": c,
+                **rates(c, grades),
+            }
+        )
     if merged:
         withheld.add("groups")
         c = defaultdict(int)

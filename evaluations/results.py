@@ -8,8 +8,15 @@ Definitions (documented on the results page too):
 - a ballot is valid for a target when it gives at least one valid answer to that target; paper
   ballots: a batch's valid ballots for a target are the most valid answers any item of it received;
 - satisfaction rate = answers in satisfied grades / valid answers (all items, all groups);
+- share of a grade = its answers / valid answers; for a grade that is not a vote (不了解) its answers /
+  all answers (so the valid grades' shares add up to 100%);
 - lowest-grade share = answers in the lowest grades / valid answers;
-- weighted score = Σ weight × (mean grade score of the group) / Σ weight over groups with answers;
+- score: by default the plain mean grade score over the valid answers (every valid ballot counts the
+  same; when each ballot answers every item this is the mean over ballots); when the round weighs its
+  groups, the weighted score = Σ weight × (mean grade score of the group) / Σ weight over groups with
+  answers (a group without ballots does not pull it), shown beside the plain mean. The score that
+  counts (pass rule, band) is the one the round chose;
+- band: the first of the office's score bands that contains the score;
 - by group, turnout, and what is withheld: see release.py.
 """
 
@@ -48,7 +55,24 @@ def rates(counts: dict[int, int], grades: dict) -> dict:
     valid = sum(n for gid, n in counts.items() if grades[gid].is_valid)
     sat = sum(n for gid, n in counts.items() if grades[gid].is_valid and grades[gid].is_satisfied)
     low = sum(n for gid, n in counts.items() if grades[gid].is_valid and grades[gid].is_low)
-    return {"valid_answers": valid, "satisfaction": _ratio(sat, valid), "low_share": _ratio(low, valid)}
+    return {
+        "valid_answers": valid,
+        "satisfaction": _ratio(sat, valid),
+        "low_share": _ratio(low, valid),
+        "shares": grade_shares(counts, grades),
+    }
+
+
+def grade_shares(counts: dict[int, int], grades: dict) -> dict[int, Decimal | None]:
+    """{grade id: share} for every grade of the round (see the module's definitions)."""
+    valid = sum(n for gid, n in counts.items() if grades[gid].is_valid)
+    every = sum(counts.values())
+    return {gid: _ratio(counts.get(gid, 0), valid if g.is_valid else every) for gid, g in grades.items()}
+
+
+def share_cell(shares: dict | None, grade):
+    """The share of `grade` (a Decimal), or None where the release withheld it."""
+    return None if shares is None else shares.get(grade.pk)
 
 
 def mean_score(counts: dict[int, int], grades: dict) -> Decimal | None:
@@ -57,6 +81,28 @@ def mean_score(counts: dict[int, int], grades: dict) -> Decimal | None:
     ]
     total = sum(n for _s, n in scored)
     return (sum(s * n for s, n in scored) / total) if total else None
+
+
+def plain_score(counts: dict[int, int], grades: dict) -> Decimal | None:
+    m = mean_score(counts, grades)
+    return None if m is None else Decimal(m).quantize(Q2, ROUND_HALF_UP)
+
+
+def band_for(score, bands: list):
+    """The first band that contains `score`, or None."""
+    if score is None:
+        return None
+    return next((b for b in bands if b.contains(score)), None)
+
+
+def scores(figures: "Figures", grades: dict, groups: dict, evaluation: Evaluation) -> dict:
+    """{mean, weighted, score}: the plain mean, the group-weighted score (only when the round weighs its
+    groups) and the one that counts."""
+    mean = plain_score(figures.counts, grades)
+    if evaluation.score_method != Evaluation.ScoreMethod.GROUP_WEIGHTED:
+        return {"mean": mean, "weighted": None, "score": mean}
+    weighted = weighted_score(figures.by_group, grades, groups)
+    return {"mean": mean, "weighted": weighted, "score": weighted}
 
 
 def weighted_score(by_group: dict[int, dict[int, int]], grades: dict, groups: dict) -> Decimal | None:
@@ -104,6 +150,7 @@ def collect(evaluation: Evaluation) -> dict:
     groups = {g.pk: g for g in groups_with_code_counts(evaluation)}
     items = list(evaluation.items.all())
     targets = list(evaluation.targets.select_related("unit", "person"))
+    bands = list(evaluation.score_bands.all())
     answers, online_valid, ballots_by_group = _online(evaluation)
     paper_counts, batches = _paper(evaluation)
 
@@ -149,7 +196,7 @@ def collect(evaluation: Evaluation) -> dict:
                     "item": i,
                     "counts": f.counts,
                     **rates(f.counts, grades),
-                    "score": weighted_score(f.by_group, grades, groups),
+                    **scores(f, grades, groups, evaluation),
                 }
             )
         row = {
@@ -158,11 +205,12 @@ def collect(evaluation: Evaluation) -> dict:
             "valid_ballots": n_valid,
             "invalid_ballots": max(cast_total - n_valid, 0),
             **rates(fig.counts, grades),
-            "score": weighted_score(fig.by_group, grades, groups),
+            **scores(fig, grades, groups, evaluation),
             "items": item_rows,
             "by_group": fig.by_group,
             "valid_by_group": valid_by_group,
         }
+        row["band"] = band_for(row["score"], bands)
         row["passed"], row["fail_reasons"] = judge(evaluation, row)
         rows.append(row)
 
@@ -189,6 +237,8 @@ def collect(evaluation: Evaluation) -> dict:
         "items": items,
         "groups": groups,
         "targets": rows,
+        "bands": bands,
+        "weighted": evaluation.score_method == Evaluation.ScoreMethod.GROUP_WEIGHTED,
         "turnout": turnout,
         "ballots": cast_total,
     }
@@ -211,7 +261,10 @@ def judge(evaluation: Evaluation, row: dict) -> tuple[bool, list[str]]:
             % {"grades": low, "share": percent(row["low_share"]), "max": percent(evaluation.fail_low_share_above)}
         )
     if evaluation.pass_min_score is not None and (row["score"] is None or row["score"] < evaluation.pass_min_score):
-        reasons.append(_("weighted score below %(min)s") % {"min": evaluation.pass_min_score})
+        if evaluation.score_method == Evaluation.ScoreMethod.GROUP_WEIGHTED:
+            reasons.append(_("weighted score below %(min)s") % {"min": evaluation.pass_min_score})
+        else:
+            reasons.append(_("score below %(min)s") % {"min": evaluation.pass_min_score})
     return not reasons, reasons
 
 
@@ -259,39 +312,139 @@ def chart(data: dict) -> dict:
     }
 
 
-def table_rows(data: dict) -> tuple[list[str], list[list]]:
+@dataclass(frozen=True)
+class Share:
+    """A percentage in an export row: a number with a % format in Excel, “83.3%” in Word."""
+
+    value: Decimal | None
+
+
+def grade_cells(counts: dict | None, shares: dict | None, grades: list, *, split: bool) -> list:
+    """Each grade's answers and share: two cells per grade (`split`, Excel) or one “6（50.0%）” (Word)."""
+    out = []
+    for g in grades:
+        n, share = count_cell(counts, g), share_cell(shares, g)
+        out += [n, Share(share)] if split else [n if share is None else f"{n}（{percent(share)}）"]
+    return out
+
+
+def grade_header(grades: list, *, split: bool) -> list[str]:
+    if not split:
+        return [g.label for g in grades]
+    return [h for g in grades for h in (g.label, _("%(grade)s share") % {"grade": g.label})]
+
+
+def score_header(data: dict, *, band: bool = True) -> list[str]:
+    """The plain mean always; the weighted score when the round weighs its groups; the band when set."""
+    return (
+        [_("Score (plain mean)")]
+        + ([_("Weighted score")] if data.get("weighted") else [])
+        + ([_("Band")] if band and data.get("bands") else [])
+    )
+
+
+def score_cells(data: dict, row: dict, *, band: bool = True) -> list:
+    cells = [_dash(row.get("mean"))]
+    if data.get("weighted"):
+        cells.append(_dash(row.get("weighted")))
+    if band and data.get("bands"):
+        cells.append(row["band"].label if row.get("band") else "—")
+    return cells
+
+
+def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]]:
     """The results table (header, rows) shared by the Excel and Word exports (released data)."""
     header = (
         [_("Target"), _("Kind")]
-        + [g.label for g in data["grades"]]
+        + grade_header(data["grades"], split=split)
         + [
             _("Valid ballots"),
             _("Invalid ballots"),
             _("Satisfaction rate"),
             _("Share of lowest grades"),
-            _("Weighted score"),
-            _("Result"),
         ]
+        + score_header(data)
+        + [_("Result")]
     )
     rows = []
     for r in data["targets"]:
         rows.append(
             [str(r["target"]), r["target"].get_kind_display()]
-            + [count_cell(r["counts"], g) for g in data["grades"]]
+            + grade_cells(r["counts"], r.get("shares"), data["grades"], split=split)
             + [
                 r["valid_ballots"],
                 r["invalid_ballots"],
-                percent(r["satisfaction"]),
-                percent(r["low_share"]),
-                r["score"] if r["score"] is not None else "—",
+                Share(r["satisfaction"]),
+                Share(r["low_share"]),
+            ]
+            + score_cells(data, r)
+            + [
                 _("Passed") if r["passed"] else _("Failed") + ": " + "；".join(r["fail_reasons"]),
             ]
         )
     return header, rows
 
 
+def item_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]]:
+    """Per target and item: each grade's answers and share, satisfaction rate, weighted score."""
+    header = (
+        [_("Target"), _("Item")]
+        + grade_header(data["grades"], split=split)
+        + [_("Satisfaction rate")]
+        + score_header(data, band=False)
+    )
+    rows = [
+        [str(r["target"]), it["item"].text]
+        + grade_cells(it["counts"], it.get("shares"), data["grades"], split=split)
+        + [Share(it["satisfaction"])]
+        + score_cells(data, it, band=False)
+        for r in data["targets"]
+        for it in r["items"]
+    ]
+    return header, rows
+
+
+def group_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]]:
+    """Per target and evaluator group as released (small groups merged or withheld)."""
+    header = (
+        [_("Target"), _("Group"), _("Valid ballots")]
+        + grade_header(data["grades"], split=split)
+        + [_("Satisfaction rate")]
+    )
+    rows = [
+        [str(r["target"]), g["name"], _dash(g["valid"])]
+        + grade_cells(g["counts"], g.get("shares"), data["grades"], split=split)
+        + [Share(g.get("satisfaction"))]
+        for r in data["targets"]
+        for g in r["groups"]
+    ]
+    return header, rows
+
+
 def _dash(value):
     return "—" if value is None else value
+
+
+def _as_text(row: list) -> list:
+    return [percent(v.value) if isinstance(v, Share) else v for v in row]
+
+
+def _xlsx_append(ws, row: list) -> None:
+    """One row: text made formula-safe, decimals as numbers, shares as numbers with a % format."""
+    from core.excel import safe_cell
+
+    values = []
+    for v in row:
+        if isinstance(v, Share):
+            values.append(float(v.value) if v.value is not None else "—")
+        elif isinstance(v, Decimal):
+            values.append(float(v))
+        else:
+            values.append(safe_cell(v) if isinstance(v, str) else v)
+    ws.append(values)
+    for cell, v in zip(ws[ws.max_row], row, strict=True):
+        if isinstance(v, Share) and v.value is not None:
+            cell.number_format = "0.0%"
 
 
 def to_xlsx(data: dict) -> bytes:
@@ -306,42 +459,24 @@ def to_xlsx(data: dict) -> bytes:
     ws.title = _("Results")[:31]
     ws.append([safe_cell(ev.name)])
     ws["A1"].font = Font(bold=True, size=14)
-    header, rows = table_rows(data)
-    ws.append([safe_cell(h) for h in header])
-    for row in rows:
-        ws.append([safe_cell(v) if isinstance(v, str) else (float(v) if isinstance(v, Decimal) else v) for v in row])
-    items = wb.create_sheet(_("By item")[:31])
-    items.append(
-        [_("Target"), _("Item")] + [g.label for g in data["grades"]] + [_("Satisfaction rate"), _("Weighted score")]
-    )
-    for r in data["targets"]:
-        for it in r["items"]:
-            items.append(
-                [safe_cell(str(r["target"])), safe_cell(it["item"].text)]
-                + [count_cell(it["counts"], g) for g in data["grades"]]
-                + [percent(it["satisfaction"]), float(it["score"]) if it["score"] is not None else "—"]
-            )
-    groups = wb.create_sheet(_("By group")[:31])
-    groups.append([_("Target"), _("Group"), _("Valid ballots"), _("Satisfaction rate")])
-    for r in data["targets"]:
-        for g in r["groups"]:
-            groups.append(
-                [
-                    safe_cell(str(r["target"])),
-                    safe_cell(g["name"]),
-                    g["valid"] if g["valid"] is not None else "—",
-                    percent(g.get("satisfaction")),
-                ]
-            )
+    for sheet, (header, rows) in (
+        (ws, table_rows(data, split=True)),
+        (wb.create_sheet(_("By item")[:31]), item_rows(data, split=True)),
+        (wb.create_sheet(_("By group")[:31]), group_rows(data, split=True)),
+    ):
+        sheet.append([safe_cell(h) for h in header])
+        for row in rows:
+            _xlsx_append(sheet, row)
     turnout = wb.create_sheet(_("Turnout")[:31])
     turnout.append(
         [_("Group"), _("Codes issued"), _("Codes used"), _("Paper issued"), _("Paper returned"), _("Turnout")]
     )
     for t in [*data["turnout"]["rows"], data["turnout"]["total"]]:
-        turnout.append(
-            [safe_cell(t["name"])]
+        _xlsx_append(
+            turnout,
+            [t["name"]]
             + [_dash(t[k]) for k in ("codes", "codes_used", "paper_issued", "paper_returned")]
-            + [percent(t["turnout"])]
+            + [Share(t["turnout"])],
         )
     buf = io.BytesIO()
     wb.save(buf)
@@ -365,10 +500,22 @@ def to_docx(data: dict) -> bytes:
     )
     if failed:
         paragraph(doc, _("Did not pass: %(list)s.") % {"list": "、".join(str(r["target"]) for r in failed)})
-    heading(doc, _("2. Results by target"), 1)
-    header, rows = table_rows(data)
-    table(doc, header, rows)
-    heading(doc, _("3. Turnout"), 1)
+    for title, (header, rows) in (
+        (_("2. Results by target"), table_rows(data)),
+        (_("3. Results by item"), item_rows(data)),
+        (_("4. Results by evaluator group"), group_rows(data)),
+    ):
+        heading(doc, title, 1)
+        table(doc, header, [_as_text(row) for row in rows])
+    paragraph(
+        doc,
+        _(
+            "Each grade: answers (share of valid answers). A group is shown on its own only with at least %(n)s "
+            "valid ballots."
+        )
+        % {"n": data["minimum"]},
+    )
+    heading(doc, _("5. Turnout"), 1)
     table(
         doc,
         [_("Group"), _("Ballots issued"), _("Ballots returned"), _("Turnout")],

@@ -113,6 +113,7 @@ def setup_context(evaluation: Evaluation) -> dict:
         "targets": evaluation.targets.select_related("unit", "person"),
         "items": evaluation.items.all(),
         "grades": evaluation.grades.all(),
+        "score_bands": evaluation.score_bands.all(),
         "groups": groups,
         "code_batches": evaluation.code_batches.select_related("group", "issued_by__person"),
         "paper_batches": evaluation.paper_batches.select_related("group", "entered_by__person", "checked_by__person"),

@@ -28,11 +28,12 @@ from .forms import (
     ItemForm,
     OpenForm,
     RuleForm,
+    ScoreBandForm,
     SymposiumForm,
     TargetForm,
     VoidForm,
 )
-from .models import Evaluation, EvaluationItem, EvaluationTarget, Grade, SymposiumOpinion
+from .models import Evaluation, EvaluationItem, EvaluationTarget, Grade, ScoreBand, SymposiumOpinion
 from .selectors import (
     evaluations_for_user,
     get_evaluation_for_user,
@@ -142,6 +143,7 @@ def detail(request, pk):
         "grade_form": GradeForm(),
         "group_form": GroupForm(),
         "rule_form": RuleForm(instance=ev),
+        "band_form": ScoreBandForm(),
         "count_form": CountForm(evaluation=ev),
         "codes_form": CodesForm(evaluation=ev),
         "void_form": VoidForm(),
@@ -214,6 +216,20 @@ def rule_update(request, ev):
         raise ServiceError(_("Check the rule's numbers."), details=[str(e) for e in form.errors.values()])
     services.rule_update(actor=request.user, evaluation=ev, **form.cleaned_data)
     messages.success(request, _("The pass rule was saved."))
+
+
+@round_action
+def score_band_save(request, ev, band_pk=None):
+    band = get_object_or_404(ScoreBand, pk=band_pk, evaluation=ev) if band_pk else None
+    form = ScoreBandForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError(_("Check the band's name and bounds."), details=[str(e) for e in form.errors.values()])
+    services.score_band_save(actor=request.user, evaluation=ev, band=band, **form.cleaned_data)
+
+
+@round_action
+def score_band_delete(request, ev, band_pk):
+    services.score_band_delete(actor=request.user, band=get_object_or_404(ScoreBand, pk=band_pk, evaluation=ev))
 
 
 @round_action

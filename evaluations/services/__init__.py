@@ -5,6 +5,7 @@
 
 from .paper import paper_batch_check, paper_batch_enter, paper_issue  # noqa: F401, E402
 from .public import campaign_for_rating, public_rating_submit  # noqa: F401, E402
+from .schemes import score_band_delete, score_band_save  # noqa: F401, E402
 from .setup import (  # noqa: F401
     DEFAULT_GROUPS,
     DEFAULT_ITEMS,

@@ -112,6 +112,7 @@ def evaluation_create(
     fail_low_share_above=_PRESET_DEFAULT,
     pass_min_score=_PRESET_DEFAULT,
     case_on_fail: bool = False,
+    score_method: str = Evaluation.ScoreMethod.PLAIN,
 ) -> Evaluation:
     """Create a round (draft) of `campaign` with the preset's grades and pass rule.
 
@@ -138,6 +139,7 @@ def evaluation_create(
         fail_low_share_above=rule[1] if fail_low_share_above is _PRESET_DEFAULT else fail_low_share_above,
         pass_min_score=rule[2] if pass_min_score is _PRESET_DEFAULT else pass_min_score,
         case_on_fail=case_on_fail,
+        score_method=score_method,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     if custom_grades:
@@ -385,8 +387,9 @@ def rule_update(
     min_group_size_shown: int,
     opens_on=None,
     closes_on=None,
+    score_method: str | None = None,
 ) -> Evaluation:
-    """Change the pass rule and the round's dates (while it is prepared)."""
+    """Change the pass rule, how the score is computed and the round's dates (while it is prepared)."""
     _require_draft(evaluation)
     for share in (pass_min_satisfaction, fail_low_share_above):
         if share is not None and not (0 <= share <= 1):
@@ -404,6 +407,10 @@ def rule_update(
         "opens_on": opens_on,
         "closes_on": closes_on,
     }
+    if score_method is not None:
+        if score_method not in Evaluation.ScoreMethod.values:
+            raise ServiceError(_("Choose how the score is computed."))
+        values["score_method"] = score_method
     changes = {k: [getattr(evaluation, k), v] for k, v in values.items() if getattr(evaluation, k) != v}
     for k, v in values.items():
         setattr(evaluation, k, v)

@@ -1,6 +1,6 @@
 from django import template
 
-from ..results import count_cell, percent
+from ..results import count_cell, percent, share_cell
 
 register = template.Library()
 
@@ -15,3 +15,9 @@ def pct(value) -> str:
 def count_of(counts, grade):
     """Answers for `grade` in a {grade id: n} dict; “—” where the release withheld the counts."""
     return count_cell(counts, grade)
+
+
+@register.filter
+def share_of(shares, grade) -> str:
+    """The share of `grade` in a {grade id: share} dict as “50.0%”; “—” where withheld."""
+    return percent(share_cell(shares or None, grade))

@@ -38,6 +38,7 @@ def small_group_round(cast, campaign, office, open_a_round, close_round, vote):
         ],
         pass_min_satisfaction=None,
         pass_min_score=None,
+        score_method="group_weighted",  # the attack needs the groups weighted
     )
     target = target_add(actor=office, evaluation=ev, kind="unit_work", unit=cast.dept_a)
     codes = {

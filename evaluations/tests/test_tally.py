@@ -92,6 +92,7 @@ def test_it_weights_the_score_by_group(close_round, open_round, vote, office):
     ev, codes = open_round(
         preset="satisfaction",
         groups=(("党员", 10, 5, 3), ("群众", 10, 5, 1)),
+        score_method="group_weighted",
         pass_min_score=Decimal(50),
         pass_min_satisfaction=None,
     )
