@@ -44,7 +44,7 @@ test: setup-test
 # Benchmarks (bench/README.md): every hot path against its baseline, SQLite and PostgreSQL, into
 # bench/results.md. `make bench QUICK=1` is the small run CI does so that the benchmarks never rot.
 bench: system-run $(VENV)/.installed-run messages
-	$(PY) bench/run.py $(if $(QUICK),--quick)
+	$(PY) bench/run.py $(if $(QUICK),--quick) $(if $(BENCH_OUT),--out $(BENCH_OUT))
 
 lint:
 	$(VENV)/bin/ruff check .
