@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test setup setup-test system-run system-test messages lint
+.PHONY: run test bench setup setup-test system-run system-test messages lint
 
 $(VENV)/.installed-run: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ run: setup
 
 test: setup-test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md): every hot path against its baseline, SQLite and PostgreSQL, into
+# bench/results.md. `make bench QUICK=1` is the small run CI does so that the benchmarks never rot.
+bench: system-run $(VENV)/.installed-run messages
+	$(PY) bench/run.py $(if $(QUICK),--quick) $(if $(BENCH_OUT),--out $(BENCH_OUT))
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -1,228 +1,141 @@
 #!/usr/bin/env python
-"""Benchmark (not a test): the ledger page, the dashboards and the Excel export at scale.
+"""Benchmarks (not tests): every hot path against its baseline in the same run, on SQLite and on
+PostgreSQL, written to bench/results.md. See bench/README.md.
 
-Builds a throw-away SQLite database in a temp directory with N problems (default 100,000) spread over
-many units, plus measures, and times each page against a baseline measured in the same run on a small
-campaign (1,000 problems). Prints a small table. See bench/README.md.
-
-    .venv/bin/python bench/run.py [--problems 100000] [--units 400] [--institutions 20]
+    python bench/run.py [--quick] [--db sqlite,postgres] [--only P2,P4]
 """
 
+from __future__ import annotations
+
 import argparse
+import datetime
+import json
 import os
-import resource
+import platform
+import subprocess
 import sys
-import tempfile
-import time
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
-def setup_django(tmp: Path) -> None:
-    os.environ["RECTIFY_VAR_DIR"] = str(tmp)
-    os.environ["RECTIFY_SQLITE_PATH"] = str(tmp / "bench.sqlite3")
-    os.environ["RECTIFY_MEDIA_ROOT"] = str(tmp / "media")
-    os.environ.setdefault("RECTIFY_PLAIN_STATIC", "1")
-    os.environ["AXES_ENABLED"] = "0"
-    os.environ["RECTIFY_TASK_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rectify.settings")
+def pg_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def fresh_pg_database(name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_one(db: str, quick: bool, only: str, time_cap: int) -> dict:
+    cmd = [sys.executable, str(ROOT / "bench" / "worker.py")]
+    if quick:
+        cmd.append("--quick")
+    if only:
+        cmd += ["--only", only]
+    name = None
+    if db == "postgres":
+        name = f"rectify_bench_{os.getpid()}"
+        cmd += ["--database-url", fresh_pg_database(name)]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTEST_VERSION")}
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=time_cap)
+    finally:
+        if name:
+            drop_pg_database(name)
+    sys.stderr.write(proc.stderr[-4000:] if proc.returncode else "")
+    if proc.returncode != 0:
+        return {"database": db, "error": (proc.stderr or proc.stdout)[-1500:], "figures": []}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def fmt(v: float | None, unit: str) -> str:
+    if v is None:
+        return "—"
+    return f"{v * 1000:,.0f} ms" if unit == "s" else f"{v:,.1f}"
+
+
+def write_results(results: list[dict], quick: bool, path: Path) -> None:
     import django
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def build(prefix: str, n_problems: int, n_units: int, n_institutions: int, city):
-    """One city's institutions with departments; problems and measures written in bulk (the services
-    would write an audit row each: minutes for 100,000 rows, and not what is measured here)."""
-    import random
-
-    from campaigns.models import Campaign, CampaignUnit
-    from orgs.models import Person, RoleAssignment, Unit
-    from problems.models import Channel, Manifestation, Problem
-    from rectification.models import Measure, RectificationPlan
-
-    rng = random.Random(7)
-    mans = list(Manifestation.objects.all())
-    channels = [c for c, _ in Channel.choices if c != "comparison"]
-    campaigns = []
-    per_inst_units = max(1, n_units // n_institutions)
-    per_inst_problems = n_problems // n_institutions
-    office_user = None
-    for i in range(n_institutions):
-        inst = _unit(f"{prefix}学院{i}", Unit.Kind.INSTITUTION, f"{prefix}I{i}", city)
-        depts = [
-            _unit(f"{prefix}部门{i}-{j}", Unit.Kind.DEPARTMENT, f"{prefix}D{i}-{j}", inst)
-            for j in range(per_inst_units)
-        ]
-        owner = Person.objects.create(name=f"负责人{i}", staff_no=f"{prefix}P{i}", unit=depts[0])
-        if office_user is None:
-            from orgs.services import login_issue
-
-            login_issue(actor=None, person=owner, password="Bench-pass-2026", must_change=False)
-            RoleAssignment.objects.create(person=owner, role=RoleAssignment.Role.CAMPAIGN_OFFICE, unit=inst)
-            office_user = owner.user
-        c = Campaign.objects.create(
-            name=f"{prefix}自查整改{i}",
-            institution=inst,
-            status=Campaign.Status.ACTIVE,
-            start_date=date(2026, 9, 1),
-            finding_due=date(2026, 10, 15),
-            meeting_due=date(2026, 11, 15),
-            evaluation_due=date(2026, 12, 15),
-            rectification_due=date(2027, 3, 1),
-            milestone_3m=date(2026, 12, 1),
-            milestone_6m=date(2027, 3, 1),
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} · {'QUICK (small city; figures not judged)' if quick else 'full city'}"
+        f" · {platform.machine()}, {os.cpu_count()} cores · Python {platform.python_version()} · Django {django.get_version()}",
+        "",
+        "Each figure is measured against its baseline in the same run, the two taking turns; times are medians",
+        "(P3: 95th percentiles) of the repetitions. Ratio = subject / baseline. Made by `make bench`.",
+        "",
+    ]
+    for r in results:
+        lines.append(f"## {r['database']}")
+        lines.append("")
+        if r.get("error"):
+            lines += ["Failed:", "", "```", r["error"], "```", ""]
+            continue
+        c = r.get("city", {})
+        lines.append(
+            "City: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in c.items())
+            + f" (built in {r.get('built_seconds', 0):.0f} s)"
         )
-        CampaignUnit.objects.bulk_create([CampaignUnit(campaign=c, unit=u) for u in [inst, *depts]])
-        plans = RectificationPlan.objects.bulk_create(
-            [RectificationPlan(campaign=c, unit=u, title="整改方案") for u in depts]
-        )
-        batch = [
-            Problem(
-                campaign=c,
-                unit=rng.choice(depts),
-                description=f"问题{k}：工作作风不实，群众反映办事效率低",
-                channel=rng.choice(channels),
-                severity=rng.choice("low medium high".split()),
-                cause="责任意识不强",
+        lines += ["", "| | Subject | Baseline | Subject | Baseline | Ratio | Target | Pass |", "|---|---|---|---|---|---|---|---|"]
+        for f in r["figures"]:
+            extra = " · ".join(str(f[k]) for k in ("queries", "memory", "detail") if f.get(k))
+            ratio = f"{f['ratio']:.2f}×" if f.get("ratio") is not None else "—"
+            lines.append(
+                f"| {f['key']} | {f['what']}{' (' + extra + ')' if extra else ''} | {f['baseline']} | "
+                f"{fmt(f['subject_value'], f.get('unit', 's'))} | {fmt(f['baseline_value'], f.get('unit', 's'))} | "
+                f"{ratio} | {f['target']} | {'pass' if f['pass'] else '**fail**'} |"
             )
-            for k in range(per_inst_problems)
-        ]
-        Problem.objects.bulk_create(batch, batch_size=2000)
-        problems = list(Problem.objects.filter(campaign=c).values_list("pk", "unit_id"))
-        through = Problem.manifestations.through
-        through.objects.bulk_create(
-            [through(problem_id=pk, manifestation_id=rng.choice(mans).pk) for pk, _u in problems], batch_size=5000
-        )
-        plan_of = {p.unit_id: p for p in plans}
-        measures = [
-            Measure(
-                plan=plan_of[u],
-                content=f"整改措施{pk}",
-                goal="按期整改到位",
-                responsible_unit_id=u,
-                owner=owner,
-                deadline=date(2026, 12, 1) + timedelta(days=rng.randint(-30, 90)),
-                status=rng.choice(["planned", "in_progress", "closeout_requested"]),
-            )
-            for pk, u in problems[: len(problems) // 2]
-        ]
-        Measure.objects.bulk_create(measures, batch_size=2000)
-        mthrough = Measure.problems.through
-        ids = list(Measure.objects.filter(plan__campaign=c).order_by("pk").values_list("pk", flat=True))
-        mthrough.objects.bulk_create(
-            [mthrough(measure_id=m, problem_id=p) for m, (p, _u) in zip(ids, problems, strict=False)], batch_size=5000
-        )
-        campaigns.append(c)
-    return campaigns, office_user
-
-
-def _unit(name, kind, code, parent):
-    from orgs.services import unit_create
-
-    return unit_create(actor=None, name=name, kind=kind, code=code, parent=parent)
-
-
-def timed(fn, repeat=3):
-    """Best of `repeat` wall-clock seconds, and the number of SQL queries of one call."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    best = None
-    queries = 0
-    for _ in range(repeat):
-        reset_queries()
-        with CaptureQueriesContext(connection) as ctx:
-            t = time.perf_counter()
-            fn()
-            took = time.perf_counter() - t
-        queries = len(ctx.captured_queries)
-        best = took if best is None else min(best, took)
-    return best, queries
+        lines.append("")
+    path.write_text("\n".join(lines))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--problems", type=int, default=100_000)
-    ap.add_argument("--units", type=int, default=400)
-    ap.add_argument("--institutions", type=int, default=20)
-    ap.add_argument("--baseline", type=int, default=1_000)
+    ap.add_argument("--quick", action="store_true", help="a small city in a few minutes (what CI runs)")
+    ap.add_argument("--db", default="sqlite,postgres")
+    ap.add_argument("--only", default="")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
+    ap.add_argument("--time-cap", type=int, default=0, help="seconds per database (default 15 min quick, 3 h full)")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="rectify-bench-") as tmp:
-        setup_django(Path(tmp))
-        from django.test import Client
-        from django.urls import reverse
-
-        from analysis.ledgers import to_xlsx
-        from orgs.models import Unit
-
-        t0 = time.perf_counter()
-        city = _unit("基准市治庸办", Unit.Kind.CITY_OFFICE, "BENCH-CITY", None)
-        small, small_user = build("S", args.baseline, max(2, args.units // args.institutions), 1, city)
-        big, big_user = build("B", args.problems, args.units, 1, city)
-        build("C", args.institutions * 200, args.institutions * 20, args.institutions, city)  # more of the city
-        print(
-            f"built {args.baseline:,} + {args.problems:,} problems, {args.units} units in "
-            f"{args.institutions} institutions in {time.perf_counter() - t0:.0f}s ({tmp})\n"
-        )
-        from orgs.models import Person, RoleAssignment
-
-        official = Person.objects.create(name="市办", staff_no="BENCHCITY", unit=city)
-        from orgs.services import login_issue
-
-        login_issue(actor=None, person=official, password="Bench-pass-2026", must_change=False)
-        RoleAssignment.objects.create(person=official, role=RoleAssignment.Role.CITY_OFFICE, unit=city)
-
-        def page(user, url):
-            client = Client()
-            client.force_login(user)
-            return lambda: client.get(url).status_code == 200 or sys.exit(f"{url} failed")
-
-        big_problems = big[0].problems.count()
-        rows = []
-        for label, base_fn, big_fn in [
-            (
-                "ledger page (problems:ledger)",
-                page(small_user, reverse("problems:ledger") + f"?campaign={small[0].pk}"),
-                page(big_user, reverse("problems:ledger") + f"?campaign={big[0].pk}"),
-            ),
-            (
-                "institution dashboard",
-                page(small_user, reverse("analysis:campaign", args=[small[0].pk])),
-                page(big_user, reverse("analysis:campaign", args=[big[0].pk])),
-            ),
-            ("city dashboard", None, page(official.user, reverse("analysis:city", args=[city.pk]))),
-        ]:
-            b = timed(base_fn) if base_fn else None
-            g = timed(big_fn)
-            rows.append((label, b, g))
-        with tempfile.TemporaryDirectory() as out:
-
-            def export(c):
-                return lambda: to_xlsx(Path(out) / "x.xlsx", kind="combined", campaign=c, root=c.institution)
-
-            b = timed(export(small[0]), repeat=1)
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            g = timed(export(big[0]), repeat=1)
-            grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-            rows.append((f"Excel 整改台账 export (+{grew:.0f} MB peak RSS)", b, g))
-        print(f"{'what':<44} {'baseline':>16} {'at scale':>16} {'ratio':>7}")
-        print(f"{'':<44} {f'{args.baseline:,} problems':>16} {f'{big_problems:,} problems':>16}")
-        for label, b, g in rows:
-            bs = f"{b[0] * 1000:7.0f} ms {b[1]:3d} q" if b else "—"
-            gs = f"{g[0] * 1000:7.0f} ms {g[1]:3d} q"
-            ratio = f"{g[0] / b[0]:6.1f}x" if b else ""
-            print(f"{label:<44} {bs:>16} {gs:>16} {ratio:>7}")
-        print(
-            f"\ncity dashboard: {args.institutions + 2} institutions, "
-            f"{args.problems + args.baseline + args.institutions * 200:,} problems"
-        )
+    cap = args.time_cap or (900 if args.quick else 3 * 3600)
+    results = []
+    for db in [d.strip() for d in args.db.split(",") if d.strip()]:
+        if db == "postgres" and not pg_available():
+            results.append({"database": "postgres", "error": f"PostgreSQL not reachable at {PG_ADMIN_URL}", "figures": []})
+            continue
+        print(f"=== {db} ({'quick' if args.quick else 'full'}) ===", flush=True)
+        r = run_one(db, args.quick, args.only, cap)
+        for f in r.get("figures", []):
+            ratio = f"{f['ratio']:.2f}x" if f.get("ratio") is not None else "-"
+            print(f"  {f['key']} {f['what'][:60]:<60} {ratio:>7} {'pass' if f['pass'] else 'FAIL'}", flush=True)
+        if r.get("error"):
+            print("  failed:\n" + r["error"], flush=True)
+        results.append(r)
+    write_results(results, args.quick, Path(args.out))
+    print(f"written {args.out}")
+    sys.exit(1 if any(r.get("error") for r in results) else 0)
 
 
 if __name__ == "__main__":

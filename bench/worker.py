@@ -1,0 +1,423 @@
+"""One database's benchmark run (bench/run.py starts one per database, each in its own process).
+
+Builds a throw-away city with `analysis.citygen` (the big one) and a small one beside it (the baselines
+that need the same pages at a small size), starts the site under gunicorn with production settings on a
+free loopback port, and measures each figure against its baseline, alternating the two and keeping the
+median of the repetitions. Prints one JSON document on the last line of stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup(tmp: Path, database_url: str | None) -> dict:
+    env = {
+        "RECTIFY_VAR_DIR": str(tmp),
+        "RECTIFY_SQLITE_PATH": str(tmp / "bench.sqlite3"),
+        "RECTIFY_MEDIA_ROOT": str(tmp / "media"),
+        "RECTIFY_CACHE_DIR": str(tmp / "cache"),
+        "AXES_ENABLED": "0",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS bench_row (id INTEGER PRIMARY KEY, note VARCHAR(40))")
+        if connection.vendor == "postgresql":
+            cur.execute("DROP TABLE bench_row")
+            cur.execute("CREATE TABLE bench_row (id SERIAL PRIMARY KEY, note VARCHAR(40))")
+    return env
+
+
+def alternate(baseline, subject, reps: int) -> tuple[float, float]:
+    """Median seconds of `reps` runs each, baseline and subject taking turns (drift hits both)."""
+    b, s = [], []
+    for _ in range(reps):
+        t = time.perf_counter()
+        baseline()
+        b.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        subject()
+        s.append(time.perf_counter() - t)
+    return statistics.median(b), statistics.median(s)
+
+
+def figure(key, what, baseline_label, b, s, target, ok, **extra) -> dict:
+    return {
+        "key": key,
+        "what": what,
+        "baseline": baseline_label,
+        "baseline_value": b,
+        "subject_value": s,
+        "ratio": (s / b) if b else None,
+        "target": target,
+        "pass": bool(ok),
+        **extra,
+    }
+
+
+def session_cookie(username: str) -> str:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def http_get_timer(port: int, cookie: str, path: str):
+    import http.client
+
+    def get():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("GET", path, headers={"Cookie": cookie})
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        if resp.status != 200:
+            raise SystemExit(f"GET {path} gave {resp.status}: {body[:300]!r}")
+
+    return get
+
+
+# ------------------------------------------------------------------------------------------ figures
+
+
+def p2_dashboards(big, small, port, reps) -> list[dict]:
+    """City and institution dashboards at city size against one hand-written SQL query each; the number
+    of queries of each page must not grow with the number of units."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    out = []
+    inst_campaign = big.campaign_ids[0]
+
+    def inst_sql():
+        with connection.cursor() as cur:
+            cur.execute(
+                """
+                SELECT u.id,
+                  (SELECT COUNT(*) FROM problems_problem p WHERE p.campaign_id = %s AND p.unit_id = u.id),
+                  (SELECT COUNT(*) FROM problems_problem p WHERE p.campaign_id = %s AND p.unit_id = u.id
+                     AND p.status IN ('resolved', 'fixed_at_once')),
+                  (SELECT COUNT(*) FROM rectification_measure m JOIN rectification_rectificationplan r
+                     ON r.id = m.plan_id WHERE r.campaign_id = %s AND m.responsible_unit_id = u.id),
+                  (SELECT COUNT(*) FROM rectification_measure m JOIN rectification_rectificationplan r
+                     ON r.id = m.plan_id WHERE r.campaign_id = %s AND m.responsible_unit_id = u.id
+                     AND m.status = 'verified'),
+                  (SELECT COUNT(*) FROM rectification_measure m JOIN rectification_rectificationplan r
+                     ON r.id = m.plan_id WHERE r.campaign_id = %s AND m.responsible_unit_id = u.id
+                     AND m.status <> 'verified' AND m.deadline < %s)
+                FROM campaigns_campaignunit cu JOIN orgs_unit u ON u.id = cu.unit_id
+                WHERE cu.campaign_id = %s
+                """,
+                [inst_campaign] * 5 + ["2026-11-29", inst_campaign],
+            )
+            cur.fetchall()
+
+    def city_sql():
+        with connection.cursor() as cur:
+            cur.execute(
+                """
+                SELECT c.institution_id, COUNT(DISTINCT p.id),
+                  (SELECT COUNT(*) FROM rectification_measure m JOIN rectification_rectificationplan r
+                     ON r.id = m.plan_id WHERE r.campaign_id = c.id),
+                  (SELECT COUNT(*) FROM rectification_measure m JOIN rectification_rectificationplan r
+                     ON r.id = m.plan_id WHERE r.campaign_id = c.id AND m.status = 'verified'),
+                  (SELECT COUNT(*) FROM rectification_measure m JOIN rectification_rectificationplan r
+                     ON r.id = m.plan_id WHERE r.campaign_id = c.id AND m.status <> 'verified'
+                     AND m.deadline < %s)
+                FROM campaigns_campaign c LEFT JOIN problems_problem p ON p.campaign_id = c.id
+                JOIN orgs_unit i ON i.id = c.institution_id
+                WHERE i.parent_id = %s GROUP BY c.id, c.institution_id
+                """,
+                ["2026-11-29", big.city_id],
+            )
+            cur.fetchall()
+
+    def queries(username, url):
+        from django.contrib.auth import get_user_model
+
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=username))
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    for label, user_big, url_big, user_small, url_small, sql in [
+        (
+            "city dashboard",
+            big.official_username,
+            reverse("analysis:city", args=[big.city_id]),
+            small.official_username,
+            reverse("analysis:city", args=[small.city_id]),
+            city_sql,
+        ),
+        (
+            "institution dashboard (largest campaign)",
+            big.office_usernames[0],
+            reverse("analysis:campaign", args=[inst_campaign]),
+            small.office_usernames[0],
+            reverse("analysis:campaign", args=[small.campaign_ids[0]]),
+            inst_sql,
+        ),
+    ]:
+        page = http_get_timer(port, session_cookie(user_big), url_big)
+        page()  # warm the worker's caches and connections
+        b, s = alternate(sql, page, reps)
+        q_big, q_small = queries(user_big, url_big), queries(user_small, url_small)
+        out.append(
+            figure(
+                "P2",
+                f"{label} at {big.counts['units']:,} units",
+                "one hand-written SQL query for the same figures",
+                b,
+                s,
+                "≤ 1.5×; queries equal at 10 and 7,000 units",
+                s / b <= 1.5 and q_big == q_small,
+                queries=f"{q_small} at {small.counts['units']} units, {q_big} at {big.counts['units']:,}",
+            )
+        )
+    return out
+
+
+def p3_lists(big, small, port, reps) -> list[dict]:
+    """List pages, first and deep pages with filters, at city size against the same pages at 1,000 rows."""
+    from django.urls import reverse
+
+    out = []
+    city, office = (big.official_username, small.official_username), (big.office_usernames[0], small.office_usernames[0])
+    cases = [
+        ("ledger, first page", reverse("problems:ledger"), "", city),
+        ("ledger, page 40", reverse("problems:ledger"), "page=40", city),
+        ("ledger, filtered by channel", reverse("problems:ledger"), "channel=self_check", city),
+        ("opinions, first page", reverse("problems:opinions"), "", office),
+        ("measures board", reverse("rectification:index"), "", office),
+        ("warnings board", reverse("rectification:warnings"), "", office),
+    ]
+    cookies = {u: session_cookie(u) for pair in (city, office) for u in pair}
+    for label, path, qs, (big_user, small_user) in cases:
+        big_cookie, small_cookie = cookies[big_user], cookies[small_user]
+        url_b = f"{path}?{qs}" if qs else path
+        subject = http_get_timer(port, big_cookie, url_b)
+        baseline = http_get_timer(port, small_cookie, url_b)
+        subject()
+        baseline()
+        bs, ss = [], []
+        for _ in range(max(reps, 5)):
+            t = time.perf_counter()
+            baseline()
+            bs.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            subject()
+            ss.append(time.perf_counter() - t)
+        p95 = lambda xs: sorted(xs)[min(len(xs) - 1, int(0.95 * len(xs)))]  # noqa: E731
+        b, s = p95(bs), p95(ss)
+        out.append(
+            figure(
+                "P3",
+                f"{label} ({'city office' if big_user == city[0] else 'largest institution'}, {big.counts['problems']:,} problems in the city)",
+                f"same page at {small.counts['problems']:,} problems",
+                b,
+                s,
+                "p95 ≤ 2×",
+                s / b <= 2,
+            )
+        )
+    return out
+
+
+def p4_export(big, reps) -> list[dict]:
+    """The combined ledger export of the largest campaign against bare openpyxl writing the same values."""
+    from openpyxl import Workbook
+
+    from analysis.ledgers import COLUMNS, base_queryset, ledger_rows, to_xlsx
+    from campaigns.models import Campaign
+
+    campaign = Campaign.objects.select_related("institution").get(pk=big.campaign_ids[0])
+    kind = "combined"
+    columns = COLUMNS[kind]
+    values = [[row.get(c.key, "") for c in columns] for row in ledger_rows(kind, base_queryset(kind, campaign, root=campaign.institution))]
+    rows = len(values)
+    tmp = Path(tempfile.mkdtemp(prefix="rectify-p4-"))
+
+    def bare():
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("台账")
+        for v in values:
+            ws.append(v)
+        wb.save(tmp / "bare.xlsx")
+
+    def subject():
+        to_xlsx(tmp / "x.xlsx", kind=kind, campaign=campaign, root=campaign.institution)
+
+    gc.collect()
+    tracemalloc.start()
+    subject()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    b, s = alternate(bare, subject, max(1, reps - 1))
+    return [
+        figure(
+            "P4",
+            f"Excel 整改台账 export, {rows:,} rows",
+            "bare openpyxl write-only, same values",
+            b,
+            s,
+            "≤ 1.5× time; peak memory growth ≤ 150 MB",
+            s / b <= 1.5 and peak / 2**20 <= 150,
+            memory=f"peak Python allocation {peak / 2**20:.0f} MB",
+        )
+    ]
+
+
+def p5_reports(big, reps) -> list[dict]:
+    """The comprehensive analysis reports (Word and PDF, institution and city) against rendering the same
+    documents from figures collected beforehand: what the figures cost on top of the writing."""
+    from analysis.models import AnalysisReport
+    from analysis.reports import city as city_report
+    from analysis.reports import comprehensive
+    from campaigns.models import Campaign
+    from orgs.models import Unit
+
+    campaign = Campaign.objects.select_related("institution").get(pk=big.campaign_ids[0])
+    city = Unit.objects.get(pk=big.city_id)
+    inst_report = AnalysisReport.objects.create(
+        scope=AnalysisReport.Scope.INSTITUTION, unit=campaign.institution, campaign=campaign, title="基准报告"
+    )
+    city_rep = AnalysisReport.objects.create(scope=AnalysisReport.Scope.CITY, unit=city, title="基准报告")
+    out = []
+    for label, module, collect in [
+        ("institution (largest campaign)", comprehensive, lambda: comprehensive.collect(campaign.institution, campaign, report=inst_report)),
+        ("city", city_report, lambda: city_report.collect(city, report=city_rep)),
+    ]:
+        data = collect()
+
+        def render(module=module, data=data):
+            images = module.make_charts(data)
+            module.to_docx(data, images)
+            module.to_pdf(data, images)
+
+        def whole(module=module, collect=collect):
+            data = collect()
+            images = module.make_charts(data)
+            module.to_docx(data, images)
+            module.to_pdf(data, images)
+
+        b, s = alternate(render, whole, max(1, reps - 2))
+        target = "≤ 2×" + ("; under 60 s" if label == "city" else "")
+        ok = s / b <= 2 and (label != "city" or s < 60)
+        out.append(figure("P5", f"analysis report, {label}, Word + PDF", "the same documents from precomputed figures", b, s, target, ok))
+    return out
+
+
+def p7_audit(reps) -> list[dict]:
+    """`audit_verify` over the whole trail against hashing the same bytes in a plain loop."""
+    from audit.models import AuditRecord
+    from audit.services import audit_verify
+
+    n = AuditRecord.objects.count()
+    payloads = [
+        json.dumps(r, sort_keys=True, ensure_ascii=False, default=str).encode()
+        for r in AuditRecord.objects.order_by("seq").values().iterator(chunk_size=5000)
+    ]
+
+    def plain():
+        prev = b"0" * 64
+        for p in payloads:
+            prev = hashlib.sha256(p + prev).hexdigest().encode()
+
+    def subject():
+        ok, msg = audit_verify()
+        if not ok:
+            raise SystemExit(f"audit_verify failed on the generated chain: {msg}")
+
+    b, s = alternate(plain, subject, max(1, reps - 1))
+    return [
+        figure("P7", f"audit_verify over {n:,} records", "hashing the same bytes in a plain loop", b, s, "≤ 3×", s / b <= 3)
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--database-url", default="")
+    ap.add_argument("--only", default="", help="comma-separated figure keys, e.g. P2,P4")
+    args = ap.parse_args()
+    reps = 3 if args.quick else 5
+    only = {k.strip().upper() for k in args.only.split(",") if k.strip()}
+    with tempfile.TemporaryDirectory(prefix="rectify-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        env = setup(tmp, args.database_url or None)
+        from django.db import connection
+
+        from analysis.citygen import CitySize, generate_city
+        from bench.server import Gunicorn
+
+        t = time.monotonic()
+        full = CitySize()
+        size = full.scaled(0.01) if args.quick else full
+        big = generate_city(size, prefix="GC", out=sys.stderr)
+        small = generate_city(
+            CitySize(units=10, people=100, problems=1000, measures=1000, opinions=300, audit_records=1000, institutions=1),
+            prefix="SM",
+        )
+        built = time.monotonic() - t
+        figures: list[dict] = []
+        want = lambda k: not only or k in only  # noqa: E731
+        with Gunicorn(env) as server:
+            if want("P2"):
+                figures += p2_dashboards(big, small, server.port, reps)
+            if want("P3"):
+                figures += p3_lists(big, small, server.port, reps)
+        if want("P4"):
+            figures += p4_export(big, reps)
+        if want("P5"):
+            figures += p5_reports(big, reps)
+        if want("P7"):
+            figures += p7_audit(reps)
+        print(
+            json.dumps(
+                {
+                    "database": connection.vendor,
+                    "quick": args.quick,
+                    "city": big.counts,
+                    "built_seconds": built,
+                    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                    "figures": figures,
+                },
+                ensure_ascii=False,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
