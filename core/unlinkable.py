@@ -1,4 +1,4 @@
-"""Helpers that keep anonymous input unlinkable to its author (see docs/anonymity-opinions.md).
+"""Helpers that keep anonymous input unlinkable to its author (see docs/anonymity.md).
 
 - `RandomIdField`: a primary key drawn at random, so neither the key nor (on SQLite, where the key
   is the rowid) the physical order of rows follows the order in which they were written.

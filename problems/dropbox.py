@@ -7,7 +7,7 @@ sends it: it goes into a Redis set (memory only, no order, nothing on disk) and 
 `flush` writes the pooled items together, in random order, in one transaction — once the day is
 over, or earlier when at least `RECTIFY_DROPBOX_BATCH` items wait. A record holds the day, never a
 time. Without Redis (RECTIFY_DROPBOX_URL empty or unreachable) input is written at once instead;
-docs/anonymity-opinions.md says what that costs.
+docs/anonymity.md says what that costs.
 """
 
 import json
