@@ -310,7 +310,14 @@ def generate_city(size: CitySize, *, prefix: str = "GC", out=None) -> City:
     evidence_name = f"rectification/{sha[:2]}/{sha}.txt"
     if not default_storage.exists(evidence_name):
         default_storage.save(evidence_name, ContentFile(evidence_bytes))
-    statuses = [s for s, _ in Measure.Status.choices]
+    # The states people bring a measure to (a measure completed by an Excel import needs its import row).
+    statuses = [
+        Measure.Status.PLANNED,
+        Measure.Status.IN_PROGRESS,
+        Measure.Status.CLOSEOUT_REQUESTED,
+        Measure.Status.VERIFIED,
+        Measure.Status.RETURNED,
+    ]
     with transaction.atomic():
         plans = _bulk(
             RectificationPlan,
