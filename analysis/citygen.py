@@ -17,8 +17,7 @@ import hashlib
 import random
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
@@ -26,7 +25,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
 BATCH = 5000
-FIXED_AT = datetime(2026, 10, 20, 9, tzinfo=dt_timezone.utc)
+FIXED_AT = datetime(2026, 10, 20, 9, tzinfo=UTC)
 PASSWORD = "Bench-pass-2026"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -350,7 +349,7 @@ def generate_city(size: CitySize, *, prefix: str = "GC", out=None) -> City:
                     owner=owner_pool[k % len(owner_pool)],
                     status=status,
                     percent=100 if status in ("verified", "closeout_requested") else rng.choice((0, 20, 50, 80)),
-                    verified_at=datetime(2026, 11, 1, tzinfo=dt_timezone.utc) if status == "verified" else None,
+                    verified_at=datetime(2026, 11, 1, tzinfo=UTC) if status == "verified" else None,
                 )
             )
         measures = _ids_if_missing(Measure, _bulk(Measure, measure_rows), plan__in=plans)
@@ -435,7 +434,7 @@ def _audit_trail(n: int, insts, users, rng: random.Random) -> int:
         AuditHead.objects.get_or_create(pk=1)
         head = AuditHead.objects.select_for_update().get(pk=1)
         seq, prev = head.last_seq, head.last_hash
-        start = datetime(2026, 9, 1, 8, tzinfo=dt_timezone.utc)
+        start = datetime(2026, 9, 1, 8, tzinfo=UTC)
         batch = []
         for k in range(n):
             inst = insts[k % len(insts)]

@@ -8,8 +8,8 @@ import http.client
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 # One request: (method, path, body bytes or None, headers). A script returns the requests of one user.
 Request = tuple[str, str, bytes | None, dict]

@@ -1,6 +1,7 @@
 """Per-address rate limits for the public forms (cache counters with a fixed window)."""
 
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 LIMITS = {
     # kind: (requests allowed, window in seconds)
@@ -19,7 +20,9 @@ def client_address(request) -> str:
 def allow(request, kind: str) -> bool:
     """Count one attempt of `kind` from this address; False once the window's allowance is used up."""
     limit, window = LIMITS[kind]
-    key = f"disclosure:rl:{kind}:{client_address(request)}"
+    # A keyed hash, never the address itself: the counters sit in a cache on disk or in Redis, where an
+    # operator could otherwise read who sent supervision opinions or ratings (docs/anonymity.md).
+    key = f"disclosure:rl:{kind}:{salted_hmac('disclosure.ratelimit', client_address(request)).hexdigest()[:24]}"
     if cache.add(key, 1, window):
         return True
     try:

@@ -20,12 +20,12 @@ session is involved, a ballot needs its secret one-time code, ratings are anonym
 behind a human check.
 """
 
-import hashlib
 import random
 
 from django.core import signing
 from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -52,7 +52,8 @@ HUMAN_SALT = "evaluations.public-rating"
 
 def _addr_key(request, what: str) -> str:
     addr = request.META.get("REMOTE_ADDR", "")
-    return f"ev:{what}:" + hashlib.sha256(addr.encode()).hexdigest()[:24]
+    # Keyed: a plain hash of an IPv4 address is reversed by trying all 2³² of them.
+    return f"ev:{what}:" + salted_hmac("evaluations.ratelimit", addr).hexdigest()[:24]
 
 
 def _throttled(request) -> bool:

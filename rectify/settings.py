@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("RECTIFY_VAR_DIR", BASE_DIR / "var"))
+# What the server writes (the database and its WAL, uploads, code sheets, backups, caches) is readable by
+# its own account only: another local user must not copy anonymous input (docs/anonymity.md).
+os.umask(0o077)
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+try:
+    VAR_DIR.chmod(0o700)
+except OSError:  # a folder owned by someone else (a shared mount): its owner sets its mode
+    pass
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -248,6 +255,8 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # Background work: django-tasks with the database backend. `bin/serve` runs `manage.py worker` (db_worker
