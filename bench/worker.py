@@ -265,7 +265,9 @@ def p4_export(big, reps) -> list[dict]:
     campaign = Campaign.objects.select_related("institution").get(pk=big.campaign_ids[0])
     kind = "combined"
     columns = COLUMNS[kind]
-    values = [[row.get(c.key, "") for c in columns] for row in ledger_rows(kind, base_queryset(kind, campaign, root=campaign.institution))]
+    queryset = base_queryset(kind, campaign, root=campaign.institution)
+    # One group per problem (its measure rows); the baseline writes the same cell values, row by row.
+    values = [[row.get(c.key, "") for c in columns] for group in ledger_rows(kind, queryset) for row in group]
     rows = len(values)
     tmp = Path(tempfile.mkdtemp(prefix="rectify-p4-"))
 
