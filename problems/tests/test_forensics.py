@@ -351,7 +351,7 @@ def test_it_keeps_opinions_in_the_drop_box_until_the_day_is_over(cast, campaign,
     assert anonymous_input_flush(today=date.today() + timedelta(days=2)) == 1
     assert Opinion.objects.get().receipt_code == code
     page = client.post("/o/receipt/", {"code": code}).content.decode()
-    assert "办理方" in page and "您的意见已收到" not in page
+    assert "办理单位" in page and "您的意见已收到" not in page
 
 
 @needs_redis
