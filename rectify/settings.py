@@ -4,6 +4,7 @@ Defaults are safe for `make run` (SQLite, DEBUG off). Set DATABASE_URL for Postg
 RECTIFY_HTTPS=1 behind a TLS proxy (secure cookies, HSTS: what `check --deploy` wants).
 """
 
+import hashlib
 import os
 import secrets
 from datetime import timedelta
@@ -329,9 +330,15 @@ LOGGING = {
 
 # Anonymous opinions and peer reviews wait in a Redis set (memory only) and reach the database in
 # shuffled daily batches (problems/dropbox.py); empty = write at once. Tests opt in.
-RECTIFY_DROPBOX_URL = os.environ.get("RECTIFY_DROPBOX_URL", "" if TESTING else "redis://127.0.0.1:6379/0")
+RECTIFY_DROPBOX_URL = os.environ.get(
+    "RECTIFY_DROPBOX_URL", "" if TESTING else os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+)
 RECTIFY_DROPBOX_BATCH = int(os.environ.get("RECTIFY_DROPBOX_BATCH", "10"))
-RECTIFY_DROPBOX_KEY = os.environ.get("RECTIFY_DROPBOX_KEY", "rectify:dropbox")
+# One pool per installation: two sites on one Redis (or a demo beside a real site) never share input.
+RECTIFY_DROPBOX_KEY = os.environ.get(
+    "RECTIFY_DROPBOX_KEY",
+    "rectify:dropbox:" + hashlib.sha256(str(DATABASES["default"]["NAME"]).encode()).hexdigest()[:16],
+)
 
 # evaluations: absolute base of ballot links printed on QR slips (e.g. https://zy.example.edu.cn);
 # empty = the address the office uses when issuing codes.
