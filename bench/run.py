@@ -98,7 +98,7 @@ def write_results(results: list[dict], quick: bool, path: Path) -> None:
             "City: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in c.items())
             + f" (built in {r.get('built_seconds', 0):.0f} s)"
         )
-        lines += ["", "| | Subject | Baseline | Subject | Baseline | Ratio | Target | Pass |", "|---|---|---|---|---|---|---|---|"]
+        lines += ["", "| | Subject | Baseline | Subject time | Baseline time | Ratio | Target | Pass |", "|---|---|---|---|---|---|---|---|"]
         for f in r["figures"]:
             extra = " · ".join(str(f[k]) for k in ("queries", "memory", "detail") if f.get(k))
             ratio = f"{f['ratio']:.2f}×" if f.get("ratio") is not None else "—"
