@@ -104,6 +104,7 @@ def _anchors_checked(report: TrailReport) -> dict[int, list[tuple[dict, str]]]:
                 file_by_n[a["n"]] = ln
                 by_seq.setdefault(a["seq"], []).append((a, label))
     rows = list(AuditAnchor.objects.order_by("n").values_list("n", "line"))
+    file_any = {ln.data["n"]: ln for ln in lines or [] if ln.data}
     if rows and lines is None:
         if anchors.path() is None:
             report.notes.append("no anchor file is configured (RECTIFY_AUDIT_ANCHOR_PATH); checked the database copies")
@@ -119,15 +120,17 @@ def _anchors_checked(report: TrailReport) -> dict[int, list[tuple[dict, str]]]:
         if lines is None:
             if sealed(a, label):
                 by_seq.setdefault(a["seq"], []).append((a, label))
-        elif n not in file_by_n:
-            if not any(x.data and x.data["n"] == n for x in lines):
-                report.problem(
-                    f"anchor #{n} ({a['at']}, record #{a['seq']}) is missing from {where_file} (line removed)"
-                )
+        elif n not in file_any:
+            report.problem(f"anchor #{n} ({a['at']}, record #{a['seq']}) is missing from {where_file} (line removed)")
             if sealed(a, label):
                 by_seq.setdefault(a["seq"], []).append((a, label))
-        elif file_by_n[n].text.strip() != text:
-            report.problem(f"anchor #{n} differs between {where_file} line {file_by_n[n].lineno} and its database copy")
+        else:
+            if file_any[n].text.strip() != text:
+                report.problem(
+                    f"anchor #{n} differs between {where_file} line {file_any[n].lineno} and its database copy"
+                )
+            if n not in file_by_n and sealed(a, label):  # the file's line is bad: check the copy instead
+                by_seq.setdefault(a["seq"], []).append((a, label))
     known = {n for n, _ in rows}
     for n in sorted(set(file_by_n) - known):
         report.notes.append(f"anchor #{n} is in the file but has no database copy")
