@@ -41,16 +41,42 @@ FIELDS = (
 )
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+_q = json.encoder.encode_basestring  # a JSON string literal, as the encoder above writes it (C)
 
 
 def utc_text(at: datetime) -> str:
     """The time as sealed: ISO 8601 in UTC, whatever zone the value carries (the database gives UTC)."""
-    return at.isoformat() if at.tzinfo is UTC else at.astimezone(UTC).isoformat()
+    text = at.isoformat()
+    return text if text.endswith("+00:00") else at.astimezone(UTC).isoformat()
+
+
+def changes_json(changes: Any) -> str:
+    """The `changes` value as sealed: compact JSON, keys sorted, non-ASCII kept."""
+    return _encode(changes)
+
+
+def canonical(seq, at_text, actor, label, action, otype, oid, orepr, unit, inst, changes_text, key_id, prev) -> bytes:
+    """The sealed bytes: exactly `_encode([seq, at_text, actor, …, changes, key_id, prev])`, written out
+    field by field (the verifier's hot path: about a third of the general encoder's time). Numbers are
+    the integer ids (or null); `changes_text` is changes_json(changes)."""
+    return (
+        f"[{seq},{_q(at_text)},{'null' if actor is None else actor},{_q(label)},{_q(action)},{_q(otype)},"
+        f"{_q(oid)},{_q(orepr)},{'null' if unit is None else unit},{'null' if inst is None else inst},"
+        f"{changes_text},{_q(key_id)},{_q(prev)}]"
+    ).encode()
 
 
 def message(row: tuple) -> bytes:
-    """The canonical bytes of a record given as a tuple in FIELDS order (the stored seal is ignored).
-    `prev_hash` is the previous record's seal as stored in this row."""
+    """The canonical bytes of a record given as a tuple in FIELDS order (the stored seal is ignored),
+    with `at` a datetime and `changes` a JSON value, as the model holds them."""
+    seq, at, actor, label, action, otype, oid, orepr, unit, inst, changes, key_id, prev = row[:13]
+    return canonical(
+        seq, utc_text(at), actor, label, action, otype, oid, orepr, unit, inst, changes_json(changes), key_id, prev
+    )
+
+
+def message_as_json_array(row: tuple) -> bytes:
+    """The definition `canonical` must equal (kept for the test that says so)."""
     seq, at, actor, label, action, otype, oid, orepr, unit, inst, changes, key_id, prev = row[:13]
     return _encode(
         [seq, utc_text(at), actor, label, action, otype, oid, orepr, unit, inst, changes, key_id, prev]
