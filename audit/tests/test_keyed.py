@@ -359,3 +359,23 @@ def test_the_verifier_lists_every_problem_with_its_record():
     report = trail_verify()
     assert report.problem_count == 2
     assert [p.split(" does not")[0] for p in report.problems] == ["record #3", "record #5"]
+
+
+AWKWARD = ['引号"与\\反斜杠', "换行\n制表\t回车\r", "\x01\x1f控制", "\u2028\u2029 emoji 🚩", "", "null", "]", "plain"]
+
+
+def test_the_write_path_and_the_verifier_build_the_same_bytes_for_awkward_records(cast):
+    for i, text in enumerate(AWKWARD):
+        audit_record(
+            actor=cast.user("office") if i % 2 else None,
+            action=f"test.{i}",
+            obj=cast.dept_a if i % 3 == 0 else None,
+            object_repr=text,
+            changes={"text": [text, text[::-1]], "n": i, "f": i / 3, "nested": {"b": [True, None], "a": text}},
+        )
+    for rec in AuditRecord.objects.all():
+        from audit.chain import message_as_json_array
+
+        assert message(record_row(rec)) == message_as_json_array(record_row(rec))
+    report = trail_verify()
+    assert report.ok, report.problems
