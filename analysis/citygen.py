@@ -424,24 +424,19 @@ def generate_city(size: CitySize, *, prefix: str = "GC", out=None) -> City:
 
 
 def _audit_trail(n: int, insts, users, rng: random.Random) -> int:
-    """Append `n` records to the audit chain, hashed exactly as audit.services does, so that
-    `audit_verify` walks a real chain."""
-    from audit.models import AuditHead, AuditRecord
-    from audit.services import record_digest
+    """Append `n` records to the audit chain, numbered, chained and sealed under the trail's key exactly
+    as audit.services does (audit_bulk_append), so that `audit_verify` walks a real chain."""
+    from audit.models import AuditRecord
+    from audit.services import audit_bulk_append
 
     actions = ["problem.create", "measure.progress", "measure.closeout_request", "report.submit", "opinion.triage"]
-    with transaction.atomic():
-        AuditHead.objects.get_or_create(pk=1)
-        head = AuditHead.objects.select_for_update().get(pk=1)
-        seq, prev = head.last_seq, head.last_hash
-        start = datetime(2026, 9, 1, 8, tzinfo=UTC)
-        batch = []
+    start = datetime(2026, 9, 1, 8, tzinfo=UTC)
+
+    def rows():
         for k in range(n):
             inst = insts[k % len(insts)]
             user = users[k % len(users)]
-            seq += 1
-            rec = AuditRecord(
-                seq=seq,
+            yield AuditRecord(
                 at=start + timedelta(seconds=7 * k),
                 actor_id=user.pk,
                 actor_label=user.username,
@@ -452,18 +447,9 @@ def _audit_trail(n: int, insts, users, rng: random.Random) -> int:
                 unit_id=inst.pk,
                 institution_id=inst.pk,
                 changes={"status": ["open", "fixed"]} if k % 3 == 0 else {},
-                prev_hash=prev,
             )
-            rec.hash = record_digest(rec, prev)
-            prev = rec.hash
-            batch.append(rec)
-            if len(batch) == BATCH:
-                AuditRecord.objects.bulk_create(batch)
-                batch = []
-        if batch:
-            AuditRecord.objects.bulk_create(batch)
-        AuditHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
-    return n
+
+    return audit_bulk_append(rows(), batch=BATCH)
 
 
 def _ids_if_missing(model, objs, **lookup):

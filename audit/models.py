@@ -1,4 +1,6 @@
-"""A hash-chained audit trail: each record's hash covers its content and the previous hash."""
+"""A keyed, hash-chained audit trail: each record's seal is an HMAC-SHA256, under a key kept outside the
+database (audit.keys), of its content and the previous record's seal. Anchors copy the head's seal out
+of the database (a file, the city office, e-mail) so that rewinding the head is seen too."""
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +24,9 @@ class AuditRecord(models.Model):
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The id of the key that sealed this record (audit.keys); empty for a record written before the trail
+    # was keyed (a plain SHA-256 chain, verified as such up to the key-start record).
+    key_id = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["-seq"]
@@ -37,3 +42,25 @@ class AuditHead(models.Model):
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # The key new records are sealed with; changed only by the key-start and rotation records.
+    key_id = models.CharField(max_length=40, blank=True, default="")
+
+
+class AuditAnchor(models.Model):
+    """A copy of one anchor line (the head's seq, seal and key at a time, itself sealed and chained to the
+    previous line). The line in the anchor file and the copies sent out are what count; this row lets
+    `audit_verify` notice a line removed from the end of the file, and remembers where it was sent."""
+
+    n = models.PositiveIntegerField(unique=True)
+    at = models.DateTimeField()
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=40)
+    line = models.TextField()  # exactly as appended to the file, without the newline
+    delivered = models.TextField(blank=True)  # where it was sent, or why it was not
+
+    class Meta:
+        ordering = ["-n"]
+
+    def __str__(self) -> str:
+        return f"anchor #{self.n}: record #{self.seq} {self.hash[:12]}… ({self.key_id})"

@@ -6,6 +6,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orgs.access import Perm, grants_for, has_any
 from orgs.models import Unit
@@ -72,3 +73,24 @@ def type_label(object_type: str) -> str:
         return str(apps.get_model(object_type)._meta.verbose_name)
     except (LookupError, ValueError):
         return object_type
+
+
+def latest_anchor_text() -> str:
+    """One sentence naming the latest anchor of the audit trail (number, time, record, seal, key), printed
+    in every comprehensive analysis report so that a paper copy pins the trail's head; or saying there
+    is none yet. For report code (no access check: it names no record's content)."""
+    from .models import AuditAnchor
+
+    anchor = AuditAnchor.objects.order_by("-n").first()
+    if anchor is None:
+        return _("Audit trail anchor: none yet (the scheduler writes one every hour the trail changes).")
+    return _(
+        "Audit trail anchor #%(n)s of %(at)s: record #%(seq)s, seal %(hash)s, key %(key)s. "
+        "`manage.py audit_verify` checks the trail against it."
+    ) % {
+        "n": anchor.n,
+        "at": timezone.localtime(anchor.at).strftime("%Y-%m-%d %H:%M"),
+        "seq": anchor.seq,
+        "hash": anchor.hash,
+        "key": anchor.key_id,
+    }

@@ -1,39 +1,20 @@
-"""The only way to write the audit trail."""
+"""The only way to write the audit trail: records, key rotation, anchors.
 
-import hashlib
-import json
+Every record is sealed under the trail's current key (audit.keys, outside the database) and chained to
+the previous seal (audit.chain). Writers serialise on the AuditHead row (SELECT … FOR UPDATE).
+"""
+
+from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import AuditHead, AuditRecord
-
-GENESIS = "0" * 64
-
-
-def _canonical(rec: dict[str, Any]) -> str:
-    return json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def record_digest(record: AuditRecord, prev_hash: str) -> str:
-    """The hash of one record's content chained to the previous hash."""
-    payload = {
-        "seq": record.seq,
-        "at": record.at.isoformat(),
-        "actor": record.actor_id,
-        "actor_label": record.actor_label,
-        "action": record.action,
-        "object_type": record.object_type,
-        "object_id": record.object_id,
-        "object_repr": record.object_repr,
-        "unit": record.unit_id,
-        "institution": record.institution_id,
-        "changes": record.changes,
-        "prev": prev_hash,
-    }
-    return hashlib.sha256(_canonical(payload).encode()).hexdigest()
+from . import anchors
+from .chain import KEY_ROTATE, KEY_START, seal_record
+from .keys import KeyringError, key_add, keyring
+from .models import AuditAnchor, AuditHead, AuditRecord
 
 
 def _day_start(day) -> datetime:
@@ -61,6 +42,46 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+def _head_locked() -> AuditHead:
+    AuditHead.objects.get_or_create(pk=1)
+    return AuditHead.objects.select_for_update().get(pk=1)
+
+
+def _append(head: AuditHead, rec: AuditRecord, *, key_id: str | None = None) -> AuditRecord:
+    """Number, seal and save `rec` after the head (locked by the caller), and move the head in memory.
+    Sealed with `key_id` when given (a rotation record is sealed by the key it retires), else the head's."""
+    rec.seq = head.last_seq + 1
+    rec.prev_hash = head.last_hash
+    rec.key_id = key_id or head.key_id
+    rec.hash = seal_record(rec, keyring().secret(rec.key_id))
+    rec.save(force_insert=True)
+    head.last_seq, head.last_hash = rec.seq, rec.hash
+    return rec
+
+
+def _save_head(head: AuditHead) -> None:
+    AuditHead.objects.filter(pk=1).update(last_seq=head.last_seq, last_hash=head.last_hash, key_id=head.key_id)
+
+
+def _ensure_keyed(head: AuditHead) -> None:
+    """Before the first keyed record: pick the trail's first key (the key file's newest, generated if
+    there is none) and write the key-start record, which seals the head of any older, unkeyed records
+    and says how many there are. Those records stay as they were and are verified as plain SHA-256."""
+    if head.key_id:
+        return
+    key_id = keyring().newest or key_add()
+    head.key_id = key_id
+    _append(
+        head,
+        AuditRecord(
+            at=timezone.now(),
+            actor_label="system",
+            action=KEY_START,
+            changes={"key_id": key_id, "unkeyed_records": head.last_seq, "unkeyed_head": head.last_hash},
+        ),
+    )
+
+
 def audit_record(
     *,
     actor,
@@ -79,18 +100,23 @@ def audit_record(
     start as its time (callers write it after the day, as a daily total, never per submission).
     """
     with transaction.atomic():
-        head, _ = AuditHead.objects.get_or_create(pk=1)
-        head = AuditHead.objects.select_for_update().get(pk=1)
+        head = _head_locked()
+        _ensure_keyed(head)
         if anonymous_day is not None:
             actor = None
         actor_user = actor if getattr(actor, "is_authenticated", False) else None
         unit = unit if unit is not None else getattr(obj, "unit", None)
         rec = AuditRecord(
-            seq=head.last_seq + 1,
             at=_day_start(anonymous_day) if anonymous_day is not None else timezone.now(),
             actor=actor_user,
             actor_label=(
-                "" if anonymous_day is not None else str(actor_user) if actor_user else str(actor) if actor else "system"
+                ""
+                if anonymous_day is not None
+                else str(actor_user)
+                if actor_user
+                else str(actor)
+                if actor
+                else "system"
             )[:100],
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
@@ -99,31 +125,117 @@ def audit_record(
             unit=unit,
             institution_id=(unit.institution_id or unit.pk) if unit is not None else None,
             changes=_jsonable(changes or {}),
-            prev_hash=head.last_hash,
         )
-        rec.hash = record_digest(rec, head.last_hash)
-        rec.save()
-        AuditHead.objects.filter(pk=1).update(last_seq=rec.seq, last_hash=rec.hash)
+        _append(head, rec)
+        _save_head(head)
         return rec
 
 
-def audit_verify() -> tuple[bool, str]:
-    """Walk the chain in order; return (ok, message naming the first bad record)."""
-    prev = GENESIS
-    expected_seq = 1
-    last = None
-    for rec in AuditRecord.objects.order_by("seq").iterator(chunk_size=2000):
-        if rec.seq != expected_seq:
-            return False, f"record #{expected_seq} is missing (next found: #{rec.seq})"
-        if rec.prev_hash != prev:
-            return False, f"record #{rec.seq} does not follow the previous record (inserted or reordered)"
-        if record_digest(rec, prev) != rec.hash:
-            return False, f"record #{rec.seq} was altered"
-        prev, expected_seq, last = rec.hash, expected_seq + 1, rec
-    head = AuditHead.objects.filter(pk=1).first()
-    if head and (head.last_seq != (last.seq if last else 0) or head.last_hash != prev):
-        return (
-            False,
-            f"the chain ends at #{last.seq if last else 0} but its head says #{head.last_seq} (records deleted at the end)",
+def audit_bulk_append(records: Iterable[AuditRecord], *, batch: int = 5000) -> int:
+    """Append many prepared records at once (generated data, imports of history): each is numbered,
+    chained and sealed exactly as `audit_record` does, and written with bulk_create. Returns the count."""
+    n = 0
+    with transaction.atomic():
+        head = _head_locked()
+        _ensure_keyed(head)
+        secret = keyring().secret(head.key_id)
+        pending: list[AuditRecord] = []
+        for rec in records:
+            rec.seq, rec.prev_hash, rec.key_id = head.last_seq + 1, head.last_hash, head.key_id
+            rec.changes = _jsonable(rec.changes or {})
+            rec.hash = seal_record(rec, secret)
+            head.last_seq, head.last_hash = rec.seq, rec.hash
+            pending.append(rec)
+            n += 1
+            if len(pending) == batch:
+                AuditRecord.objects.bulk_create(pending)
+                pending = []
+        if pending:
+            AuditRecord.objects.bulk_create(pending)
+        _save_head(head)
+    return n
+
+
+def audit_key_rotate(*, actor, to: str | None = None) -> tuple[str, str]:
+    """Start sealing with another key: `to` names a key already in the keyring (RECTIFY_AUDIT_KEYS), or a
+    new key is generated into the key file. The rotation record is sealed by the key it retires and names
+    the next one, so the hand-over itself is under the old key. Old keys stay in the keyring: records
+    they sealed keep verifying. Returns (old key id, new key id). For operators (`audit_rotate_key`)."""
+    with transaction.atomic():
+        head = _head_locked()
+        _ensure_keyed(head)
+        old = head.key_id
+        new = to or key_add()
+        keyring().secret(new)  # KeyringError if it is not there
+        if new == old:
+            raise KeyringError(f"key {new!r} is already the trail's key")
+        used = set(AuditRecord.objects.exclude(key_id="").values_list("key_id", flat=True).distinct())
+        if new in used:
+            raise KeyringError(f"key {new!r} has sealed records before: a retired key is never taken back")
+        _append(
+            head,
+            AuditRecord(
+                at=timezone.now(),
+                actor=actor if getattr(actor, "is_authenticated", False) else None,
+                actor_label=str(actor)[:100] if actor else "system",
+                action=KEY_ROTATE,
+                changes={"from": old, "to": new},
+            ),
+            key_id=old,
         )
-    return True, f"{expected_seq - 1} records intact"
+        head.key_id = new
+        _save_head(head)
+    return old, new
+
+
+def audit_anchor(*, force: bool = True) -> AuditAnchor | None:
+    """Copy the head out of the database: append an anchor line to the anchor file, keep it in
+    AuditAnchor, then send it to the city office's instance and/or by e-mail (audit.anchors).
+    With force=False (the periodic job) nothing is written when the head has not moved since the last
+    anchor. Returns the anchor, or None for an empty trail or an unmoved head.
+
+    Anchoring writes no audit record: the record would itself move the head it is copying."""
+    with transaction.atomic():
+        head = _head_locked()
+        if head.last_seq == 0:
+            return None
+        if not head.key_id:
+            _ensure_keyed(head)
+            _save_head(head)
+        last = AuditAnchor.objects.order_by("-n").first()
+        if not force and last and (last.seq, last.hash) == (head.last_seq, head.last_hash):
+            return None
+        n, prev = (last.n, last.line) if last else (0, "")
+        file_lines = [ln for ln in (anchors.read_file() or []) if ln.data]
+        if file_lines and file_lines[-1].data["n"] > n:  # a line whose database copy was rolled back
+            n, prev = file_lines[-1].data["n"], file_lines[-1].text
+        prev_mac = anchors.parse(prev).data["mac"] if prev else ""
+        key_id = AuditRecord.objects.filter(seq=head.last_seq).values_list("key_id", flat=True).get()
+        now = timezone.now()
+        line = anchors.make_line(
+            n=n + 1,
+            at=now.isoformat(),
+            seq=head.last_seq,
+            hash=head.last_hash,
+            key_id=key_id,
+            prev=prev_mac,
+            secret=keyring().secret(key_id),
+        )
+        anchor = AuditAnchor.objects.create(
+            n=n + 1, at=now, seq=head.last_seq, hash=head.last_hash, key_id=key_id, line=line
+        )
+        anchors.append(line)
+    delivered = anchors.deliver(line)
+    if delivered:
+        AuditAnchor.objects.filter(pk=anchor.pk).update(delivered=delivered)
+        anchor.delivered = delivered
+    return anchor
+
+
+def audit_verify() -> tuple[bool, str]:
+    """Check the trail against its keys and anchors; (ok, the first problem or a summary). See
+    audit.verify.trail_verify for the full report."""
+    from .verify import trail_verify
+
+    report = trail_verify()
+    return report.ok, report.message()

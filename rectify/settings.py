@@ -340,6 +340,19 @@ RECTIFY_DROPBOX_KEY = os.environ.get(
     "rectify:dropbox:" + hashlib.sha256(str(DATABASES["default"]["NAME"]).encode()).hexdigest()[:16],
 )
 
+# The audit trail's keys and anchors (audit/keys.py, audit/anchors.py; docs/deploy.md). Records are sealed
+# with HMAC-SHA256 under a key kept outside the database: RECTIFY_AUDIT_KEYS ("id:hexsecret,…", from a
+# secret store) or a key file (generated on first use, 0600). The head's seal is anchored every
+# AUDIT_ANCHOR_EVERY_SECONDS to an append-only file (0600) and sent to the city office's instance (POST)
+# and/or by e-mail. Tests get no anchor file unless they name one.
+AUDIT_KEYS = os.environ.get("RECTIFY_AUDIT_KEYS", "")
+AUDIT_KEYS_FILE = Path(os.environ.get("RECTIFY_AUDIT_KEYS_FILE", VAR_DIR / "audit_keys"))
+AUDIT_ANCHOR_PATH = os.environ.get("RECTIFY_AUDIT_ANCHOR_PATH", "" if TESTING else str(VAR_DIR / "audit-anchors.log"))
+AUDIT_ANCHOR_URL = os.environ.get("RECTIFY_AUDIT_ANCHOR_URL", "")
+AUDIT_ANCHOR_TOKEN = os.environ.get("RECTIFY_AUDIT_ANCHOR_TOKEN", "")
+AUDIT_ANCHOR_EMAILS = [a.strip() for a in os.environ.get("RECTIFY_AUDIT_ANCHOR_EMAILS", "").split(",") if a.strip()]
+AUDIT_ANCHOR_EVERY_SECONDS = int(os.environ.get("RECTIFY_AUDIT_ANCHOR_EVERY_SECONDS", "3600"))
+
 # evaluations: absolute base of ballot links printed on QR slips (e.g. https://zy.example.edu.cn);
 # empty = the address the office uses when issuing codes.
 EVALUATIONS_PUBLIC_BASE_URL = os.environ.get("RECTIFY_PUBLIC_BASE_URL", "")

@@ -10,6 +10,8 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.selectors import latest_anchor_text
+
 from .. import charts
 from ..models import AnalysisReport
 from ..selectors import city_dashboard
@@ -79,6 +81,7 @@ def collect(city, *, report: AnalysisReport | None = None, today: date | None = 
             data["typical"][kind] = [
                 (c.title, c.unit.name if c.unit_id else "", c.text) for c in cases if c.kind == kind
             ]
+    data["audit_anchor"] = latest_anchor_text()
     return data
 
 

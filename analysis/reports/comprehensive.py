@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from audit.selectors import latest_anchor_text
 from core import documents as d
 
 from .. import charts
@@ -91,6 +92,7 @@ def collect(institution, campaign, *, report: AnalysisReport | None = None, toda
         },
     }
     data["narratives"] = _narratives(data, report)
+    data["audit_anchor"] = latest_anchor_text()
     return data
 
 

@@ -49,6 +49,14 @@ def docx_from_sections(data: dict, sections: list[dict], images: dict[str, bytes
                     if line.strip():
                         d.paragraph(doc, line.strip())
     d.signature(doc, data["issuer"], data["date"])
+    if data.get("audit_anchor"):  # the trail's latest anchor, so that the paper copy pins its head
+        from docx.shared import Pt
+
+        note = d.paragraph(doc, data["audit_anchor"])
+        note.paragraph_format.first_line_indent = 0
+        note.paragraph_format.line_spacing = Pt(14)
+        for run in note.runs:
+            run.font.size = Pt(9)
     return d.docx_bytes(doc)
 
 

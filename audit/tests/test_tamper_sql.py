@@ -12,6 +12,7 @@ TABLE = AuditRecord._meta.db_table
 
 
 def five():
+    """The key-start record (#1), then five records (#2–#6)."""
     for i in range(5):
         audit_record(actor=None, action=f"test.{i}", changes={"i": i})
 
@@ -35,13 +36,14 @@ def verify_command() -> tuple[int, str]:
 def test_it_exits_zero_on_an_intact_chain():
     five()
     assert verify_command() == (0, "")
+    assert AuditRecord.objects.get(seq=1).action == "audit.key_start"
 
 
 def test_it_detects_an_edit_through_sql():
     five()
     sql("UPDATE {T} SET actor_label = %s WHERE seq = 3", ["someone else"])
     code, message = verify_command()
-    assert code == 1 and "#3" in message and "altered" in message
+    assert code == 1 and "record #3 does not match its seal" in message and "altered" in message
 
 
 def test_it_detects_a_delete_through_sql():
@@ -58,9 +60,9 @@ def test_it_detects_an_inserted_record_with_a_forged_hash():
     sql("UPDATE {T} SET seq = seq + 100 WHERE seq > 3")
     sql("UPDATE {T} SET seq = seq - 99 WHERE seq > 100")
     sql(
-        "INSERT INTO {T} (seq, at, actor_label, action, object_type, object_id, object_repr, changes, prev_hash, hash) "
-        "VALUES (4, %s, 'forger', 'test.forged', '', '', '', '{}', %s, %s)",
-        [rec.at, rec.hash, "f" * 64],
+        "INSERT INTO {T} (seq, at, actor_label, action, object_type, object_id, object_repr, changes, prev_hash, "
+        "hash, key_id) VALUES (4, %s, 'forger', 'test.forged', '', '', '', '{}', %s, %s, %s)",
+        [rec.at, rec.hash, "f" * 64, rec.key_id],
     )
     ok, message = audit_verify()
     assert not ok and "#4" in message
@@ -78,6 +80,6 @@ def test_it_detects_reordered_records_through_sql():
 
 def test_it_detects_a_truncated_tail():
     five()
-    sql("DELETE FROM {T} WHERE seq >= 4")
+    sql("DELETE FROM {T} WHERE seq >= 5")
     code, message = verify_command()
-    assert code == 1 and "#5" in message
+    assert code == 1 and "ends at #4 but its head says #6" in message

@@ -1,19 +1,34 @@
-"""manage.py audit_verify — walk the hash chain; exit 1 naming the first bad record."""
+"""manage.py audit_verify — check every seal under its key, the chain, the key hand-overs and the anchors;
+exit 1 naming each record and each anchor that disagrees."""
 
 import sys
 
 from django.core.management.base import BaseCommand
 
-from audit.services import audit_verify
+from audit.verify import trail_verify
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain (exit 0 if intact, 1 naming the first bad record)."
+    help = (
+        "Verify the audit trail: each record's HMAC under its key, the chain, key rotations, and the head "
+        "against the anchor file and its database copies (exit 0 if intact, 1 naming what disagrees)."
+    )
 
     def handle(self, *args, **options):
-        ok, message = audit_verify()
-        if ok:
-            self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {message}."))
+        report = trail_verify()
+        for note in report.notes:
+            self.stdout.write(f"note: {note}")
+        if report.last_anchor:
+            a = report.last_anchor
+            self.stdout.write(
+                f"latest anchor: #{a['n']} at {a['at']}: record #{a['seq']} {a['hash']} (key {a['key_id']})"
+            )
+        if report.ok:
+            self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {report.summary()}."))
             return
-        self.stderr.write(f"Audit trail BROKEN: {message}.")
+        self.stderr.write(f"Audit trail BROKEN: {report.problem_count} problems; {report.summary()}.")
+        for text in report.problems:
+            self.stderr.write(f"  - {text}")
+        if report.problem_count > len(report.problems):
+            self.stderr.write(f"  … and {report.problem_count - len(report.problems)} more")
         sys.exit(1)

@@ -1,0 +1,273 @@
+"""Checking the audit trail: every seal under its key, the chain unbroken, the keys handed over only by
+rotation records, and the head against every anchor (the anchor file and its database copies).
+
+One pass over the records as plain tuples (values_list, streamed in chunks): no model instances, one
+JSON encoding and one HMAC per record (see audit.chain). For whoever may verify (operators,
+`manage.py audit_verify`; the audit page for those who see every record).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import TextField, Value
+from django.db.models.functions import Cast, Concat, Replace
+
+from . import anchors
+from .chain import FIELDS, GENESIS, KEY_ROTATE, KEY_START, _q, changes_json, legacy_digest, utc_text
+from .keys import KeyringError, keyring
+from .models import AuditAnchor, AuditHead, AuditRecord
+
+MAX_LISTED = 50
+CHUNK = 10_000
+
+
+@dataclass
+class TrailReport:
+    records: int = 0
+    unkeyed: int = 0  # records from before the trail was keyed (plain SHA-256)
+    keys: list[str] = field(default_factory=list)  # key ids in the order the trail used them
+    anchors: int = 0  # anchors checked against the records
+    last_anchor: dict | None = None
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def problem(self, text: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(text)
+
+    def summary(self) -> str:
+        text = f"{self.records} records"
+        if self.unkeyed:
+            text += f" ({self.unkeyed} from before the trail was keyed, plain SHA-256)"
+        text += f", keys {', '.join(self.keys) or 'none'}, {self.anchors} anchors checked"
+        return text
+
+    def message(self) -> str:
+        if self.ok:
+            return f"{self.summary()}: intact"
+        more = f" (and {self.problem_count - 1} more problems)" if self.problem_count > 1 else ""
+        return self.problems[0] + more
+
+
+def _anchor_label(a: dict, where: str) -> str:
+    return f"anchor #{a['n']} ({where}, {a['at']})"
+
+
+def _anchors_checked(report: TrailReport) -> dict[int, list[tuple[dict, str]]]:
+    """Read the anchor file and the database copies, report lines that were removed, edited or reordered,
+    and return the anchors to compare with the records: {seq: [(anchor, where)]}."""
+    ring = keyring()
+    by_seq: dict[int, list[tuple[dict, str]]] = {}
+    lines = anchors.read_file()
+    file_by_n: dict[int, anchors.Line] = {}
+    where_file = str(anchors.path())
+
+    def sealed(a: dict, label: str) -> bool:
+        try:
+            secret = ring.secret(a["key_id"])
+        except KeyringError:
+            report.problem(f"{label} is sealed with key {a['key_id']!r}, which is not in the keyring ({ring.source})")
+            return False
+        if not hmac.compare_digest(anchors.line_mac(a, secret), a["mac"]):
+            report.problem(f"{label} was altered: its seal does not match under key {a['key_id']}")
+            return False
+        return True
+
+    if lines is not None:
+        expected_n, prev_mac = 1, GENESIS
+        for ln in lines:
+            if ln.data is None:
+                report.problem(f"anchor file {where_file}, line {ln.lineno}, is not an anchor line (edited)")
+                continue
+            a = ln.data
+            label = _anchor_label(a, f"{where_file} line {ln.lineno}")
+            if a["n"] != expected_n:
+                if a["n"] > expected_n:
+                    missing = f"#{expected_n}" + (f"–#{a['n'] - 1}" if a["n"] - 1 > expected_n else "")
+                    report.problem(
+                        f"anchor {missing} missing from {where_file} before line {ln.lineno} (lines removed)"
+                    )
+                else:
+                    report.problem(f"{label} is out of order (expected #{expected_n}): lines moved or copied")
+            elif a["prev"] != prev_mac:
+                report.problem(f"{label} does not follow the line before it (a line replaced)")
+            expected_n, prev_mac = a["n"] + 1, a["mac"]
+            if sealed(a, label):
+                file_by_n[a["n"]] = ln
+                by_seq.setdefault(a["seq"], []).append((a, label))
+    rows = list(AuditAnchor.objects.order_by("n").values_list("n", "line"))
+    file_any = {ln.data["n"]: ln for ln in lines or [] if ln.data}
+    if rows and lines is None:
+        if anchors.path() is None:
+            report.notes.append("no anchor file is configured (RECTIFY_AUDIT_ANCHOR_PATH); checked the database copies")
+        else:
+            report.problem(f"the anchor file {where_file} is missing, but {len(rows)} anchors were written to it")
+    for n, text in rows:
+        ln = anchors.parse(text)
+        if ln.data is None or ln.data["n"] != n:
+            report.problem(f"the database copy of anchor #{n} is not an anchor line (edited)")
+            continue
+        a = ln.data
+        label = _anchor_label(a, "database copy")
+        if lines is None:
+            if sealed(a, label):
+                by_seq.setdefault(a["seq"], []).append((a, label))
+        elif n not in file_any:
+            report.problem(f"anchor #{n} ({a['at']}, record #{a['seq']}) is missing from {where_file} (line removed)")
+            if sealed(a, label):
+                by_seq.setdefault(a["seq"], []).append((a, label))
+        else:
+            if file_any[n].text.strip() != text:
+                report.problem(
+                    f"anchor #{n} differs between {where_file} line {file_any[n].lineno} and its database copy"
+                )
+            if n not in file_by_n and sealed(a, label):  # the file's line is bad: check the copy instead
+                by_seq.setdefault(a["seq"], []).append((a, label))
+    known = {n for n, _ in rows}
+    for n in sorted(set(file_by_n) - known):
+        report.notes.append(f"anchor #{n} is in the file but has no database copy")
+    all_anchors = [a for pairs in by_seq.values() for a, _ in pairs]
+    report.anchors = len({a["n"] for a in all_anchors})
+    if all_anchors:
+        report.last_anchor = max(all_anchors, key=lambda a: a["n"])
+    return by_seq
+
+
+def _rows():
+    """The records in order as plain tuples, streamed: (seq, at as UTC ISO text, actor, label, action,
+    object type, object id, repr, unit, institution, changes as JSON text, key id, prev, seal).
+    No ORM objects and no per-row converters: `changes` comes as text (parsed only when its text was not
+    seen before), and on SQLite the time as stored (UTC), turned into ISO text by slicing."""
+    qs = AuditRecord.objects.order_by("seq").annotate(changes_text=Cast("changes", TextField()))
+    if connection.vendor == "sqlite":
+        # Stored as str(naive UTC datetime), "2026-09-01 08:00:07[.000123]": the ISO text in SQL.
+        text = TextField()
+        at_iso = Concat(
+            Replace(Cast("at", text), Value(" ", text), Value("T", text)), Value("+00:00", text), output_field=text
+        )
+        qs = qs.annotate(at_text=at_iso)
+        return qs.values_list("seq", "at_text", *FIELDS[2:10], "changes_text", *FIELDS[11:]).iterator(chunk_size=CHUNK)
+    rows = qs.values_list("seq", "at", *FIELDS[2:10], "changes_text", *FIELDS[11:]).iterator(chunk_size=CHUNK)
+    return ((r[0], utc_text(r[1]), *r[2:]) for r in rows)
+
+
+def _unkeyed_ok(row: tuple, prev: str, local_tz) -> bool:
+    seq, at_text, *mid, changes_text, _key, _prev, stored = row
+    plain = (seq, datetime.fromisoformat(at_text), *mid, json.loads(changes_text))
+    return stored in (legacy_digest(plain, prev), legacy_digest(plain, prev, local_tz=local_tz))
+
+
+def trail_verify() -> TrailReport:
+    """Walk the whole trail once and report every problem found (the first MAX_LISTED named)."""
+    report = TrailReport()
+    ring = keyring()
+    secrets = dict(ring.keys)
+    wanted = _anchors_checked(report)
+    local_tz = ZoneInfo(settings.TIME_ZONE)
+    prev, expected_seq, current_key = GENESIS, 1, None
+    last_seq = 0
+    problem = report.problem
+    digest, q = hmac.digest, _q
+    count = 0
+    normal: dict[str, str] = {}  # changes as stored → as sealed (most records share a few shapes)
+    for row in _rows():
+        seq, at_text, actor, label, action, otype, oid, orepr, unit, inst, raw, key_id, prev_hash, stored = row
+        if seq != expected_seq:
+            if seq > expected_seq:
+                gap = f"#{expected_seq}" + (f"–#{seq - 1}" if seq - 1 > expected_seq else "")
+                problem(f"record {gap} missing (next found: #{seq})")
+            else:
+                problem(f"record #{seq} appears twice or out of order")
+        if prev_hash != prev:
+            problem(f"record #{seq} does not follow record #{seq - 1} (inserted, removed or reordered)")
+        if key_id:
+            if key_id != current_key:
+                if current_key is None and action == KEY_START:
+                    current_key = key_id
+                    report.keys.append(key_id)
+                elif current_key is None:
+                    problem(f"record #{seq} is sealed with key {key_id} but the trail was never keyed before it")
+                else:
+                    problem(
+                        f"record #{seq} is sealed with key {key_id}, but the trail's key at that point is {current_key}"
+                    )
+            changes = normal.get(raw)
+            if changes is None:
+                if len(normal) > 100_000:
+                    normal.clear()
+                changes = normal[raw] = changes_json(json.loads(raw))
+            secret = secrets.get(key_id)
+            if secret is None:
+                problem(f"record #{seq} is sealed with key {key_id!r}, which is not in the keyring ({ring.source})")
+            elif (
+                digest(
+                    secret,
+                    # chain.canonical(...) written out: a function call per record is a tenth of the budget.
+                    f"[{seq},{q(at_text)},{'null' if actor is None else actor},{q(label)},{q(action)},{q(otype)},"
+                    f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},{'null' if inst is None else inst},"
+                    f"{changes},{q(key_id)},{q(prev_hash)}]".encode(),
+                    "sha256",
+                ).hex()
+                != stored
+            ):
+                problem(
+                    f"record #{seq} does not match its seal under key {key_id}: the record was altered, "
+                    f"or this is not the key it was sealed with"
+                )
+            if action == KEY_ROTATE and key_id == current_key:
+                to = json.loads(raw)
+                current_key = to.get("to") if isinstance(to, dict) else None
+                if current_key:
+                    report.keys.append(current_key)
+        else:
+            report.unkeyed += 1
+            if current_key is not None:
+                problem(
+                    f"record #{seq} has no key, but the trail was keyed before it (a record re-hashed without the key)"
+                )
+            elif not _unkeyed_ok(row, prev_hash, local_tz):
+                problem(f"record #{seq} was altered (its plain SHA-256 does not match)")
+        if seq in wanted:
+            for a, label in wanted.pop(seq):
+                if a["hash"] != stored:
+                    problem(
+                        f"{label} says record #{seq} was sealed {a['hash'][:16]}…, the trail has {stored[:16]}…: "
+                        f"record #{seq} or an earlier one was rewritten and re-sealed"
+                    )
+                elif a["key_id"] != key_id:
+                    problem(f"{label} says record #{seq} was sealed with key {a['key_id']}, the trail says {key_id}")
+        prev, expected_seq, last_seq = stored, seq + 1, seq
+        count += 1
+    report.records = count
+    for seq in sorted(wanted):
+        for _a, label in wanted[seq]:
+            problem(
+                f"{label} names record #{seq}, but the trail ends at #{last_seq}: records after #{last_seq} were "
+                f"removed and the head moved back"
+            )
+    head = AuditHead.objects.filter(pk=1).first()
+    if head and (head.last_seq, head.last_hash) != (last_seq, prev):
+        problem(f"the chain ends at #{last_seq} but its head says #{head.last_seq} (records removed at the end)")
+    if head and current_key and head.key_id != current_key:
+        problem(f"the head names key {head.key_id!r}, but the trail's last rotation handed over to {current_key}")
+    if ring.keys and report.records and current_key is None:
+        problem(
+            f"the keyring ({ring.source}) holds keys but no record of the trail is keyed: the keyed records "
+            f"were removed or re-hashed without the key"
+        )
+    if report.records and not report.anchors:
+        report.notes.append("no anchor covers this trail yet (`manage.py audit_anchor` writes one)")
+    return report
