@@ -79,6 +79,28 @@ def get_public_campaign(public_code: str) -> Campaign:
     return campaign
 
 
+def get_public_commitments_campaign(public_code: str) -> Campaign:
+    """示诺: the latest active or closed campaign of the institution that published anything or has a
+    commitment approved for showing; 404 otherwise."""
+    from rectification.selectors import COMMITMENT_SHOWN
+
+    campaign = (
+        Campaign.objects.filter(
+            Q(publications__status=Publication.Status.PUBLISHED) | Q(commitments__status__in=COMMITMENT_SHOWN),
+            institution__public_code=public_code,
+            institution__kind=Unit.Kind.INSTITUTION,
+            status__in=[Campaign.Status.ACTIVE, Campaign.Status.CLOSED],
+        )
+        .distinct()
+        .select_related("institution")
+        .order_by("-start_date", "-pk")
+        .first()
+    )
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
 def get_public_publication(code: str) -> Publication:
     """A published item by its random code; unpublished and nonexistent give the same 404."""
     pub = (

@@ -30,19 +30,26 @@ def commitment(cast, campaign):
     )
 
 
+def _publish(cast, commitment):
+    """Submitted by the cadre, approved (示诺) by the campaign office."""
+    cs.commitment_submit(actor=cast.user("cadre_a"), commitment=commitment)
+    commitment.refresh_from_db()
+    return cs.commitment_review(actor=cast.user("office"), commitment=commitment, approve=True)
+
+
 def test_it_walks_a_commitment_through_commit_publish_and_fulfil(cast, commitment):
     assert cs.phase_of(commitment) == 0
     with pytest.raises(PermissionDenied):
-        cs.commitment_publish(actor=cast.user("staff_a"), commitment=commitment)
+        cs.commitment_submit(actor=cast.user("staff_a"), commitment=commitment)
     cs.commitment_item_add(
         actor=cast.user("cadre_a"), commitment=commitment, content="每月公开办事流程", deadline=date(2027, 1, 31)
     )
-    c = cs.commitment_publish(actor=cast.user("cadre_a"), commitment=commitment)
+    c = _publish(cast, commitment)
     assert c.status == Commitment.Status.PUBLISHED and c.published_at and cs.phase_of(c) == 1
     with pytest.raises(ServiceError):
         cs.commitment_item_add(actor=cast.user("cadre_a"), commitment=c, content="x", deadline=date(2027, 1, 1))
     with pytest.raises(Conflict):
-        cs.commitment_publish(actor=cast.user("cadre_a"), commitment=c)
+        cs.commitment_submit(actor=cast.user("cadre_a"), commitment=c)
     item = c.items.first()
     with pytest.raises(PermissionDenied):
         cs.commitment_progress(actor=cast.user("head_a"), item=item, content="x")
@@ -55,7 +62,7 @@ def test_it_walks_a_commitment_through_commit_publish_and_fulfil(cast, commitmen
 def test_it_shows_published_commitments_inside_the_institution_only(cast, commitment, client_for):
     url = reverse("rectification:commitment", args=[commitment.pk])
     assert client_for(cast.user("staff_a")).get(url).status_code == 404  # a draft is not yet public
-    cs.commitment_publish(actor=cast.user("cadre_a"), commitment=commitment)
+    _publish(cast, commitment)
     assert client_for(cast.user("staff_a")).get(url).status_code == 200
     assert client_for(cast.user("head_b")).get(url).status_code == 200
     assert client_for(cast.user("outsider")).get(url).status_code == 404
@@ -67,7 +74,7 @@ def test_it_assesses_commitments_with_the_evaluation_machinery(cast, campaign, c
     pytest.importorskip("evaluations.services")
     from evaluations.models import Evaluation, EvaluationTarget
 
-    cs.commitment_publish(actor=cast.user("cadre_a"), commitment=commitment)
+    _publish(cast, commitment)
     with pytest.raises(PermissionDenied):
         cs.commitment_assessment_open(actor=cast.user("head_a"), campaign=campaign, commitments=[commitment], name="x")
     ev = cs.commitment_assessment_open(
