@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from core.rates import Rate, half_up, mean_percent, rate
 from orgs.access import Perm, can, units_where
 from orgs.models import Unit
 from rectification.models import Measure
@@ -44,6 +45,11 @@ def public_data_now(campaign: Campaign, *, today: date | None = None) -> dict:
     """What the public sees for this campaign right now."""
     problems, measures = published_codes(campaign)
     return build_public_data(campaign, problems, measures, today=today)
+
+
+def _published_value(r: Rate) -> str | None:
+    """A rate as the portal shows it ("96.15", then "%"), None when there is nothing to divide by."""
+    return None if r.value is None else f"{r.value:.2f}"
 
 
 def public_campaigns() -> QuerySet[Campaign]:
@@ -181,8 +187,11 @@ def city_overview(*, today: date | None = None) -> list[dict]:
         if past_due and not done:
             row["overdue"] += 1
     for row in rows.values():
-        row["completion"] = round(100 * row["completed"] / row["measures"]) if row["measures"] else None
-        row["on_time_rate"] = round(100 * row["on_time"] / row["due"]) if row["due"] else None
+        # core.rates: the same exact, half-up, two-decimal figures as the dashboards and the exports
+        row["completion_rate"] = rate(row["completed"], row["measures"])
+        row["completion"] = _published_value(row["completion_rate"])
+        row["on_time_share"] = rate(row["on_time"], row["due"])
+        row["on_time_rate"] = _published_value(row["on_time_share"])
     return sorted(rows.values(), key=lambda r: r["institution"].name)
 
 
@@ -314,7 +323,7 @@ def internal_disclosure(user) -> list[dict]:
         )
         entry["measures"].append({"measure": m, "status": measure_status(m, today), "percent": measure_percent(m)})
     for entry in people.values():
-        entry["progress"] = round(sum(x["percent"] for x in entry["measures"]) / len(entry["measures"]))
+        entry["progress"] = mean_percent(x["percent"] for x in entry["measures"])
     return list(people.values())
 
 
@@ -339,7 +348,8 @@ def internal_commitments(user) -> list[dict]:
             for i in c.items.all()
         ]
         done = sum(1 for i in items if i["done"])
-        rows.append({"commitment": c, "items": items, "progress": round(100 * done / len(items)) if items else 0})
+        progress = int(half_up(done * 100, len(items))) if items else 0  # whole percent, half-up
+        rows.append({"commitment": c, "items": items, "progress": progress})
     return rows
 
 

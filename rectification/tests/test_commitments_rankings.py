@@ -129,9 +129,10 @@ def test_it_ranks_departments_by_completion_and_on_time_rates(cast, campaign, cl
         _close(cast, b1, cast.user("office"))  # five days late
         rows = rankings.ranking_rows(campaign)
     a, b = rows
-    assert (a["unit"], a["rank"], a["completion"], a["on_time"]) == ("教务处", 1, 1.0, 1.0)
-    assert (b["unit"], b["rank"], b["completion"], b["on_time"]) == ("财务处", 2, 0.5, 0.0)
-    assert a["score"] == 100.0 and b["score"] == round((0.4 * 0.5 + 0.3 * 0.0) / 0.7 * 100, 1)
+    assert (a["unit"], a["rank"], a["completion"], a["on_time"]) == ("教务处", 1, "100.00", "100.00")
+    assert (b["unit"], b["rank"], b["completion"], b["on_time"]) == ("财务处", 2, "50.00", "0.00")
+    # (0.4 × 1/2 + 0.3 × 0) / 0.7 = 2/7 = 28.571…% → 28.57, exact and half-up
+    assert a["score"] == "100.00" and b["score"] == "28.57" and b["completion_pct"] == "50.00%"
     with pytest.raises(PermissionDenied):
         rankings.board_publish(actor=cast.user("head_a"), campaign=campaign)
     client_for(cast.user("office")).post(reverse("rectification:ranking"), {"title": "第一期整改评比"})
@@ -155,8 +156,8 @@ def test_it_measures_progress_against_the_three_and_six_month_marks(cast, campai
         "due": 1,
         "verified": 1,
         "verified_by_mark": 1,
-        "rate": 1.0,
-        "pct": "100.0%",
+        "rate": "100.00",
+        "pct": "100.00%",
         "bar": 100,
     }
     assert progress["total"]["6m"]["due"] == 2 and progress["total"]["6m"]["verified"] == 1
@@ -173,4 +174,4 @@ def test_it_counts_an_extended_measure_against_its_original_deadline(cast, measu
     with time_machine.travel(datetime(2027, 1, 10, 10, tzinfo=TZ), tick=False):
         _close(cast, Measure.objects.get(pk=measure_a.pk), cast.user("head_a"))
         row = rankings.ranking_rows(measure_a.plan.campaign)[0]
-    assert row["completion"] == 1.0 and row["on_time"] == 0.0
+    assert row["completion"] == "100.00" and row["on_time"] == "0.00"
