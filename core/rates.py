@@ -25,11 +25,13 @@ class Rate:
         """The percentage, two decimals, half-up; None when there is nothing to divide by."""
         if not self.denominator:
             return None
-        # hundredths of a percent: numerator / denominator × 10 000, rounded half-up on exact integers
-        hundredths, remainder = divmod(self.numerator * 10000, self.denominator)
-        if 2 * remainder >= self.denominator:
-            hundredths += 1
-        return Decimal(hundredths).scaleb(-2)
+        return half_up(self.numerator * 100, self.denominator, places=2)
+
+    @property
+    def percent(self) -> str:
+        """ "96.15%", or "—" when there is nothing to divide by."""
+        value = self.value
+        return "—" if value is None else f"{value:.2f}%"
 
     @property
     def fraction(self) -> str:
@@ -60,3 +62,23 @@ def rate(numerator: int, denominator: int, *, numerator_label: str = "", denomin
     if numerator < 0 or denominator < 0:
         raise ValueError("a rate divides counts, which are never negative")
     return Rate(int(numerator), int(denominator), str(numerator_label), str(denominator_label))
+
+
+def half_up(numerator: int, denominator: int, *, places: int = 0) -> Decimal:
+    """numerator / denominator rounded half-up (四舍五入) to `places` decimals, on exact integers.
+
+    The only rounding of a figure the office publishes: rates (through Rate) and averages of whole
+    percentages (a problem's progress) alike, so 62.5 shows as 63 wherever it appears."""
+    if denominator <= 0:
+        raise ValueError("nothing to divide by")
+    scale = 10**places
+    units, remainder = divmod(abs(numerator) * scale, denominator)
+    if 2 * remainder >= denominator:
+        units += 1
+    return Decimal(-units if numerator < 0 else units).scaleb(-places)
+
+
+def mean_percent(percents) -> int:
+    """The average of whole percentages, half-up to a whole percent (0 for none)."""
+    values = [int(p) for p in percents]
+    return int(half_up(sum(values), len(values))) if values else 0

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import STAGE_ORDER, Campaign, CampaignUnit, Stage
+from core.rates import mean_percent, rate
 from problems.models import Problem
 from rectification.models import Measure
 
@@ -73,7 +74,7 @@ def rollup(problem_status: str, measures: list[dict]) -> tuple[str, int]:
         return PublicStatus.COMPLETED, 100
     if not measures:
         return PublicStatus.NOT_STARTED, 0
-    progress = round(sum(m["percent"] for m in measures) / len(measures))
+    progress = mean_percent(m["percent"] for m in measures)
     statuses = {m["status"] for m in measures}
     if statuses == {PublicStatus.COMPLETED}:
         return PublicStatus.COMPLETED, 100
@@ -208,7 +209,9 @@ def summarise(rows: list[dict], loose: list[dict]) -> dict:
         "measures": len(measures),
         "measures_completed": done,
         "overdue": sum(1 for m in measures if m["status"] == PublicStatus.OVERDUE),
-        "completion": round(100 * done / len(measures)) if measures else 0,
+        # core.rates: exact, half-up, two decimals; "completed" on the portal is verified (销号)
+        "completion": f"{rate(done, len(measures)).value:.2f}" if measures else "0.00",
+        "completion_of": f"{done}/{len(measures)}",
     }
 
 

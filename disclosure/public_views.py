@@ -77,11 +77,12 @@ def institution(request, public_code):
 
 def commitments(request, public_code):
     """示诺: the approved public commitments of the campaign's cadres and units, with their items."""
-    campaign = selectors.get_public_campaign(public_code)
+    campaign = selectors.get_public_commitments_campaign(public_code)
+    progress_shown = selectors.public_campaigns().filter(pk=campaign.pk).exists()
     return render(
         request,
         "disclosure/public/commitments.html",
-        {"campaign": campaign, "rows": selectors.public_commitments(campaign)},
+        {"campaign": campaign, "rows": selectors.public_commitments(campaign), "progress_shown": progress_shown},
     )
 
 

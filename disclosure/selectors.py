@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from core.rates import Rate, half_up, mean_percent, rate
 from orgs.access import Perm, can, units_where
 from orgs.models import Unit
 from rectification.models import Measure
@@ -46,6 +47,11 @@ def public_data_now(campaign: Campaign, *, today: date | None = None) -> dict:
     return build_public_data(campaign, problems, measures, today=today)
 
 
+def _published_value(r: Rate) -> str | None:
+    """A rate as the portal shows it ("96.15", then "%"), None when there is nothing to divide by."""
+    return None if r.value is None else f"{r.value:.2f}"
+
+
 def public_campaigns() -> QuerySet[Campaign]:
     """Campaigns with at least one published item (the only ones the portal knows about)."""
     return (
@@ -71,6 +77,28 @@ def get_public_campaign(public_code: str) -> Campaign:
     campaign = (
         public_campaigns()
         .filter(institution__public_code=public_code, institution__kind=Unit.Kind.INSTITUTION)
+        .order_by("-start_date", "-pk")
+        .first()
+    )
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def get_public_commitments_campaign(public_code: str) -> Campaign:
+    """示诺: the latest active or closed campaign of the institution that published anything or has a
+    commitment approved for showing; 404 otherwise."""
+    from rectification.selectors import COMMITMENT_SHOWN
+
+    campaign = (
+        Campaign.objects.filter(
+            Q(publications__status=Publication.Status.PUBLISHED) | Q(commitments__status__in=COMMITMENT_SHOWN),
+            institution__public_code=public_code,
+            institution__kind=Unit.Kind.INSTITUTION,
+            status__in=[Campaign.Status.ACTIVE, Campaign.Status.CLOSED],
+        )
+        .distinct()
+        .select_related("institution")
         .order_by("-start_date", "-pk")
         .first()
     )
@@ -159,8 +187,11 @@ def city_overview(*, today: date | None = None) -> list[dict]:
         if past_due and not done:
             row["overdue"] += 1
     for row in rows.values():
-        row["completion"] = round(100 * row["completed"] / row["measures"]) if row["measures"] else None
-        row["on_time_rate"] = round(100 * row["on_time"] / row["due"]) if row["due"] else None
+        # core.rates: the same exact, half-up, two-decimal figures as the dashboards and the exports
+        row["completion_rate"] = rate(row["completed"], row["measures"])
+        row["completion"] = _published_value(row["completion_rate"])
+        row["on_time_share"] = rate(row["on_time"], row["due"])
+        row["on_time_rate"] = _published_value(row["on_time_share"])
     return sorted(rows.values(), key=lambda r: r["institution"].name)
 
 
@@ -292,7 +323,7 @@ def internal_disclosure(user) -> list[dict]:
         )
         entry["measures"].append({"measure": m, "status": measure_status(m, today), "percent": measure_percent(m)})
     for entry in people.values():
-        entry["progress"] = round(sum(x["percent"] for x in entry["measures"]) / len(entry["measures"]))
+        entry["progress"] = mean_percent(x["percent"] for x in entry["measures"])
     return list(people.values())
 
 
@@ -317,7 +348,8 @@ def internal_commitments(user) -> list[dict]:
             for i in c.items.all()
         ]
         done = sum(1 for i in items if i["done"])
-        rows.append({"commitment": c, "items": items, "progress": round(100 * done / len(items)) if items else 0})
+        progress = int(half_up(done * 100, len(items))) if items else 0  # whole percent, half-up
+        rows.append({"commitment": c, "items": items, "progress": progress})
     return rows
 
 

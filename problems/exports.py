@@ -1,14 +1,19 @@
-"""The ledger (问题清单) as an Excel workbook: `collect` rows, `ledger_xlsx` renders them."""
+"""The ledger (问题清单) as an Excel workbook: `collect` rows, `ledger_xlsx` renders them.
+
+Cells keep their type (core.excel.cell): the number a number, the time recorded a real date-time cell
+the office can sort and filter, and text that begins like a formula (= + - @) stored as text with the
+quote-prefix style, shown exactly as typed with no apostrophe."""
 
 import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
-from core.excel import safe_cell
+from core.excel import cell
+
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def headers() -> list[str]:
@@ -66,15 +71,11 @@ def ledger_xlsx(qs) -> bytes:
         ws.column_dimensions[chr(ord("A") + i)].width = w
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
-    header = []
-    for h in headers():
-        c = WriteOnlyCell(ws, value=h)
-        c.font = bold
-        c.alignment = Alignment(horizontal="center")
-        header.append(c)
-    ws.append(header)
+    centred = Alignment(horizontal="center")
+    ws.append([cell(ws, h, font=bold, alignment=centred) for h in headers()])
     for row in collect(qs):
-        ws.append([safe_cell(v) for v in row])
+        *values, recorded_at = row
+        ws.append([*(cell(ws, v) for v in values), cell(ws, recorded_at, number_format=DATETIME_FORMAT)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

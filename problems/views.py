@@ -7,11 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.current import current_campaign
 from campaigns.models import Stage
+from core.excel import download_name
 from core.exceptions import ServiceError
 from core.storage import verified_download
 from orgs.access import Perm, can, has_any, person_of, units_where
@@ -78,8 +80,8 @@ def ledger_export(request):
     qs = f.ordered(f.qs if f.is_bound else f.queryset)
     data = exports.ledger_xlsx(qs)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    name = f"problem-ledger-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    name = download_name(_("Problem ledger") + f"-{timezone.localdate():%Y%m%d}", "xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, name)  # filename*=UTF-8'' for 问题清单
     return response
 
 

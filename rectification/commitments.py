@@ -2,7 +2,7 @@
 
 承诺: the cadre (or the office for a unit) drafts the commitment and its items, each with measures,
 a person responsible and a deadline; it is submitted and the campaign office approves it (示诺:
-published) or returns it with a reason. An item is finally judged fulfilled or not (未兑现, with the
+published) or returns it with a reason. There is no way to show a commitment without that review. An item is finally judged fulfilled or not (未兑现, with the
 objective causes written down). 践诺: progress reported on the items. 评诺: assessed (民主测评) with the evaluation
 machinery (an assessment round whose targets are the cadres); the result comes back from the target.
 """
@@ -44,7 +44,7 @@ def commitment_create(*, actor, campaign, person, content: str, items=()) -> Com
         raise ServiceError(_("%(p)s already has a commitment in this campaign.") % {"p": person})
     c = Commitment.objects.create(campaign=campaign, person=person, unit=person.unit, content=content.strip())
     for text, deadline in items:
-        CommitmentItem.objects.create(commitment=c, content=text.strip(), deadline=deadline)
+        CommitmentItem.objects.create(commitment=c, content=text.strip(), deadline=deadline, owner=person)
     audit_record(actor=actor, action="commitment.create", obj=c, unit=c.unit, changes={"items": len(items)})
     return c
 
@@ -75,26 +75,21 @@ def commitment_item_add(
 
 
 @transaction.atomic
-def commitment_publish(*, actor, commitment: Commitment) -> Commitment:
-    """示诺: publish inside the institution (needs at least one item)."""
-    if not selectors.may_edit_commitment(actor, commitment):
-        raise PermissionDenied(_("You may not publish this commitment."))
-    if not commitment.items.exists():
-        raise ServiceError(_("Add at least one item with a deadline before publishing."))
-    return _move(
-        actor=actor, c=commitment, sources=[CS.DRAFT], target=CS.PUBLISHED, verb="publish", published_at=timezone.now()
-    )
+def commitment_item_remove(*, actor, item: CommitmentItem) -> None:
+    """Take an item out of a commitment that is still a draft or was returned for revision."""
+    c = item.commitment
+    if not selectors.may_edit_commitment(actor, c):
+        raise PermissionDenied(_("You may not change this commitment."))
+    if not CommitmentItem.objects.filter(pk=item.pk, commitment__status__in=[CS.DRAFT, CS.RETURNED]).delete()[0]:
+        raise ServiceError(_("Items can be removed only before the commitment is submitted."))
+    audit_record(actor=actor, action="commitment.item_remove", obj=c, unit=c.unit, changes={"item": item.content})
 
 
 @transaction.atomic
 def commitment_progress(*, actor, item: CommitmentItem, content: str, done: bool = False) -> CommitmentProgress:
     """践诺: the cadre reports what was done on an item (and whether it is fulfilled)."""
     c = item.commitment
-    me = person_of(actor)
-    reporters = {c.person_id, item.owner_id} - {None}
-    if (me is None or me.pk not in reporters) and not (
-        c.person_id is None and can(actor, Perm.RECTIFICATION_MANAGE, c.unit)
-    ):
+    if not selectors.may_report_commitment(actor, c, item):
         raise PermissionDenied(_("Only the person who committed reports progress."))
     if c.status not in (CS.PUBLISHED, CS.PRACTISING):
         raise ServiceError(_("Progress is reported after publishing and before the assessment."))
@@ -198,18 +193,11 @@ def commitment_submit(*, actor, commitment: Commitment) -> Commitment:
     return _move(actor=actor, c=commitment, sources=[CS.DRAFT, CS.RETURNED], target=CS.SUBMITTED, verb="submit")
 
 
-def _may_review(actor, commitment: Commitment) -> bool:
-    me = person_of(actor)
-    if me is not None and me.pk == commitment.person_id:
-        return False  # nobody approves their own commitment
-    return can(actor, Perm.RECTIFICATION_MANAGE, commitment.campaign.institution)
-
-
 @transaction.atomic
 def commitment_review(*, actor, commitment: Commitment, approve: bool, comment: str = "") -> Commitment:
     """The campaign office approves a submitted commitment (示诺: it is published) or returns it with a
     reason for revision. The decision is a CommitmentReview row."""
-    if not _may_review(actor, commitment):
+    if not selectors.may_review_commitment(actor, commitment):
         raise PermissionDenied(_("You may not review this commitment."))
     if not approve and not comment.strip():
         raise ServiceError(_("Say why the commitment is returned."))
@@ -238,7 +226,7 @@ def commitment_item_judge(*, actor, item: CommitmentItem, fulfilled: bool, expla
     """评诺 of one item: fulfilled (兑现), or not (未兑现) with the objective causes written down.
     Decided by the campaign office once the commitment is published."""
     c = item.commitment
-    if not _may_review(actor, c):
+    if not selectors.may_review_commitment(actor, c):
         raise PermissionDenied(_("You may not judge this commitment."))
     if c.status not in (CS.PUBLISHED, CS.PRACTISING, CS.ASSESSING, CS.ASSESSED):
         raise ServiceError(_("An item is judged after the commitment is published."))

@@ -400,7 +400,8 @@ def _commitments(ctx, today):
         made.append((p, user, c))
     # phase 0 (承诺): the last stays a draft; 示诺: published; 践诺: progress; 评诺: in an assessment round
     for i, (_p, user, c) in enumerate(made[:-1]):
-        cs.commitment_publish(actor=user, commitment=c)
+        cs.commitment_submit(actor=user, commitment=c)
+        cs.commitment_review(actor=office, commitment=c, approve=True, comment="同意公示。")
         if i in (0, 2, 3):
             item = c.items.first()
             cs.commitment_progress(actor=user, item=item, content="已按承诺落实，本月完成情况良好。", done=i == 0)

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orgs.models import Person, Unit
 from orgs.selectors import leadership_team_of
@@ -184,9 +185,62 @@ class CommitmentForm(forms.Form):
     deadline = forms.DateField(widget=DateInput(), label=_("deadline"))
 
 
+class UnitCommitmentForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("unit"))
+    content = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("commitment"))
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+
+
 class CommitmentItemForm(forms.Form):
-    content = forms.CharField(max_length=300, label=_("item"))
+    content = forms.CharField(max_length=300, label=pgettext_lazy("commitment", "item"))
+    measures = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label=pgettext_lazy("commitment", "measures"),
+        help_text=_("One measure a line (一是…, 二是…)."),
+    )
+    owner = forms.ModelChoiceField(queryset=Person.objects.none(), required=False, label=_("responsible"))
     deadline = forms.DateField(widget=DateInput(), label=_("deadline"))
+
+    def __init__(self, *args, commitment=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if commitment is not None:
+            self.fields["owner"].queryset = Person.objects.filter(
+                unit__path__startswith=commitment.unit.path, active=True
+            ).order_by("name")
+            if commitment.person_id:
+                self.fields["owner"].help_text = _("Left empty: the person who commits.")
+
+
+class CommitmentReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve and show it (示诺)")), ("return", _("Return it for revision"))],
+        widget=forms.RadioSelect,
+        label=_("decision"),
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label=_("comments / reason"),
+        help_text=_("Required when the commitment is returned."),
+    )
+
+
+class CommitmentJudgeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[("fulfilled", _("Fulfilled (兑现)")), ("unfulfilled", _("Not fulfilled (未兑现)"))],
+        widget=forms.RadioSelect,
+        label=_("outcome"),
+    )
+    explanation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label=_("explanation (objective causes)"),
+        help_text=_("Required when the item was not fulfilled."),
+    )
 
 
 class CommitmentProgressForm(forms.Form):

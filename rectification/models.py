@@ -521,8 +521,8 @@ class CommitmentItem(models.Model):
         UNFULFILLED = "unfulfilled", _("Not fulfilled (未兑现)")
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="items")
-    content = models.CharField(_("item"), max_length=300)
-    measures = models.TextField(_("measures"), blank=True)
+    content = models.CharField(pgettext_lazy("commitment", "item"), max_length=300)
+    measures = models.TextField(pgettext_lazy("commitment", "measures"), blank=True)
     owner = models.ForeignKey(
         "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible")
     )

@@ -1,16 +1,19 @@
 """Rankings between departments (评比竞赛) and the three- and six-month marks (见成效, 根本好转).
 
-Figures per unit, from its plans' measures:
-- completion rate: verified measures / all measures;
+Figures per unit, from the measures of its approved plans (as on the dashboards; drafts are not counted),
+each a core.rates Rate (exact, half-up, two decimals, numerator and denominator kept):
+- completion rate: verified measures / all measures (the dashboard's close-out rate, 销号率);
 - on-time rate: measures verified on or before their original deadline / measures whose original deadline
   has passed or that are verified (long-term measures without a deadline are left out);
 - satisfaction: the unit's latest published democratic-evaluation satisfaction rate, when there is one.
-Score = 40% completion + 30% on-time + 30% satisfaction (weights re-spread when satisfaction is missing).
+Score = 40% completion + 30% on-time + 30% satisfaction (weights re-spread when satisfaction is missing),
+computed on exact fractions and rounded half-up to two decimals like every published figure.
 """
 
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -18,15 +21,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from core.rates import Rate, half_up, rate
 from orgs.access import Perm, can
 
-from .models import Measure, RankingBoard
+from .models import Measure, RankingBoard, RectificationPlan
 
-WEIGHTS = {"completion": 0.4, "on_time": 0.3, "satisfaction": 0.3}
+WEIGHTS = {"completion": Fraction(4, 10), "on_time": Fraction(3, 10), "satisfaction": Fraction(3, 10)}
 
 
-def _rate(num: int, den: int) -> float | None:
-    return round(num / den, 4) if den else None
+def _share(r: Rate) -> Fraction | None:
+    """The rate as an exact fraction of one (None when there is nothing to divide by)."""
+    return Fraction(r.numerator, r.denominator) if r.denominator else None
+
+
+def _value(r: Rate) -> str | None:
+    """The published percentage ("96.15") as text: board rows are stored as JSON."""
+    return None if r.value is None else f"{r.value:.2f}"
 
 
 def _satisfaction_by_unit(campaign) -> dict[int, float]:
@@ -56,7 +66,7 @@ def ranking_rows(campaign, today: date | None = None) -> list[dict]:
     stats: dict[int, dict] = defaultdict(lambda: {"total": 0, "verified": 0, "due": 0, "on_time": 0})
     units = {}
     for m in (
-        Measure.objects.filter(plan__campaign=campaign)
+        Measure.objects.filter(plan__campaign=campaign, plan__status=RectificationPlan.Status.APPROVED)
         .select_related("plan__unit")
         .only(
             "status",
@@ -84,28 +94,35 @@ def ranking_rows(campaign, today: date | None = None) -> list[dict]:
     sat = _satisfaction_by_unit(campaign)
     rows = []
     for uid, s in stats.items():
-        completion = _rate(s["verified"], s["total"])
-        on_time = _rate(s["on_time"], s["due"])
+        completion = rate(s["verified"], s["total"])
+        on_time = rate(s["on_time"], s["due"])
         satisfaction = sat.get(uid)
-        parts = {"completion": completion, "on_time": on_time, "satisfaction": satisfaction}
-        weight = sum(WEIGHTS[k] for k, v in parts.items() if v is not None)
-        score = sum(WEIGHTS[k] * v for k, v in parts.items() if v is not None) / weight if weight else 0.0
+        parts = {
+            "completion": _share(completion),
+            "on_time": _share(on_time),
+            "satisfaction": None if satisfaction is None else Fraction(str(satisfaction)),
+        }
+        weight = sum((WEIGHTS[k] for k, v in parts.items() if v is not None), Fraction(0))
+        score = sum((WEIGHTS[k] * v for k, v in parts.items() if v is not None), Fraction(0)) / weight if weight else 0
+        score = Fraction(score) * 100
         rows.append(
             {
                 "unit_id": uid,
                 "unit": units[uid].name,
                 "measures": s["total"],
                 "verified": s["verified"],
-                "completion": completion,
-                "on_time": on_time,
+                "due": s["due"],
+                "on_time_count": s["on_time"],
+                "completion": _value(completion),
+                "on_time": _value(on_time),
                 "satisfaction": satisfaction,
-                "score": round(score * 100, 1),
-                "completion_pct": percent(completion),
-                "on_time_pct": percent(on_time),
+                "score": f"{half_up(score.numerator, score.denominator, places=2):.2f}",
+                "completion_pct": completion.percent,
+                "on_time_pct": on_time.percent,
                 "satisfaction_pct": percent(satisfaction),
             }
         )
-    rows.sort(key=lambda r: (-r["score"], r["unit"]))
+    rows.sort(key=lambda r: (-Decimal(r["score"]), r["unit"]))
     rank, last = 0, None
     for i, r in enumerate(rows, start=1):
         if r["score"] != last:
@@ -166,9 +183,10 @@ def milestone_progress(campaign, today: date | None = None) -> dict:
                 bucket["verified"] += verified
                 bucket["verified_by_mark"] += by_mark
     for bucket in [*(r[k] for r in per_unit.values() for k, _d in marks), *total.values()]:
-        bucket["rate"] = _rate(bucket["verified"], bucket["due"])
-        bucket["pct"] = percent(bucket["rate"])
-        bucket["bar"] = round((bucket["rate"] or 0) * 100)
+        r = rate(bucket["verified"], bucket["due"])
+        bucket["rate"] = _value(r)
+        bucket["pct"] = r.percent
+        bucket["bar"] = int(half_up(bucket["verified"] * 100, bucket["due"])) if bucket["due"] else 0
     return {
         "marks": [{"key": k, "date": d, "passed": d < today} for k, d in marks],
         "units": sorted(per_unit.values(), key=lambda r: r["unit"]),
@@ -177,4 +195,8 @@ def milestone_progress(campaign, today: date | None = None) -> dict:
 
 
 def percent(v) -> str:
-    return "—" if v is None else f"{Decimal(str(v)) * 100:.1f}%"
+    """A share of one (a satisfaction rate from the evaluations) as a percentage, two decimals, half-up."""
+    if v is None:
+        return "—"
+    f = Fraction(str(v))
+    return rate(f.numerator, f.denominator).percent

@@ -16,7 +16,7 @@ from django.http import Http404
 from orgs.access import Perm, can, person_of, units_where
 from orgs.selectors import supervisor_of
 
-from .models import Commitment, Evidence, Measure, RectificationPlan
+from .models import Commitment, CommitmentItem, Evidence, Measure, RectificationPlan
 
 
 def _pk(obj) -> int | None:
@@ -223,23 +223,47 @@ def with_evidence_flag(qs: QuerySet[Measure]) -> QuerySet[Measure]:
 # ---------------------------------------------------------------- commitments
 
 
+# Until the office approves it (示诺), a commitment is seen by its author and by those who view
+# rectification of its unit; afterwards by everyone in the institution.
+COMMITMENT_SHOWN = ("published", "practising", "assessing", "assessed")
+
+
 def may_view_commitment(user, c: Commitment) -> bool:
-    """Published commitments are visible inside the institution (公开承诺 inside); drafts to their author
-    and to those who manage rectification of the unit."""
+    """Shown commitments are visible inside the institution (公开承诺 inside); drafts, those under
+    review and those returned only to their author and to those who view rectification of the unit."""
     me = person_of(user)
     if me is not None and me.pk == c.person_id:
         return True
     if can(user, Perm.RECTIFICATION_VIEW, c.unit):
         return True
-    if c.status == Commitment.Status.DRAFT:
+    if c.status not in COMMITMENT_SHOWN:
         return False
     inst_id = c.unit.institution_id or c.unit_id
     return me is not None and (me.unit.institution_id or me.unit_id) == inst_id
 
 
 def may_edit_commitment(user, c: Commitment) -> bool:
+    """The person who commits, or whoever manages rectification of the unit (a unit's commitment)."""
     me = person_of(user)
     return (me is not None and me.pk == c.person_id) or can(user, Perm.RECTIFICATION_MANAGE, c.unit)
+
+
+def may_review_commitment(user, c: Commitment) -> bool:
+    """The campaign office (rectification managed for the whole institution) reviews and judges;
+    nobody reviews their own commitment."""
+    me = person_of(user)
+    if me is not None and me.pk == c.person_id:
+        return False
+    return can(user, Perm.RECTIFICATION_MANAGE, c.campaign.institution)
+
+
+def may_report_commitment(user, c: Commitment, item: CommitmentItem) -> bool:
+    """践诺: the person who committed or the item's person responsible; for a unit's commitment also
+    whoever manages rectification of the unit."""
+    me = person_of(user)
+    if me is not None and me.pk in {c.person_id, item.owner_id} - {None}:
+        return True
+    return c.person_id is None and can(user, Perm.RECTIFICATION_MANAGE, c.unit)
 
 
 def get_commitment_for_user(user, pk: int, write: bool = False) -> Commitment:
@@ -261,7 +285,7 @@ def commitments_visible_to(user) -> QuerySet[Commitment]:
     if me is not None:
         q |= Q(person=me)
         inst_id = me.unit.institution_id or me.unit_id
-        q |= Q(unit__institution_id=inst_id) & ~Q(status=Commitment.Status.DRAFT)
+        q |= (Q(unit__institution_id=inst_id) | Q(unit_id=inst_id)) & Q(status__in=COMMITMENT_SHOWN)
     return (
         Commitment.objects.filter(q)
         .select_related("person", "unit", "assessment_target__evaluation")

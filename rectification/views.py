@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from campaigns.current import current_campaign
@@ -507,11 +508,25 @@ def warnings_board(request):
 # ---------------------------------------------------------------- commitments
 
 
+COMMITMENT_PHASES = (
+    gettext_lazy("Commit (承诺)"),
+    gettext_lazy("Publish (示诺)"),
+    gettext_lazy("Fulfil (践诺)"),
+    gettext_lazy("Assess (评诺)"),
+)
+
+
+def _units_for_unit_commitments(user, campaign):
+    """Units of the campaign's institution whose rectification the user manages (单位承诺)."""
+    return units_where(user, Perm.RECTIFICATION_MANAGE).filter(path__startswith=campaign.institution.path)
+
+
 def commitment_list(request):
     campaign = _campaign_or_404(request)
     rows = selectors.commitments_visible_to(request.user).filter(campaign=campaign)
     me = person_of(request.user)
     mine = rows.filter(person=me).first() if me else None
+    units = _units_for_unit_commitments(request.user, campaign)
     form = forms.CommitmentForm(request.POST or None)
     if request.method == "POST" and me is not None and form.is_valid():
         d = form.cleaned_data
@@ -527,7 +542,10 @@ def commitment_list(request):
             _fail(request, e)
         else:
             return redirect("rectification:commitment", pk=c.pk)
-    may_assess = can(request.user, Perm.EVALUATION_MANAGE, campaign.institution)
+    shown = request.GET.get("status", "")
+    if shown in Commitment.Status.values:
+        rows = rows.filter(status=shown)
+    may_review = can(request.user, Perm.RECTIFICATION_MANAGE, campaign.institution)
     return render(
         request,
         "rectification/commitments.html",
@@ -536,26 +554,61 @@ def commitment_list(request):
             "rows": rows,
             "mine": mine,
             "form": form if me is not None and mine is None else None,
-            "may_assess": may_assess,
+            "unit_form": forms.UnitCommitmentForm(units=units) if units.exists() else None,
+            "may_assess": can(request.user, Perm.EVALUATION_MANAGE, campaign.institution),
+            "may_review": may_review,
+            "to_review": (
+                Commitment.objects.filter(campaign=campaign, status=Commitment.Status.SUBMITTED).count()
+                if may_review
+                else 0
+            ),
+            "statuses": Commitment.Status.choices,
+            "shown": shown,
             "assess_form": forms.AssessmentForm(),
-            "phases": [_("Commit (承诺)"), _("Publish (示诺)"), _("Fulfil (践诺)"), _("Assess (评诺)")],
+            "phases": COMMITMENT_PHASES,
         },
     )
 
 
+@service_view
+def commitment_unit_create(request):
+    """单位承诺: drafted by whoever manages rectification of the unit."""
+    campaign = _campaign_or_404(request)
+    form = forms.UnitCommitmentForm(request.POST, units=_units_for_unit_commitments(request.user, campaign))
+    if not form.is_valid():
+        messages.error(request, _("Choose the unit and write the commitment."))
+        return redirect("rectification:commitments")
+    c = csvc.unit_commitment_create(actor=request.user, campaign=campaign, **form.cleaned_data)
+    return redirect("rectification:commitment", pk=c.pk)
+
+
 def commitment_detail(request, pk: int):
     c = selectors.get_commitment_for_user(request.user, pk)
-    me = person_of(request.user)
-    items = c.items.prefetch_related(Prefetch("progress", queryset=CommitmentProgress.objects.order_by("-at")))
+    items = list(
+        c.items.select_related("owner").prefetch_related(
+            Prefetch("progress", queryset=CommitmentProgress.objects.order_by("-at"))
+        )
+    )
+    for item in items:
+        item.may_report = c.status in ("published", "practising") and selectors.may_report_commitment(
+            request.user, c, item
+        )
+        # one form per item on the page: ids of their own so each label names its own field
+        item.progress_form = forms.CommitmentProgressForm(auto_id=f"id_progress{item.pk}_%s")
+        item.judge_form = forms.CommitmentJudgeForm(auto_id=f"id_judge{item.pk}_%s")
+    may_edit = selectors.may_edit_commitment(request.user, c)
+    may_review = selectors.may_review_commitment(request.user, c)
     context = {
         "c": c,
         "items": items,
+        "reviews": c.reviews.select_related("reviewer"),
         "phase": csvc.phase_of(c),
-        "phases": [_("Commit (承诺)"), _("Publish (示诺)"), _("Fulfil (践诺)"), _("Assess (评诺)")],
-        "may_edit": selectors.may_edit_commitment(request.user, c),
-        "is_person": me is not None and me.pk == c.person_id,
-        "item_form": forms.CommitmentItemForm(),
-        "progress_form": forms.CommitmentProgressForm(),
+        "phases": COMMITMENT_PHASES,
+        "may_edit": may_edit and c.status in ("draft", "returned"),
+        "may_review": may_review and c.status == "submitted",
+        "may_judge": may_review and c.status in selectors.COMMITMENT_SHOWN,
+        "item_form": forms.CommitmentItemForm(commitment=c),
+        "review_form": forms.CommitmentReviewForm(),
     }
     return render(request, "rectification/commitment_detail.html", context)
 
@@ -563,7 +616,7 @@ def commitment_detail(request, pk: int):
 @service_view
 def commitment_item_add(request, pk: int):
     c = selectors.get_commitment_for_user(request.user, pk, write=True)
-    form = forms.CommitmentItemForm(request.POST)
+    form = forms.CommitmentItemForm(request.POST, commitment=c)
     if form.is_valid():
         csvc.commitment_item_add(actor=request.user, commitment=c, **form.cleaned_data)
     else:
@@ -572,17 +625,61 @@ def commitment_item_add(request, pk: int):
 
 
 @service_view
-def commitment_publish(request, pk: int):
+def commitment_item_remove(request, pk: int):
+    item = get_object_or_404(CommitmentItem, pk=pk)
+    c = selectors.get_commitment_for_user(request.user, item.commitment_id, write=True)
+    csvc.commitment_item_remove(actor=request.user, item=item)
+    return redirect("rectification:commitment", pk=c.pk)
+
+
+@service_view
+def commitment_submit(request, pk: int):
     c = selectors.get_commitment_for_user(request.user, pk, write=True)
-    csvc.commitment_publish(actor=request.user, commitment=c)
-    messages.success(request, _("The commitment is published inside the institution (示诺)."))
+    csvc.commitment_submit(actor=request.user, commitment=c)
+    messages.success(request, _("The commitment was submitted; the campaign office reviews it before it is shown."))
+    return redirect("rectification:commitment", pk=c.pk)
+
+
+@service_view
+def commitment_review(request, pk: int):
+    c = selectors.get_commitment_for_user(request.user, pk)
+    form = forms.CommitmentReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect("rectification:commitment", pk=c.pk)
+    approve = form.cleaned_data["decision"] == "approve"
+    csvc.commitment_review(actor=request.user, commitment=c, approve=approve, comment=form.cleaned_data["comment"])
+    if approve:
+        messages.success(request, _("The commitment is approved and shown (示诺)."))
+    else:
+        messages.success(request, _("The commitment was returned for revision."))
+    return redirect("rectification:commitment", pk=c.pk)
+
+
+@service_view
+def commitment_item_judge(request, pk: int):
+    item = get_object_or_404(CommitmentItem, pk=pk)
+    c = selectors.get_commitment_for_user(request.user, item.commitment_id)
+    item.commitment = c
+    form = forms.CommitmentJudgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose fulfilled or not fulfilled."))
+        return redirect("rectification:commitment", pk=c.pk)
+    csvc.commitment_item_judge(
+        actor=request.user,
+        item=item,
+        fulfilled=form.cleaned_data["outcome"] == "fulfilled",
+        explanation=form.cleaned_data["explanation"],
+    )
+    messages.success(request, _("The item was judged."))
     return redirect("rectification:commitment", pk=c.pk)
 
 
 @service_view
 def commitment_progress(request, pk: int):
     item = get_object_or_404(CommitmentItem, pk=pk)
-    c = selectors.get_commitment_for_user(request.user, item.commitment_id, write=True)
+    c = selectors.get_commitment_for_user(request.user, item.commitment_id)
+    item.commitment = c
     form = forms.CommitmentProgressForm(request.POST)
     if form.is_valid():
         csvc.commitment_progress(actor=request.user, item=item, **form.cleaned_data)

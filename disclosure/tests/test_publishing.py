@@ -127,7 +127,7 @@ def test_it_keeps_management_query_count_flat(cast, world, client_for, django_as
 
 
 def test_it_shows_published_commitments_and_their_progress_internally(cast, world, client_for):
-    from rectification.commitments import commitment_create, commitment_progress, commitment_publish
+    from rectification.commitments import commitment_create, commitment_progress, commitment_review, commitment_submit
 
     from .conftest import days_ago
 
@@ -141,7 +141,10 @@ def test_it_shows_published_commitments_and_their_progress_internally(cast, worl
     )
     draft_body = client_for(cast.user("staff_a")).get(reverse("disclosure:internal")).content.decode()
     assert "带头改进工作作风" not in draft_body  # a draft is not disclosed yet
-    commitment_publish(actor=cadre, commitment=c)
+    commitment_submit(actor=cadre, commitment=c)
+    submitted_body = client_for(cast.user("staff_a")).get(reverse("disclosure:internal")).content.decode()
+    assert "带头改进工作作风" not in submitted_body  # nor while the office reviews it
+    commitment_review(actor=cast.user("office"), commitment=c, approve=True)
     commitment_progress(actor=cadre, item=c.items.first(), content="已走访两次", done=True)
     r = client_for(cast.user("staff_a")).get(reverse("disclosure:internal"))
     row = r.context["commitments"][0]

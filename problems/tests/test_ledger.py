@@ -1,4 +1,6 @@
 import io
+from datetime import datetime
+from urllib.parse import quote
 
 from openpyxl import load_workbook
 
@@ -65,8 +67,13 @@ def test_it_exports_the_filtered_ledger_to_excel(cast, campaign, taxonomy, clien
     assert len(rows) == 3  # header + the two problems of dept_a only
     assert rows[0][2] == "单位"
     assert {r[2] for r in rows[1:]} == {"教务处"}
-    assert all(r[5].startswith("'=迟到早退") for r in rows[1:])  # formula neutralised
+    # formula-like text is kept as typed: a text cell with the quote-prefix style, no apostrophe, no formula
+    cells = [row[5] for row in ws.iter_rows(min_row=2)]
+    assert all(c.value.startswith("=迟到早退") and c.data_type == "s" and c.quotePrefix for c in cells)
     assert all(r[7] == "纪律涣散" for r in rows[1:])
+    assert all(isinstance(r[16], datetime) for r in rows[1:])  # recorded at: a real date-time cell
+    assert "filename*=utf-8''" in response["Content-Disposition"]
+    assert quote("问题清单") in response["Content-Disposition"]
 
 
 def test_it_caps_the_count_of_a_huge_ledger(cast, campaign, monkeypatch, client_for):

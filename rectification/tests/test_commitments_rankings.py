@@ -30,19 +30,26 @@ def commitment(cast, campaign):
     )
 
 
+def _publish(cast, commitment):
+    """Submitted by the cadre, approved (示诺) by the campaign office."""
+    cs.commitment_submit(actor=cast.user("cadre_a"), commitment=commitment)
+    commitment.refresh_from_db()
+    return cs.commitment_review(actor=cast.user("office"), commitment=commitment, approve=True)
+
+
 def test_it_walks_a_commitment_through_commit_publish_and_fulfil(cast, commitment):
     assert cs.phase_of(commitment) == 0
     with pytest.raises(PermissionDenied):
-        cs.commitment_publish(actor=cast.user("staff_a"), commitment=commitment)
+        cs.commitment_submit(actor=cast.user("staff_a"), commitment=commitment)
     cs.commitment_item_add(
         actor=cast.user("cadre_a"), commitment=commitment, content="每月公开办事流程", deadline=date(2027, 1, 31)
     )
-    c = cs.commitment_publish(actor=cast.user("cadre_a"), commitment=commitment)
+    c = _publish(cast, commitment)
     assert c.status == Commitment.Status.PUBLISHED and c.published_at and cs.phase_of(c) == 1
     with pytest.raises(ServiceError):
         cs.commitment_item_add(actor=cast.user("cadre_a"), commitment=c, content="x", deadline=date(2027, 1, 1))
     with pytest.raises(Conflict):
-        cs.commitment_publish(actor=cast.user("cadre_a"), commitment=c)
+        cs.commitment_submit(actor=cast.user("cadre_a"), commitment=c)
     item = c.items.first()
     with pytest.raises(PermissionDenied):
         cs.commitment_progress(actor=cast.user("head_a"), item=item, content="x")
@@ -55,7 +62,7 @@ def test_it_walks_a_commitment_through_commit_publish_and_fulfil(cast, commitmen
 def test_it_shows_published_commitments_inside_the_institution_only(cast, commitment, client_for):
     url = reverse("rectification:commitment", args=[commitment.pk])
     assert client_for(cast.user("staff_a")).get(url).status_code == 404  # a draft is not yet public
-    cs.commitment_publish(actor=cast.user("cadre_a"), commitment=commitment)
+    _publish(cast, commitment)
     assert client_for(cast.user("staff_a")).get(url).status_code == 200
     assert client_for(cast.user("head_b")).get(url).status_code == 200
     assert client_for(cast.user("outsider")).get(url).status_code == 404
@@ -67,7 +74,7 @@ def test_it_assesses_commitments_with_the_evaluation_machinery(cast, campaign, c
     pytest.importorskip("evaluations.services")
     from evaluations.models import Evaluation, EvaluationTarget
 
-    cs.commitment_publish(actor=cast.user("cadre_a"), commitment=commitment)
+    _publish(cast, commitment)
     with pytest.raises(PermissionDenied):
         cs.commitment_assessment_open(actor=cast.user("head_a"), campaign=campaign, commitments=[commitment], name="x")
     ev = cs.commitment_assessment_open(
@@ -122,9 +129,10 @@ def test_it_ranks_departments_by_completion_and_on_time_rates(cast, campaign, cl
         _close(cast, b1, cast.user("office"))  # five days late
         rows = rankings.ranking_rows(campaign)
     a, b = rows
-    assert (a["unit"], a["rank"], a["completion"], a["on_time"]) == ("教务处", 1, 1.0, 1.0)
-    assert (b["unit"], b["rank"], b["completion"], b["on_time"]) == ("财务处", 2, 0.5, 0.0)
-    assert a["score"] == 100.0 and b["score"] == round((0.4 * 0.5 + 0.3 * 0.0) / 0.7 * 100, 1)
+    assert (a["unit"], a["rank"], a["completion"], a["on_time"]) == ("教务处", 1, "100.00", "100.00")
+    assert (b["unit"], b["rank"], b["completion"], b["on_time"]) == ("财务处", 2, "50.00", "0.00")
+    # (0.4 × 1/2 + 0.3 × 0) / 0.7 = 2/7 = 28.571…% → 28.57, exact and half-up
+    assert a["score"] == "100.00" and b["score"] == "28.57" and b["completion_pct"] == "50.00%"
     with pytest.raises(PermissionDenied):
         rankings.board_publish(actor=cast.user("head_a"), campaign=campaign)
     client_for(cast.user("office")).post(reverse("rectification:ranking"), {"title": "第一期整改评比"})
@@ -148,8 +156,8 @@ def test_it_measures_progress_against_the_three_and_six_month_marks(cast, campai
         "due": 1,
         "verified": 1,
         "verified_by_mark": 1,
-        "rate": 1.0,
-        "pct": "100.0%",
+        "rate": "100.00",
+        "pct": "100.00%",
         "bar": 100,
     }
     assert progress["total"]["6m"]["due"] == 2 and progress["total"]["6m"]["verified"] == 1
@@ -166,4 +174,4 @@ def test_it_counts_an_extended_measure_against_its_original_deadline(cast, measu
     with time_machine.travel(datetime(2027, 1, 10, 10, tzinfo=TZ), tick=False):
         _close(cast, Measure.objects.get(pk=measure_a.pk), cast.user("head_a"))
         row = rankings.ranking_rows(measure_a.plan.campaign)[0]
-    assert row["completion"] == 1.0 and row["on_time"] == 0.0
+    assert row["completion"] == "100.00" and row["on_time"] == "0.00"
