@@ -356,6 +356,10 @@ RECTIFY_WARNING_YELLOW_DAYS = int(os.environ.get("RECTIFY_WARNING_YELLOW_DAYS", 
 RECTIFY_WEBHOOK_URLS = [u for u in os.environ.get("RECTIFY_WEBHOOK_URLS", "").split(",") if u.strip()]
 RECTIFY_WEBHOOK_DINGTALK_SECRET = os.environ.get("RECTIFY_WEBHOOK_DINGTALK_SECRET", "")
 
+# Bounds on typed dates (core/bounds.py): a campaign lasts at most this many years from its start, and every
+# deadline inside it (measures, extensions, returned close-outs, milestones) falls within that span.
+RECTIFY_CAMPAIGN_MAX_YEARS = int(os.environ.get("RECTIFY_CAMPAIGN_MAX_YEARS", "5"))
+
 # Self-inspection reports: a review pending longer than this is overdue and its reviewer is reminded
 # (in the app and by e-mail) by the reports reminder task.
 REPORT_REVIEW_OVERDUE_DAYS = int(os.environ.get("REPORT_REVIEW_OVERDUE_DAYS", "5"))
