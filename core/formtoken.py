@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from . import ratelimit
+from .exceptions import ServiceError
 
 FIELD = "form_token"
 KEEP = 24 * 60 * 60
@@ -35,7 +36,7 @@ class OneTimeTokenMixin(forms.Form):
     form_token = forms.CharField(widget=forms.HiddenInput, required=False, initial=new_token, max_length=64)
 
 
-class DuplicateSubmission(Exception):
+class DuplicateSubmission(ServiceError):
     """The same form is being stored by another request right now."""
 
 
