@@ -73,6 +73,15 @@ def build_cast():
     return c
 
 
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    """Every test starts with empty rate-limit counters (they live in the cache, one per process)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def cast(db):
     return build_cast()

@@ -30,7 +30,7 @@ def setup(tmp: Path, database_url: str | None) -> dict:
         "RECTIFY_SQLITE_PATH": str(tmp / "bench.sqlite3"),
         "RECTIFY_MEDIA_ROOT": str(tmp / "media"),
         "RECTIFY_CACHE_DIR": str(tmp / "cache"),
-        "AXES_ENABLED": "0",
+        "RECTIFY_LOGIN_THROTTLE": "0",
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     }

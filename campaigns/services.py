@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from core.bounds import check_campaign_dates
 from core.exceptions import Conflict, ServiceError
 
 from .gates import gate_blockers
@@ -124,7 +125,14 @@ CAMPAIGN_FIELDS = (
 )
 
 
+DATE_FIELDS = ("start_date", "finding_due", "meeting_due", "evaluation_due", "rectification_due")
+
+
 def _check_dates(fields: dict) -> None:
+    names = [*DATE_FIELDS, "milestone_3m", "milestone_6m"]
+    check_campaign_dates(
+        {k: fields.get(k) for k in names}, {k: str(Campaign._meta.get_field(k).verbose_name) for k in names}
+    )
     order = ["start_date", "finding_due", "meeting_due", "evaluation_due", "rectification_due"]
     dates = [fields[k] for k in order if fields.get(k)]
     if dates != sorted(dates):

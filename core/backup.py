@@ -4,6 +4,12 @@ with a manifest of SHA-256 checksums. Used by `manage.py backup PATH` and `manag
 SQLite is copied with its online backup API (consistent while the site runs); PostgreSQL with pg_dump
 (custom format, restored with pg_restore --clean). A restore verifies every checksum before it touches
 anything, then replaces the database and the media directory.
+
+The secret key is not in the archive (whoever holds a backup should not also hold the key that seals the
+human checks and keys the rate-limit hashes), but the manifest names it by a keyed fingerprint. A restore
+refuses to run under another key, since sessions, signed links and everything keyed by it would fail:
+give it the original key file (`restore --secret-key-file`), which it then installs as var/secret_key. After
+the files it collects the static files, so the restored site serves its pages at once.
 """
 
 import hashlib
@@ -18,8 +24,10 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 FORMAT = "rectify-backup-1"
 MANIFEST = "manifest.json"
@@ -35,6 +43,11 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def key_id(secret_key: str | None = None) -> str:
+    """A fingerprint of the secret key (keyed by the key itself: it tells nothing about it)."""
+    return salted_hmac("core.backup.key-id", "secret key fingerprint", secret=secret_key).hexdigest()[:20]
 
 
 def _engine() -> str:
@@ -80,6 +93,7 @@ def backup(path: str | Path) -> dict:
             "created_at": timezone.now().isoformat(),
             "engine": _engine(),
             "database": db_name,
+            "secret_key_id": key_id(),
             "files": files,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,12 +171,44 @@ def _restore_database(manifest: dict, scratch: Path) -> None:
     )
 
 
-def restore(path: str | Path) -> dict:
-    """Verify the archive, then bring back the database and the uploaded files. Returns the manifest."""
+def _key_to_use(manifest: dict, secret_key_file: str | Path | None) -> str | None:
+    """The key the backup was made with, if it must be installed (None: the current one is it)."""
+    wanted = manifest.get("secret_key_id")
+    if secret_key_file is not None:
+        key = Path(secret_key_file).read_text().strip()
+        if wanted and not constant_time_compare(key_id(key), wanted):
+            raise BackupError(f"{secret_key_file} is not the secret key this backup was made with")
+        return key if key != settings.SECRET_KEY else None
+    if wanted and not constant_time_compare(key_id(), wanted):
+        raise BackupError(
+            "this backup was made with another secret key: restore it with --secret-key-file PATH (the "
+            "var/secret_key file, or the RECTIFY_SECRET_KEY value, of the installation the backup came from)"
+        )
+    return None
+
+
+def _install_key(key: str) -> Path:
+    if os.environ.get("RECTIFY_SECRET_KEY"):
+        raise BackupError("RECTIFY_SECRET_KEY is set in the environment: set it to the backup's key instead")
+    path = Path(settings.VAR_DIR) / "secret_key"
+    partial = path.with_name("secret_key.partial")
+    partial.write_text(key)
+    partial.chmod(0o600)
+    partial.replace(path)
+    return path
+
+
+def restore(path: str | Path, *, secret_key_file: str | Path | None = None, collect_static: bool = True) -> dict:
+    """Verify the archive and the secret key, then bring back the database and the uploaded files, install
+    the backup's secret key when one was given, and collect the static files. Returns the manifest (with
+    "key_installed": the path written, if any)."""
     media = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         manifest = verify(path, scratch)
+        key = _key_to_use(manifest, secret_key_file)  # refused before anything changes
+        if key is not None and os.environ.get("RECTIFY_SECRET_KEY"):
+            raise BackupError("RECTIFY_SECRET_KEY is set in the environment: set it to the backup's key instead")
         _restore_database(manifest, scratch)
         if media.exists():
             shutil.rmtree(media)
@@ -170,4 +216,7 @@ def restore(path: str | Path) -> dict:
         restored = scratch / "media"
         if restored.exists():
             shutil.copytree(restored, media, dirs_exist_ok=True)
+    manifest["key_installed"] = str(_install_key(key)) if key is not None else ""
+    if collect_static:
+        call_command("collectstatic", interactive=False, verbosity=0)
     return manifest

@@ -88,3 +88,19 @@ def validate_upload(f, *, max_bytes: int = MAX_UPLOAD_BYTES) -> CheckedUpload:
         digest.update(chunk)
     f.seek(0)
     return CheckedUpload(extension=ext, mime=mime, sha256=digest.hexdigest(), size=size)
+
+
+def validate_form_files(files) -> list:
+    """For a form's clean(): every file checked by `validate_upload` (type by content, size) before the view
+    stores anything; a refused file is a form error on the field, so nothing of the form is stored."""
+    from django import forms
+
+    errors = []
+    for f in files or []:
+        try:
+            validate_upload(f)
+        except ServiceError as e:
+            errors.append(e.message)
+    if errors:
+        raise forms.ValidationError(errors)
+    return list(files or [])

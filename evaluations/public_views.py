@@ -8,8 +8,9 @@ How the code travels (what the anonymity promise relies on):
 - The code is only ever in POST bodies (never logged). gunicorn.conf.py's access-log filter also
   writes every /v/… path as "/v/…" (belt and braces; we never put codes in paths or query strings).
 - After submission the voter is redirected (303) to /v/thanks, which knows nothing of the code.
-- Nothing here logs, audits or caches a code or a ballot. Throttling counts failures per hashed
-  address in the cache.
+- Nothing here logs, audits or caches a code or a ballot. Throttling (core.ratelimit) counts code
+  checks per keyed hash of the address and site-wide, gives the count back for codes that exist, and
+  over the limit asks for the human check instead of refusing: a valid code always gets through.
 - The ballot page has the same size whatever the voter's group (`_pad_to_round`): its length would
   otherwise tell an observer of the (encrypted) traffic which group the voter belongs to.
 Responses carry Cache-Control: no-store and Referrer-Policy: no-referrer.
@@ -20,16 +21,14 @@ session is involved, a ballot needs its secret one-time code, ratings are anonym
 behind a human check.
 """
 
-import random
-
+from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core import humancheck, ratelimit
 from core.exceptions import ServiceError
 from orgs.models import Unit
 
@@ -39,35 +38,44 @@ from .services import (
     ballot_cast,
     ballot_questions,
     campaign_for_rating,
+    code_hash,
     code_normalize,
     public_rating_submit,
     token_for_code,
 )
 
-FAIL_LIMIT = 10  # wrong codes per address …
-FAIL_WINDOW = 15 * 60  # … per 15 minutes
 RATING_LIMIT = 5  # public ratings per address per hour
-HUMAN_SALT = "evaluations.public-rating"
+ADMISSION_SALT = "evaluations.ballot-admission"
 
 
-def _addr_key(request, what: str) -> str:
-    addr = request.META.get("REMOTE_ADDR", "")
-    # Keyed: a plain hash of an IPv4 address is reversed by trying all 2³² of them.
-    return f"ev:{what}:" + salted_hmac("evaluations.ratelimit", addr).hexdigest()[:24]
+def _ip(request) -> str:
+    return ratelimit.client_ip(request)
 
 
-def _throttled(request) -> bool:
-    return cache.get(_addr_key(request, "fail"), 0) >= FAIL_LIMIT
+def _count_attempt(request) -> bool:
+    """Count one code check against this address's allowance and the site-wide guard (both counted before
+    the look-up, so a burst cannot pass together); False once either is used up. Codes are 79-bit random
+    secrets, so the allowance is generous (a voting hall behind one address) and is given back for every
+    code that turns out to exist: only wrong codes use it up."""
+    window = settings.BALLOT_CODE_WINDOW
+    mine = ratelimit.hit("ballot-code", _ip(request), limit=settings.BALLOT_CODE_FAILS_PER_ADDRESS, window=window)
+    everyone = ratelimit.hit("ballot-code", "*", limit=settings.BALLOT_CODE_FAILS_GLOBAL, window=window)
+    return mine.allowed and everyone.allowed
 
 
-def _count_failure(request) -> None:
-    key = _addr_key(request, "fail")
-    if cache.add(key, 1, FAIL_WINDOW):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, FAIL_WINDOW)
+def _give_back(request) -> None:
+    window = settings.BALLOT_CODE_WINDOW
+    ratelimit.give_back("ballot-code", _ip(request), window=window)
+    ratelimit.give_back("ballot-code", "*", window=window)
+
+
+def _admit(request) -> bool:
+    """May this request's code be looked up? Within the limits, yes. Over them, only with the right answer
+    to the human check that the 429 page asks: a voter with a valid code is never turned away, a script
+    guessing codes has to answer a new question for each guess."""
+    if _count_attempt(request):
+        return True
+    return humancheck.verify(request.POST.get("hc_token"), request.POST.get("hc_answer")) == "ok"
 
 
 def _private(response):
@@ -81,11 +89,15 @@ def _start(request, error: str = "", status: int = 200):
 
 
 def _too_many(request):
-    return _start(
-        request,
-        _("Too many wrong codes were entered from this network. Please wait 15 minutes and try again."),
-        status=429,
-    )
+    """429 with the human check: answering it lets the code through."""
+    question, token = humancheck.challenge()
+    context = {
+        "error": _("Many wrong codes were entered from this network. Answer the check question to go on."),
+        "code": _code_display(request.POST.get("code", "")) if request.POST.get("code") else "",
+        "hc_question": question,
+        "hc_token": token,
+    }
+    return _private(render(request, "evaluations/public/start.html", context, status=429))
 
 
 def ballot_start(request):
@@ -126,25 +138,42 @@ def _ballot_page(request, token, code: str, error: str = "", chosen=None, status
             "questions": questions,
             "grades": list(ev.grades.all()),
             "error": error,
+            "admission": _admission(code),
         },
         status=status,
     )
     return _private(_pad_to_round(page, ev, token.group))
 
 
+def _admission(code: str) -> str:
+    """A signed note on the ballot page that this code was found (fixed length: it only repeats what the
+    voter knows), so sending the ballot is never held up by the throttle of a busy voting hall."""
+    return signing.dumps(code_hash(code)[:32], salt=ADMISSION_SALT)
+
+
+def _admitted(request) -> bool:
+    code = request.POST.get("code", "")
+    try:
+        noted = signing.loads(request.POST.get("admission", ""), salt=ADMISSION_SALT, max_age=6 * 3600)
+    except signing.BadSignature:
+        return False
+    return bool(code) and noted == code_hash(code)[:32]
+
+
 @csrf_exempt
 @require_POST
 def ballot_open(request):
     """POST /v/ballot: check the code, show the ballot."""
-    if _throttled(request):
+    if not _admit(request):
         return _too_many(request)
     code = request.POST.get("code", "")
     try:
         token = token_for_code(code)
     except CodeRefused as e:
-        if e.reason == "unknown":
-            _count_failure(request)
+        if e.reason != "unknown":
+            _give_back(request)
         return _start(request, e.message, status=400 if e.reason == "unknown" else 409)
+    _give_back(request)
     return _ballot_page(request, token, _code_display(code))
 
 
@@ -158,7 +187,8 @@ def _code_display(code: str) -> str:
 @require_POST
 def ballot_submit(request):
     """POST /v/submit: spend the code and store the ballot (one transaction); then /v/thanks."""
-    if _throttled(request):
+    counted = not _admitted(request)  # a ballot page's own note: the code was found already
+    if counted and not _admit(request):
         return _too_many(request)
     code = request.POST.get("code", "")
     answers = {}
@@ -172,25 +202,25 @@ def ballot_submit(request):
     try:
         ballot_cast(code=code, answers=answers)
     except CodeRefused as e:
-        if e.reason == "unknown":
-            _count_failure(request)
+        if e.reason != "unknown":
+            if counted:
+                _give_back(request)
         return _start(request, e.message, status=409)
     except ServiceError as e:
+        if counted:
+            _give_back(request)
         try:
             token = token_for_code(code)
         except CodeRefused as refused:
             return _start(request, refused.message, status=409)
         return _ballot_page(request, token, _code_display(code), error=e.message, chosen=answers, status=400)
+    if counted:
+        _give_back(request)
     return redirect("evaluations_public:thanks", permanent=False)
 
 
 def ballot_thanks(request):
     return _private(render(request, "evaluations/public/thanks.html"))
-
-
-def _challenge() -> tuple[str, str]:
-    a, b = random.randint(2, 9), random.randint(2, 9)
-    return f"{a} + {b}", signing.dumps(a + b, salt=HUMAN_SALT)
 
 
 @csrf_exempt
@@ -201,31 +231,28 @@ def rate(request, public_code):
     error, status = "", 200
     form = PublicRatingForm(request.POST or None)
     if request.method == "POST":
-        key = _addr_key(request, "rate")
-        if cache.get(key, 0) >= RATING_LIMIT:
+        if not ratelimit.peek("ev-rating", _ip(request), limit=RATING_LIMIT, window=3600).allowed:
             status = 429
             error = _("Too many ratings from this network in the last hour. Please try again later.")
         elif form.is_valid():
-            try:
-                expected = signing.loads(form.cleaned_data["challenge"], salt=HUMAN_SALT, max_age=3600)
-            except signing.BadSignature:
-                expected = None
-            if expected != form.cleaned_data["answer"]:
+            if humancheck.verify(form.cleaned_data["challenge"], form.cleaned_data["answer"]) != "ok":
                 error = _("The answer to the check question is wrong. Please try again.")
+            elif not ratelimit.hit("ev-rating", _ip(request), limit=RATING_LIMIT, window=3600).allowed:
+                status = 429
+                error = _("Too many ratings from this network in the last hour. Please try again later.")
             else:
                 try:
                     public_rating_submit(
                         unit=unit, grade=form.cleaned_data["grade"], comment=form.cleaned_data["comment"]
                     )
                 except ServiceError as e:
+                    ratelimit.give_back("ev-rating", _ip(request), window=3600)
                     error = e.message
                 else:
-                    if not cache.add(key, 1, 3600):
-                        cache.incr(key)
                     return _private(render(request, "evaluations/public/rated.html", {"unit": unit}))
         else:
             error = _("Choose a rating and answer the check question.")
-    question, signed = _challenge()
+    question, signed = humancheck.challenge()
     return _private(
         render(
             request,

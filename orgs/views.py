@@ -12,6 +12,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.auth import ThrottledAuthenticationForm
 from core.exceptions import ServiceError
 from core.storage import delete_temporary, open_temporary, save_temporary
 
@@ -50,6 +51,14 @@ from .selectors import (
 class LoginView(auth_views.LoginView):
     template_name = "orgs/account/login.html"
     redirect_authenticated_user = True
+    authentication_form = ThrottledAuthenticationForm  # exponential delays per account and address
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled_for:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttled_for)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

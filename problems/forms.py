@@ -1,12 +1,11 @@
 """Parsing and validation for the problems pages (no saving, no permissions)."""
 
-import secrets
-
 from django import forms
-from django.core import signing
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from core import humancheck
+from core.formtoken import OneTimeTokenMixin
+from core.uploads import validate_form_files
 from orgs.models import Person, Unit
 from orgs.widgets import PersonPickerField
 
@@ -32,8 +31,10 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
+            files = [single(d, initial) for d in data]
+        else:
+            files = [single(data, initial)] if data else []
+        return validate_form_files(files)  # refused here, before the view stores anything
 
 
 RECORD_CHANNELS = [
@@ -44,7 +45,7 @@ RECORD_CHANNELS = [
 ]
 
 
-class ProblemForm(forms.Form):
+class ProblemForm(OneTimeTokenMixin, forms.Form):
     """A problem recorded directly (self-check, comparison, fix-as-found, superior's feedback)."""
 
     channel = forms.ChoiceField(label=_("Channel"), choices=RECORD_CHANNELS)
@@ -139,15 +140,11 @@ class SelfCheckForm(forms.Form):
 
 # ---------------------------------------------------------------- opinions
 
-CAPTCHA_SALT = "problems.opinion.captcha"
-CAPTCHA_MAX_AGE = 30 * 60
-
 
 def captcha_new() -> tuple[str, str]:
-    """(question, signed token): a small sum; the answer travels signed, never in clear."""
-    a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    token = signing.dumps({"s": a + b, "n": secrets.token_hex(8)}, salt=CAPTCHA_SALT)
-    return f"{a} + {b} = ?", token
+    """(question, token): a small sum; the answer travels sealed (core.humancheck), never readable."""
+    question, token = humancheck.challenge()
+    return f"{question} = ?", token
 
 
 class PublicOpinionForm(forms.Form):
@@ -180,13 +177,12 @@ class PublicOpinionForm(forms.Form):
         token, answer = data.get("token"), data.get("answer")
         if token is None or answer is None:
             return data
-        try:
-            payload = signing.loads(token, salt=CAPTCHA_SALT, max_age=CAPTCHA_MAX_AGE)
-        except signing.BadSignature:
+        outcome = humancheck.verify(token, answer)
+        if outcome == "expired":
             raise forms.ValidationError(_("The check has expired; please answer the new question."))
-        if payload.get("s") != answer:
+        if outcome == "wrong":
             self.add_error("answer", _("That is not the right answer."))
-        elif not cache.add(f"captcha-used:{payload['n']}", 1, CAPTCHA_MAX_AGE):
+        elif outcome == "used":
             raise forms.ValidationError(_("This form was already sent; please answer the new question."))
         return data
 

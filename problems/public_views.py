@@ -5,13 +5,12 @@ field robots fill in, and a per-address rate limit kept in the cache under a key
 address (the address itself is never stored). Everything shown again is escaped by the templates.
 """
 
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 
 from campaigns.selectors import active_campaign_for
+from core import ratelimit
 from core.exceptions import ServiceError
 from orgs.models import Unit
 
@@ -25,22 +24,18 @@ LOOKUP_LIMIT = 30  # receipt look-ups per address per window
 WINDOW_SECONDS = 3600
 
 
-def _address_key(request, what: str) -> str:
-    addr = request.META.get("REMOTE_ADDR", "")
-    return f"rl:{what}:{salted_hmac('problems.ratelimit', addr).hexdigest()[:24]}"
-
-
 def _hit(request, what: str, limit: int) -> bool:
     """Count one more hit; True when the address is over its limit for this window."""
-    key = _address_key(request, what)
-    if cache.add(key, 1, WINDOW_SECONDS):
-        return False
-    try:
-        n = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, WINDOW_SECONDS)
-        return False
-    return n > limit
+    return not ratelimit.hit(
+        f"problems:{what}", ratelimit.client_ip(request), limit=limit, window=WINDOW_SECONDS
+    ).allowed
+
+
+def _over(request, what: str, limit: int) -> bool:
+    """True when the address has used up its allowance of `what` (nothing is counted)."""
+    return not ratelimit.peek(
+        f"problems:{what}", ratelimit.client_ip(request), limit=limit, window=WINDOW_SECONDS
+    ).allowed
 
 
 def _too_many(request, unit=None):
@@ -62,10 +57,12 @@ def opinion_form(request, code: str):
         return render(request, "problems/public/closed.html", {"unit": unit})
     form = PublicOpinionForm(request.POST or None)
     if request.method == "POST":
-        if _hit(request, "attempt", ATTEMPT_LIMIT) or cache.get(_address_key(request, "submit"), 0) >= SUBMIT_LIMIT:
+        if _hit(request, "attempt", ATTEMPT_LIMIT) or _over(request, "submit", SUBMIT_LIMIT):
             return _too_many(request, unit)
         if form.is_valid():
             d = form.cleaned_data
+            if _hit(request, "submit", SUBMIT_LIMIT):  # taken before storing: a burst cannot pass together
+                return _too_many(request, unit)
             try:
                 opinion = services.opinion_submit(
                     campaign=campaign,
@@ -76,10 +73,14 @@ def opinion_form(request, code: str):
                     contact=d["contact"],
                 )
             except ServiceError as exc:
+                ratelimit.give_back("problems:submit", ratelimit.client_ip(request), window=WINDOW_SECONDS)
                 form.add_error(None, exc.message)
             else:
-                _hit(request, "submit", SUBMIT_LIMIT)
-                ctx = {"opinion": opinion, "unit": unit, "handled_by": selectors.handled_by_label(opinion.recusal_route, unit)}
+                ctx = {
+                    "opinion": opinion,
+                    "unit": unit,
+                    "handled_by": selectors.handled_by_label(opinion.recusal_route, unit),
+                }
                 return render(request, "problems/public/receipt_issued.html", ctx)
     question, token = captcha_new()
     data = form.data.copy() if form.is_bound else None

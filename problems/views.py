@@ -4,8 +4,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.current import current_campaign
 from campaigns.models import Stage
+from core import formtoken
 from core.excel import download_name
 from core.exceptions import ServiceError
 from core.storage import verified_download
@@ -153,27 +156,32 @@ def create(request):
         if not selectors.may_record(request.user, d["unit"], person):
             raise PermissionDenied
         try:
-            problem = services.problem_create(
-                actor=request.user,
-                campaign=campaign,
-                unit=d["unit"],
-                description=d["description"],
-                channel=d["channel"],
-                subject_kind=d["subject_kind"],
-                subject_person=person,
-                manifestations=d["manifestations"],
-                focus_area=d["focus_area"],
-                aspect=d["aspect"],
-                severity=d["severity"],
-                cause=d["cause"],
-                benchmark=d["benchmark"],
-            )
-            if d["fixed_note"]:
-                services.problem_fix_at_once(
-                    actor=request.user, problem=problem, note=d["fixed_note"], files=d["files"]
+            # one record per form (a double submit leads to the first one), problem and evidence together
+            with formtoken.once(form) as sent, transaction.atomic():
+                if sent.before:
+                    return redirect(sent.before)
+                problem = services.problem_create(
+                    actor=request.user,
+                    campaign=campaign,
+                    unit=d["unit"],
+                    description=d["description"],
+                    channel=d["channel"],
+                    subject_kind=d["subject_kind"],
+                    subject_person=person,
+                    manifestations=d["manifestations"],
+                    focus_area=d["focus_area"],
+                    aspect=d["aspect"],
+                    severity=d["severity"],
+                    cause=d["cause"],
+                    benchmark=d["benchmark"],
                 )
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
+                if d["fixed_note"]:
+                    services.problem_fix_at_once(
+                        actor=request.user, problem=problem, note=d["fixed_note"], files=d["files"]
+                    )
+                sent.result(reverse("problems:detail", args=[problem.pk]))
+        except (ServiceError, formtoken.DuplicateSubmission) as exc:
+            form.add_error(None, getattr(exc, "message", None) or str(exc))
         else:
             messages.success(request, _("The problem was recorded."))
             return redirect("problems:detail", pk=problem.pk)

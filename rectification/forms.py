@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.formtoken import OneTimeTokenMixin
 from orgs.models import Person, Unit
 from orgs.selectors import leadership_team_of
 
@@ -117,13 +118,13 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("reason"))
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(OneTimeTokenMixin, forms.Form):
     content = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("what was done"))
     percent = forms.IntegerField(min_value=0, max_value=100, label=_("percent complete"))
     files = MultipleFileField(required=False, label=_("evidence files (佐证材料)"))
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(OneTimeTokenMixin, forms.Form):
     files = MultipleFileField(label=_("evidence files (佐证材料)"))
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from campaigns.models import CampaignUnit, LookBack
+from core.bounds import check_deadline
 from core.exceptions import Conflict, ServiceError
 from core.uploads import validate_upload
 from notifications.services import notify
@@ -214,6 +215,7 @@ def plan_add_problems(*, actor, plan: RectificationPlan, problems, owner, deadli
     _need(selectors.may_edit_plan(actor, plan), _("You may not change this plan."))
     if plan.status not in EDITABLE_PLAN:
         raise ServiceError(_("Only a draft or returned plan can be changed."))
+    check_deadline(deadline, campaign=plan.campaign, label=_("deadline"))
     created = []
     for p in problems:
         if p.unit_id != plan.unit_id and not p.unit.path.startswith(plan.unit.path):
@@ -267,6 +269,7 @@ def measure_create(
     if plan.status not in EDITABLE_PLAN:
         raise ServiceError(_("Only a draft or returned plan can be changed."))
     _check_measure_fields(time_class=time_class, deadline=deadline, content=content, goal=goal)
+    check_deadline(deadline, campaign=plan.campaign, label=_("deadline"))
     m = Measure.objects.create(
         plan=plan,
         content=content.strip(),
@@ -311,6 +314,7 @@ def measure_update(*, actor, measure: Measure, **fields) -> Measure:
     _check_measure_fields(
         time_class=measure.time_class, deadline=measure.deadline, content=measure.content, goal=measure.goal
     )
+    check_deadline(measure.deadline, campaign=plan.campaign, label=_("deadline"))
     if "deadline" in fields:
         measure.original_deadline = measure.deadline  # not yet on record: the plan is not approved
     measure.save()
@@ -540,6 +544,7 @@ def milestone_add(*, actor, measure: Measure, title: str, due: date) -> Mileston
     )
     if not title.strip():
         raise ServiceError(_("Name the milestone."))
+    check_deadline(due, campaign=measure.plan.campaign, label=_("due"))
     if measure.status == S.VERIFIED:
         raise ServiceError(_("The measure is closed."))
     ms = Milestone.objects.create(measure=measure, title=title.strip(), due=due)
@@ -624,6 +629,7 @@ def measure_return(*, actor, measure: Measure, reason: str, new_deadline: date) 
         raise ServiceError(_("Say why the close-out is returned."))
     if new_deadline is None or new_deadline < timezone.localdate():
         raise ServiceError(_("Set a new deadline that is not in the past."))
+    check_deadline(new_deadline, campaign=measure.plan.campaign, label=_("The new deadline"))
     m = _move(actor=actor, measure=measure, action="return", note=reason, deadline=new_deadline)
     CloseoutReview.objects.create(
         measure=m, reviewer=actor, decision=CloseoutReview.Decision.RETURNED, comment=reason, new_deadline=new_deadline
@@ -646,6 +652,7 @@ def measure_reopen(*, actor, measure: Measure, reason: str, new_deadline: date |
     if not reason.strip():
         raise ServiceError(_("Say why the measure is reopened."))
     fields = {"verified_at": None, "verified_by": None, "reopen_count": measure.reopen_count + 1}
+    check_deadline(new_deadline, campaign=measure.plan.campaign, label=_("The new deadline"))
     if new_deadline:
         fields["deadline"] = new_deadline
     m = _move(actor=actor, measure=measure, action="reopen", note=reason, **fields)
@@ -676,6 +683,7 @@ def extension_request(*, actor, measure: Measure, reason: str, new_deadline: dat
         raise ServiceError(_("A long-term measure has no deadline to extend."))
     if new_deadline is None or new_deadline <= measure.deadline:
         raise ServiceError(_("The new deadline must be later than the current one."))
+    check_deadline(new_deadline, campaign=measure.plan.campaign, label=_("The new deadline"))
     if measure.extensions.filter(status=Extension.Status.PENDING).exists():
         raise ServiceError(_("An extension request is already waiting for approval."))
     ext = Extension.objects.create(
@@ -712,6 +720,8 @@ def extension_decide(*, actor, extension: Extension, approve: bool, note: str = 
         raise PermissionDenied(_("You cannot approve your own extension."))
     _need(selectors.may_verify(actor, measure), _("You may not decide this extension."))
     status = Extension.Status.APPROVED if approve else Extension.Status.REFUSED
+    if approve:  # a request made before the bounds existed is checked again
+        check_deadline(extension.new_deadline, campaign=measure.plan.campaign, label=_("The new deadline"))
     if not approve and not note.strip():
         raise ServiceError(_("Say why the extension is refused."))
     if not Extension.objects.filter(pk=extension.pk, status=Extension.Status.PENDING).update(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.current import current_campaign
 from campaigns.models import LookBack
+from core import formtoken
 from core.exceptions import ServiceError
 from core.storage import verified_download
 from orgs.access import Perm, can, person_of, units_where
@@ -330,9 +331,13 @@ def measure_progress(request, pk: int):
         messages.error(request, _("Say what was done and give a percentage between 0 and 100."))
         return _back(m)
     d = form.cleaned_data
-    services.progress_report(
-        actor=request.user, measure=m, content=d["content"], percent=d["percent"], files=d["files"]
-    )
+    with formtoken.once(form) as sent:  # the same form sent twice reports once
+        if sent.before:
+            return _back(m)
+        services.progress_report(
+            actor=request.user, measure=m, content=d["content"], percent=d["percent"], files=d["files"]
+        )
+        sent.result("done")
     messages.success(request, _("Progress reported."))
     return _back(m)
 
@@ -344,7 +349,11 @@ def evidence_upload(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choose at least one file."))
         return _back(m)
-    stored = services.evidence_add(actor=request.user, measure=m, files=form.cleaned_data["files"])
+    with formtoken.once(form) as sent:  # the same upload sent twice is stored once
+        if sent.before:
+            return _back(m)
+        stored = services.evidence_add(actor=request.user, measure=m, files=form.cleaned_data["files"])
+        sent.result("done")
     messages.success(request, _("%(n)s evidence files stored.") % {"n": len(stored)})
     return _back(m)
 

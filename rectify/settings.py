@@ -7,7 +7,6 @@ RECTIFY_HTTPS=1 behind a TLS proxy (secure cookies, HSTS: what `check --deploy` 
 import hashlib
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,12 +41,11 @@ def _secret_key() -> str:
 
 
 # pytest sets PYTEST_VERSION before anything is imported: tests get immediate tasks, plain static
-# files (no collectstatic needed) and no login lock-outs unless a test turns them on.
+# files (no collectstatic needed).
 TESTING = "PYTEST_VERSION" in os.environ
 if TESTING:
     os.environ.setdefault("RECTIFY_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
     os.environ.setdefault("RECTIFY_PLAIN_STATIC", "1")
-    os.environ.setdefault("AXES_ENABLED", "0")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     os.environ.setdefault("RECTIFY_MEDIA_ROOT", str(VAR_DIR / "test-media"))
 
@@ -66,7 +64,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
-    "axes",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -103,7 +100,6 @@ MIDDLEWARE = [
     "core.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rectify.urls"
@@ -162,18 +158,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 
-# Login throttling: 5 failures per user name and address lock for 15 minutes
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Log-in throttling (core/auth.py): exponential delays per account, per account and address, and per
+# address (password spraying), never a lock; counts of failed checks per window, in the shared cache.
+LOGIN_THROTTLE_ENABLED = env_bool("RECTIFY_LOGIN_THROTTLE", True)
+LOGIN_THROTTLE_WINDOW = int(os.environ.get("RECTIFY_LOGIN_THROTTLE_WINDOW", str(60 * 60)))
+LOGIN_FREE_PER_ACCOUNT_ADDRESS = int(os.environ.get("RECTIFY_LOGIN_FREE_PER_ACCOUNT_ADDRESS", "5"))
+LOGIN_FREE_PER_ACCOUNT = int(os.environ.get("RECTIFY_LOGIN_FREE_PER_ACCOUNT", "20"))
+LOGIN_FREE_PER_ADDRESS = int(os.environ.get("RECTIFY_LOGIN_FREE_PER_ADDRESS", "20"))
+
+# The client's address behind our own proxies (core.ratelimit.client_ip), for every limit: either the
+# number of proxies in front of the app (each appends to X-Forwarded-For) or their addresses/networks.
+# Neither set: REMOTE_ADDR, and X-Forwarded-For (written by anyone) is ignored.
+# Ballot codes (evaluations/public_views.py): checks of codes that do not exist, per address and site-wide,
+# per window. Codes are 79-bit random secrets, so the limits are generous; over them the code form asks a
+# human check instead of refusing, so a valid code from a voting hall's shared address always gets in.
+BALLOT_CODE_WINDOW = int(os.environ.get("RECTIFY_BALLOT_CODE_WINDOW", str(15 * 60)))
+BALLOT_CODE_FAILS_PER_ADDRESS = int(os.environ.get("RECTIFY_BALLOT_CODE_FAILS_PER_ADDRESS", "60"))
+BALLOT_CODE_FAILS_GLOBAL = int(os.environ.get("RECTIFY_BALLOT_CODE_FAILS_GLOBAL", "600"))
+
+RECTIFY_PROXY_COUNT = int(os.environ.get("RECTIFY_PROXY_COUNT", "0"))
+RECTIFY_TRUSTED_PROXIES = [a for a in os.environ.get("RECTIFY_TRUSTED_PROXIES", "").split(",") if a.strip()]
 
 # Sessions: 30 minutes idle (core.middleware.SessionTimeoutMiddleware), 12 hours in all
 SESSION_IDLE_SECONDS = 30 * 60
@@ -362,6 +368,10 @@ RECTIFY_WARNING_GREEN_DAYS = int(os.environ.get("RECTIFY_WARNING_GREEN_DAYS", "1
 RECTIFY_WARNING_YELLOW_DAYS = int(os.environ.get("RECTIFY_WARNING_YELLOW_DAYS", "3"))
 RECTIFY_WEBHOOK_URLS = [u for u in os.environ.get("RECTIFY_WEBHOOK_URLS", "").split(",") if u.strip()]
 RECTIFY_WEBHOOK_DINGTALK_SECRET = os.environ.get("RECTIFY_WEBHOOK_DINGTALK_SECRET", "")
+
+# Bounds on typed dates (core/bounds.py): a campaign lasts at most this many years from its start, and every
+# deadline inside it (measures, extensions, returned close-outs, milestones) falls within that span.
+RECTIFY_CAMPAIGN_MAX_YEARS = int(os.environ.get("RECTIFY_CAMPAIGN_MAX_YEARS", "5"))
 
 # Self-inspection reports: a review pending longer than this is overdue and its reviewer is reminded
 # (in the app and by e-mail) by the reports reminder task.

@@ -174,6 +174,7 @@ def seed(ctx: dict) -> None:
         problems_and_causes=v1.problems_and_causes,
         measures=v1.measures + EXTRA_MEASURE,
         problems=v1.problems.all(),
+        revise_approved=True,
     )
     report_submit(actor=head, report=jw_report)
     _decide(jw_report, _supervisor(ctx, jw), comment="同意修改后的整改措施。")
@@ -192,6 +193,7 @@ def seed(ctx: dict) -> None:
         problems_and_causes=v1.problems_and_causes,
         measures=v1.measures + EXTRA_MEASURE,
         problems=v1.problems.all(),
+        revise_approved=True,
     )
     report_submit(actor=revised.person.user, report=revised)
     cases = _seed_group_d(ctx)

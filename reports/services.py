@@ -95,9 +95,12 @@ def report_save(
     problems_and_causes: str,
     measures: str,
     problems: Iterable = (),
+    revise_approved: bool = False,
 ) -> SelfReportVersion:
     """Save the author's draft. Editing a version that was already submitted (returned or approved)
-    makes a new version and puts the report back to draft: an approval never covers later edits."""
+    makes a new version and puts the report back to draft: an approval never covers later edits. An
+    approved report is reopened only when the author confirms it (`revise_approved`); sending the
+    submitted text unchanged changes nothing, and an empty text never replaces a submitted version."""
     _check_author(actor, report)
     # lock the row so a concurrent decision and this edit are serialised
     SelfReport.objects.select_for_update().filter(pk=report.pk).first()
@@ -110,6 +113,16 @@ def report_save(
     problems = list(problems)
     current = report.versions.get(number=report.current_version)
     before = report.status
+    if current.submitted_at is not None:
+        kept = {f: getattr(current, f) for f in texts}
+        if texts == kept and {p.pk for p in problems} == set(current.problems.values_list("pk", flat=True)):
+            return current  # nothing changed: the report keeps its status (and its approval)
+        if not any(texts.values()):
+            raise ServiceError(_("An empty report cannot replace the version that was submitted."))
+        if report.status == S.APPROVED and not revise_approved:
+            raise Conflict(
+                _("This report is approved. Confirm that you revise it: the new draft needs a new approval.")
+            )
     if current.submitted_at is None:
         version = current
         for field, value in texts.items():

@@ -164,6 +164,7 @@ def edit(request, pk: int):
                     problems_and_causes=d["problems_and_causes"],
                     measures=d["measures"],
                     problems=d["problems"],
+                    revise_approved=request.POST.get("revise_approved") == "1",
                 )
                 if request.POST.get("action") == "submit":
                     report = services.report_submit(actor=request.user, report=report)

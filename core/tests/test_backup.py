@@ -15,6 +15,9 @@ from orgs.services import person_create
 
 @pytest.fixture
 def media(settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path / "static"  # restore collects the static files here
+    settings.VAR_DIR = tmp_path / "var"  # … and installs a backup's secret key here
+    settings.VAR_DIR.mkdir()
     settings.MEDIA_ROOT = tmp_path / "media"
     (settings.MEDIA_ROOT / "evidence").mkdir(parents=True)
     (settings.MEDIA_ROOT / "evidence" / "整改照片.jpg").write_bytes(b"\xff\xd8original photo")
@@ -74,3 +77,46 @@ def test_it_refuses_a_damaged_archive_and_changes_nothing(cast, media, tmp_path)
     (tmp_path / "junk.tar.gz").write_bytes(b"not an archive")
     with pytest.raises(CommandError, match="not a backup archive"):
         call_command("restore", str(tmp_path / "junk.tar.gz"), "--yes")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_to_restore_under_another_secret_key(cast, media, tmp_path, settings):
+    archive = tmp_path / "rectify.tar.gz"
+    original_key = settings.SECRET_KEY
+    call_command("backup", str(archive))
+    person_create(actor=None, name="保留的人", staff_no="KEEP2", unit=cast.dept_a)
+    # a new data directory generated a new key: every signed thing of the backup would fail
+    settings.SECRET_KEY = "a-freshly-generated-key-" + "x" * 40
+    with pytest.raises(CommandError, match="another secret key"):
+        call_command("restore", str(archive), "--yes")
+    assert Person.objects.filter(staff_no="KEEP2").exists()  # nothing changed
+    wrong = tmp_path / "wrong_key"
+    wrong.write_text("not-the-key")
+    with pytest.raises(CommandError, match="not the secret key"):
+        call_command("restore", str(archive), "--yes", "--secret-key-file", str(wrong))
+    assert Person.objects.filter(staff_no="KEEP2").exists()
+    # with the original key file it restores and installs that key (readable by the server's account only)
+    right = tmp_path / "old_secret_key"
+    right.write_text(original_key + "\n")
+    out = io.StringIO()
+    call_command("restore", str(archive), "--yes", "--secret-key-file", str(right), stdout=out)
+    installed = settings.VAR_DIR / "secret_key"
+    assert installed.read_text() == original_key and (installed.stat().st_mode & 0o777) == 0o600
+    assert "restart" in out.getvalue()
+    assert not Person.objects.filter(staff_no="KEEP2").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_collects_the_static_files_when_it_restores(cast, media, tmp_path, settings):
+    from django.test import Client
+
+    archive = tmp_path / "rectify.tar.gz"
+    call_command("backup", str(archive))
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    assert Client().get("/healthz").status_code == 503  # a new data directory: nothing collected yet
+    call_command("restore", str(archive), "--yes", stdout=io.StringIO())
+    assert (settings.STATIC_ROOT / "staticfiles.json").exists()
+    assert "static ok" in Client().get("/healthz").content.decode()

@@ -1,4 +1,4 @@
-"""Security baseline: argon2, log-in throttling, session limits, security headers, CSRF, check --deploy."""
+"""Security baseline: argon2 (log-in throttling: test_login_throttle.py), session limits, security headers, CSRF, check --deploy."""
 
 import os
 import subprocess
@@ -22,33 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_it_hashes_passwords_with_argon2(cast):
     assert User.objects.get(pk=cast.office.user_id).password.startswith("argon2$")
-
-
-def test_it_locks_a_user_name_out_after_five_failures(cast, settings):
-    settings.AXES_ENABLED = True
-    client = Client()
-    url = reverse("login")
-    username = cast.cadre_a.staff_no
-    for _ in range(4):
-        response = client.post(url, {"username": username, "password": "wrong-password"})
-        assert response.status_code == 200  # the form again, with an error
-    # The fifth failure locks the user name.
-    assert client.post(url, {"username": username, "password": "wrong-password"}).status_code == 429
-    # Locked now: even the right password is refused, with the lock-out page.
-    response = client.post(url, {"username": username, "password": PASSWORD})
-    assert response.status_code == 429
-    assert "15" in response.content.decode()
-    assert "_auth_user_id" not in client.session
-    # Another user from the same address is not affected.
-    assert Client().post(url, {"username": cast.staff_a.staff_no, "password": PASSWORD}).status_code == 302
-
-
-def test_it_does_not_lock_when_axes_is_off(cast):
-    assert settings.AXES_ENABLED is False  # tests run with it off unless a test turns it on
-    client = Client()
-    for _ in range(6):
-        client.post(reverse("login"), {"username": cast.cadre_a.staff_no, "password": "nope"})
-    assert client.post(reverse("login"), {"username": cast.cadre_a.staff_no, "password": PASSWORD}).status_code == 302
 
 
 def test_it_ends_a_session_after_30_idle_minutes(cast):
@@ -103,11 +76,7 @@ def test_it_refuses_a_post_without_a_csrf_token(cast):
 
 
 def test_it_passes_check_deploy_with_https_on(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("PYTEST_VERSION", "AXES_ENABLED", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(RECTIFY_HTTPS="1", RECTIFY_VAR_DIR=str(tmp_path), ALLOWED_HOSTS="rectify.example.cn")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

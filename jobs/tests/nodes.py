@@ -28,7 +28,7 @@ def database_url() -> str:
 def child_env(**extra) -> dict:
     """The environment of a real deployment: no pytest defaults (immediate tasks, no throttling)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "PYTEST_XDIST_WORKER")}
-    for key in ("RECTIFY_TASK_BACKEND", "RECTIFY_PLAIN_STATIC", "AXES_ENABLED", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+    for key in ("RECTIFY_TASK_BACKEND", "RECTIFY_PLAIN_STATIC", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(key, None)
     env.update(DATABASE_URL=database_url(), PYTHONUNBUFFERED="1", RECTIFY_DEMO_LOGINS="0")
     env.update({k: str(v) for k, v in extra.items()})

@@ -70,5 +70,12 @@ def test_it_reopens_the_gate_question_when_an_approved_report_is_edited(cast, ca
     report = writer("head_b", "department", cast.dept_b)
     approve(report, cast.user("principal"))
     assert gate_blockers(dept) == []
-    report_save(actor=cast.user("head_b"), report=report, method="改", problems_and_causes="p", measures="m")
+    report_save(
+        actor=cast.user("head_b"),
+        report=report,
+        method="改",
+        problems_and_causes="p",
+        measures="m",
+        revise_approved=True,
+    )
     assert gate_blockers(dept) == ["财务处（部门）的自查报告尚未经分管领导审定（草稿）。"]

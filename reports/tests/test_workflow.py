@@ -90,7 +90,16 @@ def test_it_pins_each_decision_to_a_version_and_needs_a_new_approval_after_an_ed
     report.refresh_from_db()
     assert report.status == "approved" and review.version == v1 and report.approved_at
     assert AuditRecord.objects.filter(action="report.approve", object_id=str(report.pk)).exists()
-    report_save(actor=cast.user("cadre_a"), report=report, method="补充", problems_and_causes="p", measures="m")
+    with pytest.raises(Conflict):  # an approved report is revised only on purpose
+        report_save(actor=cast.user("cadre_a"), report=report, method="补充", problems_and_causes="p", measures="m")
+    report_save(
+        actor=cast.user("cadre_a"),
+        report=report,
+        method="补充",
+        problems_and_causes="p",
+        measures="m",
+        revise_approved=True,
+    )
     report.refresh_from_db()
     assert report.status == "draft" and report.current_version == 2
     v1.refresh_from_db()

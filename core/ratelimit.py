@@ -1,0 +1,201 @@
+"""The one mechanism behind every limit of the site: counters in Django's cache, atomic under bursts.
+
+    from core import ratelimit
+    if not ratelimit.hit("opinion", ratelimit.client_ip(request), limit=5, window=3600).allowed:
+        ... 429 ...
+
+- `hit` counts one event for (scope, who) in a fixed window and says whether it is within the limit. The
+  counter is taken with `cache.add` then `cache.incr` before anything is decided, so 64 requests that
+  arrive at once against a limit of 10 see the counts 1…64 and exactly 10 of them pass. Redis (REDIS_URL,
+  several app servers) and local memory do both in one step; Django's file cache does not, so on it every
+  change is made under an exclusive lock on a file beside the cache (all workers of one machine).
+- `gate` lets one event through per `seconds` (the exponential delays of the log-in throttle).
+- `client_ip` is the address of the client as the nearest trusted proxy saw it (RECTIFY_PROXY_COUNT,
+  RECTIFY_TRUSTED_PROXIES); without a trusted proxy, REMOTE_ADDR, because X-Forwarded-For is written by
+  the client and would let anyone reset their own counter.
+- Keys hold a keyed hash of `who` (an address, a user name), never the thing itself: the counters sit in a
+  cache on disk or in Redis, where an operator could otherwise read who sent an anonymous opinion or tried
+  to log in (docs/anonymity.md). A plain hash of an IPv4 address is reversed by trying all 2³² of them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import ipaddress
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.filebased import FileBasedCache
+from django.utils.crypto import salted_hmac
+
+_thread_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Result:
+    allowed: bool
+    count: int  # events counted in this window, this one included
+    limit: int
+    retry_after: int  # seconds until the window ends (0 when allowed)
+
+
+def _key(scope: str, who: str) -> str:
+    return f"rl:{scope}:" + salted_hmac("core.ratelimit", f"{scope}\0{who}").hexdigest()[:32]
+
+
+@contextmanager
+def _atomic():
+    """Held while a counter changes. Redis and local memory need nothing more than their own add/incr; the
+    file cache reads and writes a file per key, so its changes are serialised with a lock file that every
+    process of this machine opens."""
+    backend = caches["default"]
+    if not isinstance(backend, FileBasedCache):
+        yield
+        return
+    path = Path(backend._dir) / "ratelimit.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _thread_lock, path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _window_start(window: int, now: float) -> int:
+    return int(now // window) * window
+
+
+def _add(key: str, delta: int, *, ttl: float) -> int:
+    """Add `delta` to the counter at `key` (created with `ttl` seconds to live); the new value."""
+    ttl = max(1, int(ttl))
+    with _atomic():
+        if isinstance(caches["default"], FileBasedCache):  # its incr is get + set with the default timeout
+            value = cache.get(key, 0) + delta
+            cache.set(key, value, ttl)
+            return value
+        if cache.add(key, delta, ttl):
+            return delta
+        try:
+            return cache.incr(key, delta)
+        except ValueError:  # expired between add and incr
+            cache.add(key, delta, ttl)
+            return delta
+
+
+def hit(scope: str, who: str, *, limit: int, window: int, cost: int = 1) -> Result:
+    """Count `cost` events of `scope` by `who` in the current fixed window of `window` seconds; allowed while
+    the count stays within `limit`. Events over the limit are counted too (a client hammering on stays out)."""
+    now = time.time()
+    start = _window_start(window, now)
+    key = f"{_key(scope, who)}:{start}"
+    count = _add(key, cost, ttl=start + window + 5 - now)
+    retry = 0 if count <= limit else max(1, int(start + window - now) + 1)
+    return Result(count <= limit, count, limit, retry)
+
+
+def peek(scope: str, who: str, *, limit: int, window: int) -> Result:
+    """The current window's count without counting anything."""
+    now = time.time()
+    start = _window_start(window, now)
+    count = cache.get(f"{_key(scope, who)}:{start}", 0)
+    retry = 0 if count < limit else max(1, int(start + window - now) + 1)
+    return Result(count < limit, count, limit, retry)
+
+
+def give_back(scope: str, who: str, *, window: int, cost: int = 1) -> None:
+    """Take back events counted by `hit` that turned out not to count (a successful log-in)."""
+    now = time.time()
+    start = _window_start(window, now)
+    key = f"{_key(scope, who)}:{start}"
+    if cache.get(key, 0) >= cost:
+        _add(key, -cost, ttl=start + window + 5 - now)
+
+
+def clear(scope: str, who: str, *, window: int) -> None:
+    cache.delete(f"{_key(scope, who)}:{_window_start(window, time.time())}")
+
+
+def gate(scope: str, who: str, *, seconds: int) -> int:
+    """Let one event through per `seconds`: 0 when this one may pass (and the gate closes behind it),
+    otherwise the seconds to wait. Atomic like `hit`: of a burst, one passes."""
+    key = f"{_key(scope, who)}:gate"
+    now = time.time()
+    with _atomic():
+        if cache.add(key, now + seconds, seconds):
+            return 0
+        until = cache.get(key)
+    if until is None:  # closed and opened again in between: try once more
+        with _atomic():
+            if cache.add(key, now + seconds, seconds):
+                return 0
+        return 1
+    return max(1, int(until - now) + 1)
+
+
+def once(scope: str, who: str, *, seconds: int) -> bool:
+    """True the first time (scope, who) is seen within `seconds`, False afterwards: a one-time token, a
+    form sent twice. Atomic like `hit`."""
+    with _atomic():
+        return cache.add(f"{_key(scope, who)}:once", 1, seconds)
+
+
+def forget_once(scope: str, who: str) -> None:
+    cache.delete(f"{_key(scope, who)}:once")
+
+
+def open_gate(scope: str, who: str) -> None:
+    cache.delete(f"{_key(scope, who)}:gate")
+
+
+# ---------------------------------------------------------------- the client's address
+
+
+@lru_cache(maxsize=8)
+def _networks(spec: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(s.strip(), strict=False) for s in spec if s.strip())
+
+
+def _valid(addr: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(addr.strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str:
+    """The client's address. Behind proxies, set one of:
+
+    - RECTIFY_PROXY_COUNT = N: exactly N proxies of ours stand in front (each appends to
+      X-Forwarded-For), so the client is the N-th address from the right of X-Forwarded-For + REMOTE_ADDR;
+    - RECTIFY_TRUSTED_PROXIES = addresses or networks of our proxies: walking X-Forwarded-For from the
+      right, the first address that is not one of them.
+
+    Anything the client wrote further left is ignored; an unparseable entry stops the walk at the last
+    address we can vouch for."""
+    remote = _valid(request.META.get("REMOTE_ADDR", "")) or "unknown"
+    count = getattr(settings, "RECTIFY_PROXY_COUNT", 0)
+    trusted = _networks(tuple(getattr(settings, "RECTIFY_TRUSTED_PROXIES", ())))
+    if not count and not trusted:
+        return remote
+    forwarded = [a for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    chain = [*forwarded, remote]  # nearest hop last
+    if count:
+        if len(chain) <= count:
+            return remote
+        return _valid(chain[-1 - count]) or remote
+    client = remote
+    for hop in reversed(chain):
+        addr = _valid(hop)
+        if addr is None:
+            return client
+        client = addr
+        if not any(ipaddress.ip_address(addr) in net for net in trusted):
+            return addr
+    return client

@@ -1,0 +1,203 @@
+"""core.ratelimit: one mechanism for every limit, exact under bursts on each cache the site runs with, and
+the client's address behind trusted proxies only."""
+
+import json
+import multiprocessing
+import os
+import socket
+import threading
+import uuid
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import RequestFactory, override_settings
+
+from core import humancheck, ratelimit
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl-test"}}
+
+
+def _file_cache(tmp_path):
+    return {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
+
+
+def _redis_url() -> str | None:
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"
+    host, port = "127.0.0.1", 6379
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+    except OSError:
+        return None
+    return url
+
+
+def _burst(n: int, fn) -> list:
+    """Run fn() in n threads released at the same moment; their results."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        barrier.wait()
+        results[i] = fn()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _caches(tmp_path):
+    yield "locmem", LOCMEM
+    yield "file", _file_cache(tmp_path)
+    if url := _redis_url():
+        yield (
+            "redis",
+            {
+                "default": {
+                    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": url,
+                    "KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
+                }
+            },
+        )
+
+
+def test_it_lets_exactly_the_limit_through_a_burst_of_64(tmp_path):
+    seen = []
+    for name, caches in _caches(tmp_path):
+        with override_settings(CACHES=caches):
+            who = uuid.uuid4().hex
+            results = _burst(64, lambda who=who: ratelimit.hit("burst", who, limit=10, window=600))
+            assert sum(r.allowed for r in results) == 10, name
+            assert sorted(r.count for r in results) == list(range(1, 65)), name
+            seen.append(name)
+    assert "file" in seen and "locmem" in seen
+
+
+def _hit_in_process(location, who, queue):
+    with override_settings(CACHES=_file_cache(location)):
+        queue.put(ratelimit.hit("procs", who, limit=10, window=600).allowed)
+
+
+def test_it_counts_exactly_across_processes_on_the_file_cache(tmp_path):
+    """gunicorn's workers are processes sharing var/cache: the lock file keeps their counts exact."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    who = uuid.uuid4().hex
+    procs = [ctx.Process(target=_hit_in_process, args=(tmp_path, who, queue)) for _ in range(24)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join()
+    assert sum(results) == 10
+
+
+def test_it_keeps_the_window_on_the_file_cache(tmp_path):
+    """Django's file cache incr rewrites the entry with the default 5-minute timeout; an hour's window
+    must not be cut short."""
+    with override_settings(CACHES=_file_cache(tmp_path)):
+        with time_machine.travel(3600 * 1000 + 10, tick=False) as t:
+            for _ in range(3):
+                ratelimit.hit("long", "a", limit=3, window=3600)
+            t.shift(1200)
+            assert not ratelimit.hit("long", "a", limit=3, window=3600).allowed
+            t.shift(2400)  # the next window
+            assert ratelimit.hit("long", "a", limit=3, window=3600).allowed
+
+
+def test_it_tells_how_long_to_wait_and_counts_per_who():
+    for _ in range(2):
+        ratelimit.hit("w", "a", limit=2, window=60)
+    over = ratelimit.hit("w", "a", limit=2, window=60)
+    assert not over.allowed and 1 <= over.retry_after <= 61
+    assert ratelimit.hit("w", "b", limit=2, window=60).allowed
+    ratelimit.give_back("w", "a", window=60)
+    ratelimit.give_back("w", "a", window=60)
+    assert ratelimit.peek("w", "a", limit=2, window=60).allowed
+
+
+def test_it_never_stores_the_address_in_a_key():
+    ratelimit.hit("privacy", "203.0.113.7", limit=5, window=60)
+    keys = list(cache._cache.keys())
+    assert keys and not any("203.0.113.7" in k for k in keys)
+
+
+def test_it_lets_one_through_a_gate_per_period():
+    with time_machine.travel(5000, tick=False) as t:
+        assert ratelimit.gate("g", "a", seconds=8) == 0
+        waits = _burst(16, lambda: ratelimit.gate("g", "a", seconds=8))
+        assert all(1 <= w <= 9 for w in waits)
+        t.shift(9)
+        assert ratelimit.gate("g", "a", seconds=8) == 0
+
+
+def test_it_passes_a_one_time_token_once():
+    token = uuid.uuid4().hex
+    assert sum(_burst(32, lambda: ratelimit.once("form", token, seconds=60))) == 1
+
+
+# ---------------------------------------------------------------- client address
+
+
+def _request(remote="198.51.100.9", forwarded=None):
+    meta = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().get("/", **meta)
+
+
+def test_it_ignores_x_forwarded_for_without_a_trusted_proxy():
+    assert ratelimit.client_ip(_request(forwarded="1.2.3.4")) == "198.51.100.9"
+
+
+@override_settings(RECTIFY_PROXY_COUNT=1)
+def test_it_takes_the_address_our_one_proxy_saw():
+    # the client wrote "6.6.6.6" itself; our proxy appended the address it saw
+    assert ratelimit.client_ip(_request("10.0.0.2", "6.6.6.6, 203.0.113.5")) == "203.0.113.5"
+    assert ratelimit.client_ip(_request("10.0.0.2")) == "10.0.0.2"  # header missing: the proxy itself
+
+
+@override_settings(RECTIFY_TRUSTED_PROXIES=["10.0.0.0/8", "192.0.2.1"])
+def test_it_walks_back_over_trusted_proxies_only():
+    assert ratelimit.client_ip(_request("10.0.0.2", "6.6.6.6, 203.0.113.5, 192.0.2.1")) == "203.0.113.5"
+    # a request that did not come through our proxy: its header is not believed
+    assert ratelimit.client_ip(_request("198.51.100.9", "203.0.113.5")) == "198.51.100.9"
+    # garbage in the header stops the walk at the last address we can vouch for
+    assert ratelimit.client_ip(_request("10.0.0.2", "203.0.113.5, not-an-ip")) == "10.0.0.2"
+
+
+# ---------------------------------------------------------------- human check
+
+
+def test_it_keeps_the_human_check_answer_unreadable_in_its_token():
+    import base64
+
+    for _ in range(20):
+        question, token = humancheck.challenge()
+        a, b = (int(x) for x in question.split(" + "))
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        assert b'"s"' not in raw  # signing.dumps was base64 of {"s": answer}
+        with pytest.raises(ValueError):
+            json.loads(raw)
+        assert humancheck.verify(token, a + b + 1) == "wrong"
+        assert humancheck.verify(token, a + b) == "ok"
+        assert humancheck.verify(token, a + b) == "used"
+
+
+def test_it_refuses_a_forged_or_old_human_check():
+    question, token = humancheck.challenge()
+    answer = sum(int(x) for x in question.split(" + "))
+    forged = token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")
+    assert humancheck.verify(forged, answer) == "expired"
+    with time_machine.travel(humancheck.time.time() + humancheck.MAX_AGE + 5):
+        assert humancheck.verify(token, answer) == "expired"
+
+
+@pytest.mark.parametrize("answer", ["", "x", None, "99999999999999999999999"])
+def test_it_takes_any_answer_without_error(answer):
+    _q, token = humancheck.challenge()
+    assert humancheck.verify(token, answer) == "wrong"
