@@ -332,7 +332,7 @@ class FinalGradeForm(forms.Form):
 
     def __init__(self, *args, options=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grade"].choices = [(o, o) for o in options]
+        self.fields["grade"].choices = [("", _("Choose the final grade"))] + [(o, o) for o in options]
 
     def clean_period_months(self):
         return self.cleaned_data["period_months"] or 0
