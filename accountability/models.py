@@ -85,3 +85,53 @@ class AccountabilityCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.get_trigger_display()}"
+
+
+class Restriction(models.Model):
+    """A period during which a person may not be commended or promoted (影响期), recorded by the body
+    that decided it, e.g. the final grade of a democratic evaluation (evaluations' final_grade_record).
+    One per source (`source_ref`): recording again replaces it."""
+
+    institution = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    person = models.ForeignKey(
+        "orgs.Person",
+        on_delete=models.PROTECT,
+        related_name="restrictions",
+        verbose_name=pgettext_lazy("restriction", "person"),
+    )
+    bars_commendation = models.BooleanField(_("not eligible for commendation"), default=False)
+    bars_promotion = models.BooleanField(_("not eligible for promotion"), default=False)
+    starts_on = models.DateField(pgettext_lazy("restriction", "from"))
+    ends_on = models.DateField(pgettext_lazy("restriction", "until"))
+    reason = models.TextField(pgettext_lazy("restriction", "reason"))
+    source_ref = models.CharField(max_length=80, unique=True)  # e.g. "evaluations.evaluationtarget:12"
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("restriction")
+        verbose_name_plural = _("restrictions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")), name="restriction_has_a_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(bars_commendation=True) | models.Q(bars_promotion=True),
+                name="restriction_bars_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.starts_on}–{self.ends_on}"
+
+    def bars_text(self) -> str:
+        parts = []
+        if self.bars_commendation:
+            parts.append(str(_("not eligible for commendation")))
+        if self.bars_promotion:
+            parts.append(str(_("not eligible for promotion")))
+        return "、".join(parts)

@@ -12,7 +12,7 @@ from django.http import Http404
 from orgs.access import Perm, can, person_of, units_where
 from orgs.models import Person
 
-from .models import AccountabilityCase
+from .models import AccountabilityCase, Restriction
 
 
 def cases_visible_to(user) -> QuerySet[AccountabilityCase]:
@@ -77,3 +77,34 @@ def deciders_of(unit) -> list:
         if ra.unit_id == unit.pk or (ra.include_subunits and unit.path.startswith(ra.unit.path)):
             users.append(ra.person.user)
     return users
+
+
+def restrictions_visible_to(user) -> QuerySet[Restriction]:
+    """Restrictions (影响期) the user may see: as for cases (their units' people, and their own)."""
+    if not getattr(user, "is_authenticated", False):
+        return Restriction.objects.none()
+    q = Q(unit__in=units_where(user, Perm.ACCOUNTABILITY_VIEW))
+    person = person_of(user)
+    if person is not None:
+        q |= Q(person=person)
+    return Restriction.objects.filter(q).select_related("person", "unit")
+
+
+def restrictions_in_force(queryset, on) -> QuerySet[Restriction]:
+    return queryset.filter(starts_on__lte=on, ends_on__gt=on)
+
+
+def person_record_for_user(user, person_pk: int) -> dict:
+    """A person's accountability record (cases and restrictions) as far as `user` may see it; 404 when
+    they may see nothing of that person."""
+    person = Person.objects.filter(pk=person_pk).select_related("unit").first()
+    if person is None:
+        raise Http404
+    own = person_of(user)
+    if not ((own is not None and own.pk == person.pk) or can(user, Perm.ACCOUNTABILITY_VIEW, person.unit)):
+        raise Http404
+    return {
+        "person": person,
+        "cases": cases_visible_to(user).filter(person=person).order_by("-opened_at"),
+        "restrictions": restrictions_visible_to(user).filter(person=person),
+    }

@@ -15,7 +15,7 @@ from notifications.services import notify
 from orgs.access import Perm, can, person_of
 
 from .defaults import DEFAULT_MEASURES
-from .models import AccountabilityCase, MeasureType
+from .models import AccountabilityCase, MeasureType, Restriction
 from .selectors import deciders_of
 
 
@@ -248,3 +248,73 @@ def case_close(*, actor, case: AccountabilityCase) -> AccountabilityCase:
     )
     case.refresh_from_db()
     return case
+
+
+def months_after(start: date, months: int) -> date:
+    """The same day `months` later; the month's last day when that month is shorter (31 Aug + 6 → 28 Feb)."""
+    import calendar
+
+    y, m = divmod(start.month - 1 + months, 12)
+    year, month = start.year + y, m + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+@transaction.atomic
+def restriction_record(
+    *,
+    actor,
+    person,
+    unit,
+    bars_commendation: bool,
+    bars_promotion: bool,
+    starts_on: date,
+    months: int,
+    reason: str,
+    source_ref: str,
+) -> Restriction | None:
+    """Record (or replace, for the same `source_ref`) the period during which `person` is not eligible
+    for commendation and/or promotion: from `starts_on` for `months` months (the end date computed).
+    Called by other apps' services (an evaluation's final grade); nothing barred removes an earlier
+    record of that source. Returns the restriction, or None when nothing is barred."""
+    existing = Restriction.objects.filter(source_ref=source_ref).first()
+    if not (bars_commendation or bars_promotion):
+        if existing:
+            audit_record(
+                actor=actor,
+                action="accountability.restriction_lift",
+                obj=existing,
+                unit=unit,
+                changes={"ref": source_ref},
+            )
+            existing.delete()
+        return None
+    if months < 1:
+        raise ServiceError(_("Give the period in months (at least one)."))
+    values = {
+        "institution_id": unit.institution_id or unit.pk,
+        "unit": unit,
+        "person": person,
+        "bars_commendation": bars_commendation,
+        "bars_promotion": bars_promotion,
+        "starts_on": starts_on,
+        "ends_on": months_after(starts_on, months),
+        "reason": reason.strip()[:2000],
+        "recorded_by": actor if getattr(actor, "is_authenticated", False) else None,
+    }
+    restriction, created = Restriction.objects.update_or_create(source_ref=source_ref, defaults=values)
+    audit_record(
+        actor=actor,
+        action="accountability.restriction_record",
+        obj=restriction,
+        unit=unit,
+        changes={
+            "person": person.pk,
+            "ref": source_ref,
+            "commendation": bars_commendation,
+            "promotion": bars_promotion,
+            "from": starts_on,
+            "until": restriction.ends_on,
+            "new": created,
+        },
+    )
+    return restriction

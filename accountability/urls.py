@@ -6,6 +6,7 @@ app_name = "accountability"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("people/<int:person_pk>/", views.person_record, name="person"),
     path("<int:pk>/propose/", views.propose, name="propose"),
     path("<int:pk>/accept/", views.accept, name="accept"),
     path("<int:pk>/dismiss/", views.dismiss, name="dismiss"),

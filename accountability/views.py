@@ -12,7 +12,14 @@ from orgs.access import Perm, can, person_of
 from . import services
 from .forms import DecideForm, DismissForm, ProposeForm, StatementForm
 from .models import AccountabilityCase
-from .selectors import cases_visible_to, get_case_for_user, ineligible_person_ids
+from .selectors import (
+    cases_visible_to,
+    get_case_for_user,
+    ineligible_person_ids,
+    person_record_for_user,
+    restrictions_in_force,
+    restrictions_visible_to,
+)
 
 
 def _error(request, exc: ServiceError) -> None:
@@ -37,8 +44,15 @@ def index(request):
             "statuses": [("pending", _("Waiting for a decision")), *AccountabilityCase.Status.choices],
             "flagged": ineligible_person_ids({c.person_id for c in page}, year),
             "year": year,
+            "restrictions": restrictions_in_force(restrictions_visible_to(request.user), timezone.localdate())[:200],
         },
     )
+
+
+def person_record(request, person_pk: int):
+    """A person's accountability record: cases and periods of restriction (影响期), with end dates."""
+    ctx = person_record_for_user(request.user, person_pk)
+    return render(request, "accountability/person.html", {**ctx, "today": timezone.localdate()})
 
 
 def detail(request, pk: int):

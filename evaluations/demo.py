@@ -109,7 +109,7 @@ def _closed_round(ctx, office, checker):
         kind="evaluation",
         scale_preset="satisfaction",
         include_unknown=True,
-        fail_low_share_above=Decimal("0.3333"),  # 不满意 above one third fails too
+        fail_low_share_above="1/3",  # 不满意 above one third fails too (exactly)
         score_method="group_weighted",
         closes_on=timezone.localdate() + timedelta(days=7),
     )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from core.documents import pdf_from_template
-from core.excel import safe_cell
+from core.excel import cell
 
 
 def qr_data_uri(text: str) -> str:
@@ -40,11 +40,11 @@ def code_list_xlsx(evaluation, group, slips: list[dict]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Ballot codes")[:31]
-    ws.append([safe_cell(evaluation.name)])
-    ws.append([safe_cell(_("Group")), safe_cell(group.name)])
+    ws.append([cell(ws, evaluation.name)])
+    ws.append([cell(ws, _("Group")), cell(ws, group.name)])
     ws.append([_("No."), _("Ballot code"), _("Link (the code is sent by the page, never in the address)")])
     for i, s in enumerate(slips, start=1):
-        ws.append([i, safe_cell(s["code"]), safe_cell(s["link"])])
+        ws.append([i, cell(ws, s["code"]), cell(ws, s["link"])])
     ws.column_dimensions["B"].width = 24
     ws.column_dimensions["C"].width = 60
     buf = io.BytesIO()

@@ -1,15 +1,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaigns.models import Campaign
 from orgs.models import Person, Unit
 
+from .fractions_text import fraction_parse, fraction_text
 from .models import (
     Evaluation,
     EvaluationItem,
     EvaluationTarget,
     EvaluatorGroup,
     Grade,
+    PassRule,
     PublicRating,
     ScalePreset,
     ScoreBand,
@@ -89,19 +92,28 @@ class GradeForm(forms.ModelForm):
 class GroupForm(forms.ModelForm):
     class Meta:
         model = EvaluatorGroup
-        fields = ["kind", "name", "planned", "minimum", "weight"]
+        fields = ["kind", "name", "planned", "minimum", "entitled", "weight"]
 
 
 class RuleForm(forms.ModelForm):
+    """How the round counts: the score, the least participation (an exact fraction), the ranking."""
+
+    participation = forms.CharField(
+        label=_("Least participation (share of those entitled)"),
+        required=False,
+        max_length=20,
+        help_text=_("An exact share: 1/2, 2/3, 三分之二 or 80%. Empty: no minimum."),
+    )
+
     class Meta:
         model = Evaluation
         fields = [
-            "pass_min_satisfaction",
-            "fail_low_share_above",
-            "pass_min_score",
             "score_method",
-            "case_on_fail",
+            "participation_strict",
+            "participation_per_group",
             "min_group_size_shown",
+            "rank_top",
+            "rank_bottom",
             "opens_on",
             "closes_on",
         ]
@@ -109,6 +121,62 @@ class RuleForm(forms.ModelForm):
             "opens_on": forms.DateInput(attrs={"type": "date"}),
             "closes_on": forms.DateInput(attrs={"type": "date"}),
         }
+
+    field_order = ["score_method", "participation", "participation_strict", "participation_per_group"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("rank_top", "rank_bottom"):
+            self.fields[name].required = False
+        if not self.is_bound and self.instance.participation is not None:
+            self.initial["participation"] = fraction_text(self.instance.participation)
+
+    def clean_rank_top(self):
+        return self.cleaned_data["rank_top"] or 0
+
+    def clean_rank_bottom(self):
+        return self.cleaned_data["rank_bottom"] or 0
+
+    def clean_participation(self):
+        text = self.cleaned_data["participation"].strip()
+        if not text:
+            return None
+        value = fraction_parse(text)
+        if value is None or not 0 < value <= 1:
+            raise forms.ValidationError(_("Give a share between 0 and 1, e.g. 1/2 or 2/3."))
+        return value
+
+
+class PassRuleForm(forms.Form):
+    """One rule on the ballots: a measure compared exactly with a threshold, and its consequence."""
+
+    measure = forms.ChoiceField(label=pgettext_lazy("evaluation rule", "Measure"), choices=PassRule.Measure.choices)
+    grades = forms.ModelMultipleChoiceField(
+        label=_("Grades counted"),
+        queryset=Grade.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    comparison = forms.ChoiceField(
+        label=pgettext_lazy("evaluation rule", "Comparison"), choices=PassRule.Comparison.choices
+    )
+    threshold = forms.CharField(
+        label=_("Threshold"), max_length=20, help_text=_("A share (1/3, 三分之一, 60%) or a score (85).")
+    )
+    outcome = forms.CharField(label=pgettext_lazy("evaluation rule", "Consequence"), max_length=60, required=False)
+    fails = forms.BooleanField(label=_("The target does not pass"), required=False)
+    proposes_case = forms.BooleanField(label=_("Proposes an accountability case"), required=False)
+
+    def __init__(self, *args, evaluation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if evaluation is not None:
+            self.fields["grades"].queryset = evaluation.grades.filter(is_valid=True)
+
+    def clean_threshold(self):
+        value = fraction_parse(self.cleaned_data["threshold"])
+        if value is None:
+            raise forms.ValidationError(_("The threshold must be a number or a fraction."))
+        return value
 
 
 class ScoreBandForm(forms.ModelForm):
@@ -247,3 +315,24 @@ class PublicRatingForm(forms.Form):
     )
     answer = forms.IntegerField(label=_("Human check"))
     challenge = forms.CharField(widget=forms.HiddenInput)
+
+
+class FinalGradeForm(forms.Form):
+    """The deciding body's final grade of one target, and its consequences."""
+
+    grade = forms.ChoiceField(label=_("Final grade"))
+    deciding_body = forms.CharField(label=_("Deciding body"), max_length=100)
+    decided_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label=_("Why it differs from the tally"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    bars_commendation = forms.BooleanField(label=_("Not eligible for commendation"), required=False)
+    bars_promotion = forms.BooleanField(label=_("Not eligible for promotion"), required=False)
+    period_months = forms.IntegerField(label=_("For (months)"), required=False, min_value=0, max_value=120)
+
+    def __init__(self, *args, options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = [("", _("Choose the final grade"))] + [(o, o) for o in options]
+
+    def clean_period_months(self):
+        return self.cleaned_data["period_months"] or 0

@@ -58,31 +58,6 @@ class Evaluation(models.Model):
     scale_preset = models.CharField(
         _("scale"), max_length=20, choices=ScalePreset.choices, default=ScalePreset.SATISFACTION
     )
-    # Pass rule: a target fails when any threshold that is set is missed.
-    pass_min_satisfaction = models.DecimalField(
-        _("minimum satisfaction rate"),
-        max_digits=5,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        help_text=_("Share of valid answers in the satisfied grades, e.g. 0.6000 for 60%. Empty: not used."),
-    )
-    fail_low_share_above = models.DecimalField(
-        _("fails when the lowest grades exceed"),
-        max_digits=5,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        help_text=_("Share of valid answers in the grades marked as lowest, e.g. 0.3333 for one third."),
-    )
-    pass_min_score = models.DecimalField(
-        _("minimum score"),
-        max_digits=6,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("The score that counts: the plain mean, or the weighted score when the groups are weighted."),
-    )
 
     class ScoreMethod(models.TextChoices):
         PLAIN = "plain", _("Every valid ballot counts the same (plain mean)")
@@ -98,12 +73,30 @@ class Evaluation(models.Model):
             "weighted by the group's weight; a group without ballots does not count. Both are shown."
         ),
     )
-    case_on_fail = models.BooleanField(
-        _("a failing target opens an accountability case"),
-        default=False,
-        help_text=_("Where the rules say so, the person responsible for a failing target is held accountable."),
+    # Validity (issue #13): the least participation, as an exact fraction of those entitled, below
+    # which the round (ballots returned) or a target (its valid ballots) is void. Empty: no minimum.
+    participation_num = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    participation_den = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    participation_strict = models.BooleanField(
+        _("participation must exceed the share (“more than”)"),
+        default=True,
+        help_text=_("Ticked: more than the share (超过); not ticked: at least the share (不少于)."),
     )
+    participation_per_group = models.BooleanField(
+        _("each evaluator group must reach it too"),
+        default=True,
+        help_text=_("Not ticked: only the total over all groups counts."),
+    )
+    rank_top = models.PositiveSmallIntegerField(_("mark the first N in the ranking"), default=0)
+    rank_bottom = models.PositiveSmallIntegerField(_("mark the last N in the ranking"), default=0)
     void_reason = models.TextField(_("why the round is void"), blank=True)
+    # More paper ballots returned (in checked batches) than issued: void, recorded with who, when and
+    # why; lifted once the wrong batch is sent back and corrected (services.paper).
+    over_return_reason = models.TextField(_("void: more paper ballots returned than issued"), blank=True)
+    over_return_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    over_return_on = models.DateField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, null=True)
 
@@ -119,6 +112,11 @@ class Evaluation(models.Model):
                 condition=~models.Q(status="tallied") | models.Q(tallied_at__isnull=False),
                 name="evaluation_tallied_has_time",
             ),
+            models.CheckConstraint(
+                condition=models.Q(participation_num__isnull=True, participation_den__isnull=True)
+                | models.Q(participation_num__isnull=False, participation_den__gt=0),
+                name="evaluation_participation_is_a_fraction",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,6 +126,29 @@ class Evaluation(models.Model):
     def unit(self):
         """The institution running the round (what access and the audit trail are scoped to)."""
         return self.campaign.institution
+
+    @property
+    def participation(self):
+        """The least participation as an exact Fraction of those entitled, or None."""
+        from fractions import Fraction
+
+        if self.participation_num is None or not self.participation_den:
+            return None
+        return Fraction(self.participation_num, self.participation_den)
+
+    def participation_op(self) -> str:
+        return str(PassRule.Comparison.GT.label if self.participation_strict else PassRule.Comparison.GTE.label)
+
+    def participation_text(self) -> str:
+        """“more than 1/2” / “at least 2/3” as the office set it ("" when no minimum)."""
+        from .fractions_text import fraction_text
+
+        if self.participation is None:
+            return ""
+        return pgettext("participation", "%(op)s %(share)s") % {
+            "op": self.participation_op(),
+            "share": fraction_text(self.participation),
+        }
 
 
 class EvaluationItem(models.Model):
@@ -221,6 +242,78 @@ class ScoreBand(models.Model):
         return " ".join(parts)
 
 
+class PassRule(models.Model):
+    """One rule of the round on the same ballots (issue #13): a measure, compared exactly with a
+    threshold, and what follows when it holds. E.g. “基本称职+不称职 share > 1/3 → 不过关” beside
+    “不称职 share > 1/3 → 诫勉谈话, proposes accountability”. A target passes when no rule that
+    `fails` holds."""
+
+    class Measure(models.TextChoices):
+        SHARE = "share", _("Share of the chosen grades among valid answers")
+        SCORE = "score", _("The score the round counts")
+
+    class Comparison(models.TextChoices):
+        GT = "gt", pgettext_lazy("comparison", "more than")
+        GTE = "gte", pgettext_lazy("comparison", "at least")
+        LT = "lt", pgettext_lazy("comparison", "less than")
+        LTE = "lte", pgettext_lazy("comparison", "at most")
+
+    SYMBOLS = {"gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="rules")
+    measure = models.CharField(
+        pgettext_lazy("evaluation rule", "measure"), max_length=10, choices=Measure.choices, default=Measure.SHARE
+    )
+    grades = models.ManyToManyField(Grade, blank=True, related_name="+", verbose_name=_("grades counted"))
+    comparison = models.CharField(
+        pgettext_lazy("evaluation rule", "comparison"), max_length=3, choices=Comparison.choices
+    )
+    threshold_num = models.BigIntegerField()
+    threshold_den = models.PositiveBigIntegerField()
+    outcome = models.CharField(
+        pgettext_lazy("evaluation rule", "consequence"),
+        max_length=60,
+        blank=True,
+        help_text=_("What follows when the rule holds, e.g. 不过关, 确定为不称职, 诫勉谈话."),
+    )
+    fails = models.BooleanField(_("the target does not pass"), default=True)
+    proposes_case = models.BooleanField(
+        _("proposes an accountability case to the deciding office"),
+        default=False,
+        help_text=_("Once the results are published; the deciding office takes it up or not (待研判)."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = pgettext_lazy("evaluation rule", "rule")
+        verbose_name_plural = pgettext_lazy("evaluation rule", "rules")
+        constraints = [models.CheckConstraint(condition=models.Q(threshold_den__gt=0), name="rule_threshold_den")]
+
+    @property
+    def threshold(self):
+        from fractions import Fraction
+
+        return Fraction(self.threshold_num, self.threshold_den)
+
+    def text(self, grades=None) -> str:
+        """“基本称职+不称职 share > 1/3” (the reason a target shows when the rule holds)."""
+        from .fractions_text import fraction_text
+
+        symbol, value = self.SYMBOLS[self.comparison], fraction_text(self.threshold)
+        if self.measure == self.Measure.SCORE:
+            return pgettext("evaluation rule", "score %(op)s %(value)s") % {"op": symbol, "value": value}
+        labels = "+".join(g.label for g in (grades if grades is not None else self.grades.all()))
+        return pgettext("evaluation rule", "%(grades)s share %(op)s %(value)s") % {
+            "grades": labels,
+            "op": symbol,
+            "value": value,
+        }
+
+    def consequence(self) -> str:
+        return self.outcome or (pgettext("evaluation rule", "does not pass") if self.fails else "")
+
+
 class EvaluatorGroup(models.Model):
     """Who rates (§5): party members, staff, grassroots and service-user representatives, or custom."""
 
@@ -235,6 +328,12 @@ class EvaluatorGroup(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
     name = models.CharField(_("name"), max_length=60)
     planned = models.PositiveIntegerField(_("planned ballots"), default=0)
+    entitled = models.PositiveIntegerField(
+        _("entitled to take part"),
+        null=True,
+        blank=True,
+        help_text=_("应参评人数. Empty: the ballots issued (codes and paper) count as those entitled."),
+    )
     minimum = models.PositiveIntegerField(_("minimum ballots"), default=0)
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
     paper_issued = models.PositiveIntegerField(_("paper ballots issued"), default=0)
@@ -262,6 +361,9 @@ class EvaluationTarget(models.Model):
         PENDING = "pending", _("Not tallied")
         PASSED = "passed", _("Passed")
         FAILED = "failed", _("Failed")
+        # neither passed nor failed: too little participation, or no valid ballot at all
+        VOID = "void", pgettext_lazy("evaluation result", "Void")
+        NO_BALLOTS = "no_ballots", pgettext_lazy("evaluation result", "No valid ballots")
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="targets")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -274,7 +376,9 @@ class EvaluationTarget(models.Model):
     score = models.DecimalField(_("weighted score"), max_digits=6, decimal_places=2, null=True, blank=True)
     low_share = models.DecimalField(_("share of lowest grades"), max_digits=6, decimal_places=4, null=True, blank=True)
     valid_ballots = models.PositiveIntegerField(_("valid ballots"), default=0)
-    fail_reasons = models.TextField(_("why it failed"), blank=True)
+    fail_reasons = models.TextField(_("why it failed or is void"), blank=True)
+    # the office's rules that held for this target at the tally (each with its own consequence)
+    triggered_rules = models.ManyToManyField("PassRule", blank=True, related_name="+", editable=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -466,3 +570,33 @@ class PublicRating(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["campaign", "unit"])]
+
+
+class FinalGrade(models.Model):
+    """The final grade the deciding body gives a target after the tally (issue #13). It may differ from
+    what the tally says (the band of the score shown, else pass/fail), then with a reason; and it may
+    carry consequences: not eligible for commendation and/or promotion for a period, recorded in the
+    accountability register (accountability.Restriction) with the end date computed."""
+
+    target = models.OneToOneField(EvaluationTarget, on_delete=models.CASCADE, related_name="final_grade")
+    grade = models.CharField(_("final grade"), max_length=30)
+    tally_said = models.CharField(_("what the tally said"), max_length=60, blank=True)
+    differs = models.BooleanField(_("differs from the tally"), default=False)
+    reason = models.TextField(_("why it differs"), blank=True)
+    deciding_body = models.CharField(_("deciding body"), max_length=100)
+    decided_on = models.DateField(_("decided on"))
+    bars_commendation = models.BooleanField(_("not eligible for commendation"), default=False)
+    bars_promotion = models.BooleanField(_("not eligible for promotion"), default=False)
+    period_months = models.PositiveSmallIntegerField(_("for (months)"), default=0)
+    ends_on = models.DateField(pgettext_lazy("restriction", "until"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("final grade")
+        verbose_name_plural = _("final grades")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(differs=True, reason=""), name="final_grade_differs_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.grade}"

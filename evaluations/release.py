@@ -17,7 +17,9 @@ What is released (`release`), whoever looks:
   - the weighted score (per target, per item) only when no group of that target is merged: it weighs
     each group's mean separately, so together with the shown groups' figures and the merged cell it
     would give back the hidden groups' answers (tests/test_release.py shows the attack);
-  - reasons for failing name the threshold, never a withheld figure.
+  - reasons for failing name the threshold, never a withheld figure; a target whose figures are
+    withheld shows its result only (not which of the round's rules held);
+  - the ranking uses the scores shown: a target whose score is withheld is not ranked.
 Open public ratings: a unit's figures only from `PUBLIC_MINIMUM` ratings.
 """
 
@@ -75,7 +77,7 @@ def release(data: dict) -> dict:
     grades = {g.pk: g for g in data["grades"]}
     targets = []
     for row in data["targets"]:
-        r = {key: v for key, v in row.items() if key not in ("by_group", "valid_by_group")}
+        r = {key: v for key, v in row.items() if key not in ("by_group", "valid_by_group", "score_exact")}
         r["groups"], r["withheld"] = _group_rows(row, data["groups"], grades, k)
         if "groups" in r["withheld"] and data.get("weighted", True):
             r["withheld"].add("score")  # the plain mean rests on the target's counts, shown anyway
@@ -83,9 +85,9 @@ def release(data: dict) -> dict:
             r["withheld"].add("target")
         if "target" in r["withheld"]:
             r.update(counts=None, shares=None, satisfaction=None, low_share=None, score=None, groups=[], **NO_SCORE)
-            r["fail_reasons"] = (
-                [_("figures withheld: fewer than %(n)s valid ballots") % {"n": k}] if not r["passed"] else []
-            )
+            if r["outcome"] == "failed":  # which rules held would tell more than the one bit of the result
+                r["fail_reasons"] = [_("figures withheld: fewer than %(n)s valid ballots") % {"n": k}]
+            r["triggered"] = []
             r["items"] = [
                 dict(it, counts=None, shares=None, satisfaction=None, low_share=None, score=None, **NO_SCORE)
                 for it in row["items"]
@@ -93,10 +95,15 @@ def release(data: dict) -> dict:
         elif "score" in r["withheld"]:
             r.update(score=None, weighted=None, band=None)
             r["items"] = [dict(it, score=None, weighted=None) for it in row["items"]]
+        r["items"] = [{key: v for key, v in it.items() if key != "score_exact"} for it in r["items"]]
         targets.append(r)
+    from .results import rank
+
+    rank(targets, ev)  # by the scores shown only: a withheld score is not ranked
     return {
         **data,
         "targets": targets,
+        "ranking": sorted((r for r in targets if r["rank"]), key=lambda r: (r["rank"], r["target"].order)),
         "turnout": turnout_release(data["turnout"], k),
         "minimum": k,
     }

@@ -24,11 +24,14 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from .models import Ballot, BallotAnswer, Evaluation, PaperBatch, PaperCount
+from .fractions_text import compare, fraction_text
+from .models import Ballot, BallotAnswer, Evaluation, EvaluationTarget, PaperBatch, PaperCount, PassRule
 
 Q4 = Decimal("0.0001")
 Q2 = Decimal("0.01")
@@ -75,17 +78,26 @@ def share_cell(shares: dict | None, grade):
     return None if shares is None else shares.get(grade.pk)
 
 
-def mean_score(counts: dict[int, int], grades: dict) -> Decimal | None:
+def mean_exact(counts: dict[int, int], grades: dict) -> Fraction | None:
+    """The exact mean grade score over the valid scored answers."""
     scored = [
-        (grades[gid].score, n) for gid, n in counts.items() if grades[gid].is_valid and grades[gid].score is not None
+        (Fraction(grades[gid].score), n)
+        for gid, n in counts.items()
+        if grades[gid].is_valid and grades[gid].score is not None
     ]
     total = sum(n for _s, n in scored)
-    return (sum(s * n for s, n in scored) / total) if total else None
+    return sum(s * n for s, n in scored) / total if total else None
+
+
+def shown(value: Fraction | None) -> Decimal | None:
+    """An exact score as shown (two places, half up); thresholds compare the exact value."""
+    if value is None:
+        return None
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Q2, ROUND_HALF_UP)
 
 
 def plain_score(counts: dict[int, int], grades: dict) -> Decimal | None:
-    m = mean_score(counts, grades)
-    return None if m is None else Decimal(m).quantize(Q2, ROUND_HALF_UP)
+    return shown(mean_exact(counts, grades))
 
 
 def band_for(score, bands: list):
@@ -96,24 +108,28 @@ def band_for(score, bands: list):
 
 
 def scores(figures: "Figures", grades: dict, groups: dict, evaluation: Evaluation) -> dict:
-    """{mean, weighted, score}: the plain mean, the group-weighted score (only when the round weighs its
-    groups) and the one that counts."""
-    mean = plain_score(figures.counts, grades)
+    """{mean, weighted, score, score_exact}: the plain mean, the group-weighted score (only when the
+    round weighs its groups), the one that counts (as shown) and its exact value (for the rules)."""
+    mean = mean_exact(figures.counts, grades)
     if evaluation.score_method != Evaluation.ScoreMethod.GROUP_WEIGHTED:
-        return {"mean": mean, "weighted": None, "score": mean}
-    weighted = weighted_score(figures.by_group, grades, groups)
-    return {"mean": mean, "weighted": weighted, "score": weighted}
+        return {"mean": shown(mean), "weighted": None, "score": shown(mean), "score_exact": mean}
+    weighted = weighted_exact(figures.by_group, grades, groups)
+    return {"mean": shown(mean), "weighted": shown(weighted), "score": shown(weighted), "score_exact": weighted}
+
+
+def weighted_exact(by_group: dict[int, dict[int, int]], grades: dict, groups: dict) -> Fraction | None:
+    num = den = Fraction(0)
+    for gid, counts in by_group.items():
+        m = mean_exact(counts, grades)
+        if m is not None:
+            w = Fraction(groups[gid].weight)
+            num += w * m
+            den += w
+    return num / den if den else None
 
 
 def weighted_score(by_group: dict[int, dict[int, int]], grades: dict, groups: dict) -> Decimal | None:
-    num = den = Decimal(0)
-    for gid, counts in by_group.items():
-        m = mean_score(counts, grades)
-        if m is not None:
-            w = groups[gid].weight
-            num += w * m
-            den += w
-    return (num / den).quantize(Q2, ROUND_HALF_UP) if den else None
+    return shown(weighted_exact(by_group, grades, groups))
 
 
 def _online(evaluation):
@@ -151,6 +167,7 @@ def collect(evaluation: Evaluation) -> dict:
     items = list(evaluation.items.all())
     targets = list(evaluation.targets.select_related("unit", "person"))
     bands = list(evaluation.score_bands.all())
+    rules = list(evaluation.rules.prefetch_related("grades"))
     answers, online_valid, ballots_by_group = _online(evaluation)
     paper_counts, batches = _paper(evaluation)
 
@@ -211,7 +228,7 @@ def collect(evaluation: Evaluation) -> dict:
             "valid_by_group": valid_by_group,
         }
         row["band"] = band_for(row["score"], bands)
-        row["passed"], row["fail_reasons"] = judge(evaluation, row)
+        row.update(judge(evaluation, row, rules, grades, groups))
         rows.append(row)
 
     turnout = []
@@ -221,6 +238,7 @@ def collect(evaluation: Evaluation) -> dict:
         turnout.append(
             {
                 "group": g,
+                "entitled": entitled(g),
                 "codes": g.codes,
                 "codes_used": g.codes_spent,
                 "paper_issued": g.paper_issued,
@@ -241,31 +259,152 @@ def collect(evaluation: Evaluation) -> dict:
         "weighted": evaluation.score_method == Evaluation.ScoreMethod.GROUP_WEIGHTED,
         "turnout": turnout,
         "ballots": cast_total,
+        "rules": rules,
+        "void_reasons": round_void_reasons(evaluation, {t["group"].pk: t["returned"] for t in turnout}, groups),
     }
 
 
-def judge(evaluation: Evaluation, row: dict) -> tuple[bool, list[str]]:
-    """Pass or fail under the round's rule, with the reasons in words."""
+def entitled(group) -> int:
+    """Those entitled to take part in a group (应参评人数): as the office set it, else the ballots issued."""
+    return group.entitled if group.entitled is not None else group.codes + group.paper_issued
+
+
+def _short_of(evaluation: Evaluation, came: int, of: int) -> bool:
+    """Whether `came` of `of` entitled misses the round's least participation (exact, no rounding)."""
+    least = evaluation.participation
+    if least is None or of <= 0:
+        return False
+    return not compare(Fraction(came, of), "gt" if evaluation.participation_strict else "gte", least)
+
+
+def _participation_reasons(evaluation: Evaluation, came_by_group: dict, groups: dict, message: str) -> list[str]:
+    """The reasons (thresholds named, never the figures) why participation falls short, per group
+    (when the round asks it of each group) and over all groups."""
+    if evaluation.participation is None:
+        return []
+    words = {"op": evaluation.participation_op(), "share": fraction_text(evaluation.participation)}
     reasons = []
+    if evaluation.participation_per_group:
+        for gid, g in sorted(groups.items(), key=lambda kv: kv[1].order):
+            if _short_of(evaluation, came_by_group.get(gid, 0), entitled(g)):
+                reasons.append(message % {**words, "who": _("group “%(group)s”") % {"group": g.name}})
+    total_of = sum(entitled(g) for g in groups.values())
+    if _short_of(evaluation, sum(came_by_group.get(gid, 0) for gid in groups), total_of):
+        reasons.append(message % {**words, "who": _("all groups together")})
+    return reasons
+
+
+def round_void_reasons(evaluation: Evaluation, came_by_group: dict, groups: dict) -> list[str]:
+    """Why the round is void for too little participation (ballots returned against those entitled)."""
+    return _participation_reasons(
+        evaluation,
+        came_by_group,
+        groups,
+        _("%(who)s: the ballots returned must be %(op)s %(share)s of those entitled"),
+    )
+
+
+def rule_holds(rule: PassRule, row: dict, grades: dict) -> bool:
+    """Whether `rule` holds for a target's figures, compared exactly (no rounding before comparing)."""
+    if rule.measure == PassRule.Measure.SCORE:
+        value = row.get("score_exact")
+    else:
+        counts = row["counts"]
+        valid = sum(n for gid, n in counts.items() if grades[gid].is_valid)
+        chosen = {g.pk for g in rule.grades.all()}
+        value = Fraction(sum(n for gid, n in counts.items() if gid in chosen), valid) if valid else None
+    return value is not None and compare(value, rule.comparison, rule.threshold)
+
+
+def judge(evaluation: Evaluation, row: dict, rules: list, grades: dict, groups: dict) -> dict:
+    """The target's outcome under the round's rules: no valid ballots, void (too little
+    participation), failed (a rule that fails holds) or passed, with the reasons in words, and every
+    rule that holds with its consequence."""
+    R = EvaluationTarget.Result
     if not row["valid_ballots"]:
-        return False, [_("no valid ballots")]
-    if evaluation.pass_min_satisfaction is not None and (row["satisfaction"] or 0) < evaluation.pass_min_satisfaction:
-        reasons.append(
-            _("satisfaction %(rate)s below %(min)s")
-            % {"rate": percent(row["satisfaction"]), "min": percent(evaluation.pass_min_satisfaction)}
-        )
-    if evaluation.fail_low_share_above is not None and (row["low_share"] or 0) > evaluation.fail_low_share_above:
-        low = "+".join(g.label for g in evaluation.grades.all() if g.is_low)
-        reasons.append(
-            _("%(grades)s %(share)s above %(max)s")
-            % {"grades": low, "share": percent(row["low_share"]), "max": percent(evaluation.fail_low_share_above)}
-        )
-    if evaluation.pass_min_score is not None and (row["score"] is None or row["score"] < evaluation.pass_min_score):
-        if evaluation.score_method == Evaluation.ScoreMethod.GROUP_WEIGHTED:
-            reasons.append(_("weighted score below %(min)s") % {"min": evaluation.pass_min_score})
-        else:
-            reasons.append(_("score below %(min)s") % {"min": evaluation.pass_min_score})
-    return not reasons, reasons
+        return {"outcome": R.NO_BALLOTS, "passed": False, "fail_reasons": [_("no valid ballots")], "triggered": []}
+    void = _participation_reasons(
+        evaluation,
+        row["valid_by_group"],
+        groups,
+        _("%(who)s: the valid ballots must be %(op)s %(share)s of those entitled"),
+    )
+    if void:
+        return {"outcome": R.VOID, "passed": False, "fail_reasons": void, "triggered": []}
+    triggered = [r for r in rules if rule_holds(r, row, grades)]
+    reasons = [r.text() for r in triggered if r.fails]
+    return {
+        "outcome": R.FAILED if reasons else R.PASSED,
+        "passed": not reasons,
+        "fail_reasons": reasons,
+        "triggered": triggered,
+    }
+
+
+def outcome_text(row: dict) -> str:
+    """“Passed”, “Did not pass: reasons”, “Void: reasons”, “No valid ballots” (never 不过关 for void)."""
+    R = EvaluationTarget.Result
+    label = {
+        R.PASSED: _("Passed"),
+        R.FAILED: _("Did not pass"),
+        R.VOID: str(R.VOID.label),
+        R.NO_BALLOTS: str(R.NO_BALLOTS.label),
+    }[row["outcome"]]
+    reasons = [r for r in row["fail_reasons"] if row["outcome"] != R.NO_BALLOTS]
+    return label + ("：" + "；".join(reasons) if reasons else "")
+
+
+def consequences_text(row: dict) -> str:
+    """What the rules that hold carry beyond pass/fail (each rule its own), e.g. “诫勉谈话（提出问责建议）”;
+    a rule that only fails the target adds nothing here (the result says it)."""
+    parts = []
+    for r in row.get("triggered", []):
+        text = r.outcome or (pgettext("evaluation rule", "does not pass") if r.proposes_case else "")
+        if r.proposes_case:
+            text += pgettext("evaluation rule", " (accountability proposed)")
+        if text:
+            parts.append(text)
+    return "；".join(dict.fromkeys(parts))
+
+
+def rank(targets: list[dict], evaluation: Evaluation) -> None:
+    """Rank the targets by the score shown, in the round and within each kind of target: equal shown
+    scores share a rank (1, 2, 2, 4) and are marked as tied; the office's first and last N are marked
+    (a tie at the border is marked with it). Targets without a shown score (withheld, void, no
+    ballots) are not ranked."""
+    ranked = [r for r in targets if r.get("score") is not None and r["outcome"] in ("passed", "failed")]
+    for r in targets:
+        r.update(rank=None, rank_in_kind=None, tied=False, top=False, bottom=False)
+    _competition(ranked, "rank", "tied")
+    for kind in {r["target"].kind for r in ranked}:
+        _competition([r for r in ranked if r["target"].kind == kind], "rank_in_kind", None)
+    if ranked:
+        worst = {id(r): pos for r, pos in _positions(ranked, reverse=False)}
+        for r in ranked:
+            r["top"] = bool(evaluation.rank_top) and r["rank"] <= evaluation.rank_top
+            r["bottom"] = bool(evaluation.rank_bottom) and worst[id(r)] <= evaluation.rank_bottom
+
+
+def _positions(rows: list[dict], *, reverse: bool = True):
+    """(row, competition rank) by score, best first (`reverse`) or worst first."""
+    ordered = sorted(rows, key=lambda r: r["score"], reverse=reverse)
+    out, prev, pos = [], None, 0
+    for i, r in enumerate(ordered, start=1):
+        if r["score"] != prev:
+            pos, prev = i, r["score"]
+        out.append((r, pos))
+    return out
+
+
+def _competition(rows: list[dict], key: str, tied_key: str | None) -> None:
+    positions = _positions(rows)
+    counts = defaultdict(int)
+    for _r, pos in positions:
+        counts[pos] += 1
+    for r, pos in positions:
+        r[key] = pos
+        if tied_key:
+            r[tied_key] = counts[pos] > 1
 
 
 def count_cell(counts: dict | None, grade):
@@ -364,7 +503,7 @@ def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list
             _("Share of lowest grades"),
         ]
         + score_header(data)
-        + [_("Result")]
+        + [_("Rank"), _("Rank within its kind"), _("Result"), pgettext("evaluation rule", "Consequences")]
     )
     rows = []
     for r in data["targets"]:
@@ -379,7 +518,10 @@ def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list
             ]
             + score_cells(data, r)
             + [
-                _("Passed") if r["passed"] else _("Failed") + ": " + "；".join(r["fail_reasons"]),
+                _rank_cell(data, r),
+                _dash(r.get("rank_in_kind")),
+                outcome_text(r),
+                consequences_text(r) or None,
             ]
         )
     return header, rows
@@ -421,6 +563,18 @@ def group_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list
     return header, rows
 
 
+def _rank_cell(data: dict, r: dict):
+    """The rank, “2（并列）” when tied, with the first/last-N marks; “—” when not ranked."""
+    if not r.get("rank"):
+        return "—"
+    text = str(r["rank"]) + (pgettext("ranking", "（tied）") if r.get("tied") else "")
+    if r.get("top"):
+        text += " " + pgettext("ranking", "first %(n)s") % {"n": data["evaluation"].rank_top}
+    if r.get("bottom"):
+        text += " " + pgettext("ranking", "last %(n)s") % {"n": data["evaluation"].rank_bottom}
+    return text if text != str(r["rank"]) else r["rank"]
+
+
 def _dash(value):
     return "—" if value is None else value
 
@@ -429,42 +583,35 @@ def _as_text(row: list) -> list:
     return [percent(v.value) if isinstance(v, Share) else v for v in row]
 
 
-def _xlsx_append(ws, row: list) -> None:
-    """One row: text made formula-safe, decimals as numbers, shares as numbers with a % format."""
-    from core.excel import safe_cell
+def _xlsx_append(ws, row: list, *, font=None) -> None:
+    """One row of typed cells (core.excel.cell): formula-like text kept as typed with the quote-prefix
+    style (no visible apostrophe), decimals as numbers, shares as numbers with a % format."""
+    from core.excel import cell
 
-    values = []
+    cells = []
     for v in row:
         if isinstance(v, Share):
-            values.append(float(v.value) if v.value is not None else "—")
-        elif isinstance(v, Decimal):
-            values.append(float(v))
+            cells.append(cell(ws, v.value, number_format="0.0%") if v.value is not None else cell(ws, "—"))
         else:
-            values.append(safe_cell(v) if isinstance(v, str) else v)
-    ws.append(values)
-    for cell, v in zip(ws[ws.max_row], row, strict=True):
-        if isinstance(v, Share) and v.value is not None:
-            cell.number_format = "0.0%"
+            cells.append(cell(ws, v, font=font))
+    ws.append(cells)
 
 
 def to_xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from core.excel import safe_cell
-
     ev = data["evaluation"]
     wb = Workbook()
     ws = wb.active
     ws.title = _("Results")[:31]
-    ws.append([safe_cell(ev.name)])
-    ws["A1"].font = Font(bold=True, size=14)
+    _xlsx_append(ws, [ev.name], font=Font(bold=True, size=14))
     for sheet, (header, rows) in (
         (ws, table_rows(data, split=True)),
         (wb.create_sheet(_("By item")[:31]), item_rows(data, split=True)),
         (wb.create_sheet(_("By group")[:31]), group_rows(data, split=True)),
     ):
-        sheet.append([safe_cell(h) for h in header])
+        _xlsx_append(sheet, header)
         for row in rows:
             _xlsx_append(sheet, row)
     turnout = wb.create_sheet(_("Turnout")[:31])
@@ -490,8 +637,8 @@ def to_docx(data: dict) -> bytes:
 
     ev = data["evaluation"]
     doc = official_document(title=_("Results of %(round)s") % {"round": ev.name})
-    passed = [r for r in data["targets"] if r["passed"]]
-    failed = [r for r in data["targets"] if not r["passed"]]
+    passed = [r for r in data["targets"] if r["outcome"] == "passed"]
+    failed = [r for r in data["targets"] if r["outcome"] == "failed"]
     heading(doc, _("1. Overview"), 1)
     paragraph(
         doc,

@@ -95,8 +95,9 @@ def results_audience(user, evaluation: Evaluation):
     inst = evaluation.campaign.institution
     if not can(user, Perm.EVALUATION_VIEW, inst):
         return Audience.NOTHING
-    if evaluation.status == Evaluation.Status.VOID:
-        return Audience.NOTHING
+    if evaluation.status == Evaluation.Status.VOID:  # the office still sees why: the turnout
+        manages = can(user, Perm.EVALUATION_MANAGE, inst) and not is_target(user, evaluation)
+        return Audience.TURNOUT if manages else Audience.NOTHING
     if evaluation.status == Evaluation.Status.TALLIED and evaluation.published_on:
         return Audience.RESULTS
     if not can(user, Perm.EVALUATION_MANAGE, inst) or is_target(user, evaluation):
@@ -110,10 +111,11 @@ def setup_context(evaluation: Evaluation) -> dict:
     """What the round's page shows: targets, items, grades, groups with issued counts, batches."""
     groups = groups_with_code_counts(evaluation)
     return {
-        "targets": evaluation.targets.select_related("unit", "person"),
+        "targets": evaluation.targets.select_related("unit", "person", "final_grade"),
         "items": evaluation.items.all(),
         "grades": evaluation.grades.all(),
         "score_bands": evaluation.score_bands.all(),
+        "rules": evaluation.rules.prefetch_related("grades"),
         "groups": groups,
         "code_batches": evaluation.code_batches.select_related("group", "issued_by__person"),
         "paper_batches": evaluation.paper_batches.select_related("group", "entered_by__person", "checked_by__person"),

@@ -23,17 +23,19 @@ from .forms import (
     CodesForm,
     CountForm,
     EvaluationCreateForm,
+    FinalGradeForm,
     GradeForm,
     GroupForm,
     ItemForm,
     OpenForm,
+    PassRuleForm,
     RuleForm,
     ScoreBandForm,
     SymposiumForm,
     TargetForm,
     VoidForm,
 )
-from .models import Evaluation, EvaluationItem, EvaluationTarget, Grade, ScoreBand, SymposiumOpinion
+from .models import Evaluation, EvaluationItem, EvaluationTarget, Grade, PassRule, ScoreBand, SymposiumOpinion
 from .selectors import (
     evaluations_for_user,
     get_evaluation_for_user,
@@ -143,6 +145,7 @@ def detail(request, pk):
         "grade_form": GradeForm(),
         "group_form": GroupForm(),
         "rule_form": RuleForm(instance=ev),
+        "pass_rule_form": PassRuleForm(evaluation=ev, initial={"fails": True}),
         "band_form": ScoreBandForm(),
         "count_form": CountForm(evaluation=ev),
         "codes_form": CodesForm(evaluation=ev),
@@ -215,7 +218,20 @@ def rule_update(request, ev):
     if not form.is_valid():
         raise ServiceError(_("Check the rule's numbers."), details=[str(e) for e in form.errors.values()])
     services.rule_update(actor=request.user, evaluation=ev, **form.cleaned_data)
-    messages.success(request, _("The pass rule was saved."))
+    messages.success(request, _("The way the round counts was saved."))
+
+
+@round_action
+def pass_rule_add(request, ev):
+    form = PassRuleForm(request.POST, evaluation=ev)
+    if not form.is_valid():
+        raise ServiceError(_("Check the rule."), details=[str(e) for errors in form.errors.values() for e in errors])
+    services.pass_rule_add(actor=request.user, evaluation=ev, **form.cleaned_data)
+
+
+@round_action
+def pass_rule_delete(request, ev, rule_pk):
+    services.pass_rule_delete(actor=request.user, rule=get_object_or_404(PassRule, pk=rule_pk, evaluation=ev))
 
 
 @round_action
@@ -280,7 +296,10 @@ def close_round(request, pk):
 
 @round_action
 def tally_round(request, ev):
-    services.evaluation_tally(actor=request.user, evaluation=ev)
+    ev = services.evaluation_tally(actor=request.user, evaluation=ev)
+    if ev.status == Evaluation.Status.VOID:
+        messages.error(request, ev.void_reason)
+        return redirect("evaluations:detail", pk=ev.pk)
     messages.success(request, _("The round is tallied. Only the office sees the results until it publishes them."))
     return redirect("evaluations:results", pk=ev.pk)
 
@@ -368,13 +387,9 @@ def paper_batch_new(request, pk):
         except ServiceError as e:
             _refused(request, e)
         else:
-            ev.refresh_from_db()
-            if ev.status == Evaluation.Status.VOID:
-                messages.error(request, ev.void_reason)
-            else:
-                messages.success(
-                    request, _("Batch “%(batch)s” entered; a second person must now check it.") % {"batch": batch.label}
-                )
+            messages.success(
+                request, _("Batch “%(batch)s” entered; a second person must now check it.") % {"batch": batch.label}
+            )
             return redirect("evaluations:detail", pk=ev.pk)
     return render(
         request,
@@ -397,7 +412,28 @@ def paper_batch_check(request, batch_pk):
         )
     except ServiceError as e:
         _refused(request, e)
+    else:
+        batch.evaluation.refresh_from_db()
+        if batch.evaluation.over_return_reason:
+            messages.error(request, batch.evaluation.over_return_reason)
     return redirect("evaluations:detail", pk=batch.evaluation_id)
+
+
+@require_POST
+def paper_batch_send_back(request, batch_pk):
+    """Send a checked batch back for correction: its counts stop counting at once."""
+    batch = get_paper_batch_for_user(request.user, batch_pk, write=True)
+    try:
+        services.paper_batch_send_back(actor=request.user, batch=batch, note=request.POST.get("note", ""))
+    except ServiceError as e:
+        _refused(request, e)
+    return redirect("evaluations:detail", pk=batch.evaluation_id)
+
+
+@round_action
+def paper_void_lift(request, ev):
+    services.paper_void_lift(actor=request.user, evaluation=ev, reason=request.POST.get("reason", ""))
+    messages.success(request, _("The void is lifted."))
 
 
 def symposium_new(request, pk):
@@ -501,6 +537,56 @@ def _quote(name: str) -> str:
     from urllib.parse import quote
 
     return quote(name)
+
+
+def final_grades(request, pk):
+    """After publication: the office records each target's final grade as the deciding body decided
+    it (with the reason where it differs from the tally) and its consequences."""
+    ev = get_evaluation_for_user(request.user, pk, write=True)
+    if results_audience(request.user, ev) != release_mod.Audience.RESULTS or not ev.published_on:
+        messages.error(request, _("The final grade is recorded once the results are published."))
+        return redirect("evaluations:detail", pk=ev.pk)
+    options = services.final_grade_options(ev)
+    if request.method == "POST":
+        target = get_object_or_404(EvaluationTarget, pk=request.POST.get("target"), evaluation=ev)
+        form = FinalGradeForm(request.POST, options=options)
+        try:
+            if not form.is_valid():
+                raise ServiceError(
+                    _("Check the final grade."), details=[str(e) for errs in form.errors.values() for e in errs]
+                )
+            services.final_grade_record(actor=request.user, target=target, **form.cleaned_data)
+        except ServiceError as e:
+            _refused(request, e)
+        else:
+            messages.success(request, _("The final grade of %(target)s was recorded.") % {"target": target})
+        return redirect("evaluations:final_grades", pk=ev.pk)
+    bands = list(ev.score_bands.all())
+    rows = []
+    for t in ev.targets.select_related("unit", "person", "final_grade"):
+        final = getattr(t, "final_grade", None)
+        initial = (
+            {
+                "grade": final.grade,
+                "deciding_body": final.deciding_body,
+                "decided_on": final.decided_on,
+                "reason": final.reason,
+                "bars_commendation": final.bars_commendation,
+                "bars_promotion": final.bars_promotion,
+                "period_months": final.period_months,
+            }
+            if final
+            else {}
+        )
+        rows.append(
+            {
+                "target": t,
+                "said": services.tally_said(t, bands),
+                "final": final,
+                "form": FinalGradeForm(options=options, initial=initial, auto_id=f"t{t.pk}_%s"),
+            }
+        )
+    return render(request, "evaluations/final_grades.html", {"ev": ev, "rows": rows})
 
 
 def public_ratings(request, campaign_pk):

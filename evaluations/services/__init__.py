@@ -3,7 +3,14 @@
 `target_add(*, actor, evaluation, kind, unit, person=None)`; results land in
 `EvaluationTarget.result` / `.satisfaction` when the round is tallied."""
 
-from .paper import paper_batch_check, paper_batch_enter, paper_issue  # noqa: F401, E402
+from .final import final_grade_options, final_grade_record, tally_said  # noqa: F401, E402
+from .paper import (  # noqa: F401, E402
+    paper_batch_check,
+    paper_batch_enter,
+    paper_batch_send_back,
+    paper_issue,
+    paper_void_lift,
+)
 from .public import campaign_for_rating, public_rating_submit  # noqa: F401, E402
 from .schemes import score_band_delete, score_band_save  # noqa: F401, E402
 from .setup import (  # noqa: F401
@@ -20,6 +27,8 @@ from .setup import (  # noqa: F401
     item_delete,
     item_save,
     open_blockers,
+    pass_rule_add,
+    pass_rule_delete,
     rule_update,
     target_add,
     target_remove,

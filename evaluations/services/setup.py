@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.db import transaction
@@ -12,7 +13,8 @@ from django.utils.translation import gettext_noop
 from audit.services import audit_record
 from core.exceptions import Conflict, ServiceError
 
-from ..models import Evaluation, EvaluationItem, EvaluationTarget, EvaluatorGroup, Grade, ScalePreset
+from ..fractions_text import fraction_parse
+from ..models import Evaluation, EvaluationItem, EvaluationTarget, EvaluatorGroup, Grade, PassRule, ScalePreset
 from ..sealing import RoundKey, fingerprint
 
 
@@ -53,12 +55,13 @@ SCALE_PRESETS: dict[str, list[GradeSpec]] = {
 }
 UNKNOWN_GRADE = GradeSpec(gettext_noop("Don't know"), None, valid=False)
 
-# The default pass rule of each preset: (minimum satisfaction, lowest grades may not exceed, min score)
-PRESET_RULES: dict[str, tuple[Decimal | None, Decimal | None, Decimal | None]] = {
-    ScalePreset.SATISFACTION: (Decimal("0.6000"), None, None),
-    ScalePreset.FOUR_LEVEL: (Decimal("0.6000"), None, None),
-    ScalePreset.COMPETENCE: (None, Decimal("0.3333"), None),  # 基本称职 + 不称职 above one third fails
-    ScalePreset.QUALIFICATION: (None, Decimal("0.3333"), None),
+# The default pass rule of each preset, exact: (minimum satisfaction, lowest grades may not exceed,
+# minimum score). Each becomes a PassRule of the round.
+PRESET_RULES: dict[str, tuple[Fraction | None, Fraction | None, Fraction | None]] = {
+    ScalePreset.SATISFACTION: (Fraction(3, 5), None, None),
+    ScalePreset.FOUR_LEVEL: (Fraction(3, 5), None, None),
+    ScalePreset.COMPETENCE: (None, Fraction(1, 3), None),  # 基本称职 + 不称职 above one third fails
+    ScalePreset.QUALIFICATION: (None, Fraction(1, 3), None),
     ScalePreset.CUSTOM: (None, None, None),
 }
 
@@ -120,7 +123,9 @@ def evaluation_create(
     (rectification's commitment assessment). `items`: list of texts or (text, applies_to); default the
     plan's §5 items. `groups`: list of {kind, name, planned, minimum, weight}; default the four §5
     groups with no quota yet. `custom_grades` (for the custom preset, or to replace a preset's grades):
-    list of {label, score, satisfied, low, valid}. Pass-rule thresholds default to the preset's rule.
+    list of {label, score, satisfied, low, valid}. Pass-rule thresholds (exact: a Fraction, Decimal or
+    text such as "1/3") default to the preset's rule and become the round's rules; `case_on_fail`:
+    they propose an accountability case when they hold.
     """
     if scale_preset not in ScalePreset.values:
         raise ServiceError(_("Unknown scale."))
@@ -135,10 +140,6 @@ def evaluation_create(
         opens_on=opens_on,
         closes_on=closes_on,
         min_group_size_shown=min_group_size_shown,
-        pass_min_satisfaction=rule[0] if pass_min_satisfaction is _PRESET_DEFAULT else pass_min_satisfaction,
-        fail_low_share_above=rule[1] if fail_low_share_above is _PRESET_DEFAULT else fail_low_share_above,
-        pass_min_score=rule[2] if pass_min_score is _PRESET_DEFAULT else pass_min_score,
-        case_on_fail=case_on_fail,
         score_method=score_method,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -172,6 +173,11 @@ def evaluation_create(
             for i, s in enumerate(specs)
         ]
     Grade.objects.bulk_create(grades)
+    thresholds = [
+        rule[i] if given is _PRESET_DEFAULT else fraction_parse(given)
+        for i, given in enumerate((pass_min_satisfaction, fail_low_share_above, pass_min_score))
+    ]
+    _preset_rules(evaluation, thresholds, proposes_case=case_on_fail)
     if items is None:
         if kind == Evaluation.Kind.ASSESSMENT:
             items = [(_stored(t), a) for t, a in DEFAULT_ITEMS if a == EvaluationItem.AppliesTo.PERSON]
@@ -199,6 +205,7 @@ def evaluation_create(
                 planned=g.get("planned", 0),
                 minimum=g.get("minimum", 0),
                 weight=g.get("weight", 1),
+                entitled=g.get("entitled"),
                 order=i,
             )
             for i, g in enumerate(groups)
@@ -212,6 +219,31 @@ def evaluation_create(
         changes={"name": name, "kind": kind, "scale": scale_preset, "grades": [g.label for g in grades]},
     )
     return evaluation
+
+
+def _preset_rules(evaluation: Evaluation, thresholds: list, *, proposes_case: bool) -> None:
+    """The classic pass rule as rules: satisfaction below the minimum, lowest grades above the most,
+    score below the minimum; each fails the target."""
+    grades = list(Grade.objects.filter(evaluation=evaluation, is_valid=True))
+    specs = [
+        (PassRule.Measure.SHARE, [g for g in grades if g.is_satisfied], PassRule.Comparison.LT, thresholds[0]),
+        (PassRule.Measure.SHARE, [g for g in grades if g.is_low], PassRule.Comparison.GT, thresholds[1]),
+        (PassRule.Measure.SCORE, [], PassRule.Comparison.LT, thresholds[2]),
+    ]
+    for measure, chosen, op, value in specs:
+        if value is None or (measure == PassRule.Measure.SHARE and not chosen):
+            continue
+        rule = PassRule.objects.create(
+            evaluation=evaluation,
+            measure=measure,
+            comparison=op,
+            threshold_num=value.numerator,
+            threshold_den=value.denominator,
+            fails=True,
+            proposes_case=proposes_case,
+            order=evaluation.rules.count(),
+        )
+        rule.grades.set(chosen)
 
 
 @transaction.atomic
@@ -335,9 +367,11 @@ def group_save(
     planned: int = 0,
     minimum: int = 0,
     weight=1,
+    entitled: int | None = None,
     group: EvaluatorGroup | None = None,
 ) -> EvaluatorGroup:
-    """Add or change an evaluator group: its planned number of ballots, minimum and weight."""
+    """Add or change an evaluator group: its planned number of ballots, minimum, weight and how many
+    are entitled to take part (应参评人数, for the least participation; empty: the ballots issued)."""
     _require_draft(evaluation)
     if minimum > planned:
         raise ServiceError(
@@ -346,7 +380,14 @@ def group_save(
         )
     if Decimal(weight) < 0:
         raise ServiceError(_("A weight cannot be negative."))
-    values = {"name": name.strip(), "kind": kind, "planned": planned, "minimum": minimum, "weight": Decimal(weight)}
+    values = {
+        "name": name.strip(),
+        "kind": kind,
+        "planned": planned,
+        "minimum": minimum,
+        "weight": Decimal(weight),
+        "entitled": entitled,
+    }
     if group is None:
         group = EvaluatorGroup.objects.create(evaluation=evaluation, order=evaluation.groups.count(), **values)
         changes = {"group": group.name, "planned": planned, "minimum": minimum, "weight": str(weight)}
@@ -380,32 +421,36 @@ def rule_update(
     *,
     actor,
     evaluation: Evaluation,
-    pass_min_satisfaction,
-    fail_low_share_above,
-    pass_min_score,
-    case_on_fail: bool,
     min_group_size_shown: int,
     opens_on=None,
     closes_on=None,
     score_method: str | None = None,
+    participation=None,
+    participation_strict: bool = True,
+    participation_per_group: bool = True,
+    rank_top: int = 0,
+    rank_bottom: int = 0,
 ) -> Evaluation:
-    """Change the pass rule, how the score is computed and the round's dates (while it is prepared)."""
+    """Change how the round counts (score method, least participation as an exact share of those
+    entitled, the ranking's marks) and its dates, while it is prepared. The office's page calls it."""
     _require_draft(evaluation)
-    for share in (pass_min_satisfaction, fail_low_share_above):
-        if share is not None and not (0 <= share <= 1):
-            raise ServiceError(_("A share must lie between 0 and 1 (for example 0.6 for 60%)."))
+    participation = fraction_parse(participation)
+    if participation is not None and not 0 < participation <= 1:
+        raise ServiceError(_("The least participation must be a share between 0 and 1 (for example 1/2)."))
     if min_group_size_shown < 1:
         raise ServiceError(_("The smallest group shown must be at least 1."))
     if opens_on and closes_on and closes_on < opens_on:
         raise ServiceError(_("The round cannot close before it opens."))
     values = {
-        "pass_min_satisfaction": pass_min_satisfaction,
-        "fail_low_share_above": fail_low_share_above,
-        "pass_min_score": pass_min_score,
-        "case_on_fail": case_on_fail,
         "min_group_size_shown": min_group_size_shown,
         "opens_on": opens_on,
         "closes_on": closes_on,
+        "participation_num": participation.numerator if participation is not None else None,
+        "participation_den": participation.denominator if participation is not None else None,
+        "participation_strict": participation_strict,
+        "participation_per_group": participation_per_group,
+        "rank_top": rank_top or 0,
+        "rank_bottom": rank_bottom or 0,
     }
     if score_method is not None:
         if score_method not in Evaluation.ScoreMethod.values:
@@ -417,6 +462,76 @@ def rule_update(
     evaluation.save(update_fields=list(values))
     audit_record(actor=actor, action="evaluation.rule_update", obj=evaluation, unit=evaluation.unit, changes=changes)
     return evaluation
+
+
+@transaction.atomic
+def pass_rule_add(
+    *,
+    actor,
+    evaluation: Evaluation,
+    measure: str,
+    grades,
+    comparison: str,
+    threshold,
+    outcome: str = "",
+    fails: bool = True,
+    proposes_case: bool = False,
+) -> PassRule:
+    """Add a rule on the round's ballots (while it is prepared). A share rule counts the chosen valid
+    grades among the valid answers and its threshold is a share (0 < t ≤ 1); a score rule compares the
+    score the round counts. The threshold is kept as an exact fraction. A rule must do something: fail
+    the target, propose a case, or name its consequence."""
+    _require_draft(evaluation)
+    value = fraction_parse(threshold)
+    if value is None:
+        raise ServiceError(_("The threshold must be a number or a fraction."))
+    if measure not in PassRule.Measure.values or comparison not in PassRule.Comparison.values:
+        raise ServiceError(_("Choose the measure and the comparison."))
+    chosen = [g for g in grades if g.evaluation_id == evaluation.pk and g.is_valid]
+    if measure == PassRule.Measure.SHARE:
+        if not chosen:
+            raise ServiceError(_("Choose the grades the rule counts."))
+        if not 0 <= value <= 1:
+            raise ServiceError(_("A share must lie between 0 and 1 (for example 1/3 or 60%)."))
+    else:
+        chosen = []
+    outcome = (outcome or "").strip()[:60]
+    if not (fails or proposes_case or outcome):
+        raise ServiceError(_("Say what follows when the rule holds."))
+    rule = PassRule.objects.create(
+        evaluation=evaluation,
+        measure=measure,
+        comparison=comparison,
+        threshold_num=value.numerator,
+        threshold_den=value.denominator,
+        outcome=outcome,
+        fails=fails,
+        proposes_case=proposes_case,
+        order=evaluation.rules.count(),
+    )
+    rule.grades.set(chosen)
+    audit_record(
+        actor=actor,
+        action="evaluation.rule_add",
+        obj=evaluation,
+        unit=evaluation.unit,
+        changes={"rule": rule.text(chosen), "consequence": rule.consequence(), "proposes_case": proposes_case},
+    )
+    return rule
+
+
+@transaction.atomic
+def pass_rule_delete(*, actor, rule: PassRule) -> None:
+    evaluation = rule.evaluation
+    _require_draft(evaluation)
+    audit_record(
+        actor=actor,
+        action="evaluation.rule_delete",
+        obj=evaluation,
+        unit=evaluation.unit,
+        changes={"rule": rule.text(), "consequence": rule.consequence()},
+    )
+    rule.delete()
 
 
 def open_blockers(evaluation: Evaluation) -> list[str]:

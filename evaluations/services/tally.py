@@ -39,9 +39,15 @@ def evaluation_void(*, actor, evaluation: Evaluation, reason: str) -> Evaluation
 
 
 def tally_blockers(evaluation: Evaluation) -> list[str]:
+    evaluation.refresh_from_db(fields=["status", "over_return_reason"])
     blockers = []
     if evaluation.status != Evaluation.Status.CLOSED:
         blockers.append(_("Close the round before tallying it."))
+    if evaluation.over_return_reason:
+        blockers.append(
+            _("The round is void: %(reason)s Send the wrong batch back and lift the void once it is corrected.")
+            % {"reason": evaluation.over_return_reason}
+        )
     pending = evaluation.paper_batches.filter(status=PaperBatch.Status.ENTERED).count()
     if pending:
         blockers.append(_("%(n)s paper batch(es) still await the second person's check.") % {"n": pending})
@@ -50,32 +56,44 @@ def tally_blockers(evaluation: Evaluation) -> list[str]:
 
 @transaction.atomic
 def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
-    """Count a closed round: store each target's result, satisfaction, score. Only the office sees
-    them until it publishes them (`evaluation_publish`)."""
+    """Count a closed round: store each target's outcome (passed, failed, void for too little
+    participation, no valid ballots), the rules that held, and the released figures (satisfaction,
+    lowest share, score: None where the release withholds them, so no other app reads a withheld
+    figure). Only the office sees them until it publishes them (`evaluation_publish`).
+
+    When the ballots returned fall short of the round's least participation (per group or in all),
+    the round is void instead, with the reasons stated (`evaluation_void`); its targets are marked
+    void, never failed."""
     from ..release import release
     from ..results import collect
 
     blockers = tally_blockers(evaluation)
     if blockers:
         raise ServiceError(_("The round cannot be tallied yet."), details=blockers)
+    data = collect(evaluation)
+    if data["void_reasons"]:
+        reason = _("Too little participation: %(reasons)s.") % {"reasons": "；".join(data["void_reasons"])}
+        evaluation_void(actor=actor, evaluation=evaluation, reason=reason)
+        evaluation.targets.update(result=EvaluationTarget.Result.VOID, fail_reasons=reason)
+        return evaluation
     updated = Evaluation.objects.filter(pk=evaluation.pk, status=Evaluation.Status.CLOSED).update(
         status=Evaluation.Status.TALLIED, tallied_at=timezone.now()
     )
     if not updated:
         raise Conflict(_("Only a closed round can be tallied."))
     evaluation.refresh_from_db()
-    data = collect(evaluation)
-    # the reasons stored (and sent in notices) name only figures the release would show
-    shown_reasons = {r["target"].pk: r["fail_reasons"] for r in release(data)["targets"]}
+    # what is stored (and read by other apps, and sent in notices) is what the release shows
+    shown = {r["target"].pk: r for r in release(data)["targets"]}
     for row in data["targets"]:
-        t = row["target"]
-        t.result = EvaluationTarget.Result.PASSED if row["passed"] else EvaluationTarget.Result.FAILED
-        t.satisfaction = row["satisfaction"]
-        t.low_share = row["low_share"]
-        t.score = row["score"]
+        t, r = row["target"], shown[row["target"].pk]
+        t.result = row["outcome"]
+        t.satisfaction = r["satisfaction"]
+        t.low_share = r["low_share"]
+        t.score = r["score"]
         t.valid_ballots = row["valid_ballots"]
-        t.fail_reasons = "；".join(shown_reasons[t.pk])
+        t.fail_reasons = "；".join(r["fail_reasons"])
         t.save(update_fields=["result", "satisfaction", "low_share", "score", "valid_ballots", "fail_reasons"])
+        t.triggered_rules.set(row["triggered"])
     audit_record(
         actor=actor,
         action="evaluation.tally",
@@ -114,6 +132,8 @@ def evaluation_publish(*, actor, evaluation: Evaluation) -> Evaluation:
     )
     for t in failed:
         _consequences(actor=actor, evaluation=evaluation, target=t)
+    for t in evaluation.targets.filter(triggered_rules__proposes_case=True).distinct().select_related("unit", "person"):
+        _propose_case(actor=actor, evaluation=evaluation, target=t)
     return evaluation
 
 
@@ -136,12 +156,6 @@ def _consequences(*, actor, evaluation: Evaluation, target: EvaluationTarget) ->
     if participant is not None:
         lookback_open(actor=actor, participant=participant, reason=reason, person=target.person, source_ref=ref)
     person = responsible_person(target)
-    if evaluation.case_on_fail and person is not None:
-        from accountability.services import case_open
-
-        case_open(
-            actor=actor, person=person, unit=target.unit, trigger="evaluation_failed", facts=reason, trigger_ref=ref
-        )
     if person is not None and person.user_id:
         notify(
             recipients=[person.user],
@@ -149,3 +163,28 @@ def _consequences(*, actor, evaluation: Evaluation, target: EvaluationTarget) ->
             body=reason,
             kind="warning",
         )
+
+
+def _propose_case(*, actor, evaluation: Evaluation, target: EvaluationTarget) -> None:
+    """A rule that proposes accountability held: the case is proposed to the deciding office (待研判),
+    which takes it up or not — never opened directly (as a returned report does)."""
+    from accountability.services import case_open
+
+    person = responsible_person(target)
+    if person is None:
+        return
+    rules = list(target.triggered_rules.filter(proposes_case=True).prefetch_related("grades"))
+    facts = _("“%(round)s”, %(target)s: %(rules)s") % {
+        "round": evaluation.name,
+        "target": target,
+        "rules": "；".join(f"{r.text()} → {r.consequence()}" for r in rules),
+    }
+    case_open(
+        actor=actor,
+        person=person,
+        unit=target.unit,
+        trigger="evaluation_failed",
+        facts=facts,
+        trigger_ref=f"evaluations.evaluationtarget:{target.pk}",
+        proposed=True,
+    )

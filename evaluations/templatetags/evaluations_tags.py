@@ -1,6 +1,6 @@
 from django import template
 
-from ..results import count_cell, percent, share_cell
+from ..results import consequences_text, count_cell, percent, share_cell
 
 register = template.Library()
 
@@ -21,3 +21,9 @@ def count_of(counts, grade):
 def share_of(shares, grade) -> str:
     """The share of `grade` in a {grade id: share} dict as “50.0%”; “—” where withheld."""
     return percent(share_cell(shares or None, grade))
+
+
+@register.filter
+def consequences(row) -> str:
+    """The consequences of the rules that hold for a released target row."""
+    return consequences_text(row)

@@ -52,20 +52,56 @@ def test_it_counts_a_batch_only_after_a_second_person_checks_it(close_round, cas
     assert AuditRecord.objects.filter(action="evaluation.paper_batch_check").exists()
 
 
-def test_it_voids_the_round_when_more_ballots_come_back_than_were_issued(close_round, paper_round, office):
+def test_only_checked_batches_void_the_round_the_void_is_recorded_and_lifted_once_corrected(
+    cast, client_for, close_round, paper_round, office
+):
+    """10 issued. Batches 6 and 5 entered: nothing happens until checked. Both checked: 11 > 10 → void,
+    recorded with the checker, the day and the figures. Batch 2 was mistyped (4 ballots, not 5): sent
+    back (its counts stop counting), re-entered as 4 and checked (10 ≤ 10), the office lifts the void
+    and the round is tallied with 10 ballots."""
+    from django.urls import reverse
+    from django.utils import timezone
+
     ev, group = paper_round
-    paper_batch_enter(
+    c = client_for(office)
+    b1 = paper_batch_enter(
         actor=office, evaluation=ev, group=group, label="1", returned=6, invalid=0, counts=_counts(ev, 6, 0)
     )
-    paper_batch_enter(
+    b2 = paper_batch_enter(
         actor=office, evaluation=ev, group=group, label="2", returned=5, invalid=0, counts=_counts(ev, 5, 0)
     )
     ev.refresh_from_db()
-    assert ev.status == Evaluation.Status.VOID
-    assert "11" in ev.void_reason and "10" in ev.void_reason and "无效" in ev.void_reason
-    assert AuditRecord.objects.filter(action="evaluation.void", object_id=str(ev.pk)).exists()
+    assert ev.status == Evaluation.Status.OPEN and not ev.over_return_reason  # typed, not yet checked
+    checker = cast.user("principal")
+    paper_batch_check(actor=checker, batch=b1, approve=True)
+    paper_batch_check(actor=checker, batch=b2, approve=True)
+    ev.refresh_from_db()
+    assert "11" in ev.over_return_reason and "10" in ev.over_return_reason and "无效" in ev.over_return_reason
+    assert (ev.over_return_by, ev.over_return_on) == (checker, timezone.localdate())
+    assert ev.status == Evaluation.Status.OPEN  # the ballots are kept: the void can be lifted
+    assert AuditRecord.objects.filter(action="evaluation.paper_void", object_id=str(ev.pk)).exists()
+    page = c.get(reverse("evaluations:detail", args=[ev.pk])).content.decode()
+    assert "本次评议无效" in page and "书记王强" in page
+
+    close_round(ev)
     with pytest.raises(ServiceError):
-        close_round(ev)
+        evaluation_tally(actor=office, evaluation=ev)  # void: no tally
+    r = c.post(reverse("evaluations:paper_void_lift", args=[ev.pk]), {"reason": "第2批已更正"}, follow=True)
+    assert "仍超过" in r.content.decode()  # the wrong batch still counts
+    c.post(reverse("evaluations:paper_batch_send_back", args=[b2.pk]), {"note": "实为4张"})
+    b2.refresh_from_db()
+    assert b2.status == PaperBatch.Status.REJECTED and b2.check_note == "实为4张"
+    b3 = paper_batch_enter(
+        actor=office, evaluation=ev, group=group, label="2（更正）", returned=4, invalid=0, counts=_counts(ev, 4, 0)
+    )
+    paper_batch_check(actor=checker, batch=b3, approve=True)
+    c.post(reverse("evaluations:paper_void_lift", args=[ev.pk]), {"reason": "第2批已更正并复核"})
+    ev.refresh_from_db()
+    assert not ev.over_return_reason and ev.over_return_by is None
+    lift = AuditRecord.objects.get(action="evaluation.paper_void_lift", object_id=str(ev.pk))
+    assert lift.changes["reason"] == "第2批已更正并复核"
+    evaluation_tally(actor=office, evaluation=ev)
+    assert collect(ev)["ballots"] == 10
 
 
 def test_it_refuses_a_batch_with_more_answers_than_valid_ballots(paper_round, office):

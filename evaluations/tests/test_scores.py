@@ -37,8 +37,13 @@ def configure(cast, client_for, make_round, office):
             reverse("evaluations:grade_save", args=[ev.pk, basic.pk]),
             {"label": "基本满意", "score": "80", "is_valid": "on", "is_satisfied": "on"},
         )
-        rule = {"score_method": score_method, "pass_min_score": "85", "min_group_size_shown": "5"}
-        c.post(reverse("evaluations:rule", args=[ev.pk]), rule)
+        c.post(reverse("evaluations:rule", args=[ev.pk]), {"score_method": score_method, "min_group_size_shown": "5"})
+        for rule in ev.rules.all():  # the preset's satisfaction rule goes; the score decides
+            c.post(reverse("evaluations:pass_rule_delete", args=[ev.pk, rule.pk]))
+        c.post(
+            reverse("evaluations:pass_rule_add", args=[ev.pk]),
+            {"measure": "score", "comparison": "lt", "threshold": "85", "fails": "on"},
+        )
         for band in bands:
             c.post(reverse("evaluations:band_add", args=[ev.pk]), band)
         ev.refresh_from_db()
@@ -88,7 +93,7 @@ def test_the_office_sets_grade_scores_and_bands_and_the_plain_mean_decides(confi
     assert '<td class="score-mean">80.00</td>' in a and '<td class="band">一般</td>' in a  # 80 is in 一般, not 良好
     assert '<td class="score-mean">98.33</td>' in b and '<td class="band">优秀</td>' in b
     assert "score-weighted" not in page  # the round does not weigh its groups: no second score
-    assert "不过关" in a and "得分低于 85.00" in a and "通过" in b  # the rule reads the plain mean
+    assert "不过关" in a and "得分 &lt; 85" in a and "通过" in b  # the rule reads the plain mean
     ta, tb = ev.targets.order_by("order")
     assert (ta.score, tb.score) == (Decimal("80.00"), Decimal("98.33"))
 

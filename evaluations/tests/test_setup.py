@@ -1,4 +1,4 @@
-from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -47,7 +47,9 @@ def test_it_adds_dont_know_as_an_invalid_grade(campaign, office):
 
 def test_it_sets_the_competence_rule_to_fail_above_one_third_of_lowest_grades(campaign, office):
     ev = evaluation_create(actor=office, campaign=campaign, name="测评", kind="assessment", scale_preset="competence")
-    assert ev.fail_low_share_above == Decimal("0.3333")
+    rule = ev.rules.get()  # exactly one third, not a rounding of it
+    assert (rule.measure, rule.comparison, rule.threshold, rule.fails) == ("share", "gt", Fraction(1, 3), True)
+    assert {g.label for g in rule.grades.all()} == {"基本称职", "不称职"}
     assert set(ev.grades.filter(is_low=True).values_list("label", flat=True)) == {"基本称职", "不称职"}
     # an individual assessment rates the individual's own measures only
     assert [i.applies_to for i in ev.items.all()] == [EvaluationItem.AppliesTo.PERSON]

@@ -110,20 +110,29 @@ def test_it_enters_a_paper_batch_and_lets_only_another_person_check_it(cast, mak
     assert batch.status == "checked" and batch.checked_by == cast.user("cadre_a2")
 
 
-def test_it_voids_the_round_on_over_return_and_says_why(cast, make_round, client_for):
+def test_it_voids_the_round_on_over_return_once_the_batch_is_checked_and_says_why(cast, make_round, client_for):
     from evaluations.services import evaluation_open, paper_issue
+    from orgs.models import RoleAssignment
+    from orgs.services import role_assign
 
     ev = make_round(groups=(("群众", 5, 0, 1),))
     paper_issue(actor=cast.user("office"), group=ev.groups.get(), count=3)
     evaluation_open(actor=cast.user("office"), evaluation=ev)
     c = client_for(cast.user("office"))
-    r = c.post(
+    c.post(
         reverse("evaluations:paper_batch_new", args=[ev.pk]),
         {"group": ev.groups.get().pk, "label": "1", "returned": 4, "invalid": 0},
         follow=True,
     )
     ev.refresh_from_db()
-    assert ev.status == "void"
+    assert ev.status == "open" and not ev.over_return_reason  # a batch waiting for its check voids nothing
+    role_assign(actor=None, person=cast.cadre_a2, role=RoleAssignment.Role.CAMPAIGN_OFFICE, unit=cast.college)
+    batch = ev.paper_batches.get()
+    r = client_for(cast.user("cadre_a2")).post(
+        reverse("evaluations:paper_batch_check", args=[batch.pk]), {"approve": "on"}, follow=True
+    )
+    ev.refresh_from_db()
+    assert ev.over_return_by == cast.user("cadre_a2") and "只发出3张" in ev.over_return_reason
     assert "收回票数多于发出票数，本次评议无效" in r.content.decode()
 
 
@@ -178,8 +187,8 @@ def test_it_shows_results_and_exports_them(close_round, cast, open_round, vote, 
     xlsx = c.get(reverse("evaluations:export", args=[ev.pk, "xlsx"]))
     ws = load_workbook(io.BytesIO(xlsx.content)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[1][0] == "评议对象" and rows[2][0] == "教务处" and rows[2][-1] == "通过"
-    assert rows[3][0] == "财务处" and rows[3][-1].startswith("不过关")
+    assert rows[1][0] == "评议对象" and rows[2][0] == "教务处" and rows[2][-2] == "通过"  # then 后果
+    assert rows[3][0] == "财务处" and rows[3][-2].startswith("不过关")
     docx = Document(io.BytesIO(c.get(reverse("evaluations:export", args=[ev.pk, "docx"])).content))
     text = "\n".join(p.text for p in docx.paragraphs)
     assert "不过关：财务处" in text
