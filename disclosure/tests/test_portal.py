@@ -84,7 +84,7 @@ def test_it_shows_the_city_overview_with_rates(cast, published_world, client):
     row = r.context["rows"][0]
     assert row["institution"] == cast.college and row["problems"] == 3 and row["measures"] == 4
     # completed: m1b (verified, on time) of 4 → 25 %; due: m1b and the overdue m2a → on time 1 of 2
-    assert row["completion"] == 25 and row["on_time_rate"] == 50 and row["overdue"] == 1
+    assert row["completion"] == "25.00" and row["on_time_rate"] == "50.00" and row["overdue"] == 1
 
 
 def test_it_shows_a_timeline_of_public_changes(cast, published_world, public_url, client):
