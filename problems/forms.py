@@ -7,6 +7,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as bounded
 from orgs.models import Person, Unit
 from orgs.widgets import PersonPickerField
 
@@ -61,16 +62,16 @@ class ProblemForm(forms.Form):
     cause = forms.CharField(
         label=_("Cause analysis"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
     )
-    manifestations = forms.ModelMultipleChoiceField(
+    manifestations = bounded.ModelMultipleChoiceField(
         label=_("Manifestations"),
         queryset=Manifestation.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    focus_area = forms.ModelChoiceField(
+    focus_area = bounded.ModelChoiceField(
         label=_("Focus area"), queryset=FocusArea.objects.filter(active=True), required=False
     )
-    aspect = forms.ModelChoiceField(label=_("Aspect"), queryset=Aspect.objects.filter(active=True), required=False)
+    aspect = bounded.ModelChoiceField(label=_("Aspect"), queryset=Aspect.objects.filter(active=True), required=False)
     severity = forms.ChoiceField(label=_("Severity"), choices=Problem.Severity.choices, initial="medium")
     fixed_note = forms.CharField(
         label=_("Already fixed: what was done (fix at once)"),
@@ -247,7 +248,7 @@ class TriageProblemForm(forms.Form):
     subject_kind = forms.ChoiceField(label=_("Subject"), choices=Problem.SubjectKind.choices)
     subject_person = PersonChoiceField(label=_("Person concerned"), queryset=Person.objects.none(), required=False)
     description = forms.CharField(label=_("Problem"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
-    manifestations = forms.ModelMultipleChoiceField(
+    manifestations = bounded.ModelMultipleChoiceField(
         label=_("Manifestations"),
         queryset=Manifestation.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
@@ -321,7 +322,7 @@ class AnswerForm(forms.Form):
     cause = forms.CharField(
         label=_("Cause analysis"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
     )
-    manifestations = forms.ModelMultipleChoiceField(
+    manifestations = bounded.ModelMultipleChoiceField(
         label=_("Manifestations"),
         queryset=Manifestation.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
