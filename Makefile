@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench setup setup-test system-run system-test messages lint
+.PHONY: run test bench setup setup-test system-run system-test messages lint security
 
 $(VENV)/.installed-run: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,3 +49,7 @@ bench: system-run $(VENV)/.installed-run messages
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# bandit over our code and pip-audit over the installed dependencies (.ci/security says what each found).
+security: $(VENV)/.installed-test
+	$(PY) .ci/security

@@ -89,7 +89,8 @@ def shares_split(secret: bytes, n: int = SHARES, k: int = THRESHOLD) -> list[Sha
     """Split `secret` into `n` shares, any `k` of which rebuild it and fewer tell nothing about it:
     the shares are points x = 1…n of a random polynomial of degree k−1 whose value at 0 is the secret."""
     s = int.from_bytes(secret, "big")
-    assert s < PRIME and 2 <= k <= n < PRIME
+    if not (s < PRIME and 2 <= k <= n < PRIME):  # not an assert: python -O would drop it
+        raise ValueError("secret or share counts out of range")
     coefficients = [s] + [secrets.randbelow(PRIME) for _ in range(k - 1)]
     shares = []
     for x in range(1, n + 1):

@@ -57,7 +57,7 @@ def webhook_post(url: str, text: str, *, timeout: float = 5.0) -> dict:
     body = json.dumps(robot_payload(text), ensure_ascii=False).encode("utf-8")
     req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json; charset=utf-8"})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (scheme checked above)
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310  # nosec B310 (scheme checked above)
             answer = json.loads(resp.read() or b"{}")
     except (OSError, ValueError) as e:
         raise WebhookError(str(e)) from e

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as bounded
 from core import humancheck
 from core.formtoken import OneTimeTokenMixin
 from core.uploads import validate_form_files
@@ -62,16 +63,16 @@ class ProblemForm(OneTimeTokenMixin, forms.Form):
     cause = forms.CharField(
         label=_("Cause analysis"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
     )
-    manifestations = forms.ModelMultipleChoiceField(
+    manifestations = bounded.ModelMultipleChoiceField(
         label=_("Manifestations"),
         queryset=Manifestation.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    focus_area = forms.ModelChoiceField(
+    focus_area = bounded.ModelChoiceField(
         label=_("Focus area"), queryset=FocusArea.objects.filter(active=True), required=False
     )
-    aspect = forms.ModelChoiceField(label=_("Aspect"), queryset=Aspect.objects.filter(active=True), required=False)
+    aspect = bounded.ModelChoiceField(label=_("Aspect"), queryset=Aspect.objects.filter(active=True), required=False)
     severity = forms.ChoiceField(label=_("Severity"), choices=Problem.Severity.choices, initial="medium")
     fixed_note = forms.CharField(
         label=_("Already fixed: what was done (fix at once)"),
@@ -243,7 +244,7 @@ class TriageProblemForm(forms.Form):
     subject_kind = forms.ChoiceField(label=_("Subject"), choices=Problem.SubjectKind.choices)
     subject_person = PersonChoiceField(label=_("Person concerned"), queryset=Person.objects.none(), required=False)
     description = forms.CharField(label=_("Problem"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
-    manifestations = forms.ModelMultipleChoiceField(
+    manifestations = bounded.ModelMultipleChoiceField(
         label=_("Manifestations"),
         queryset=Manifestation.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
@@ -317,7 +318,7 @@ class AnswerForm(forms.Form):
     cause = forms.CharField(
         label=_("Cause analysis"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
     )
-    manifestations = forms.ModelMultipleChoiceField(
+    manifestations = bounded.ModelMultipleChoiceField(
         label=_("Manifestations"),
         queryset=Manifestation.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
