@@ -43,6 +43,7 @@ from .services import (
     public_rating_submit,
     token_for_code,
 )
+from .services.voting import round_shape
 
 FAIL_LIMIT = 10  # wrong codes per address …
 FAIL_WINDOW = 15 * 60  # … per 15 minutes
@@ -101,7 +102,7 @@ def _pad_to_round(response, evaluation, group):
     def size(name):
         return len(escape(name).encode())
 
-    longest = max(size(g.name) for g in evaluation.groups.all())
+    longest = max(size(name) for name in round_shape(evaluation).group_names)
     response.content = response.content + b" " * (longest - size(group.name))
     return response
 
@@ -124,7 +125,7 @@ def _ballot_page(request, token, code: str, error: str = "", chosen=None, status
             "group": token.group,
             "code": code,
             "questions": questions,
-            "grades": list(ev.grades.all()),
+            "grades": round_shape(ev).grades,
             "error": error,
         },
         status=status,
