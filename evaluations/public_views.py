@@ -25,6 +25,8 @@ import random
 from django.core import signing
 from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -107,9 +109,26 @@ def _pad_to_round(response, evaluation, group):
     return response
 
 
+# The questions of an open round rendered once per process and language (they are the same for every
+# voter: no code, no group, nothing chosen yet); keyed like services.voting.round_shape.
+_questions_html: dict[tuple, str] = {}
+
+
+def _questions_fragment(ev, questions, grades) -> str:
+    key = (ev.pk, ev.key_fingerprint, translation.get_language())
+    html = _questions_html.get(key)
+    if html is None:
+        html = render_to_string("evaluations/public/_questions.html", {"questions": questions, "grades": grades})
+        if len(_questions_html) >= 200:
+            _questions_html.clear()
+        _questions_html[key] = html
+    return html
+
+
 def _ballot_page(request, token, code: str, error: str = "", chosen=None, status: int = 200):
     ev = token.evaluation
     chosen = chosen or {}
+    grades = round_shape(ev).grades
     questions = [
         {
             "target": t,
@@ -125,7 +144,10 @@ def _ballot_page(request, token, code: str, error: str = "", chosen=None, status
             "group": token.group,
             "code": code,
             "questions": questions,
-            "grades": round_shape(ev).grades,
+            "questions_html": ""
+            if chosen or not (ev.status == ev.Status.OPEN and ev.key_fingerprint)
+            else _questions_fragment(ev, questions, grades),
+            "grades": grades,
             "error": error,
         },
         status=status,
