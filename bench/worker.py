@@ -9,6 +9,7 @@ median of the repetitions. Prints one JSON document on the last line of stdout.
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import hashlib
 import json
@@ -561,6 +562,80 @@ def p6_tally(city, reps, sizes: list[int]) -> list[dict]:
     return out
 
 
+def p8_opinions(city, n: int) -> list[dict]:
+    """A burst of `n` opinions from the public form, then the similarity work they cause, against the
+    same burst with similarity switched off.
+
+    Anonymous opinions get no task at submission (the task table would date them): their similarity
+    hints are computed when the day's input is sealed (`anonymous_input_seal`, written with the row), so
+    the similarity work is the difference between a seal with hints and one without. Two bursts of
+    the same texts, one sealed each way; the queue is the background tasks waiting meanwhile."""
+    from unittest import mock
+
+    from django_tasks_db.models import DBTaskResult
+
+    from campaigns.models import Campaign, CampaignUnit
+    from problems import services as problem_services
+    from problems import similarity
+    from problems.models import Opinion
+
+    campaign = Campaign.objects.get(pk=city.campaign_ids[0])
+    units = list(CampaignUnit.objects.filter(campaign=campaign).select_related("unit").order_by("unit__path")[1:21])
+    texts = [
+        f"{t}，{w}" for t in ("窗口办事排长队，工作人员玩手机", "审批材料反复退回，没有一次性告知", "上班时间找不到人，电话无人接听",
+                               "对群众反映的问题推来推去", "会议太多，基层疲于应付", "下基层调研走过场")
+        for w in ("希望尽快整改", "多次反映没有结果", "请领导重视", "影响很坏")
+    ]  # fmt: skip
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    queue = []
+
+    def burst(tag: str) -> float:
+        t = time.perf_counter()
+        for k in range(n):
+            problem_services.opinion_submit(
+                campaign=campaign, unit=units[k % len(units)].unit, content=f"{texts[k % len(texts)]}（{tag}{k}）",
+                source=Opinion.Source.PUBLIC_FORM,
+            )  # fmt: skip
+            if k % 50 == 0:
+                queue.append(DBTaskResult.objects.filter(status="READY").count())
+        return time.perf_counter() - t
+
+    def seal() -> float:
+        t = time.perf_counter()
+        problem_services.anonymous_input_seal(today=tomorrow)
+        return time.perf_counter() - t
+
+    post_off = burst("a")
+    with mock.patch.object(problem_services, "_similarity_many", lambda opinions: {o.pk: ([], None) for o in opinions}):
+        seal_off = seal()
+    post_on = burst("b")
+    seal_on = seal()
+    hinted = Opinion.objects.filter(campaign=campaign, content__contains="（b").exclude(similar=[]).count()
+    # before: a TF-IDF fit per opinion, timed on a sample
+    sample = list(Opinion.objects.filter(campaign=campaign, content__contains="（b")[:10])
+    t = time.perf_counter()
+    for o in sample:
+        similarity.compute_many([o])
+    per_opinion = (time.perf_counter() - t) / max(1, len(sample))
+    b, s = post_off + seal_off, post_on + seal_on
+    return [
+        figure(
+            "P8",
+            f"{n:,} public opinions in a burst, then their similarity hints",
+            "the same burst with similarity switched off",
+            b,
+            s,
+            "similarity work done within 2× the posting time; queue never above a few hundred",
+            s / b <= 2 and max(queue) <= 300 and hinted > 0,
+            detail=(
+                f"posting {post_on:.1f} s, seal with hints {seal_on:.1f} s vs without {seal_off:.1f} s; "
+                f"{hinted:,} of {n:,} with similar items; tasks queued at most {max(queue)}; "
+                f"one fit per opinion (before) {per_opinion * 1000:,.0f} ms each, about {per_opinion * n:,.0f} s for {n:,}"
+            ),
+        )
+    ]
+
+
 def p7_audit(reps) -> list[dict]:
     """`audit_verify` over the whole trail against hashing the same bytes in a plain loop."""
     from audit.models import AuditRecord
@@ -632,6 +707,8 @@ def main() -> None:
             figures += p5_reports(big, reps)
         if want("P6"):
             figures += p6_tally(big, reps, [1_000] if args.quick else [10_000, 1_000_000])
+        if want("P8"):
+            figures += p8_opinions(big, 200 if args.quick else 1000)
         if want("P7"):
             figures += p7_audit(reps)
         print(
