@@ -88,7 +88,9 @@ def run_load(
     return result
 
 
-def request(conn: http.client.HTTPConnection, method: str, path: str, body=None, headers=None) -> tuple[int, bytes, dict, float]:
+def request(
+    conn: http.client.HTTPConnection, method: str, path: str, body=None, headers=None
+) -> tuple[int, bytes, dict, float]:
     """One request; returns (status, body, headers, seconds). Raises on 5xx or a locked database."""
     t = time.perf_counter()
     conn.request(method, path, body=body, headers=headers or {})

@@ -95,10 +95,15 @@ def write_results(results: list[dict], quick: bool, path: Path) -> None:
             continue
         c = r.get("city", {})
         lines.append(
-            "City: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in c.items())
+            "City: "
+            + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in c.items())
             + f" (built in {r.get('built_seconds', 0):.0f} s)"
         )
-        lines += ["", "| | Subject | Baseline | Subject time | Baseline time | Ratio | Target | Pass |", "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| | Subject | Baseline | Subject time | Baseline time | Ratio | Target | Pass |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for f in r["figures"]:
             extra = " · ".join(str(f[k]) for k in ("queries", "memory", "detail") if f.get(k))
             ratio = f"{f['ratio']:.2f}×" if f.get("ratio") is not None else "—"
@@ -123,7 +128,9 @@ def main() -> None:
     results = []
     for db in [d.strip() for d in args.db.split(",") if d.strip()]:
         if db == "postgres" and not pg_available():
-            results.append({"database": "postgres", "error": f"PostgreSQL not reachable at {PG_ADMIN_URL}", "figures": []})
+            results.append(
+                {"database": "postgres", "error": f"PostgreSQL not reachable at {PG_ADMIN_URL}", "figures": []}
+            )
             continue
         print(f"=== {db} ({'quick' if args.quick else 'full'}) ===", flush=True)
         r = run_one(db, args.quick, args.only, cap)

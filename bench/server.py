@@ -33,10 +33,22 @@ class Gunicorn:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.proc = subprocess.Popen(
             [
-                str(gunicorn), "rectify.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.workers), "--threads", str(self.threads),
-                "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning",
-                "--timeout", "120",
+                str(gunicorn),
+                "rectify.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--access-logfile",
+                "/dev/null",
+                "--error-logfile",
+                "-",
+                "--log-level",
+                "warning",
+                "--timeout",
+                "120",
             ],  # fmt: skip
             cwd=ROOT,
             env=self.env,

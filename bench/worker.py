@@ -9,6 +9,7 @@ median of the repetitions. Prints one JSON document on the last line of stdout.
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import json
 import os
@@ -33,6 +34,9 @@ def setup(tmp: Path, database_url: str | None) -> dict:
         "RECTIFY_LOGIN_THROTTLE": "0",
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        # no shared services: the file cache in the temporary directory, anonymous input written at once
+        "REDIS_URL": "",
+        "RECTIFY_DROPBOX_URL": "",
     }
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -213,7 +217,10 @@ def p3_lists(big, small, port, reps) -> list[dict]:
     from django.urls import reverse
 
     out = []
-    city, office = (big.official_username, small.official_username), (big.office_usernames[0], small.office_usernames[0])
+    city, office = (
+        (big.official_username, small.official_username),
+        (big.office_usernames[0], small.office_usernames[0]),
+    )
     cases = [
         ("ledger, first page", reverse("problems:ledger"), "", city),
         ("ledger, page 40", reverse("problems:ledger"), "page=40", city),
@@ -317,7 +324,11 @@ def p5_reports(big, reps) -> list[dict]:
     city_rep = AnalysisReport.objects.create(scope=AnalysisReport.Scope.CITY, unit=city, title="基准报告")
     out = []
     for label, module, collect in [
-        ("institution (largest campaign)", comprehensive, lambda: comprehensive.collect(campaign.institution, campaign, report=inst_report)),
+        (
+            "institution (largest campaign)",
+            comprehensive,
+            lambda: comprehensive.collect(campaign.institution, campaign, report=inst_report),
+        ),
         ("city", city_report, lambda: city_report.collect(city, report=city_rep)),
     ]:
         data = collect()
@@ -336,8 +347,292 @@ def p5_reports(big, reps) -> list[dict]:
         b, s = alternate(render, whole, max(1, reps - 2))
         target = "≤ 2×" + ("; under 60 s" if label == "city" else "")
         ok = s / b <= 2 and (label != "city" or s < 60)
-        out.append(figure("P5", f"analysis report, {label}, Word + PDF", "the same documents from precomputed figures", b, s, target, ok))
+        out.append(
+            figure(
+                "P5",
+                f"analysis report, {label}, Word + PDF",
+                "the same documents from precomputed figures",
+                b,
+                s,
+                target,
+                ok,
+            )
+        )
     return out
+
+
+def ballot_round(city, codes: int):
+    """An open round of the city's largest campaign made through the evaluation services, as an office
+    would: 4 units rated on the 3 unit items (12 answers a ballot), one group, `codes` codes. Only the
+    codes' hashes are stored, so the plain codes are kept here. Returns (round, codes, key)."""
+    from campaigns.models import Campaign
+    from evaluations.services import evaluation_create, evaluation_open, target_add
+    from orgs.models import Unit, User
+
+    actor = User.objects.get(username=city.office_usernames[0])
+    campaign = Campaign.objects.select_related("institution").get(pk=city.campaign_ids[0])
+    ev = evaluation_create(
+        actor=actor, campaign=campaign, name="基准评议", groups=[{"kind": "staff", "name": "干部职工"}]
+    )
+    for unit in Unit.objects.filter(parent=campaign.institution).order_by("pk")[:4]:
+        target_add(actor=actor, evaluation=ev, kind="unit_work", unit=unit)
+    plain = issue_codes(ev, codes)
+    ev, key = evaluation_open(actor=actor, evaluation=ev)
+    return ev, plain, key
+
+
+def issue_codes(ev, n: int) -> list[str]:
+    from evaluations.services import codes_issue
+    from orgs.models import User
+
+    actor = User.objects.filter(is_active=True).order_by("pk").last()
+    group = ev.groups.get()
+    plain: list[str] = []
+    while len(plain) < n:
+        _batch, more = codes_issue(actor=actor, evaluation=ev, group=group, count=min(2000, n - len(plain)))
+        plain += more
+    return plain
+
+
+def p1_ballots(city, port, reps, voters: int) -> list[dict]:
+    """Casting a ballot over HTTP (open the ballot with the code, submit 12 answers: the code is spent and
+    the sealed ballot stored) at 16 and 64 concurrent voters, against the minimal view writing one row in
+    a transaction, same gunicorn, same database, taking turns. Counted per request."""
+    import re
+    from urllib.parse import urlencode
+
+    from bench.load import request, run_load
+    from evaluations.models import BallotToken, SealedBallot
+
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    ev, _codes, _key = ballot_round(city, 1)  # codes for each run are issued as it starts
+
+    def ballot_script(code):
+        def run(conn):
+            status, body, _h, t1 = request(conn, "POST", "/v/ballot", urlencode({"code": code}).encode(), form)
+            if status != 200:
+                raise RuntimeError(f"ballot page {status}")
+            answers = {}
+            for name, value in re.findall(rb'name="(a-\d+-\d+)" value="(\d+)"', body):
+                answers.setdefault(name.decode(), value.decode())  # the first grade of each question
+            if len(answers) != 12:
+                raise RuntimeError(f"{len(answers)} questions on the ballot")
+            status, _b, headers, t2 = request(
+                conn, "POST", "/v/submit", urlencode({"code": code, **answers}).encode(), form
+            )
+            if status not in (302, 303) or "thanks" not in headers.get("Location", ""):
+                raise RuntimeError(f"submit {status}")
+            return [t1, t2]
+
+        return run
+
+    def row_script(conn):
+        status, _b, _h, t = request(conn, "POST", "/v/_bench/row", b"note=x", form)
+        if status != 200:
+            raise RuntimeError(f"baseline {status}")
+        return [t]
+
+    out = []
+    for clients in (16, 64):
+        runs = {"b": [], "s": []}
+        for _ in range(reps):
+            base = run_load(port, [row_script] * (2 * voters), clients=clients, time_cap=300)
+            codes = issue_codes(ev, voters)
+            spent_before = BallotToken.objects.filter(evaluation=ev, used_on__isnull=False).count()
+            stored_before = SealedBallot.objects.filter(evaluation=ev).count()
+            subj = run_load(port, [ballot_script(c) for c in codes], clients=clients, time_cap=300)
+            spent = BallotToken.objects.filter(evaluation=ev, used_on__isnull=False).count() - spent_before
+            stored = SealedBallot.objects.filter(evaluation=ev).count() - stored_before
+            if spent != subj.done or stored != subj.done:
+                subj.errors += abs(spent - subj.done) + abs(stored - subj.done)
+            runs["b"].append(base)
+            runs["s"].append(subj)
+        med = lambda rs, f: statistics.median(f(r) for r in rs)  # noqa: E731
+        b_tp = med(runs["b"], lambda r: len(r.latencies) / r.seconds)
+        s_tp = med(runs["s"], lambda r: len(r.latencies) / r.seconds)
+        b_p95 = med(runs["b"], lambda r: r.p95_ms)
+        s_p95 = med(runs["s"], lambda r: r.p95_ms)
+        errors = sum(r.errors for rs in runs.values() for r in rs)
+        locked = sum(r.locked for rs in runs.values() for r in rs)
+        ballots_s = med(runs["s"], lambda r: r.throughput)
+        ok = s_tp / b_tp >= 0.6 and s_p95 / b_p95 <= 2.5 and errors == 0 and locked == 0
+        out.append(
+            figure(
+                "P1",
+                f"casting a ballot, {clients} concurrent voters, {voters:,} ballots a run",
+                "minimal view writing one row in a transaction",
+                b_tp,
+                s_tp,
+                "throughput ≥ 0.6×, p95 ≤ 2.5×, no errors, no 'database is locked'",
+                ok,
+                unit="req/s",
+                detail=(
+                    f"{s_tp:,.0f} vs {b_tp:,.0f} requests/s ({ballots_s:,.1f} ballots/s); p95 {s_p95:,.0f} vs "
+                    f"{b_p95:,.0f} ms = {s_p95 / b_p95:.2f}×; {errors} errors, {locked} locked"
+                ),
+            )
+        )
+    return out
+
+
+def p6_tally(city, reps, sizes: list[int]) -> list[dict]:
+    """Tallying a closed round against one SQL GROUP BY over the answers as stored after closing.
+
+    Ballots are sealed while the round is open; closing opens them with the committee's key and stores
+    them in plain rows (Ballot, BallotAnswer) in random order. The tally (`evaluation_tally`: every
+    figure of `results.collect`, the targets' results, the audit record) reads those rows, so the
+    baseline is the one GROUP BY (target, item, grade, group) over them that any count needs. The
+    smaller round is cast through `ballot_cast` (sealed) and closed with its key (the closing time is
+    reported beside); a round of a million ballots is written as closing leaves it (bulk rows)."""
+    import uuid
+
+    from django.db import connection, transaction
+
+    from evaluations.models import Ballot, BallotAnswer, Evaluation
+    from evaluations.services import ballot_cast, ballot_questions, evaluation_close, evaluation_tally
+    from orgs.models import User
+
+    actor = User.objects.get(username=city.office_usernames[0])
+    table_a, table_b = BallotAnswer._meta.db_table, Ballot._meta.db_table
+    out = []
+    for n in sizes:
+        cast_through_services = n <= 20_000
+        ev, codes, key = ballot_round(city, n if cast_through_services else 1)
+        questions = [(t.pk, i.pk) for t, items in ballot_questions(ev) for i in items]
+        grades = list(ev.grades.values_list("pk", flat=True))
+        closing = ""
+        if cast_through_services:
+            for k, code in enumerate(codes):
+                ballot_cast(code=code, answers={q: grades[(k + j) % len(grades)] for j, q in enumerate(questions)})
+            t = time.perf_counter()
+            evaluation_close(actor=actor, evaluation=ev, key=key.text())
+            closing = f"closing (opening {n:,} sealed ballots with the key) {time.perf_counter() - t:.1f} s"
+        else:
+            evaluation_close(actor=actor, evaluation=ev, key=key.text())
+            group = ev.groups.get().pk
+            for start in range(0, n, 20_000):
+                ballots = [
+                    Ballot(id=uuid.uuid4(), evaluation=ev, group_id=group) for _ in range(min(20_000, n - start))
+                ]
+                Ballot.objects.bulk_create(ballots, batch_size=5000)
+                BallotAnswer.objects.bulk_create(
+                    [
+                        BallotAnswer(
+                            id=uuid.uuid4(), ballot=b, target_id=t, item_id=i, grade_id=grades[(k + j) % len(grades)]
+                        )
+                        for k, b in enumerate(ballots, start=start)
+                        for j, (t, i) in enumerate(questions)
+                    ],
+                    batch_size=5000,
+                )
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE")
+
+        def group_by(ev=ev):
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"SELECT a.target_id, a.item_id, a.grade_id, b.group_id, COUNT(*) FROM {table_a} a "
+                    f"JOIN {table_b} b ON b.id = a.ballot_id WHERE b.evaluation_id = %s "
+                    "GROUP BY a.target_id, a.item_id, a.grade_id, b.group_id",
+                    [ev.pk],
+                )
+                cur.fetchall()
+
+        def tally(ev=ev):
+            with transaction.atomic():
+                evaluation_tally(actor=actor, evaluation=ev)
+                transaction.set_rollback(True)  # the next repetition tallies the same closed round
+            ev.refresh_from_db()
+            assert ev.status == Evaluation.Status.CLOSED
+
+        b, s = alternate(group_by, tally, max(1, reps - 2) if n > 100_000 else reps)
+        out.append(
+            figure(
+                "P6",
+                f"tally of a round of {n:,} ballots ({n * len(questions):,} answers)",
+                "one SQL GROUP BY over the stored answers",
+                b,
+                s,
+                "≤ 1.5×",
+                s / b <= 1.5,
+                detail=closing or "answers written as closing stores them",
+            )
+        )
+    return out
+
+
+def p8_opinions(city, n: int) -> list[dict]:
+    """A burst of `n` opinions from the public form, then the similarity work they cause, against the
+    same burst with similarity switched off.
+
+    Anonymous opinions get no task at submission (the task table would date them): their similarity
+    hints are computed when the day's input is sealed (`anonymous_input_seal`, written with the row), so
+    the similarity work is the difference between a seal with hints and one without. Two bursts of
+    the same texts, one sealed each way; the queue is the background tasks waiting meanwhile."""
+    from unittest import mock
+
+    from django_tasks_db.models import DBTaskResult
+
+    from campaigns.models import Campaign, CampaignUnit
+    from problems import services as problem_services
+    from problems import similarity
+    from problems.models import Opinion
+
+    campaign = Campaign.objects.get(pk=city.campaign_ids[0])
+    units = list(CampaignUnit.objects.filter(campaign=campaign).select_related("unit").order_by("unit__path")[1:21])
+    texts = [
+        f"{t}，{w}" for t in ("窗口办事排长队，工作人员玩手机", "审批材料反复退回，没有一次性告知", "上班时间找不到人，电话无人接听",
+                               "对群众反映的问题推来推去", "会议太多，基层疲于应付", "下基层调研走过场")
+        for w in ("希望尽快整改", "多次反映没有结果", "请领导重视", "影响很坏")
+    ]  # fmt: skip
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    queue = []
+
+    def burst(tag: str) -> float:
+        t = time.perf_counter()
+        for k in range(n):
+            problem_services.opinion_submit(
+                campaign=campaign, unit=units[k % len(units)].unit, content=f"{texts[k % len(texts)]}（{tag}{k}）",
+                source=Opinion.Source.PUBLIC_FORM,
+            )  # fmt: skip
+            if k % 50 == 0:
+                queue.append(DBTaskResult.objects.filter(status="READY").count())
+        return time.perf_counter() - t
+
+    def seal() -> float:
+        t = time.perf_counter()
+        problem_services.anonymous_input_seal(today=tomorrow)
+        return time.perf_counter() - t
+
+    post_off = burst("a")
+    with mock.patch.object(problem_services, "_similarity_many", lambda opinions: {o.pk: ([], None) for o in opinions}):
+        seal_off = seal()
+    post_on = burst("b")
+    seal_on = seal()
+    hinted = Opinion.objects.filter(campaign=campaign, content__contains="（b").exclude(similar=[]).count()
+    # before: a TF-IDF fit per opinion, timed on a sample
+    sample = list(Opinion.objects.filter(campaign=campaign, content__contains="（b")[:10])
+    t = time.perf_counter()
+    for o in sample:
+        similarity.compute_many([o])
+    per_opinion = (time.perf_counter() - t) / max(1, len(sample))
+    b, s = post_off + seal_off, post_on + seal_on
+    return [
+        figure(
+            "P8",
+            f"{n:,} public opinions in a burst, then their similarity hints",
+            "the same burst with similarity switched off",
+            b,
+            s,
+            "similarity work done within 2× the posting time; queue never above a few hundred",
+            s / b <= 2 and max(queue) <= 300 and hinted > 0,
+            detail=(
+                f"posting {post_on:.1f} s, seal with hints {seal_on:.1f} s vs without {seal_off:.1f} s; "
+                f"{hinted:,} of {n:,} with similar items; tasks queued at most {max(queue)}; "
+                f"one fit per opinion (before) {per_opinion * 1000:,.0f} ms each, about {per_opinion * n:,.0f} s for {n:,}"
+            ),
+        )
+    ]
 
 
 def p7_audit(reps) -> list[dict]:
@@ -397,13 +692,17 @@ def main() -> None:
         size = full.scaled(0.01) if args.quick else full
         big = generate_city(size, prefix="GC", out=sys.stderr)
         small = generate_city(
-            CitySize(units=10, people=100, problems=1000, measures=1000, opinions=300, audit_records=1000, institutions=1),
+            CitySize(
+                units=10, people=100, problems=1000, measures=1000, opinions=300, audit_records=1000, institutions=1
+            ),
             prefix="SM",
         )
         built = time.monotonic() - t
         figures: list[dict] = []
         want = lambda k: not only or k in only  # noqa: E731
         with Gunicorn(env) as server:
+            if want("P1"):
+                figures += p1_ballots(big, server.port, reps, voters=300 if args.quick else 2000)
             if want("P2"):
                 figures += p2_dashboards(big, small, server.port, reps)
             if want("P3"):
@@ -412,6 +711,10 @@ def main() -> None:
             figures += p4_export(big, reps)
         if want("P5"):
             figures += p5_reports(big, reps)
+        if want("P6"):
+            figures += p6_tally(big, reps, [1_000] if args.quick else [10_000, 1_000_000])
+        if want("P8"):
+            figures += p8_opinions(big, 200 if args.quick else 1000)
         if want("P7"):
             figures += p7_audit(reps)
         print(

@@ -24,6 +24,8 @@ behind a human check.
 from django.conf import settings
 from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -43,6 +45,7 @@ from .services import (
     public_rating_submit,
     token_for_code,
 )
+from .services.voting import round_shape
 
 RATING_LIMIT = 5  # public ratings per address per hour
 ADMISSION_SALT = "evaluations.ballot-admission"
@@ -113,14 +116,31 @@ def _pad_to_round(response, evaluation, group):
     def size(name):
         return len(escape(name).encode())
 
-    longest = max(size(g.name) for g in evaluation.groups.all())
+    longest = max(size(name) for name in round_shape(evaluation).group_names)
     response.content = response.content + b" " * (longest - size(group.name))
     return response
+
+
+# The questions of an open round rendered once per process and language (they are the same for every
+# voter: no code, no group, nothing chosen yet); keyed like services.voting.round_shape.
+_questions_html: dict[tuple, str] = {}
+
+
+def _questions_fragment(ev, questions, grades) -> str:
+    key = (ev.pk, ev.key_fingerprint, translation.get_language())
+    html = _questions_html.get(key)
+    if html is None:
+        html = render_to_string("evaluations/public/_questions.html", {"questions": questions, "grades": grades})
+        if len(_questions_html) >= 200:
+            _questions_html.clear()
+        _questions_html[key] = html
+    return html
 
 
 def _ballot_page(request, token, code: str, error: str = "", chosen=None, status: int = 200):
     ev = token.evaluation
     chosen = chosen or {}
+    grades = round_shape(ev).grades
     questions = [
         {
             "target": t,
@@ -136,7 +156,10 @@ def _ballot_page(request, token, code: str, error: str = "", chosen=None, status
             "group": token.group,
             "code": code,
             "questions": questions,
-            "grades": list(ev.grades.all()),
+            "questions_html": ""
+            if chosen or not (ev.status == ev.Status.OPEN and ev.key_fingerprint)
+            else _questions_fragment(ev, questions, grades),
+            "grades": grades,
             "error": error,
             "admission": _admission(code),
         },

@@ -451,6 +451,13 @@ def _similarity(opinion: Opinion):
     return compute(opinion)
 
 
+def _similarity_many(opinions: list[Opinion]) -> dict:
+    """Hints for a day's opinions in one pass per campaign (problems.similarity.compute_many)."""
+    from .similarity import compute_many
+
+    return compute_many(opinions)
+
+
 def opinion_similarity_store(*, opinion: Opinion) -> int:
     """Store the most similar earlier opinions/problems and a suggested manifestation (a hint for
     triage, never applied). Run when the day's input is sealed, or when a handler opens the opinion
@@ -536,7 +543,7 @@ def anonymous_input_seal(*, today=None) -> int:
             for pk in OpinionRecusal.objects.filter(opinion__in=opinions).values_list("pk", flat=True)
         ]
         secrets.SystemRandom().shuffle(rows)
-        hints = {o.pk: _similarity(o) for o in opinions}  # written with the row: one version, one xmin
+        hints = _similarity_many(opinions)  # written with the row: one version, one xmin
         for model, pk in rows:
             if model is OpinionRecusal:
                 model.objects.filter(pk=pk).update(person_id=models.F("person_id"))

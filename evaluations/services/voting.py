@@ -10,6 +10,7 @@ random order under new random keys, deletes boxes and codes (keeping counts) and
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -138,11 +139,48 @@ def token_for_code(code: str, today: date | None = None) -> BallotToken:
     return token
 
 
-def ballot_questions(evaluation: Evaluation) -> list[tuple[EvaluationTarget, list]]:
-    """[(target, [items that apply to it])] in display order."""
+@dataclass(frozen=True)
+class RoundShape:
+    """What every ballot of a round asks: the questions in display order, the grades, the groups."""
+
+    questions: list[tuple[EvaluationTarget, list]]
+    grades: list[Grade]
+    grade_ids: frozenset[int]
+    group_names: list[str]
+
+
+# Open rounds' shapes, read once per process. The setup services change targets, items, grades and
+# groups only while a round is being prepared (setup._require_draft), and each opening makes a new key,
+# so (round, key fingerprint) names one unchanging shape: a ballot then costs no reads of it.
+_shapes: dict[tuple[int, str], RoundShape] = {}
+_SHAPES_KEPT = 200
+
+
+def round_shape(evaluation: Evaluation) -> RoundShape:
+    """The round's questions, grades and group names (kept in memory while the round is open)."""
+    key = (evaluation.pk, evaluation.key_fingerprint)
+    open_ = evaluation.status == Evaluation.Status.OPEN and evaluation.key_fingerprint
+    if open_ and (shape := _shapes.get(key)) is not None:
+        return shape
     items = list(evaluation.items.all())
     targets = evaluation.targets.select_related("unit", "person")
-    return [(t, [i for i in items if i.applies(t.kind)]) for t in targets]
+    grades = list(Grade.objects.filter(evaluation=evaluation))
+    shape = RoundShape(
+        questions=[(t, [i for i in items if i.applies(t.kind)]) for t in targets],
+        grades=grades,
+        grade_ids=frozenset(g.pk for g in grades),
+        group_names=list(evaluation.groups.values_list("name", flat=True)),
+    )
+    if open_:
+        if len(_shapes) >= _SHAPES_KEPT:
+            _shapes.clear()
+        _shapes[key] = shape
+    return shape
+
+
+def ballot_questions(evaluation: Evaluation) -> list[tuple[EvaluationTarget, list]]:
+    """[(target, [items that apply to it])] in display order."""
+    return round_shape(evaluation).questions
 
 
 def ballot_cast(*, code: str, answers: dict[tuple[int, int], int]) -> None:
@@ -154,9 +192,10 @@ def ballot_cast(*, code: str, answers: dict[tuple[int, int], int]) -> None:
     """
     token = token_for_code(code)
     ev = token.evaluation
-    grades = set(Grade.objects.filter(evaluation=ev).values_list("pk", flat=True))
+    shape = round_shape(ev)
+    grades = shape.grade_ids
     rows = []
-    for target, items in ballot_questions(ev):
+    for target, items in shape.questions:
         for item in items:
             grade_id = answers.get((target.pk, item.pk))
             if grade_id not in grades:
