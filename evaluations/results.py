@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import Ballot, BallotAnswer, Evaluation, PaperBatch, PaperCount
 
@@ -388,7 +389,7 @@ def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list
 def item_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]]:
     """Per target and item: each grade's answers and share, satisfaction rate, weighted score."""
     header = (
-        [_("Target"), _("Item")]
+        [_("Target"), pgettext("evaluation item", "Item")]
         + grade_header(data["grades"], split=split)
         + [_("Satisfaction rate")]
         + score_header(data, band=False)

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orgs.models import Person, Unit
 from orgs.selectors import leadership_team_of
@@ -185,7 +186,7 @@ class CommitmentForm(forms.Form):
 
 
 class CommitmentItemForm(forms.Form):
-    content = forms.CharField(max_length=300, label=_("item"))
+    content = forms.CharField(max_length=300, label=pgettext_lazy("commitment item", "item"))
     deadline = forms.DateField(widget=DateInput(), label=_("deadline"))
 
 
