@@ -332,8 +332,10 @@ def step_reports(walk, people, official, campaign, college):
     phone.goto(walk.url + "/")
     expect(phone.locator("main")).to_contain_text("对照自查")
     walk.shot("cadre-home-on-a-phone", phone)
-    top = phone.locator("header.topbar").bounding_box()
-    assert top["height"] < 80, f"the phone's top bar wraps ({top['height']} px)"
+    brand = phone.locator("header.topbar .brand").bounding_box()
+    user_menu = phone.locator("header.topbar details.dropdown summary").last.bounding_box()
+    middle = [box["y"] + box["height"] / 2 for box in (brand, user_menu)]
+    assert abs(middle[0] - middle[1]) < 12, f"the phone's top bar wraps: {brand} · {user_menu}"
     phone.context.close()
     walk.go("/problems/self-check/")
     item = page.locator("details.checkitem").first
