@@ -4,6 +4,7 @@ Kept apart from views.py so the views stay short; no queries here.
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import links
 from .charts import COLOURS, chart_json, grouped_bar_json
@@ -108,7 +109,10 @@ def charts(dash: Dashboard) -> dict:
             percent=True,
         ),
         "stages": chart_json(
-            "bar", [s["label"] for s in dash.stages], [s["count"] for s in dash.stages], label=_("Units")
+            "bar",
+            [s["label"] for s in dash.stages],
+            [s["count"] for s in dash.stages],
+            label=pgettext("number of", "Units"),
         ),
         "evaluations": grouped_bar_json(
             [k["label"] for k in e["kinds"]],
@@ -139,6 +143,8 @@ def decorate_city(data: dict) -> dict:
             percent=True,
         ),
         "problems": chart_json("bar", names, [row["problems"] for row in rows], label=_("Problems")),
-        "stages": chart_json("bar", data["stage_labels"], data["totals"]["stages"], label=_("Units")),
+        "stages": chart_json(
+            "bar", data["stage_labels"], data["totals"]["stages"], label=pgettext("number of", "Units")
+        ),
     }
     return data

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import forms as bounded
 
@@ -11,8 +12,12 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(required=False, label=_("action"))
     actor = forms.CharField(required=False, label=_("actor"))
     object_type = forms.ChoiceField(required=False, label=_("object type"))
-    date_from = bounded.DateField(required=False, label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = bounded.DateField(required=False, label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = bounded.DateField(
+        required=False, label=pgettext_lazy("date filter", "from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = bounded.DateField(
+        required=False, label=pgettext_lazy("date filter", "to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, actions=(), object_types=(), **kwargs):
         super().__init__(*args, **kwargs)

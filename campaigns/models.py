@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Stage(models.TextChoices):
@@ -24,7 +25,7 @@ def next_stage(stage: str) -> str | None:
 class Campaign(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        ACTIVE = "active", _("In progress")
+        ACTIVE = "active", pgettext_lazy("campaign status", "In progress")
         CLOSED = "closed", _("Closed")
 
     name = models.CharField(_("name"), max_length=120)
@@ -105,7 +106,7 @@ class LookBack(models.Model):
     """回头看: a subject that failed evaluation (or whose rectification was not real) goes round again."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("In progress")
+        OPEN = "open", pgettext_lazy("campaign status", "In progress")
         DONE = "done", _("Completed")
 
     participant = models.ForeignKey(CampaignUnit, on_delete=models.CASCADE, related_name="lookbacks")

@@ -5,6 +5,7 @@ import io
 
 import segno
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from core.documents import pdf_from_template
@@ -42,7 +43,13 @@ def code_list_xlsx(evaluation, group, slips: list[dict]) -> bytes:
     ws.title = _("Ballot codes")[:31]
     ws.append([cell(ws, evaluation.name)])
     ws.append([cell(ws, _("Group")), cell(ws, group.name)])
-    ws.append([_("No."), _("Ballot code"), _("Link (the code is sent by the page, never in the address)")])
+    ws.append(
+        [
+            pgettext("row number", "No."),
+            _("Ballot code"),
+            _("Link (the code is sent by the page, never in the address)"),
+        ]
+    )
     for i, s in enumerate(slips, start=1):
         ws.append([i, cell(ws, s["code"]), cell(ws, s["link"])])
     ws.column_dimensions["B"].width = 24

@@ -160,7 +160,7 @@ class EvaluationItem(models.Model):
         PERSON = "person", _("Individuals")
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="items")
-    text = models.CharField(_("item"), max_length=200)
+    text = models.CharField(pgettext_lazy("evaluation item", "item"), max_length=200)
     applies_to = models.CharField(_("applies to"), max_length=10, choices=AppliesTo.choices, default=AppliesTo.ALL)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -186,7 +186,9 @@ class Grade(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="grades")
     label = models.CharField(_("grade"), max_length=30)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    score = models.DecimalField(
+        pgettext_lazy("grade value", "score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
     is_valid = models.BooleanField(_("valid vote"), default=True, help_text=_("不了解 (don't know) is not a vote."))
     is_satisfied = models.BooleanField(_("counts as satisfied"), default=False)
     is_low = models.BooleanField(_("counts as a lowest grade"), default=False)
@@ -420,7 +422,7 @@ class CodeBatch(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="code_batches")
     group = models.ForeignKey(EvaluatorGroup, on_delete=models.CASCADE, related_name="code_batches")
     count = models.PositiveIntegerField(_("codes"))
-    issued_on = models.DateField(_("issued on"))
+    issued_on = models.DateField(pgettext_lazy("ballot codes", "issued on"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

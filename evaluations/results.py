@@ -530,7 +530,7 @@ def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list
 def item_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]]:
     """Per target and item: each grade's answers and share, satisfaction rate, weighted score."""
     header = (
-        [_("Target"), _("Item")]
+        [_("Target"), pgettext("evaluation item", "Item")]
         + grade_header(data["grades"], split=split)
         + [_("Satisfaction rate")]
         + score_header(data, band=False)

@@ -121,6 +121,7 @@ def _detail_context(request, meeting: LifeMeeting) -> dict:
     return {
         "meeting": meeting,
         "members": [m for m in members if m.is_member],
+        "self_criticisms": [m for m in members if m.is_member and m.self_criticism],
         "observers": [m for m in members if not m.is_member],
         "checklist": selectors.checklist(meeting) if meeting.status == LifeMeeting.Status.PLANNED else None,
         "talks": list(selectors.talks_of(meeting)),

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Person, Post, RoleAssignment, Unit
 
@@ -53,7 +54,7 @@ class PersonForm(forms.ModelForm):
 class PostForm(forms.Form):
     unit = UnitChoiceField(queryset=Unit.objects.none(), label=_("unit"))
     kind = forms.ChoiceField(choices=Post.Kind.choices, label=_("post"))
-    title = forms.CharField(max_length=60, required=False, label=_("title"))
+    title = forms.CharField(max_length=60, required=False, label=pgettext_lazy("job title", "title"))
     start_date = forms.DateField(required=False, label=_("since"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, managed=None, **kwargs):

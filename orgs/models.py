@@ -28,7 +28,7 @@ class Unit(models.Model):
 
     class Kind(models.TextChoices):
         CITY_OFFICE = "city_office", _("City office")
-        INSTITUTION = "institution", _("Institution")
+        INSTITUTION = "institution", pgettext_lazy("unit kind", "Institution")
         GENERAL_BRANCH = "general_branch", _("General party branch")
         BRANCH = "branch", _("Party branch")
         SECTION = "section", _("Section")
@@ -113,7 +113,7 @@ class Post(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="posts")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="posts")
     kind = models.CharField(_("post"), max_length=30, choices=Kind.choices, db_index=True)
-    title = models.CharField(_("title"), max_length=60, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=60, blank=True)
     start_date = models.DateField(_("since"), null=True, blank=True)
 
     class Meta:

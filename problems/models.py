@@ -106,7 +106,7 @@ class Problem(models.Model):
     class SubjectKind(models.TextChoices):
         UNIT = "unit", _("Unit")
         TEAM = "team", _("Leadership team")
-        PERSON = "person", _("Person")
+        PERSON = "person", pgettext_lazy("subject kind", "Person")
 
     class Severity(models.TextChoices):
         LOW = "low", _("Minor")

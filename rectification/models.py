@@ -406,7 +406,7 @@ class Rule(models.Model):
     title = models.CharField(_("rule"), max_length=200)
     change = models.CharField(_("new or revised"), max_length=10, choices=Change.choices, default=Change.NEW)
     document_no = models.CharField(_("document number"), max_length=60, blank=True)
-    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    issued_on = models.DateField(pgettext_lazy("document", "issued on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

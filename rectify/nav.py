@@ -9,7 +9,8 @@ from orgs.access import Perm, has_any, person_of
 
 PERSON = "person"
 
-# (group label, [(item label, url name, permission)])
+# (group label, [(item label, url name, permission[, url names of pages that belong to the entry])]).
+# The active entry is the one whose address (or one of its pages') is the longest prefix of the path.
 NAV = [
     (
         pgettext_lazy("navigation group", "Workbench"),
@@ -23,7 +24,7 @@ NAV = [
         [
             (_("Self-check (对照自查)"), "problems:self_check", PERSON),
             (pgettext_lazy("navigation", "Peer reviews"), "problems:peer_reviews", PERSON),
-            (_("Opinions"), "problems:opinions", Perm.OPINION_TRIAGE),
+            (_("Opinions"), "problems:opinions", Perm.OPINION_TRIAGE, ("problems:posters",)),
             (_("Problem ledger"), "problems:ledger", Perm.PROBLEM_VIEW),
             (_("Self-inspection reports"), "reports:index", None),
         ],
@@ -80,24 +81,26 @@ def nav_for(user, current_path: str) -> list[dict]:
     groups = []
     for group_label, entries in NAV:
         items = []
-        for label, url_name, perm in entries:
+        for label, url_name, perm, *pages in entries:
             if not _allowed(user, perm, has_person):
                 continue
             try:
                 url = reverse(url_name)
+                owned = [url] + [reverse(name) for name in (pages[0] if pages else ())]
             except NoReverseMatch:
                 continue  # that part of the system is not installed
-            items.append({"label": label, "url": url, "active": False})
+            items.append({"label": label, "url": url, "active": False, "owns": owned})
         if items:
             groups.append({"label": group_label, "items": items})
     matches = [
-        i
+        (len(prefix), i)
         for g in groups
         for i in g["items"]
-        if (current_path == i["url"] if i["url"] == "/" else current_path.startswith(i["url"]))
+        for prefix in i["owns"]
+        if (current_path == prefix if prefix == "/" else current_path.startswith(prefix))
     ]
     if matches:
-        max(matches, key=lambda i: len(i["url"]))["active"] = True
+        max(matches, key=lambda m: m[0])[1]["active"] = True
     return groups
 
 

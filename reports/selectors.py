@@ -25,7 +25,7 @@ from orgs.access import Perm, can, person_of, units_where
 from orgs.models import Person, Post, Unit
 from orgs.selectors import head_of, principal_leader_of, subtree
 
-from .models import SelfReport
+from .models import ReportReview, SelfReport
 
 K = SelfReport.AuthorKind
 
@@ -333,3 +333,12 @@ def last_return(report: SelfReport):
     if review is None or review.decision != ReportReview.Decision.RETURNED:
         return None
     return review
+
+
+def reviews_by(user) -> QuerySet[ReportReview]:
+    """The decisions `user` recorded (已办 of the review queue), newest first."""
+    return (
+        ReportReview.objects.filter(reviewer=user)
+        .select_related("report__unit", "report__person", "version")
+        .order_by("-at", "-pk")
+    )

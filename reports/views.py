@@ -34,6 +34,7 @@ from .selectors import (
     report_states,
     reports_visible_to,
     review_queue,
+    reviews_by,
     unrouted_for,
 )
 
@@ -83,7 +84,12 @@ def queue(request):
     for r in rows:
         r.overdue = is_overdue(r, now)
         r.waited_days = (now - r.submitted_at).days if r.submitted_at else 0
-    return render(request, "reports/queue.html", {"rows": rows, "overdue_days": settings.REPORT_REVIEW_OVERDUE_DAYS})
+    done = reviews_by(request.user)[:20]
+    return render(
+        request,
+        "reports/queue.html",
+        {"rows": rows, "done": done, "overdue_days": settings.REPORT_REVIEW_OVERDUE_DAYS},
+    )
 
 
 @require_POST

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from audit.selectors import latest_anchor_text
 
@@ -108,9 +109,9 @@ def sections(data: dict) -> list[dict]:
 
     header = [
         _("Institution"),
-        _("Units"),
+        pgettext("number of", "Units"),
         _("Problems"),
-        _("Measures"),
+        pgettext("number of", "Measures"),
         _("Completion rate"),
         _("Rank"),
         _("On-time rate"),
@@ -119,7 +120,7 @@ def sections(data: dict) -> list[dict]:
         _("Cases"),
     ]
     out = [
-        {"key": "organisation", "tables": [([_("Stage"), _("Units")], data["stages"])]},
+        {"key": "organisation", "tables": [([_("Stage"), pgettext("number of", "Units")], data["stages"])]},
         {"key": "problems", "charts": ["problems"]},
         {"key": "rectification", "charts": ["completion"], "tables": [(header, data["institutions"])]},
         {

@@ -299,7 +299,7 @@ def sections(data: dict) -> list[dict]:
             "key": "organisation",
             "tables": [
                 ([_("Stage"), pgettext("schedule", "From"), pgettext("schedule", "To")], o["schedule"]),
-                ([_("Stage"), _("Units")], o["stages"]),
+                ([_("Stage"), pgettext("number of", "Units")], o["stages"]),
             ],
         },
         {
@@ -327,18 +327,29 @@ def sections(data: dict) -> list[dict]:
             "charts": ["rectification"],
             "tables": [
                 ([_("Mark"), _("Date"), _("Due by then"), _("Verified"), _("Rate")], r["milestones"]),
-                ([_("Warning"), _("Measures")], r["warnings"]),
-                ([_("Unit"), _("Measures"), _("Verified"), _("Overdue"), _("Completion rate")], r["units"]),
+                ([_("Warning"), pgettext("number of", "Measures")], r["warnings"]),
+                (
+                    [_("Unit"), pgettext("number of", "Measures"), _("Verified"), _("Overdue"), _("Completion rate")],
+                    r["units"],
+                ),
             ],
         },
-        {"key": "rules", "tables": [([_("Unit"), _("Rule"), _("Status")], data["rules"])] if data["rules"] else []},
+        {
+            "key": "rules",
+            "tables": [([_("Unit"), pgettext("rectification rule", "Rule"), _("Status")], data["rules"])]
+            if data["rules"]
+            else [],
+        },
         {
             "key": "typical",
             "cases": [(_("Good examples"), t["good"]), (_("Bad examples"), t["bad"])],
         },
         {
             "key": "accountability",
-            "tables": [([_("Trigger"), _("Cases")], a["triggers"]), ([_("Measure"), _("Cases")], a["measures"])],
+            "tables": [
+                ([_("Trigger"), _("Cases")], a["triggers"]),
+                ([pgettext("accountability measure", "Measure"), _("Cases")], a["measures"]),
+            ],
         },
         {"key": "next_steps"},
     ]

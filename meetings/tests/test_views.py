@@ -63,6 +63,11 @@ def test_it_lets_the_secretary_see_and_record_only_their_meeting(cast, ready_mee
     )
     assert MeetingMember.objects.get(pk=member.pk).self_criticism == "深刻检查"
     assert AuditRecord.objects.filter(action__startswith="meeting.", actor=cast.user("staff_a")).count() >= 4
+    from django.utils import timezone
+
+    type(ready_meeting).objects.filter(pk=ready_meeting.pk).update(status="held", held_at=timezone.now())
+    record = client.get(f"/meetings/{ready_meeting.pk}/").content.decode()
+    assert "自我批评" in record and "深刻检查" in record  # the record shows what each member said
 
 
 def test_it_keeps_an_absence_reason_typed_before_absent_is_clicked(cast, ready_meeting, client_for):

@@ -94,6 +94,12 @@ def test_it_marks_the_longest_matching_entry_active(cast, client_for):
     assert [i["url"] for i in items if i["active"]] == [reverse("problems:opinions")]
 
 
+def test_it_marks_the_entry_a_page_belongs_to_active(cast, client_for):
+    """The posters page sits under /problems/ (the ledger) but belongs to the opinions."""
+    items = client_for(cast.user("office")).get(reverse("problems:posters")).context["nav_items"]
+    assert [i["url"] for i in items if i["active"]] == [reverse("problems:opinions")]
+
+
 def test_it_shows_the_newest_own_campaign_and_keeps_the_switchers_choice(cast, campaign, client_for):
     newer = second_campaign(cast)
     client = client_for(cast.user("office"))

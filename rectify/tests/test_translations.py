@@ -8,6 +8,7 @@ the merged catalogue honest.
 - extracting the strings again (as makemessages does) finds none missing from the catalogues.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from pathlib import Path
 import polib
 import pytest
 from django.utils import translation
+
+from rectify.tests.pagetext import stray_latin_words
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted(p for p in ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po") if ".venv" not in p.parts)
@@ -38,35 +41,6 @@ def _translation(e) -> str:
     return e.msgstr if not e.msgid_plural else " | ".join(e.msgstr_plural[k] for k in sorted(e.msgstr_plural))
 
 
-# Msgids that mean different things in two apps and still wait for a context in one of them (each
-# needs pgettext in that app's code; see the closing report of issue #15). Nothing may be added here:
-# a new clash fails the test below.
-KNOWN_CLASHES = frozenset(
-    {
-        "Add an item",  # evaluations: 评议内容 · rectification: 承诺事项
-        "Group",  # analysis: 类别 · evaluations: 评议组
-        "In progress",  # campaigns: 进行中 · disclosure, rectification: 整改中
-        "Institution",  # orgs (unit kind): 院级单位 · elsewhere: 单位
-        "Item",  # disclosure: 事项 · evaluations: 评议内容
-        "Items",  # evaluations · rectification
-        "item",  # evaluations · rectification
-        "Measure",  # analysis (accountability): 方式 · elsewhere: 整改措施
-        "Measures",  # analysis, disclosure: 措施数 · rectification: 整改措施
-        "measures",  # disclosure · rectification
-        "Milestones",  # campaigns: 时间节点 · rectification: 阶段目标
-        "No.",  # evaluations: 序号 · problems: 编号
-        "Person",  # problems (subject kind): 个人 · elsewhere: 人员
-        "Rule",  # analysis: 制度 · evaluations: 规则
-        "Units",  # analysis: 单位数 · orgs: 单位
-        "units",  # campaigns: 个单位 · orgs: 单位
-        "issued on",  # evaluations: 发放日期 · rectification: 印发日期
-        "score",  # evaluations: 分值 · rectification: 得分
-        "title",  # orgs (a person's job title): 职务名称 · elsewhere: 标题
-        "to",  # audit: 截止日期 · campaigns: 至
-    }
-)
-
-
 def test_it_translates_each_msgid_the_same_in_every_catalogue():
     seen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for po in CATALOGUES:
@@ -76,7 +50,7 @@ def test_it_translates_each_msgid_the_same_in_every_catalogue():
     clashes = {
         label: {msgstr: apps for msgstr, apps in by_msgstr.items()}
         for label, by_msgstr in seen.items()
-        if len(by_msgstr) > 1 and label not in KNOWN_CLASHES
+        if len(by_msgstr) > 1
     }
     assert clashes == {}, "give these msgids a context (pgettext) or one translation:\n" + "\n".join(
         f"{label!r}: {dict(v)}" for label, v in sorted(clashes.items())
@@ -89,7 +63,7 @@ def test_it_shows_the_apps_own_translation_in_chinese(po):
     wrong = []
     with translation.override("zh-hans"):
         for e in _entries(po):
-            if e.msgid_plural or "fuzzy" in e.flags or not e.msgstr or _label(e) in KNOWN_CLASHES:
+            if e.msgid_plural or "fuzzy" in e.flags or not e.msgstr:
                 continue
             shown = translation.pgettext(e.msgctxt, e.msgid) if e.msgctxt else translation.gettext(e.msgid)
             if shown != e.msgstr:
@@ -127,3 +101,30 @@ def test_it_finds_no_string_missing_from_the_catalogue(po, tmp_path):
     kept = {_label(e) for e in _entries(po) if _translation(e) and "fuzzy" not in e.flags}
     missing = sorted({_label(e) for e in extracted if not e.obsolete and e.msgid and _label(e) not in kept})
     assert missing == [], f"run makemessages in {app.name}/ and translate:\n" + "\n".join(missing)
+
+
+TEMPLATES = sorted(p for p in ROOT.glob("*/templates/**/*.html") if ".venv" not in p.parts)
+SHOWN_ATTRIBUTES = re.compile(r'\b(?:placeholder|title|aria-label|alt)="([^"{]*)"')
+
+
+def _bare_text(source: str) -> str:
+    """What a template shows besides its translated strings and variables: text between tags and
+    the attributes read to users. Left out: comments, scripts, styles, blocks already translated,
+    Pico's nav[aria-label=breadcrumb] selector, and the hidden honeypot fields bots fill in."""
+    s = re.sub(r"\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}|\{#.*?#\}", " ", source, flags=re.S)
+    s = re.sub(r"\{%\s*blocktrans(?:late)?\b.*?\{%\s*endblocktrans(?:late)?\s*%\}", " ", s, flags=re.S)
+    s = re.sub(r"<(script|style)\b[^>]*>.*?</\1>", " ", s, flags=re.S)
+    s = re.sub(r'<div\b[^>]*aria-hidden="true"[^>]*>.*?</div>', " ", s, flags=re.S)
+    s = re.sub(r"\{%.*?%\}", " ", s, flags=re.S)
+    s = re.sub(r"\{\{.*?\}\}", "0", s, flags=re.S)  # a variable shows a value: v{{ n }} reads v2
+    s = s.replace('aria-label="breadcrumb"', "")
+    attributes = " ".join(SHOWN_ATTRIBUTES.findall(s))
+    s = re.sub(r"<[^>]*>|&[a-z]+;|&#\d+;", " ", s, flags=re.S)
+    return s + " " + attributes
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_it_shows_no_template_text_outside_translate(template):
+    """A word a template shows in Latin letters goes through {% translate %} (names and codes such as
+    PDF, SHA-256 or the language switch's “English” excepted)."""
+    assert stray_latin_words(_bare_text(template.read_text(encoding="utf-8"))) == []

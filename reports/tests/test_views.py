@@ -79,6 +79,28 @@ def test_it_lets_the_reviewer_approve_from_the_page_and_the_author_see_the_comme
     assert "查摆深刻" in page
 
 
+def test_it_lists_the_reviewers_decisions_as_done_under_the_queue(cast, writer, client_for):
+    report = writer("cadre_a", "cadre", cast.dept_a)
+    client = client_for(cast.user("head_a"))
+    before = client.get("/reports/queue/").context
+    assert [r.pk for r in before["rows"]] == [report.pk] and list(before["done"]) == []
+    client.post(
+        f"/reports/{report.pk}/review/",
+        {"version": report.versions.get().pk, "decision": "returned", "comment": "重写"},
+    )
+    after = client.get("/reports/queue/")
+    assert list(after.context["rows"]) == [] and [rv.report_id for rv in after.context["done"]] == [report.pk]
+    assert "已办" in after.content.decode() and "退回" in after.content.decode()
+
+
+def test_it_opens_the_single_report_from_the_home_task(cast, writer, client_for):
+    from reports.providers import report_tasks
+
+    report = writer("cadre_a", "cadre", cast.dept_a)
+    [task] = [t for t in report_tasks(cast.user("head_a")) if "审定" in t.label]
+    assert task.url == f"/reports/{report.pk}/" and task.due is not None
+
+
 def test_it_shows_the_difference_between_versions_escaped(cast, writer, client_for):
     from reports.services import report_return, report_save
 
