@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "reports",
     "meetings",
     "evaluations",
+    "paperballots",
     "rectification",
     "disclosure",
     "servicerating",
