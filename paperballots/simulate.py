@@ -88,43 +88,54 @@ def draw_stray(mask: np.ndarray, layout: L.Layout, page: int, pxmm: float, rng: 
 
 
 def fill_page(
-    clean: np.ndarray, layout: L.Layout, page: int, intents: list[Intent], dpi: int, rng: np.random.Generator
+    clean: np.ndarray,
+    layout: L.Layout,
+    page: int,
+    intents: list[Intent],
+    dpi: int,
+    rng: np.random.Generator,
+    *,
+    stray: bool = True,
+    ink: float | None = None,
 ) -> tuple[np.ndarray, set[tuple[int, int]]]:
     """Apply the voter's pen to a clean grey page rasterised at `dpi`. Returns the page and the
     (question, bubble) pairs that a stray mark touched (their truth is not the voter's intent)."""
     pxmm = dpi / 25.4
-    img = clean.astype(np.float32)
-    ink = rng.uniform(10, 60) if rng.random() < 0.8 else rng.uniform(95, 135)  # dark pen, or light
+    if ink is None:  # a dark pen, or a light one (a fading ballpoint, a pencil)
+        ink = rng.uniform(10, 60) if rng.random() < 0.8 else rng.uniform(95, 135)
     mask = np.zeros(clean.shape, np.uint8)
     for row, intent in zip(layout.questions(page), intents):
         for bubble, style in intent.strokes:
             draw_mark(mask, layout.columns[bubble] * pxmm, row.y * pxmm, pxmm, style, rng)
     touched = set()
-    if rng.random() < 0.3:
-        stray = np.zeros(clean.shape, np.uint8)
-        draw_stray(stray, layout, page, pxmm, rng)
+    if stray and rng.random() < 0.3:
+        smask = np.zeros(clean.shape, np.uint8)
+        draw_stray(smask, layout, page, pxmm, rng)
         r = int(L.BUBBLE_R * pxmm)
         for q, row in enumerate(layout.questions(page)):
             for b, x in enumerate(layout.columns):
                 cx, cy = int(x * pxmm), int(row.y * pxmm)
-                if stray[cy - r : cy + r + 1, cx - r : cx + r + 1].any():
+                if smask[cy - r : cy + r + 1, cx - r : cx + r + 1].any():
                     touched.add((q, b))
-        mask = np.maximum(mask, stray)
-    a = mask.astype(np.float32) / 255
-    img = img * (1 - a * (1 - ink / 255))
-    return np.clip(img, 0, 255).astype(np.uint8), touched
+        mask = np.maximum(mask, smask)
+    out = clean.copy()
+    where = mask > 0
+    a = mask[where].astype(np.float32) / 255
+    out[where] = np.clip(clean[where] * (1 - a * (1 - ink / 255)), 0, 255).astype(np.uint8)
+    return out, touched
 
 
 def scan(img: np.ndarray, rng: np.random.Generator, *, photo: bool = False) -> bytes:
     """The page as an office scanner (rotation, skew, noise, JPEG) or a phone (perspective, a table
     around the sheet, uneven light, blur) would give it. Returns JPEG bytes."""
+    if photo and max(img.shape) > 2400:  # a phone photo holds about this much of the sheet
+        img = cv2.resize(img, None, fx=0.65, fy=0.65, interpolation=cv2.INTER_AREA)
     h, w = img.shape
     angle = rng.uniform(-5, 5)
     shear = rng.uniform(-0.02, 0.02)
     if photo:
         pad = int(0.08 * max(h, w))
         canvas = np.full((h + 2 * pad, w + 2 * pad), rng.uniform(60, 120), np.float32)
-        canvas += rng.normal(0, 8, canvas.shape).astype(np.float32)
         canvas[pad : pad + h, pad : pad + w] = img
         src = np.float32([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]])
         dst = src + rng.uniform(-0.05, 0.05, (4, 2)).astype(np.float32) * np.float32([w, h])
@@ -132,18 +143,36 @@ def scan(img: np.ndarray, rng: np.random.Generator, *, photo: bool = False) -> b
         dst = (np.hstack([dst, np.ones((4, 1), np.float32)]) @ rot.T).astype(np.float32)
         hom = cv2.getPerspectiveTransform(src, dst)
         out = cv2.warpPerspective(canvas, hom, (canvas.shape[1], canvas.shape[0]), borderValue=90)
-        yy, xx = np.mgrid[0 : out.shape[0], 0 : out.shape[1]].astype(np.float32)
+        # a lamp to one side: light falls from 1 to about 0.55 across the sheet
         gx, gy = rng.uniform(-1, 1, 2)
-        light = 1 - 0.35 * (0.5 + 0.5 * (gx * (xx / out.shape[1] - 0.5) + gy * (yy / out.shape[0] - 0.5)) * 2)
-        out = out * np.clip(light, 0.5, 1.0)
+        xs = np.linspace(-0.5, 0.5, out.shape[1], dtype=np.float32)[None, :]
+        ys = np.linspace(-0.5, 0.5, out.shape[0], dtype=np.float32)[:, None]
+        out *= np.clip(0.78 - 0.45 * (gx * xs + gy * ys), 0.5, 1.0)
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.6, 1.3))
         noise, quality = rng.uniform(4, 8), int(rng.integers(55, 85))
     else:
-        rot = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        # the scanner's glass is a little larger than the sheet, its lid white
+        pad = int(0.05 * max(h, w))
+        bed = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+        rot = cv2.getRotationMatrix2D((bed.shape[1] / 2, bed.shape[0] / 2), angle, 1.0)
         rot[0, 1] += shear
-        out = cv2.warpAffine(img.astype(np.float32), rot, (w, h), borderValue=255)
-        out = out * rng.uniform(0.9, 1.0)
+        out = cv2.warpAffine(bed, rot, (bed.shape[1], bed.shape[0]), borderValue=250).astype(np.float32)
+        out *= rng.uniform(0.9, 1.0)
         noise, quality = rng.uniform(2, 5), int(rng.integers(60, 90))
-    out = out + rng.normal(0, noise, out.shape).astype(np.float32)
+    grain = np.empty(out.shape, np.float32)
+    cv2.randn(grain, 0, noise)
+    out += grain
     ok, buf = cv2.imencode(".jpg", np.clip(out, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])
     return buf.tobytes()
+
+
+def rasterise(pdf: bytes, index: int, dpi: int) -> np.ndarray:
+    """Page `index` of a PDF as a clean grey image at `dpi` (what a perfect printer and scanner give)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        arr = doc[index].render(scale=dpi / 72, grayscale=True).to_numpy()
+        return (arr[:, :, 0] if arr.ndim == 3 else arr).copy()
+    finally:
+        doc.close()
