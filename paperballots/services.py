@@ -166,6 +166,7 @@ class _PageRead:
     lines: list  # reader.Line per question of the page
     crops: dict = field(default_factory=dict)  # question index → PNG bytes (doubtful ones)
     kept: bytes = b""
+    thumb: bytes = b""  # for a rejection found only when the batch is put together
 
 
 def _reason(code: str, **kw) -> str:
@@ -257,7 +258,7 @@ def _read_one(batch: ScanBatch, img, layouts: dict):
     rows = layout.questions(sid.page - 1)
     crops = {k: reader.row_crop(page, rows[k]) for k, line in enumerate(lines) if line.doubtful}
     kept = reader.page_jpeg(reader.blank_qr(page.image)) if batch.keep_images else b""
-    return _PageRead(sid.number, sid.page - 1, sid.layout, lines, crops, kept)
+    return _PageRead(sid.number, sid.page - 1, sid.layout, lines, crops, kept, thumb)
 
 
 @transaction.atomic
@@ -287,14 +288,14 @@ def _store(batch: ScanBatch, pages: list[_PageRead], rejected: list, layouts: di
         layout = layouts[key[0]]
         ps = printed.get(digests[key])
         if ps is None:
-            rejected.extend((_reason("unknown"), b"") for _ in got)
+            rejected.extend((_reason("unknown"), p.thumb) for p in got.values())
             continue
         if ps.batch_id is not None and ps.batch_id != batch.pk:
             duplicates += len(got)
             continue
         missing = [n + 1 for n in range(len(layout.pages)) if n not in got]
         if missing:
-            rejected.extend((_reason("incomplete", missing=missing[0]), b"") for _ in got)
+            rejected.extend((_reason("incomplete", missing=missing[0]), p.thumb) for p in got.values())
             continue
         if not grades:
             grades = {g.pk: g for g in Grade.objects.filter(evaluation=batch.evaluation)}

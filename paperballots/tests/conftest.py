@@ -1,7 +1,7 @@
 """Fixtures of the paper-ballot tests.
 
 `paper_round`: an open round of the college (satisfaction scale: 满意 / 基本满意 / 不满意) assessing the
-work of dept_a and dept_b on the three unit items, one voter group (群众) with nothing issued yet.
+work of dept_a and dept_b on the three unit items, one voter group (群众) with one online code and no paper issued yet.
 `office` (the campaign office) enters; `office2`, a second member of the campaign office, checks.
 `scanset`: the generated image test set (built once per session: it takes some seconds)."""
 
@@ -33,17 +33,18 @@ def office2(cast):
 
 @pytest.fixture
 def paper_round(cast, campaign, office):
-    from evaluations.services import evaluation_create, evaluation_open, target_add
+    from evaluations.services import codes_issue, evaluation_create, evaluation_open, target_add
 
     ev = evaluation_create(
         actor=office,
         campaign=campaign,
         name="2026年度部门民主评议",
         scale_preset=ScalePreset.SATISFACTION,
-        groups=[{"name": "群众", "planned": 20, "minimum": 5, "weight": 1}],
+        groups=[{"name": "群众", "planned": 20, "minimum": 0, "weight": 1}],
     )
     target_add(actor=office, evaluation=ev, kind=EvaluationTarget.Kind.UNIT_WORK, unit=cast.dept_a)
     target_add(actor=office, evaluation=ev, kind=EvaluationTarget.Kind.UNIT_WORK, unit=cast.dept_b)
+    codes_issue(actor=office, evaluation=ev, group=ev.groups.get(), count=1)  # a round opens with a ballot issued
     ev, _key = evaluation_open(actor=office, evaluation=ev)
     return ev, ev.groups.get()
 
