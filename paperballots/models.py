@@ -134,7 +134,8 @@ class SheetAnswer(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind="answer", grade__isnull=False) | (~models.Q(kind="answer") & models.Q(grade__isnull=True)),
+                condition=models.Q(kind="answer", grade__isnull=False)
+                | (~models.Q(kind="answer") & models.Q(grade__isnull=True)),
                 name="sheet_answer_grade_iff_answer",
             ),
         ]

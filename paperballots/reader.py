@@ -87,9 +87,11 @@ def images_from_upload(data: bytes, *, dpi: int = 160):
         try:
             for i in range(len(pdf)):
                 page = pdf[i]
-                bitmap = page.render(scale=dpi / 72, grayscale=True)
-                arr = bitmap.to_numpy()
-                yield arr[:, :, 0].copy() if arr.ndim == 3 else arr.copy()
+                img = _scanned_image(pdfium, page)
+                if img is None:
+                    arr = page.render(scale=dpi / 72, grayscale=True).to_numpy()
+                    img = arr[:, :, 0].copy() if arr.ndim == 3 else arr.copy()
+                yield img
                 page.close()
         finally:
             pdf.close()
@@ -100,6 +102,28 @@ def images_from_upload(data: bytes, *, dpi: int = 160):
     if img is None:
         raise ValueError("unreadable image")
     yield img
+
+
+def _scanned_image(pdfium, page):
+    """A scanner's page is one image filling the page: decode that image as it is (faster and sharper
+    than rendering the page). None for any other page, which is then rendered."""
+    if page.get_rotation():
+        return None
+    objs = list(page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=1))
+    if len(objs) != 1 or len(list(page.get_objects(max_depth=1))) != 1:
+        return None
+    m = objs[0].get_matrix()
+    if m.b or m.c or m.a <= 0 or m.d <= 0:
+        return None  # turned or mirrored on the page: let the renderer do it
+    try:
+        arr = objs[0].get_bitmap(render=False).to_numpy()
+    except Exception:
+        return None
+    if arr.ndim == 2:
+        return arr.copy()
+    if arr.shape[2] == 1:
+        return arr[:, :, 0].copy()
+    return cv2.cvtColor(arr[:, :, :3], cv2.COLOR_BGR2GRAY)
 
 
 def _heic(data: bytes):
@@ -311,8 +335,15 @@ def thumb(img: np.ndarray, *, straightened: bool = False, width: int = 480) -> b
         img = img.copy()
         for r in zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode):
             p = r.position
-            pts = np.array([[p.top_left.x, p.top_left.y], [p.top_right.x, p.top_right.y],
-                            [p.bottom_right.x, p.bottom_right.y], [p.bottom_left.x, p.bottom_left.y]], np.int32)
+            pts = np.array(
+                [
+                    [p.top_left.x, p.top_left.y],
+                    [p.top_right.x, p.top_right.y],
+                    [p.bottom_right.x, p.bottom_right.y],
+                    [p.bottom_left.x, p.bottom_left.y],
+                ],
+                np.int32,
+            )
             c = pts.mean(axis=0)
             cv2.fillPoly(img, [np.round(c + (pts - c) * 1.4).astype(np.int32)], 255)
     return page_jpeg(img, width=width, quality=70)

@@ -62,9 +62,7 @@ def sheet_promise() -> str:
 
 
 def layout_current(evaluation: Evaluation, group: EvaluatorGroup) -> L.Layout:
-    questions = [
-        (t.pk, str(t), [(i.pk, i.text) for i in items]) for t, items in ballot_questions(evaluation) if items
-    ]
+    questions = [(t.pk, str(t), [(i.pk, i.text) for i in items]) for t, items in ballot_questions(evaluation) if items]
     grades = [(g.pk, g.label) for g in evaluation.grades.all()]
     if not questions or not grades:
         raise ServiceError(_("The round needs targets, items and grades before sheets can be printed."))
@@ -533,7 +531,9 @@ def scan_batch_discard(*, actor, batch: ScanBatch) -> ScanBatch:
 def images_purge() -> int:
     """Delete kept images of rounds no longer open, and follow checks made on the round's page.
     Run hourly by the scheduler and whenever the round's paper page is opened. Returns images deleted."""
-    for batch in ScanBatch.objects.filter(status=ScanBatch.Status.ENTERED, paper_batch__status__in=["checked", "rejected"]):
+    for batch in ScanBatch.objects.filter(
+        status=ScanBatch.Status.ENTERED, paper_batch__status__in=["checked", "rejected"]
+    ):
         scan_batch_sync(batch=batch)
     closed = KeptImage.objects.exclude(
         batch__evaluation__status__in=[Evaluation.Status.DRAFT, Evaluation.Status.OPEN]

@@ -20,10 +20,9 @@ def office(cast):
 
 @pytest.fixture
 def office2(cast):
+    from conftest import PASSWORD
     from orgs.models import RoleAssignment
     from orgs.services import login_issue, person_create, role_assign
-
-    from conftest import PASSWORD
 
     p = person_create(actor=None, name="治庸办何敏", staff_no="T900", unit=cast.college, email="office2@example.cn")
     login_issue(actor=None, person=p, password=PASSWORD, must_change=False)

@@ -41,7 +41,9 @@ def scanset():
             simulate.rasterise(pdf, k, dpi), layout, 0, intents, dpi, rng, ink=rng.uniform(95, 135) if light else None
         )
         jpeg = simulate.scan(img, rng, photo=photo)
-        pages.append({"k": k, "dpi": dpi, "photo": photo, "light": light, "intents": intents, "touched": touched, "jpeg": jpeg})
+        pages.append(
+            {"k": k, "dpi": dpi, "photo": photo, "light": light, "intents": intents, "touched": touched, "jpeg": jpeg}
+        )
     return layout, pages
 
 

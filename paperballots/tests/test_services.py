@@ -179,11 +179,16 @@ def test_a_page_that_cannot_be_counted_is_rejected_with_its_reason_and_a_person_
     ev, group = paper_round
     pdf, layout = _printed(office, ev, group, 1)
     scans = fill_sheets(pdf, layout, [[0] * 6])
-    noise = simulate.scan((np.random.default_rng(1).random((900, 700)) * 255).astype(np.uint8), np.random.default_rng(2))
+    noise = simulate.scan(
+        (np.random.default_rng(1).random((900, 700)) * 255).astype(np.uint8), np.random.default_rng(2)
+    )
     forged = fill_sheets(pdf, layout, [[1] * 6])[0]
     PrintedSheet.objects.all().delete()  # as if the sheet had never been printed here
     batch = _upload(
-        office, ev, group, [("a.jpg", noise), ("b.jpg", forged), ("c.txt", b"not an image")],
+        office,
+        ev,
+        group,
+        [("a.jpg", noise), ("b.jpg", forged), ("c.txt", b"not an image")],
         capture=django_capture_on_commit_callbacks,
     )
     pages = {p.reason: p for p in RejectedPage.objects.filter(batch=batch)}
@@ -242,7 +247,11 @@ def test_sent_back_the_batch_returns_to_review_and_can_be_entered_again(
     ev, group = paper_round
     pdf, layout = _printed(office, ev, group, 1)
     batch = _upload(
-        office, ev, group, [("a.jpg", fill_sheets(pdf, layout, [[0] * 6])[0])], capture=django_capture_on_commit_callbacks
+        office,
+        ev,
+        group,
+        [("a.jpg", fill_sheets(pdf, layout, [[0] * 6])[0])],
+        capture=django_capture_on_commit_callbacks,
     )
     services.scan_batch_submit(actor=office, batch=batch)
     with pytest.raises(ServiceError):
@@ -265,7 +274,11 @@ def test_the_sheet_number_is_kept_nowhere_but_as_a_hash(paper_round, office, dja
     sid = L.SheetId.parse(qr)
     assert (sid.evaluation, sid.group) == (ev.pk, group.pk) and len(sid.number) == 10
     batch = _upload(
-        office, ev, group, [("a.jpg", fill_sheets(pdf, layout, [[0] * 6])[0])], capture=django_capture_on_commit_callbacks
+        office,
+        ev,
+        group,
+        [("a.jpg", fill_sheets(pdf, layout, [[0] * 6])[0])],
+        capture=django_capture_on_commit_callbacks,
     )
     assert batch.sheets_read == 1
     digest = services.sheet_digest(sid.layout, sid.number)
