@@ -109,7 +109,7 @@ def test_print_fill_upload_review_check_gives_the_known_answers(paper_round, off
             article.locator(f"button[value=g{layout.grades[0]}]").click()
         else:  # two grades: confirm the machine (it does not count)
             article.locator("button[value=invalid]").click()
-    expect(page.locator("article.doubt.decided")).to_have_count(2)
+    expect(page.locator("article.doubt.decided")).to_have_count(2, timeout=30_000)
     page.screenshot(path=str(SHOTS / "review-decided.png"), full_page=True)
     page.reload()
     page.click("form[action$='/submit/'] button")
@@ -134,4 +134,3 @@ def test_print_fill_upload_review_check_gives_the_known_answers(paper_round, off
     paper = PaperBatch.objects.get()
     assert (paper.status, paper.returned, paper.invalid) == (PaperBatch.Status.CHECKED, 4, 0)
     assert {(c.target_id, c.item_id, c.grade_id): c.count for c in PaperCount.objects.filter(batch=paper)} == expected
-    del labels
