@@ -98,7 +98,6 @@ def test_print_fill_upload_review_check_gives_the_known_answers(paper_round, off
 
     # each doubtful line: the person looks at the image and clicks the right answer
     questions = layout.all_questions()
-    labels = {t: str(lbl) for t, lbl in zip(layout.grades, layout.grade_labels)}
     doubts = page.locator("article.doubt")
     assert doubts.count() == 2  # the correction and the two grades
     for n in range(doubts.count()):
