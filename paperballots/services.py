@@ -485,7 +485,7 @@ def scan_batch_check(*, actor, batch: ScanBatch, approve: bool, note: str = "") 
 def scan_batch_sync(*, batch: ScanBatch) -> ScanBatch:
     """Follow the typed batch's check, wherever it was done (here or on the round's page): checked →
     delete what was read; sent back → review again. Idempotent."""
-    batch = ScanBatch.objects.select_for_update().select_related("paper_batch").get(pk=batch.pk)
+    batch = ScanBatch.objects.select_for_update(of=("self",)).select_related("paper_batch").get(pk=batch.pk)
     if batch.status != ScanBatch.Status.ENTERED or batch.paper_batch is None:
         return batch
     paper = batch.paper_batch
