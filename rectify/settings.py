@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "reports",
     "meetings",
     "evaluations",
+    "paperballots",
     "rectification",
     "disclosure",
     "servicerating",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accountability/", include("accountability.urls")),
     path("meetings/", include("meetings.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("paperballots/", include("paperballots.urls")),
     path("rectification/", include("rectification.urls")),
     path("analysis/", include("analysis.urls")),
     path("disclosure/", include("disclosure.urls")),

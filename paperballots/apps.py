@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PaperballotsConfig(AppConfig):
+    name = "paperballots"
+    verbose_name = _("Paper ballots read by machine")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core.registry import register_periodic
+
+        from .tasks import images_purge_task
+
+        # Hourly: kept images of rounds that have closed are deleted (see services.images_purge).
+        register_periodic("paperballots.purge", images_purge_task, 60 * 60)

@@ -1,0 +1,292 @@
+"""Print → fill → scan → read → decide → submit → second person's check, through the services."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from audit.models import AuditRecord
+from core.exceptions import ServiceError
+from evaluations.models import Evaluation, PaperBatch, PaperCount
+from evaluations.services import paper_issue
+from paperballots import layout as L
+from paperballots import services, simulate
+from paperballots.models import (
+    KeptImage,
+    PrintedSheet,
+    RejectedPage,
+    ScanBatch,
+    ScanFile,
+    ScannedSheet,
+    SheetAnswer,
+    SheetLayout,
+)
+
+from .conftest import fill_sheets, pdf_of
+
+# Six questions (dept_a, dept_b × three unit items), three grades (满意, 基本满意, 不满意). Per sheet, per
+# question: the grade index the voter ticked, or None.
+ANSWERS = [
+    [0, 1, 2, 0, 1, 2],
+    [0, 0, 0, 0, 0, 0],
+    [2, 2, 1, None, 0, 0],
+    [1, 1, 1, 1, 1, 1],
+    [None] * 6,  # a blank sheet: spoilt
+]
+
+
+def _upload(office, ev, group, files, *, capture, keep_images=False, label="1号票箱"):
+    uploads = [SimpleUploadedFile(name, data) for name, data in files]
+    with capture(execute=True):
+        batch = services.scan_upload(
+            actor=office, evaluation=ev, group=group, label=label, files=uploads, keep_images=keep_images
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def _printed(office, ev, group, count, record_issued=True):
+    pdf = services.sheets_print(actor=office, evaluation=ev, group=group, count=count, record_issued=record_issued)
+    layout = L.Layout.from_json(SheetLayout.objects.filter(evaluation=ev, group=group).latest("pk").spec)
+    return pdf, layout
+
+
+def _expected(ev, layout, answers):
+    grades = layout.grades
+    counts = Counter()
+    for sheet in answers:
+        for (t, i), g in zip(layout.all_questions(), sheet):
+            if g is not None:
+                counts[(t, i, grades[g])] += 1
+    return dict(counts)
+
+
+def _entered(batch):
+    paper = PaperBatch.objects.get(pk=batch.paper_batch_id)
+    return paper, {(c.target_id, c.item_id, c.grade_id): c.count for c in PaperCount.objects.filter(batch=paper)}
+
+
+def test_it_counts_scanned_sheets_only_after_the_doubts_and_a_second_persons_check(
+    paper_round, office, office2, django_capture_on_commit_callbacks
+):
+    ev, group = paper_round
+    pdf, layout = _printed(office, ev, group, 7)
+    group.refresh_from_db()
+    assert group.paper_issued == 7
+    scans = fill_sheets(pdf, layout, ANSWERS, seed=3)
+    # sheet 2, question 4 (dept_b, second item) also got a second tick: two grades, which does not count
+    rng = np.random.default_rng(5)
+    page = simulate.rasterise(pdf, 2, 200)
+    intents = [
+        simulate.Intent("answer", g, {g}, [(g, "cross")]) if g is not None else simulate.Intent("blank")
+        for g in ANSWERS[2]
+    ]
+    intents[4] = simulate.Intent("invalid", None, {0, 2}, [(0, "tick"), (2, "tick")])
+    img, _ = simulate.fill_page(page, layout, 0, intents, 200, rng, stray=False)
+    scans[2] = simulate.scan(img, rng, photo=True)
+    truth = [list(a) for a in ANSWERS]
+    truth[2][4] = None
+    files = [
+        ("扫描件.pdf", pdf_of([scans[0], scans[1], scans[3]])),
+        ("IMG_20261129_101500.jpg", scans[2]),
+        ("IMG_20261129_101501.jpg", scans[4]),
+        ("IMG_20261129_101502.jpg", scans[0]),  # the first sheet photographed again: counts once
+    ]
+    batch = _upload(office, ev, group, files, capture=django_capture_on_commit_callbacks)
+
+    assert batch.status == ScanBatch.Status.REVIEW
+    assert (batch.sheets_read, batch.duplicates, batch.pages_done, batch.pages_total) == (5, 1, 6, 6)
+    assert not ScanFile.objects.filter(batch=batch).exists()  # the uploads are gone once read
+    doubts = list(SheetAnswer.objects.filter(sheet__batch=batch, doubtful=True))
+    assert [(d.machine_kind, d.item_id) for d in doubts] == [("invalid", layout.all_questions()[4][1])]
+    with pytest.raises(ServiceError):
+        services.scan_batch_submit(actor=office, batch=batch)  # a doubt is not decided yet
+    services.answer_decide(actor=office, answer=doubts[0], kind="invalid")
+
+    batch = services.scan_batch_submit(actor=office, batch=batch)
+    paper, counts = _entered(batch)
+    assert (paper.returned, paper.invalid, paper.status) == (5, 1, PaperBatch.Status.ENTERED)
+    assert counts == _expected(ev, layout, truth)
+
+    with pytest.raises(ServiceError):
+        services.scan_batch_check(actor=office, batch=batch, approve=True)  # not the same person
+    batch = services.scan_batch_check(actor=office2, batch=batch, approve=True)
+    assert batch.status == ScanBatch.Status.CHECKED
+    assert PaperBatch.objects.get(pk=paper.pk).status == PaperBatch.Status.CHECKED
+    # nothing per sheet, no image is left
+    assert not ScannedSheet.objects.exists() and not SheetAnswer.objects.exists()
+    assert not RejectedPage.objects.exists() and not KeptImage.objects.exists()
+    actions = set(AuditRecord.objects.filter(action__startswith="paperballots.").values_list("action", flat=True))
+    assert actions == {
+        "paperballots.sheets_print",
+        "paperballots.scan_upload",
+        "paperballots.answer_decide",
+        "paperballots.scan_batch_submit",
+    }
+
+
+def test_a_correction_goes_to_a_person_who_may_correct_the_reading(
+    paper_round, office, django_capture_on_commit_callbacks
+):
+    ev, group = paper_round
+    pdf, layout = _printed(office, ev, group, 1)
+    rng = np.random.default_rng(8)
+    intents = [simulate.Intent("answer", 1, {1}, [(1, "tick")]) for _ in range(6)]
+    intents[0] = simulate.Intent("correction", 0, {0, 2}, [(2, "scribble"), (0, "tick")])
+    img, _ = simulate.fill_page(simulate.rasterise(pdf, 0, 200), layout, 0, intents, 200, rng, stray=False)
+    batch = _upload(office, ev, group, [("a.jpg", simulate.scan(img, rng))], capture=django_capture_on_commit_callbacks)
+    (doubt,) = SheetAnswer.objects.filter(sheet__batch=batch, doubtful=True)
+    assert doubt.machine_kind == "invalid" and doubt.crop  # the line's image, for the person who decides
+    grade = ev.grades.get(pk=layout.grades[0])
+    services.answer_decide(actor=office, answer=doubt, kind="answer", grade=grade)
+    batch = services.scan_batch_submit(actor=office, batch=batch)
+    _paper, counts = _entered(batch)
+    t, i = layout.all_questions()[0]
+    assert counts[(t, i, grade.pk)] == 1
+
+
+def test_more_sheets_returned_than_issued_voids_the_round(paper_round, office, django_capture_on_commit_callbacks):
+    ev, group = paper_round
+    pdf, layout = _printed(office, ev, group, 3, record_issued=False)
+    paper_issue(actor=office, group=group, count=2)
+    scans = fill_sheets(pdf, layout, [[0] * 6, [1] * 6, [2] * 6])
+    batch = _upload(office, ev, group, [("s.pdf", pdf_of(scans))], capture=django_capture_on_commit_callbacks)
+    assert batch.sheets_read == 3
+    services.scan_batch_submit(actor=office, batch=batch)
+    ev.refresh_from_db()
+    assert ev.status == Evaluation.Status.VOID
+
+
+def test_a_sheet_counted_in_one_batch_is_a_duplicate_in_the_next(
+    paper_round, office, office2, django_capture_on_commit_callbacks
+):
+    ev, group = paper_round
+    pdf, layout = _printed(office, ev, group, 2)
+    scans = fill_sheets(pdf, layout, [[0] * 6, [1] * 6])
+    first = _upload(office, ev, group, [("1.jpg", scans[0])], capture=django_capture_on_commit_callbacks)
+    services.scan_batch_submit(actor=office, batch=first)
+    services.scan_batch_check(actor=office2, batch=first, approve=True)
+    second = _upload(
+        office, ev, group, [("2.pdf", pdf_of([scans[0], scans[1]]))], capture=django_capture_on_commit_callbacks
+    )
+    assert (second.sheets_read, second.duplicates) == (1, 1)
+
+
+def test_a_page_that_cannot_be_counted_is_rejected_with_its_reason_and_a_person_decides(
+    paper_round, office, django_capture_on_commit_callbacks
+):
+    ev, group = paper_round
+    pdf, layout = _printed(office, ev, group, 1)
+    scans = fill_sheets(pdf, layout, [[0] * 6])
+    noise = simulate.scan(
+        (np.random.default_rng(1).random((900, 700)) * 255).astype(np.uint8), np.random.default_rng(2)
+    )
+    forged = fill_sheets(pdf, layout, [[1] * 6])[0]
+    PrintedSheet.objects.all().delete()  # as if the sheet had never been printed here
+    batch = _upload(
+        office,
+        ev,
+        group,
+        [("a.jpg", noise), ("b.jpg", forged), ("c.txt", b"not an image")],
+        capture=django_capture_on_commit_callbacks,
+    )
+    pages = {p.reason: p for p in RejectedPage.objects.filter(batch=batch)}
+    assert len(pages) == 3 and batch.sheets_read == 0
+    markers = next(p for r, p in pages.items() if "markers" in r)
+    forged_page = next(p for r, p in pages.items() if "never printed" in r)
+    not_image = next(p for r, p in pages.items() if "neither a PDF" in r)
+    assert markers.thumb and forged_page.thumb and not_image.thumb is None
+    with pytest.raises(ServiceError):
+        services.scan_batch_submit(actor=office, batch=batch)  # every rejected page needs a decision
+    services.rejected_decide(actor=office, page=markers, spoilt=False)
+    services.rejected_decide(actor=office, page=not_image, spoilt=False)
+    services.rejected_decide(actor=office, page=forged_page, spoilt=True)
+    batch = services.scan_batch_submit(actor=office, batch=batch)
+    paper, counts = _entered(batch)
+    assert (paper.returned, paper.invalid, counts) == (1, 1, {})
+    del scans
+
+
+def test_a_sheet_of_another_group_is_rejected(paper_round, office, django_capture_on_commit_callbacks):
+    from evaluations.services import group_save
+
+    ev, group = paper_round
+    Evaluation.objects.filter(pk=ev.pk).update(status="draft")
+    other = group_save(actor=office, evaluation=ev, name="党员", planned=5, minimum=1, weight=1)
+    Evaluation.objects.filter(pk=ev.pk).update(status="open")
+    pdf, layout = _printed(office, ev, other, 1)
+    scans = fill_sheets(pdf, layout, [[0] * 6])
+    batch = _upload(office, ev, group, [("a.jpg", scans[0])], capture=django_capture_on_commit_callbacks)
+    (page,) = RejectedPage.objects.filter(batch=batch)
+    assert "党员" in page.reason
+
+
+def test_kept_images_stay_sealed_until_the_round_closes(
+    paper_round, office, office2, django_capture_on_commit_callbacks
+):
+    ev, group = paper_round
+    pdf, layout = _printed(office, ev, group, 2)
+    scans = fill_sheets(pdf, layout, [[0] * 6, [2] * 6])
+    batch = _upload(
+        office, ev, group, [("s.pdf", pdf_of(scans))], capture=django_capture_on_commit_callbacks, keep_images=True
+    )
+    assert KeptImage.objects.filter(batch=batch).count() == 2
+    services.scan_batch_submit(actor=office, batch=batch)
+    services.scan_batch_check(actor=office2, batch=batch, approve=True)
+    assert KeptImage.objects.count() == 2 and not SheetAnswer.objects.exists()
+    assert services.images_purge() == 0  # the round is still open
+    Evaluation.objects.filter(pk=ev.pk).update(status=Evaluation.Status.CLOSED)
+    assert services.images_purge() == 2
+    assert not KeptImage.objects.exists()
+
+
+def test_sent_back_the_batch_returns_to_review_and_can_be_entered_again(
+    paper_round, office, office2, django_capture_on_commit_callbacks
+):
+    ev, group = paper_round
+    pdf, layout = _printed(office, ev, group, 1)
+    batch = _upload(
+        office,
+        ev,
+        group,
+        [("a.jpg", fill_sheets(pdf, layout, [[0] * 6])[0])],
+        capture=django_capture_on_commit_callbacks,
+    )
+    services.scan_batch_submit(actor=office, batch=batch)
+    with pytest.raises(ServiceError):
+        services.scan_batch_check(actor=office2, batch=batch, approve=False)  # say what to correct
+    batch = services.scan_batch_check(actor=office2, batch=batch, approve=False, note="第3项看不清")
+    assert batch.status == ScanBatch.Status.REVIEW and batch.check_note == "第3项看不清"
+    batch = services.scan_batch_submit(actor=office, batch=batch)
+    assert batch.status == ScanBatch.Status.ENTERED
+    assert PaperBatch.objects.filter(status=PaperBatch.Status.REJECTED).count() == 1
+
+
+def test_the_sheet_number_is_kept_nowhere_but_as_a_hash(paper_round, office, django_capture_on_commit_callbacks):
+    import zxingcpp
+
+    from paperballots import reader
+
+    ev, group = paper_round
+    pdf, layout = _printed(office, ev, group, 1)
+    qr = zxingcpp.read_barcodes(simulate.rasterise(pdf, 0, 200))[0].text
+    sid = L.SheetId.parse(qr)
+    assert (sid.evaluation, sid.group) == (ev.pk, group.pk) and len(sid.number) == 10
+    batch = _upload(
+        office,
+        ev,
+        group,
+        [("a.jpg", fill_sheets(pdf, layout, [[0] * 6])[0])],
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert batch.sheets_read == 1
+    digest = services.sheet_digest(sid.layout, sid.number)
+    assert PrintedSheet.objects.get().digest == digest
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for model in (ScanBatch, ScannedSheet, SheetAnswer, RejectedPage, PrintedSheet, AuditRecord):
+            cur.execute(f"SELECT * FROM {model._meta.db_table}")
+            assert sid.number not in repr(cur.fetchall())
+    del reader
