@@ -146,16 +146,24 @@ def test_a_correction_goes_to_a_person_who_may_correct_the_reading(
     assert counts[(t, i, grade.pk)] == 1
 
 
-def test_more_sheets_returned_than_issued_voids_the_round(paper_round, office, django_capture_on_commit_callbacks):
+def test_more_sheets_returned_than_issued_voids_the_round(
+    paper_round, office, office2, django_capture_on_commit_callbacks
+):
+    """As for typed batches, the over-return rule runs on checked batches: entering the sheets does not
+    void the round (a typing or scanning slip can still be sent back); the second person's check does,
+    with the reason recorded."""
     ev, group = paper_round
     pdf, layout = _printed(office, ev, group, 3, record_issued=False)
     paper_issue(actor=office, group=group, count=2)
     scans = fill_sheets(pdf, layout, [[0] * 6, [1] * 6, [2] * 6])
     batch = _upload(office, ev, group, [("s.pdf", pdf_of(scans))], capture=django_capture_on_commit_callbacks)
     assert batch.sheets_read == 3
-    services.scan_batch_submit(actor=office, batch=batch)
+    batch = services.scan_batch_submit(actor=office, batch=batch)
     ev.refresh_from_db()
-    assert ev.status == Evaluation.Status.VOID
+    assert not ev.over_return_reason
+    services.scan_batch_check(actor=office2, batch=batch, approve=True)
+    ev.refresh_from_db()
+    assert "3" in ev.over_return_reason and "2" in ev.over_return_reason and ev.over_return_by == office2
 
 
 def test_a_sheet_counted_in_one_batch_is_a_duplicate_in_the_next(
