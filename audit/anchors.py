@@ -91,7 +91,9 @@ def deliver(line: str) -> str:
     """Send a line to the city office's instance (POST, JSON) and to the configured addresses.
     Returns what happened, one clause per destination; never raises (the file copy is already kept)."""
     done = []
-    if settings.AUDIT_ANCHOR_URL:
+    if settings.AUDIT_ANCHOR_URL and not settings.AUDIT_ANCHOR_URL.lower().startswith(("https://", "http://")):
+        done.append(f"POST {settings.AUDIT_ANCHOR_URL}: FAILED not an http(s) address")
+    elif settings.AUDIT_ANCHOR_URL:
         body = json.dumps({"source": socket.getfqdn(), "anchor": json.loads(line)}).encode()
         req = urllib.request.Request(  # noqa: S310 - an https URL set by the operator
             settings.AUDIT_ANCHOR_URL, data=body, method="POST", headers={"Content-Type": "application/json"}
@@ -99,7 +101,7 @@ def deliver(line: str) -> str:
         if settings.AUDIT_ANCHOR_TOKEN:
             req.add_header("Authorization", f"Bearer {settings.AUDIT_ANCHOR_TOKEN}")
         try:
-            with urllib.request.urlopen(req, timeout=15) as resp:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=15) as resp:  # noqa: S310  # nosec B310 (http(s) only, checked above)
                 done.append(f"POST {settings.AUDIT_ANCHOR_URL}: {resp.status}")
         except Exception as e:  # noqa: BLE001 - any failure is reported, the anchor stays in the file
             log.warning("audit anchor not delivered to %s: %s", settings.AUDIT_ANCHOR_URL, e)

@@ -702,7 +702,7 @@ def main() -> None:
         want = lambda k: not only or k in only  # noqa: E731
         with Gunicorn(env) as server:
             if want("P1"):
-                figures += p1_ballots(big, server.port, reps, voters=300 if args.quick else 2000)
+                figures += p1_ballots(big, server.port, reps, voters=120 if args.quick else 2000)
             if want("P2"):
                 figures += p2_dashboards(big, small, server.port, reps)
             if want("P3"):
@@ -714,7 +714,7 @@ def main() -> None:
         if want("P6"):
             figures += p6_tally(big, reps, [1_000] if args.quick else [10_000, 1_000_000])
         if want("P8"):
-            figures += p8_opinions(big, 200 if args.quick else 1000)
+            figures += p8_opinions(big, 80 if args.quick else 1000)
         if want("P7"):
             figures += p7_audit(reps)
         print(

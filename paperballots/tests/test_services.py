@@ -4,6 +4,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audit.models import AuditRecord
@@ -192,13 +193,14 @@ def test_a_page_that_cannot_be_counted_is_rejected_with_its_reason_and_a_person_
     )
     forged = fill_sheets(pdf, layout, [[1] * 6])[0]
     PrintedSheet.objects.all().delete()  # as if the sheet had never been printed here
-    batch = _upload(
-        office,
-        ev,
-        group,
-        [("a.jpg", noise), ("b.jpg", forged), ("c.txt", b"not an image")],
-        capture=django_capture_on_commit_callbacks,
-    )
+    with translation.override("en"):  # the reasons are stored in the reader's language
+        batch = _upload(
+            office,
+            ev,
+            group,
+            [("a.jpg", noise), ("b.jpg", forged), ("c.txt", b"not an image")],
+            capture=django_capture_on_commit_callbacks,
+        )
     pages = {p.reason: p for p in RejectedPage.objects.filter(batch=batch)}
     assert len(pages) == 3 and batch.sheets_read == 0
     markers = next(p for r, p in pages.items() if "markers" in r)

@@ -66,6 +66,8 @@ def build_world():
     from rectification.services import author_kind_for
     from reports.models import SelfReport
     from servicerating.models import Case, ServicePoint
+    from paperballots.models import RejectedPage, ScanBatch, ScannedSheet, SheetAnswer
+    from evaluations.models import PassRule
 
     w = build_cast()
     c = campaign_for(w)
@@ -160,6 +162,13 @@ def build_world():
     w.notification = Notification.objects.create(recipient=w.user("head_a"), title="提醒")
     w.post = Post.objects.filter(person=w.cadre_a).first()
     w.role = RoleAssignment.objects.filter(person=w.office).first()
+    w.pass_rule = PassRule.objects.create(evaluation=ev, threshold_num=1, threshold_den=3)
+    w.scan_batch = ScanBatch.objects.create(evaluation=ev, group=w.group, label="第1批")
+    sheet = ScannedSheet.objects.create(batch=w.scan_batch)
+    w.sheet_answer = SheetAnswer.objects.create(
+        sheet=sheet, target=w.target, item=w.ev_item, machine_kind="answer", kind="answer", grade=w.grade
+    )
+    w.rejected_page = RejectedPage.objects.create(batch=w.scan_batch, reason="无法识别")
     return w
 
 
@@ -205,6 +214,16 @@ def _pk(attr):
 # asked for; a new URL with parameters needs a line here (the access-matrix test says which).
 ARGS: dict[str, dict] = {
     "accountability:*": {"pk": _pk("case")},
+    "accountability:person": {"person_pk": _pk("cadre_a")},
+    "evaluations:pass_rule_delete": {"pk": _pk("evaluation"), "rule_pk": _pk("pass_rule")},
+    "paperballots:*": {"pk": _pk("scan_batch")},
+    "paperballots:round": {"pk": _pk("evaluation")},
+    "paperballots:print": {"pk": _pk("evaluation")},
+    "paperballots:upload": {"pk": _pk("evaluation")},
+    "paperballots:answer_decide": {"pk": _pk("sheet_answer")},
+    "paperballots:answer_crop": {"pk": _pk("sheet_answer")},
+    "paperballots:rejected_decide": {"pk": _pk("rejected_page")},
+    "paperballots:rejected_thumb": {"pk": _pk("rejected_page")},
     "analysis:campaign": {"pk": _pk("campaign")},
     "analysis:campaign_stages": {"pk": _pk("campaign")},
     "analysis:reports": {"pk": _pk("campaign")},
@@ -279,8 +298,11 @@ ARGS: dict[str, dict] = {
     "rectification:rule_edit": {"pk": _pk("rule")},
     "rectification:commitment": {"pk": _pk("commitment")},
     "rectification:commitment_item_add": {"pk": _pk("commitment")},
-    "rectification:commitment_publish": {"pk": _pk("commitment")},
     "rectification:commitment_progress": {"pk": _pk("commitment_item")},
+    "rectification:commitment_submit": {"pk": _pk("commitment")},
+    "rectification:commitment_review": {"pk": _pk("commitment")},
+    "rectification:commitment_item_remove": {"pk": _pk("commitment_item")},
+    "rectification:commitment_item_judge": {"pk": _pk("commitment_item")},
     "rectification:lookback_plan": {"pk": _pk("lookback")},
     "reports:*": {"pk": _pk("report")},
     "servicerating:*": {"pk": _pk("dept_a")},
