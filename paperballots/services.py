@@ -110,7 +110,8 @@ def sheets_print(*, actor, evaluation: Evaluation, group: EvaluatorGroup, count:
         [L.SheetId(evaluation.pk, group.pk, layout_row.code, p + 1, n) for p in range(len(layout.pages))]
         for n in numbers
     ]
-    title = f"{evaluation.name} · {pgettext('paper sheet title', 'Evaluation sheet')}"
+    sheet_word = pgettext("paper sheet title", "Evaluation sheet")
+    title = f"{evaluation.name} · {sheet_word}"
     return sheets_pdf(layout=layout, ids=ids, title=title, group=group.name, promise=sheet_promise())
 
 
