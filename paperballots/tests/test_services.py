@@ -4,8 +4,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from audit.models import AuditRecord
 from core.exceptions import ServiceError

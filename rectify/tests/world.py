@@ -45,6 +45,7 @@ def build_world():
         EvaluatorGroup,
         Grade,
         PaperBatch,
+        PassRule,
         ScoreBand,
         Symposium,
         SymposiumOpinion,
@@ -52,6 +53,7 @@ def build_world():
     from meetings.models import Criticism, LifeMeeting, MeetingFollowUp, MeetingMeasure, MeetingMember
     from notifications.models import Notification
     from orgs.models import Post, RoleAssignment
+    from paperballots.models import RejectedPage, ScanBatch, ScannedSheet, SheetAnswer
     from problems.models import Manifestation, Opinion, PeerReview, Problem, ProblemEvidence
     from rectification.models import (
         Commitment,
@@ -66,8 +68,6 @@ def build_world():
     from rectification.services import author_kind_for
     from reports.models import SelfReport
     from servicerating.models import Case, ServicePoint
-    from paperballots.models import RejectedPage, ScanBatch, ScannedSheet, SheetAnswer
-    from evaluations.models import PassRule
 
     w = build_cast()
     c = campaign_for(w)
