@@ -98,8 +98,7 @@ def client_for(client):
     return login
 
 
-@pytest.fixture
-def campaign(cast):
+def build_campaign(cast):
     """An active campaign of the college with dept_a and dept_b taking part (both in finding)."""
     from datetime import date
 
@@ -119,6 +118,12 @@ def campaign(cast):
         milestone_6m=date(2027, 3, 1),
     )
     return campaign_activate(actor=cast.user("office"), campaign=c)
+
+
+@pytest.fixture
+def campaign(cast):
+    """An active campaign of the college with dept_a and dept_b taking part (both in finding)."""
+    return build_campaign(cast)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -33,7 +33,7 @@ def build_world():
     from accountability.models import AccountabilityCase
     from analysis.models import AnalysisReport, LedgerExport, LedgerImport, ReportRun, TypicalCase
     from campaigns.models import CampaignUnit, LookBack
-    from conftest import build_cast
+    from conftest import build_campaign, build_cast
     from disclosure.models import Follow, Publication
     from disclosure.services import snapshot_take
     from evaluations.models import (
@@ -70,7 +70,7 @@ def build_world():
     from servicerating.models import Case, ServicePoint
 
     w = build_cast()
-    c = campaign_for(w)
+    c = build_campaign(w)
     w.campaign = c
     today = timezone.localdate()
     now = timezone.now()
@@ -183,27 +183,6 @@ def small_xlsx(rows=(("序号", "问题"), (1, "排课随意"))) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def campaign_for(w):
-    from datetime import date
-
-    from campaigns.services import campaign_activate, campaign_create
-
-    c = campaign_create(
-        actor=w.user("office"),
-        institution=w.college,
-        units=[w.college, w.dept_a, w.dept_b],
-        name="2026年自查整改",
-        start_date=date(2026, 9, 1),
-        finding_due=date(2026, 10, 15),
-        meeting_due=date(2026, 11, 15),
-        evaluation_due=date(2026, 12, 15),
-        rectification_due=date(2027, 3, 1),
-        milestone_3m=date(2026, 12, 1),
-        milestone_6m=date(2027, 3, 1),
-    )
-    return campaign_activate(actor=w.user("office"), campaign=c)
 
 
 def _pk(attr):
