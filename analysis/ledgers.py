@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
@@ -186,7 +187,7 @@ def _date(d) -> str:
 def _measure_cells(m: dict, labels: Labels) -> dict:
     """The measure's cells of a row (m: a values() row of MEASURE_FIELDS)."""
     if m["status"] == "verified" and m["verified_at"]:
-        closeout = labels.closed_on % {"date": _date(m["verified_at"].date())}
+        closeout = labels.closed_on % {"date": _date(timezone.localdate(m["verified_at"]))}
     else:
         closeout = labels.not_closed
     return {
@@ -221,7 +222,7 @@ def problem_row(p: dict, manifestations: list[str], labels: Labels) -> dict:
         "channel": labels.channel.get(p["channel"], p["channel"]),
         "severity": labels.severity.get(p["severity"], p["severity"]),
         "cause": p["cause"],
-        "recorded": _date(p["recorded_at"].date()) if p["recorded_at"] else "",
+        "recorded": _date(timezone.localdate(p["recorded_at"])) if p["recorded_at"] else "",
         "status": labels.problem_status.get(p["status"], p["status"]),
     }
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -80,7 +81,7 @@ class LifeMeeting(models.Model):
     def follow_up_due(self):
         """The day by which the superior must have the report and the staff the notice."""
         base = self.held_at or self.date
-        return (base + timedelta(days=self.follow_up_days)).date() if base else None
+        return timezone.localdate(base + timedelta(days=self.follow_up_days)) if base else None
 
 
 class MeetingMember(models.Model):

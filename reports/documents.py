@@ -54,7 +54,7 @@ def collect(report: SelfReport, version: SelfReportVersion) -> dict:
                 "items": [f"{j}. {text}" for j, text in enumerate(items, start=1)],
             }
         )
-    issued = (report.approved_at or version.submitted_at or timezone.now()).date()
+    issued = timezone.localdate(report.approved_at or version.submitted_at or timezone.now())
     issuer = report.unit.name if report.author_kind in SelfReport.UNIT_KINDS else f"{report.person}"
     return {
         "title": report.title,
