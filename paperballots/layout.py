@@ -26,6 +26,9 @@ ROWS_TOP = 62.0  # first row's top (the grade labels sit just above)
 ROWS_BOTTOM = 270.0
 BUBBLES_X0, BUBBLES_X1 = 112.0, 194.0  # bubble columns share this span
 TEXT_X = 26.0
+# What a doubtful line's image shows (reader.row_crop): its bubbles, from a little before the first
+# column to the marker-free right margin.
+CROP_X0, CROP_X1 = BUBBLES_X0 - 6.0, 200.0
 
 
 @dataclass

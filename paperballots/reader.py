@@ -59,6 +59,8 @@ class Page:
     payload: str = ""
     image: np.ndarray | None = None  # straightened, grey, PX px/mm
     ink: np.ndarray | None = None  # where ink is, in the bubbles' band (bool)
+    source: np.ndarray | None = None  # the image as uploaded (for sharp crops of doubtful lines)
+    hom: np.ndarray | None = None  # source → straightened page
 
 
 @dataclass
@@ -172,7 +174,8 @@ def find_markers(gray: np.ndarray) -> dict[int, np.ndarray]:
     return found
 
 
-def straighten(gray: np.ndarray) -> tuple[np.ndarray | None, str]:
+def homography(gray: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """The homography from the image to the straightened page (PX px/mm), or None and the reason."""
     found = find_markers(gray)
     if len(found) < 3:
         return None, REJECT_NO_MARKERS
@@ -184,8 +187,14 @@ def straighten(gray: np.ndarray) -> tuple[np.ndarray | None, str]:
     projected = cv2.perspectiveTransform(src.reshape(-1, 1, 2), hom).reshape(-1, 2)
     if float(np.abs(projected - dst).max()) > MAX_ERROR_MM * PX:
         return None, REJECT_DISTORTED
-    page = cv2.warpPerspective(gray, hom, PAGE_SIZE, flags=cv2.INTER_LINEAR, borderValue=255)
-    return page, ""
+    return hom, ""
+
+
+def straighten(gray: np.ndarray) -> tuple[np.ndarray | None, str]:
+    hom, reason = homography(gray)
+    if hom is None:
+        return None, reason
+    return cv2.warpPerspective(gray, hom, PAGE_SIZE, flags=cv2.INTER_LINEAR, borderValue=255), ""
 
 
 def read_qr(page: np.ndarray, original: np.ndarray | None = None) -> str:
@@ -224,13 +233,14 @@ def ink_map(page: np.ndarray) -> np.ndarray:
 
 
 def read_page(gray: np.ndarray) -> Page:
-    page, reason = straighten(gray)
-    if page is None:
+    hom, reason = homography(gray)
+    if hom is None:
         return Page(reject=reason)
+    page = cv2.warpPerspective(gray, hom, PAGE_SIZE, flags=cv2.INTER_LINEAR, borderValue=255)
     payload = read_qr(page, gray)
     if not payload:
         return Page(reject=REJECT_NO_QR)
-    return Page(payload=payload, image=page, ink=ink_map(page))
+    return Page(payload=payload, image=page, ink=ink_map(page), source=gray, hom=hom)
 
 
 # -- measuring and deciding ---------------------------------------------------------------------
@@ -299,12 +309,25 @@ def decide(fills: list[float], stray: bool) -> Line:
     return line
 
 
+CROP_PX = 12.0  # px/mm of a doubtful line's image: a bubble ≈ 67 px across, a pen stroke ≈ 6 px wide
+
+
 def row_crop(page: Page, row: L.Row) -> bytes:
-    """The question's line (its text and every bubble) as a PNG: no metadata, no sheet number."""
-    top = int((row.y - L.ROW_H / 2 - 1.5) * PX)
-    bottom = int((row.y + L.ROW_H / 2 + 1.5) * PX)
-    left, right = int((L.TEXT_X - 3) * PX), int(199 * PX)
-    ok, buf = cv2.imencode(".png", page.image[top:bottom, left:right])
+    """A question's bubbles (L.CROP_X0–L.CROP_X1, the line's height and a little more) as a grey PNG
+    at CROP_PX px/mm, straightened again from the uploaded image so that it is as sharp as the scan
+    allows: the person who decides sees the pen strokes large. No metadata, no sheet number (the QR
+    code lies outside the crop)."""
+    x0, y0 = L.CROP_X0, row.y - L.ROW_H / 2 - 1.0
+    w, h = L.CROP_X1 - L.CROP_X0, L.ROW_H + 2.0
+    size = (int(round(w * CROP_PX)), int(round(h * CROP_PX)))
+    if page.source is not None and page.hom is not None:
+        # page (PX px/mm) → crop (CROP_PX px/mm, origin at x0, y0), after source → page
+        to_crop = np.array([[CROP_PX / PX, 0, -x0 * CROP_PX], [0, CROP_PX / PX, -y0 * CROP_PX], [0, 0, 1]])
+        img = cv2.warpPerspective(page.source, to_crop @ page.hom, size, flags=cv2.INTER_CUBIC, borderValue=255)
+    else:
+        patch = page.image[int(y0 * PX) : int((y0 + h) * PX), int(x0 * PX) : int((x0 + w) * PX)]
+        img = cv2.resize(patch, size, interpolation=cv2.INTER_CUBIC)
+    ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 6])
     return buf.tobytes() if ok else b""
 
 

@@ -178,7 +178,10 @@ def _reason(code: str, **kw) -> str:
         "group": _("The sheet belongs to another group (%(group)s): upload it in that group's batch."),
         "unknown": _("The sheet number was never printed for this round: a forged or foreign sheet."),
         "page": _("The page number does not exist on this sheet's layout."),
-        "incomplete": _("Page %(missing)s of this sheet is missing from the batch: scan all its pages together."),
+        "incomplete": _(
+            "This sheet has %(total)s pages; this batch holds page %(present)s, page %(missing)s is missing. Scan "
+            "all the pages of a sheet in one batch; if the sheet was returned incomplete, count it as spoilt."
+        ),
         "file": _("The file is neither a PDF nor an image that can be read."),
     }
     return reasons[code] % kw if kw else reasons[code]
@@ -286,15 +289,28 @@ def _store(batch: ScanBatch, pages: list[_PageRead], rejected: list, layouts: di
         got = by_sheet[key]
         layout = layouts[key[0]]
         ps = printed.get(digests[key])
+        # a sheet that cannot be counted is one rejected ballot, however many of its pages are here
+        # (shown by its first page): the person decides once whether it was a returned, spoilt ballot
+        first = got[min(got)]
         if ps is None:
-            rejected.extend((_reason("unknown"), p.thumb) for p in got.values())
+            rejected.append((_reason("unknown"), first.thumb))
             continue
         if ps.batch_id is not None and ps.batch_id != batch.pk:
             duplicates += len(got)
             continue
         missing = [n + 1 for n in range(len(layout.pages)) if n not in got]
         if missing:
-            rejected.extend((_reason("incomplete", missing=missing[0]), p.thumb) for p in got.values())
+            rejected.append(
+                (
+                    _reason(
+                        "incomplete",
+                        missing=", ".join(map(str, missing)),
+                        present=", ".join(str(n + 1) for n in sorted(got)),
+                        total=len(layout.pages),
+                    ),
+                    first.thumb,
+                )
+            )
             continue
         if not grades:
             grades = {g.pk: g for g in Grade.objects.filter(evaluation=batch.evaluation)}

@@ -14,6 +14,7 @@ from core.exceptions import ServiceError
 from evaluations.models import Evaluation
 from evaluations.selectors import get_evaluation_for_user
 
+from . import layout as L
 from . import selectors, services
 from .forms import PrintForm, UploadForm
 from .models import Reading, ScanBatch
@@ -89,8 +90,18 @@ def upload(request, pk):
     return redirect("paperballots:batch", pk=batch.pk)
 
 
+def _columns(grades) -> list[dict]:
+    """Each grade's label and where its bubble sits across a doubtful line's image (per cent)."""
+    span = L.CROP_X1 - L.CROP_X0
+    return [
+        {"label": g.label, "left": round((x - L.CROP_X0) / span * 100, 2)}
+        for g, x in zip(grades, L.columns_for(len(grades)))
+    ]
+
+
 def _batch_context(request, batch: ScanBatch) -> dict:
-    ctx = {"batch": batch, "ev": batch.evaluation, "grades": list(batch.evaluation.grades.all())}
+    grades = list(batch.evaluation.grades.all())
+    ctx = {"batch": batch, "ev": batch.evaluation, "grades": grades, "columns": _columns(grades)}
     if batch.status in (ScanBatch.Status.REVIEW, ScanBatch.Status.ENTERED):
         ctx["state"] = selectors.review_state(batch)
         ctx["doubts"] = selectors.doubts(batch)
@@ -136,10 +147,11 @@ def answer_decide(request, pk):
         return redirect("paperballots:batch", pk=answer.sheet.batch_id)
     if request.headers.get("HX-Request"):
         answer = selectors.doubts(answer.sheet.batch).get(pk=answer.pk)
+        grades = list(answer.sheet.batch.evaluation.grades.all())
         return render(
             request,
             "paperballots/_doubt.html",
-            {"d": answer, "grades": list(answer.sheet.batch.evaluation.grades.all()), "batch": answer.sheet.batch},
+            {"d": answer, "grades": grades, "columns": _columns(grades), "batch": answer.sheet.batch},
         )
     return redirect("paperballots:batch", pk=answer.sheet.batch_id)
 

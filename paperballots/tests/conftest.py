@@ -76,3 +76,48 @@ def fill_sheets(pdf: bytes, layout, answers_per_sheet, *, dpi=200, seed=0, photo
         img, _touched = simulate.fill_page(pages[k], layout, 0, intents, dpi, rng, stray=False)
         out.append(simulate.scan(img, rng, photo=photo))
     return out
+
+
+@pytest.fixture
+def long_round(cast, campaign, office):
+    """An open round whose sheet runs over two pages: dept_a and dept_b on fourteen items each."""
+    from evaluations.services import codes_issue, evaluation_create, evaluation_open, target_add
+
+    ev = evaluation_create(
+        actor=office,
+        campaign=campaign,
+        name="2026年度部门工作全面测评",
+        scale_preset=ScalePreset.SATISFACTION,
+        items=[f"第{k}项工作的成效" for k in range(1, 15)],
+        groups=[{"name": "群众", "planned": 20, "minimum": 0, "weight": 1}],
+    )
+    target_add(actor=office, evaluation=ev, kind=EvaluationTarget.Kind.UNIT_WORK, unit=cast.dept_a)
+    target_add(actor=office, evaluation=ev, kind=EvaluationTarget.Kind.UNIT_WORK, unit=cast.dept_b)
+    codes_issue(actor=office, evaluation=ev, group=ev.groups.get(), count=1)
+    ev, _key = evaluation_open(actor=office, evaluation=ev)
+    return ev, ev.groups.get()
+
+
+def fill_long_sheets(pdf: bytes, layout, answers_per_sheet, *, dpi=200, seed=0):
+    """Fill sheets of several pages: per sheet, per question in ballot order, a grade index or None.
+    Returns, per sheet, the scanned JPEG of each of its pages."""
+    from paperballots import simulate
+
+    rng = np.random.default_rng(seed)
+    per_sheet = len(layout.pages)
+    out = []
+    for k, answers in enumerate(answers_per_sheet):
+        pages, at = [], 0
+        for p in range(per_sheet):
+            n = len(layout.questions(p))
+            intents = [
+                simulate.Intent("blank") if g is None else simulate.Intent("answer", g, {g}, [(g, "tick")])
+                for g in answers[at : at + n]
+            ]
+            at += n
+            img, _ = simulate.fill_page(
+                simulate.rasterise(pdf, k * per_sheet + p, dpi), layout, p, intents, dpi, rng, stray=False, ink=30
+            )
+            pages.append(simulate.scan(img, rng))
+        out.append(pages)
+    return out

@@ -18,6 +18,10 @@ from .conftest import pdf_of
 
 SHOTS = Path("/tmp/shots-paper")
 PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 768}
+# Every wait is on what the page shows, never a sleep; reading the scans happens inside the upload's
+# request (the test settings run background tasks at once), which under load may take a while.
+SLOW = 180_000
 # per sheet, per question: ("tick", grade) · ("blank",) · ("two", g1, g2) · ("fix", old, new)
 SHEETS = [
     [("tick", 0), ("tick", 1), ("tick", 2), ("tick", 0), ("tick", 0), ("tick", 1)],
@@ -58,14 +62,16 @@ def test_print_fill_upload_review_check_gives_the_known_answers(paper_round, off
     SHOTS.mkdir(exist_ok=True)
     ev, group = paper_round
     _login(page, live_server, office)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_default_timeout(60_000)
+    expect.set_options(timeout=60_000)
+    page.set_viewport_size(LAPTOP)
     page.goto(f"{live_server.url}/evaluations/{ev.pk}/")
     page.click(f"a[href='/paperballots/round/{ev.pk}/']")
-    page.wait_for_selector("text=打印测评表")
+    expect(page.locator("form[action$='/print/']")).to_be_visible()
     page.screenshot(path=str(SHOTS / "round.png"), full_page=True)
     page.select_option("form[action$='/print/'] select[name=group]", str(group.pk))
     page.fill("form[action$='/print/'] input[name=count]", str(len(SHEETS)))
-    with page.expect_download() as download:
+    with page.expect_download(timeout=SLOW) as download:
         page.click("form[action$='/print/'] button[type=submit]")
     pdf = Path(download.value.path()).read_bytes()
     (SHOTS / "sheets.pdf").write_bytes(pdf)
@@ -90,38 +96,50 @@ def test_print_fill_upload_review_check_gives_the_known_answers(paper_round, off
     page.fill("form[action$='/upload/'] input[name=label]", "1号票箱")
     page.set_input_files("form[action$='/upload/'] input[type=file]", [str(tmp / "scan.pdf"), str(tmp / "photo.jpg")])
     page.click("form[action$='/upload/'] button[type=submit]")
-    page.wait_for_selector("text=存疑答案")
-    page.screenshot(path=str(SHOTS / "review.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=str(SHOTS / "review-phone.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-    # each doubtful line: the person looks at the image and clicks the right answer
+    expect(page.locator("form[action$='/submit/']")).to_be_visible(timeout=SLOW)  # read: the review page
     questions = layout.all_questions()
     doubts = page.locator("article.doubt")
-    assert doubts.count() == 2  # the correction and the two grades
-    for n in range(doubts.count()):
-        article = doubts.nth(n)
-        assert article.locator("img.doubt-img").evaluate("img => img.naturalWidth") > 800
+    expect(doubts).to_have_count(2)  # the correction and the two grades
+    ids = [doubts.nth(n).get_attribute("id") for n in range(2)]
+    for img in page.locator("img.doubt-img").all():  # lazily loaded: wait until each is there
+        img.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+        # on a laptop the line's bubbles are shown large: each grade's circle ≥ 50 px across
+        shown = img.evaluate("img => img.getBoundingClientRect().width")
+        assert img.evaluate("img => img.naturalWidth") > 1000
+        assert shown * 2 * L.BUBBLE_R / (L.CROP_X1 - L.CROP_X0) >= 50
+    page.screenshot(path=str(SHOTS / "review.png"), full_page=True)
+    page.locator("article.doubt").first.screenshot(path=str(SHOTS / "doubt-1366.png"))
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(SHOTS / "review-phone.png"), full_page=True)
+    page.set_viewport_size(LAPTOP)
+
+    # each doubtful line: the person looks at the image and clicks the right answer
+    for pk in ids:
+        article = page.locator(f"#{pk}")
         header = article.locator("header").inner_text()
         if "查找问题的准确性" in header:  # sheet 2's first question: 不满意 blacked out, 满意 ticked
             article.locator(f"button[value=g{layout.grades[0]}]").click()
         else:  # two grades: confirm the machine (it does not count)
             article.locator("button[value=invalid]").click()
-    expect(page.locator("article.doubt.decided")).to_have_count(2, timeout=30_000)
+        expect(page.locator(f"#{pk}.decided")).to_be_visible()  # the answer came back decided
     page.screenshot(path=str(SHOTS / "review-decided.png"), full_page=True)
     page.reload()
-    page.click("form[action$='/submit/'] button")
-    page.wait_for_selector("text=第二人复核")
+    submit = page.locator("form[action$='/submit/'] button")
+    expect(submit).to_be_enabled()
+    submit.click()
+    expect(page.locator("#totals")).to_be_visible(timeout=SLOW)  # entered: the second person's check
+    expect(page.locator("form[action$='/check/']")).to_have_count(0)  # not by the one who entered it
 
     # a second member of the office checks the batch
     _login(page, live_server, office2)
     page.goto(page.url.split("?")[0] + "?second")  # a new address: never the browser's copy of the page
     expect(page.locator("body")).to_contain_text("何敏")
-    page.wait_for_selector("#totals")
+    expect(page.locator("#totals")).to_be_visible()
     page.screenshot(path=str(SHOTS / "check.png"), full_page=True)
     page.click("form[action$='/check/'] button[name=approve][value=on]")
-    page.wait_for_selector("text=所有图像均已删除")
+    expect(page.locator(".status-checked")).to_be_visible(timeout=SLOW)
+    expect(page.locator("main")).to_contain_text("所有图像均已删除")
     page.screenshot(path=str(SHOTS / "checked.png"), full_page=True)
 
     expected = {}

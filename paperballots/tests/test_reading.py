@@ -85,9 +85,17 @@ def test_it_reads_at_least_999_marks_in_1000_and_flags_every_misread_question(sc
                 if (q, b) in p["touched"]:
                     continue
                 bubbles += 1
-                right += line.marks[b] == ("filled" if b in intent.marked else "empty")
+                ok = line.marks[b] == ("filled" if b in intent.marked else "empty")
+                right += ok
+                if not ok and not line.doubtful:
+                    wrong_unflagged.append((p["k"], q, b, intent, line))  # a mark misread, silently
             for _b, style in intent.strokes:
                 styles[style + ("-light" if p["light"] else "")] += 1
+    print(
+        f"\npaper reading: {right}/{bubbles} marks right ({100 * right / bubbles:.3f} %), "
+        f"{doubtful}/{questions} questions doubtful ({100 * doubtful / questions:.1f} %), "
+        f"{len(wrong_unflagged)} misread and not flagged"
+    )
     assert wrong_unflagged == []
     assert bubbles >= 4000
     assert right / bubbles >= 0.999, f"{right}/{bubbles} bubbles read correctly"

@@ -24,7 +24,7 @@ from paperballots.models import (
     SheetLayout,
 )
 
-from .conftest import fill_sheets, pdf_of
+from .conftest import fill_long_sheets, fill_sheets, pdf_of
 
 # Six questions (dept_a, dept_b × three unit items), three grades (满意, 基本满意, 不满意). Per sheet, per
 # question: the grade index the voter ticked, or None.
@@ -300,3 +300,82 @@ def test_the_sheet_number_is_kept_nowhere_but_as_a_hash(paper_round, office, dja
             cur.execute(f"SELECT * FROM {model._meta.db_table}")
             assert sid.number not in repr(cur.fetchall())
     del reader
+
+
+def test_a_long_form_is_counted_sheet_by_sheet_whatever_order_its_pages_come_in(
+    long_round, office, office2, django_capture_on_commit_callbacks
+):
+    """A sheet of two pages: each page names its sheet and its page in its QR code, so the pages of a
+    sheet are put together wherever they are in the upload; a sheet with a page missing is one
+    rejected ballot (counted as spoilt if a person says so), and can be counted later once all its
+    pages are scanned together."""
+    ev, group = long_round
+    pdf, layout = _printed(office, ev, group, 4)
+    assert len(layout.pages) == 2
+    n1, n2 = len(layout.questions(0)), len(layout.questions(1))
+    assert n1 + n2 == 28
+    rng = np.random.default_rng(12)
+    answers = [
+        [0] * n1 + [None] * n2,  # A: page 1 only ticked
+        [None] * n1 + [2] * n2,  # B: page 2 only ticked
+        [int(g) for g in rng.integers(0, 3, n1 + n2)],  # C
+        [1] * (n1 + n2),  # D: its second page is not in the first batch
+    ]
+    (a1, a2), (b1, b2), (c1, c2), (d1, d2) = fill_long_sheets(pdf, layout, answers, seed=21)
+    with translation.override("en"):
+        batch = _upload(
+            office,
+            ev,
+            group,
+            [
+                ("scan.pdf", pdf_of([b2, a1, c2, d1])),
+                ("IMG_1.jpg", c1),
+                ("IMG_2.jpg", b1),
+                ("IMG_3.jpg", a2),
+                ("IMG_4.jpg", a1),  # page 1 of A scanned twice: counted once
+            ],
+            capture=django_capture_on_commit_callbacks,
+        )
+    assert (batch.sheets_read, batch.duplicates, batch.pages_total) == (3, 1, 8)
+    assert not SheetAnswer.objects.filter(sheet__batch=batch, doubtful=True).exists()
+    for sheet in ScannedSheet.objects.filter(batch=batch):
+        got = sorted(sheet.answers.values_list("target_id", "item_id"))
+        assert got == sorted(layout.all_questions())  # both pages of the sheet, each question once
+    (rejected,) = RejectedPage.objects.filter(batch=batch)  # D: one ballot, not one per page
+    assert "holds page 1, page 2 is missing" in rejected.reason and rejected.thumb
+    totals = services.batch_totals(batch)
+    assert (totals["returned"], totals["invalid"]) == (3, 0)  # A and B each have marks: no page of one joined another
+
+    services.rejected_decide(actor=office, page=rejected, spoilt=False)
+    batch = services.scan_batch_submit(actor=office, batch=batch)
+    _paper, counts = _entered(batch)
+    assert counts == _expected(ev, layout, answers[:3])
+    services.scan_batch_check(actor=office2, batch=batch, approve=True)
+
+    # D scanned again with both its pages, second page first: counted, and only D
+    later = _upload(
+        office, ev, group, [("d.pdf", pdf_of([d2, d1, a2]))], capture=django_capture_on_commit_callbacks, label="补扫"
+    )
+    assert (later.sheets_read, later.duplicates) == (1, 1)
+    assert not RejectedPage.objects.filter(batch=later).exists()
+    later = services.scan_batch_submit(actor=office, batch=later)
+    _paper, counts = _entered(later)
+    assert counts == _expected(ev, layout, answers[3:])
+
+
+def test_the_demo_scans_checks_one_batch_and_leaves_one_for_review(paper_round, office, office2):
+    import io
+
+    from paperballots import demo
+
+    ev, group = paper_round
+    out = io.StringIO()
+    demo.scanned_batches({"stdout": out}, ev, group, office, office2)
+    checked, waiting = ScanBatch.objects.order_by("uploaded_at", "pk")
+    assert checked.status == ScanBatch.Status.CHECKED and checked.paper_batch.status == PaperBatch.Status.CHECKED
+    assert (checked.paper_batch.returned, checked.paper_batch.invalid) == (3, 0)
+    assert waiting.status == ScanBatch.Status.REVIEW and waiting.sheets_read == 1
+    assert SheetAnswer.objects.filter(sheet__batch=waiting, doubtful=True).count() >= 1
+    group.refresh_from_db()
+    assert group.paper_issued == 4
+    assert f"/paperballots/round/{ev.pk}/" in out.getvalue()
