@@ -155,7 +155,7 @@ def advance(walk, participant, stage_label: str):
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_it_walks_a_campaign_from_an_empty_institution_to_its_filed_minutes(
+def test_it_walks_a_campaign_from_an_empty_institution_to_its_analysis_report(
     live_server, browser, page, tmp_path, settings
 ):
     from accountability.services import measure_types_ensure
@@ -642,7 +642,7 @@ def step_rectification(walk, office, people, campaign, meeting, problem, tmp_pat
     verify = page.locator("form[action$='/verify/']")
     verify.locator("select[name=decision]").select_option("return")
     verify.locator("textarea[name=comment]").fill("只有制度草案，请补充印发文件和例会记录。")
-    verify.locator("input[name=new_deadline]").fill((today + timedelta(days=30)).isoformat())
+    verify.locator("input[name=new_deadline]").fill((today + timedelta(days=75)).isoformat())
     walk.shot("closeout-returned-by-the-head")
     verify.locator("button[type=submit]").click()
     expect(page.locator("main")).to_contain_text("销号申请已退回")
