@@ -85,6 +85,12 @@ class Walk:
             self.stray[f"{self.n:02d}-{name}"] = stray
 
 
+def pdf_text(body: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    return "".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(body))
+
+
 def org_workbook() -> bytes:
     from openpyxl import Workbook
 
@@ -309,8 +315,13 @@ def step_opinion_and_triage(walk, people):
 
     page = walk.page
     walk.go("/problems/posters/")
-    link = page.locator("tbody tr", has_text="教务处").locator("code").inner_text().strip()
+    row = page.locator("tbody tr", has_text="教务处")
+    link = row.locator("code").inner_text().strip()
     walk.shot("posters")
+    # The poster printed for the service desk names the institution and the unit.
+    poster = page.context.request.get(walk.url + row.locator("a:text-is('PDF')").get_attribute("href"))
+    text = pdf_text(poster.body())
+    assert "江城师范学院" in text and "教务处" in text, text
     phone = walk.phone()
     phone.goto(link)
     expect(phone.locator("main h1")).to_have_text("教务处")
