@@ -777,6 +777,7 @@ def step_analysis(walk, office, campaign, college):
     units = next(rows for head, rows in tables.items() if head[:2] == ("单位", "措施数"))
     dept = next(r for r in units if r[0] == "教务处")
     assert dept[1:4] == ["2", "1", "1"], dept  # measures, verified, overdue: as on the dashboard
+    assert dept[4].startswith(shown["completion"].split("%")[0] + "%"), (dept, shown)  # 50.00%（1/2）
     text = "\n".join(p.text for p in doc.paragraphs)
     assert campaign.name in text
 
