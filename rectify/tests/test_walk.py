@@ -463,10 +463,14 @@ def step_meeting(walk, office, people, campaign):
 
     walk.as_(people["周老师"].user)
     walk.go(f"/meetings/{meeting.pk}/record/")
-    for m in meeting.members.filter(role="member").select_related("person"):
+    members = list(meeting.members.filter(role="member").select_related("person"))
+    for n, m in enumerate(members, start=1):
         row = page.locator(".att-row", has_text=m.person.name)
         row.locator("input[value=present]").check()
         expect(row.locator(".ok")).to_be_visible()
+        # the quorum box follows each answer: waiting on it keeps one request at a time (SQLite's shared
+        # in-memory test database refuses a second writer, and the session would be lost)
+        expect(page.locator("#quorum .figure")).to_have_text(f"{n}/{len(members)}")
     crit = page.locator("#criticisms")
     crit.locator("select[name=from_person]").select_option(label="赵副处长（副处长）")
     crit.locator("select[name=to_person]").select_option(label="张处长（处长）")
