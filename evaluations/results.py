@@ -447,7 +447,12 @@ def chart(data: dict) -> dict:
                 for i, g in enumerate(grades)
             ],
         },
-        "options": {"indexAxis": "y", "responsive": True, "plugins": {"legend": {"position": "bottom"}}},
+        "options": {
+            "indexAxis": "y",
+            "responsive": True,
+            "maintainAspectRatio": False,  # one bar per target: the box's height grows with the targets
+            "plugins": {"legend": {"position": "bottom"}},
+        },
     }
 
 

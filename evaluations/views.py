@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.current import current_campaign
 from campaigns.models import Campaign
 from core.exceptions import ServiceError
 from orgs.access import Perm, can, has_any, units_where
@@ -78,7 +79,9 @@ def index(request):
     if not has_any(request.user, Perm.EVALUATION_VIEW):
         raise Http404
     campaigns = _manageable_campaigns(request.user)
-    form = EvaluationCreateForm(campaigns=campaigns)
+    shown = current_campaign(request)  # the switcher's campaign, chosen already when the office may manage it
+    initial = {"campaign": shown.pk} if shown and campaigns.filter(pk=shown.pk).exists() else {}
+    form = EvaluationCreateForm(campaigns=campaigns, initial=initial)
     return render(
         request,
         "evaluations/index.html",

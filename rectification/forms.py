@@ -82,6 +82,8 @@ class MeasureForm(forms.ModelForm):
         )
         self.fields["responsible_leader"].queryset = leadership_team_of(inst) if inst else Person.objects.none()
         self.fields["goal"].required = True
+        if not self.instance.pk:
+            self.fields["responsible_unit"].initial = unit.pk  # most measures are the plan's unit's own
         if self.instance.pk:
             self.fields["problems"].initial = list(self.instance.problems.values_list("pk", flat=True))
             rule = getattr(self.instance, "rule", None) if self.instance.kind == Measure.Kind.RULE else None

@@ -283,6 +283,11 @@ def measure_detail(request, pk: int):
         "evidence": m.evidence.select_related("uploaded_by"),
         "events": MeasureEvent.objects.filter(measure=m).select_related("actor"),
         "reviews": m.closeout_reviews.select_related("reviewer"),
+        "returned": (
+            m.closeout_reviews.select_related("reviewer").order_by("at", "pk").last()
+            if m.status == Measure.Status.RETURNED
+            else None
+        ),
         "extensions": m.extensions.select_related("requested_by", "decided_by"),
         "rule": Rule.objects.filter(measure=m).first(),
         "is_owner": is_owner,

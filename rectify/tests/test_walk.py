@@ -1,6 +1,6 @@
 """The whole campaign in the browser (Chinese, Debian's Chromium), each step as the person who does it.
 
-From an institution with only its campaign office to the filed minutes of its first meeting:
+From an institution with only its campaign office to its comprehensive analysis report:
 
  1. the office imports the organisation, opens every account in one action (a PDF of log-in slips) and
     resets one password; that teacher logs in for the first time and must choose her own password;
@@ -10,15 +10,25 @@ From an institution with only its campaign office to the filed minutes of its fi
     a comment, the cadre redoes it beside the comment and the head approves; the city office approves the
     leadership team's report; the office follows the reports by state and takes up the proposed case;
  4. the meeting is scheduled, recorded by its secretary on its date and filed, and its Word minutes
-    read back.
-
-Still to walk (issue #15): the evaluation with codes on phones, measures and close-out, a red
-warning, the public page, the analysis report and ledger read back.
+    read back;
+ 5. the democratic evaluation: the office sets the round up and issues codes (an Excel list), five voters
+    vote on their phones (390 px) with the codes' links, two of the committee's three key shares close it,
+    the office tallies and publishes;
+ 6. the department head drafts the rectification plan from the meeting and adds a measure from the
+    problem ledger, the supervising leader approves it; the person responsible reports with evidence and
+    asks for close-out, the head returns it with a comment (shown on the measure page), the close-out is
+    asked again with the issued rule and verified;
+ 7. the other measure's deadline passes: the worker's red warning reaches its owner, and the head sees it
+    on the warnings board;
+ 8. the office publishes the opinion's problem and its measures; the public reads them on a phone;
+ 9. the dashboard's figures; the comprehensive analysis report (Word) and the rectification list (Excel)
+    downloaded and read back: they say what the dashboard says.
 
 Each step waits on what the page shows (no sleeps), saves a screenshot into test-artifacts/walk/ and
 checks that the page shows no stray English (rectify/tests/pagetext.py). Steps that are not the point
-of this walk (the other reports the gates ask for, the meeting preparation) go
-through the services; each has its own browser test in its app.
+of this walk (the other reports the gates ask for, the meeting preparation) go through the services;
+each has its own browser test in its app. The walk seeds what it needs itself: CI runs it after other
+transactional tests, which flush the rows that migrations seed.
 """
 
 import io
@@ -73,6 +83,12 @@ class Walk:
         stray = stray_latin_words(page.inner_text("body"), names)
         if stray:
             self.stray[f"{self.n:02d}-{name}"] = stray
+
+
+def pdf_text(body: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    return "".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(body))
 
 
 def org_workbook() -> bytes:
@@ -145,9 +161,10 @@ def advance(walk, participant, stage_label: str):
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_it_walks_a_campaign_from_an_empty_institution_to_its_filed_minutes(
+def test_it_walks_a_campaign_from_an_empty_institution_to_its_analysis_report(
     live_server, browser, page, tmp_path, settings
 ):
+    from accountability.services import measure_types_ensure
     from orgs.models import RoleAssignment, Unit
     from orgs.services import login_issue, person_create, role_assign, unit_create
     from problems.services import taxonomy_ensure
@@ -164,15 +181,23 @@ def test_it_walks_a_campaign_from_an_empty_institution_to_its_filed_minutes(
         login_issue(actor=None, person=p, password=PASSWORD, must_change=False)
     page.set_viewport_size({"width": 1366, "height": 900})
     page.set_default_timeout(60_000)  # a shared CI machine can be slow
+    expect.set_options(timeout=60_000)
     walk = Walk(browser, page, live_server)
-    taxonomy_ensure()  # seeded by a migration, but an earlier transactional test in the run flushed it
+    # Seeded by migrations, but an earlier transactional test in the run may have flushed them.
+    taxonomy_ensure()
+    measure_types_ensure()
 
     try:
         people = step_organisation(walk, office, college, tmp_path)
         campaign = step_campaign(walk)
-        step_opinion_and_triage(walk, people)
+        problem = step_opinion_and_triage(walk, people)
         step_reports(walk, people, official, campaign, college)
-        step_meeting(walk, office, people, campaign)
+        meeting = step_meeting(walk, office, people, campaign)
+        step_evaluation(walk, office, people, campaign)
+        plan = step_rectification(walk, office, people, campaign, meeting, problem, tmp_path)
+        step_red_warning(walk, people, plan)
+        step_public_page(walk, office, campaign, problem, college)
+        step_analysis(walk, office, campaign, college)
     except Exception:
         page.screenshot(path=str(SHOTS / "failed.png"), full_page=True)  # what the page showed
         raise
@@ -290,11 +315,17 @@ def step_opinion_and_triage(walk, people):
 
     page = walk.page
     walk.go("/problems/posters/")
-    link = page.locator("tbody tr", has_text="教务处").locator("code").inner_text().strip()
+    row = page.locator("tbody tr", has_text="教务处")
+    link = row.locator("code").inner_text().strip()
     walk.shot("posters")
+    # The poster printed for the service desk names the institution and the unit.
+    poster = page.context.request.get(walk.url + row.locator("a:text-is('PDF')").get_attribute("href"))
+    text = pdf_text(poster.body())
+    assert "江城师范学院" in text and "教务处" in text, text
     phone = walk.phone()
     phone.goto(link)
     expect(phone.locator("main h1")).to_have_text("教务处")
+    expect(phone.locator("main hgroup p")).to_contain_text("江城师范学院")  # whose 教务处: the institution too
     phone.get_by_label("您的意见建议").fill("教务处办理成绩更正手续要跑三趟，希望一次办结。")
     a, b = (int(n) for n in re.findall(r"\d+", phone.locator("form strong").inner_text()))
     phone.get_by_label(re.compile("验证问题")).fill(str(a + b))
@@ -432,10 +463,14 @@ def step_meeting(walk, office, people, campaign):
 
     walk.as_(people["周老师"].user)
     walk.go(f"/meetings/{meeting.pk}/record/")
-    for m in meeting.members.filter(role="member").select_related("person"):
+    members = list(meeting.members.filter(role="member").select_related("person"))
+    for n, m in enumerate(members, start=1):
         row = page.locator(".att-row", has_text=m.person.name)
         row.locator("input[value=present]").check()
         expect(row.locator(".ok")).to_be_visible()
+        # the quorum box follows each answer: waiting on it keeps one request at a time (SQLite's shared
+        # in-memory test database refuses a second writer, and the session would be lost)
+        expect(page.locator("#quorum .figure")).to_have_text(f"{n}/{len(members)}")
     crit = page.locator("#criticisms")
     crit.locator("select[name=from_person]").select_option(label="赵副处长（副处长）")
     crit.locator("select[name=to_person]").select_option(label="张处长（处长）")
@@ -444,7 +479,7 @@ def step_meeting(walk, office, people, campaign):
     expect(page.locator("#criticisms")).to_contain_text("听取教师意见不够")
     for m in meeting.members.filter(role="member").select_related("person"):
         row = page.locator(f"#sc-{m.pk}")
-        row.locator("textarea").fill(f"{m.person.name}：调查研究不够。")
+        row.locator("textarea").fill("深入课堂调查研究不够，听取教师意见不及时。")
         row.locator("button[type=submit]").click()
         expect(row).to_contain_text("已保存")
     page.locator("#measures textarea[name=content]").fill("建立教学运行周例会制度。")
@@ -465,3 +500,311 @@ def step_meeting(walk, office, people, campaign):
     headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
     assert ["批评人", "被批评人", "批评意见"] in headers
     return meeting
+
+
+def step_evaluation(walk, office, people, campaign):
+    """5. The democratic evaluation of 教务处: the office sets up the round and issues codes (an Excel list),
+    five voters vote on their phones with the codes' links, the committee's two shares close it, the office
+    tallies and publishes."""
+    from openpyxl import load_workbook
+
+    from campaigns.models import CampaignUnit
+    from evaluations.models import Evaluation, EvaluatorGroup
+
+    page = walk.page
+    walk.as_(office.user)
+    participant = CampaignUnit.objects.get(campaign=campaign, unit__name="教务处")
+    advance(walk, participant, "民主评议")
+    walk.go("/evaluations/")
+    page.click("summary:has-text('新建评议')")
+    expect(page.locator("form[action$='/evaluations/new/'] select[name=campaign] option:checked")).to_have_text(
+        campaign.name
+    )  # the switcher's
+    page.fill("input[name=name]", "教务处民主评议")
+    page.click("button:has-text('创建')")
+    expect(page.locator("h1")).to_contain_text("教务处民主评议")
+    ev = Evaluation.objects.get(name="教务处民主评议")
+    target = page.locator(f"form[action$='/evaluations/{ev.pk}/targets/']")
+    target.locator("select[name=kind]").select_option("unit_work")
+    target.locator("select[name=unit]").select_option(label="教务处")
+    target.locator("button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("自查整改工作")
+    staff = ev.groups.get(kind=EvaluatorGroup.Kind.STAFF)
+    codes = page.locator(f"form[action$='/evaluations/{ev.pk}/codes/']")
+    codes.locator("select[name=group]").select_option(str(staff.pk))
+    codes.locator("input[name=count]").fill("5")
+    codes.locator("select[name=fmt]").select_option("xlsx")
+    walk.shot("evaluation-set-up")
+    with page.expect_download() as dl:
+        codes.locator("button[type=submit]").click()
+    sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
+    links = [row[2] for row in sheet.iter_rows(min_row=4, values_only=True) if row[2]]
+    assert len(links) == 5 and all("/v/#" in link for link in links), links
+
+    walk.go(f"/evaluations/{ev.pk}/")
+    page.click("form[action$='/open/'] button[type=submit]")
+    expect(page.locator(".key-sheet").first).to_be_visible()
+    shares = [c.inner_text().strip() for c in page.locator(".key-text code").all()]
+    walk.shot("evaluation-key-sheet", names=set(shares))
+    assert len(shares) == 3
+
+    for i, link in enumerate(links):  # five voters, each on a phone
+        phone = walk.phone()
+        phone.goto(link)
+        expect(phone.locator("#ballot-form")).to_be_visible()
+        names = phone.eval_on_selector_all(
+            "#ballot-form input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
+        )
+        grade = "基本满意" if i == 4 else "满意"
+        for name in names:
+            phone.locator(f"#ballot-form label:has(input[name='{name}'])").filter(
+                has_text=re.compile(f"^{grade}$")
+            ).click()
+        if i == 0:
+            walk.shot("ballot-on-a-phone", phone)
+        phone.click("#ballot-form button[type=submit]")
+        expect(phone.locator("main")).to_contain_text("您的评议票已记录")
+        if i == 0:
+            walk.shot("ballot-recorded-on-a-phone", phone)
+        phone.context.close()
+
+    walk.go(f"/evaluations/{ev.pk}/close/")
+    page.fill("textarea[name=key]", shares[0] + "\n" + shares[2])
+    page.once("dialog", lambda d: d.accept())
+    page.click("form.close-key button[type=submit]")
+    expect(page.locator("form[action$='/tally/'] button")).to_be_enabled()
+    page.click("form[action$='/tally/'] button")
+    page.once("dialog", lambda d: d.accept())
+    page.locator("form[action$='/publish/'] button").first.click()
+    expect(page.locator("main")).to_contain_text("结果已公布")
+    row = page.locator("tbody tr", has_text="教务处").first
+    expect(row.locator("td.outcome")).to_contain_text("通过")
+    walk.shot("evaluation-results")
+    ev.refresh_from_db()
+    assert ev.status == Evaluation.Status.TALLIED and ev.published_on
+
+
+def step_rectification(walk, office, people, campaign, meeting, problem, tmp_path):
+    """6. The plan drafted from the meeting, a second measure from the problem ledger, approval; the
+    person responsible reports with evidence, the close-out is returned with a comment he reads on the
+    measure page, he completes it and it is verified."""
+    from campaigns.models import CampaignUnit
+    from rectification import samples
+    from rectification.models import Measure, RectificationPlan
+
+    page = walk.page
+    head, cadre = people["张处长"], people["孙干部"]
+    walk.as_(office.user)
+    participant = CampaignUnit.objects.get(campaign=campaign, unit__name="教务处")
+    advance(walk, participant, "整改落实")
+
+    walk.as_(head.user)
+    walk.go(f"/meetings/{meeting.pk}/")  # the filed meeting leads to the plan
+    page.click(f"a[href$='/rectification/plans/from-meeting/{meeting.pk}/']")
+    expect(page.locator("main")).to_contain_text("周例会")
+    page.click("button:has-text('起草方案')")
+    expect(page.locator("h1")).to_contain_text("整改方案")
+    plan = RectificationPlan.objects.get(meeting=meeting)
+    today = timezone.localdate()
+
+    page.locator("tbody tr", has_text="周例会").locator("a:text-is('编辑')").click()
+    page.fill("textarea[name=goal]", "每周一召开教学运行例会，问题当周闭环。")
+    page.select_option("select[name=owner]", str(cadre.pk))
+    page.fill("input[name=deadline]", (today + timedelta(days=60)).isoformat())
+    page.click("main button[type=submit]:has-text('保存')")
+    expect(page.locator("tbody tr", has_text="周例会")).to_contain_text("孙干部")
+
+    page.click("a:has-text('新增整改措施')")
+    page.fill("textarea[name=content]", "成绩更正一次办结")
+    page.fill("textarea[name=goal]", "成绩更正线上申请，一次办结。")
+    page.select_option("select[name=time_class]", "deadline")
+    page.fill("input[name=deadline]", (today + timedelta(days=5)).isoformat())
+    page.select_option("select[name=owner]", str(cadre.pk))
+    page.select_option("select[name=problems]", str(problem.pk))
+    walk.shot("measure-form")
+    page.click("main button[type=submit]:has-text('保存')")
+    expect(page.locator("tbody")).to_contain_text("成绩更正一次办结")
+    page.click("button:has-text('报送审定')")
+    expect(page.locator("main")).to_contain_text("审核中")
+    walk.shot("plan-submitted")
+    plan.refresh_from_db()
+    reviewer = plan.reviewer
+    assert reviewer == people["李副院长"].user, plan.reviewer  # the head's supervising leader
+
+    walk.as_(reviewer)
+    walk.go(f"/rectification/plans/{plan.pk}/")
+    page.select_option("form[action$='/review/'] select[name=decision]", "approve")
+    page.click("form[action$='/review/'] button[type=submit]")
+    expect(page.locator("main .status").first).to_contain_text("已审定")
+
+    weekly = Measure.objects.get(plan=plan, content__contains="周例会")
+    walk.as_(cadre.user)
+    walk.go("/rectification/")
+    page.click("a:has-text('建立教学运行周例会制度')")
+    draft = tmp_path / "例会制度（草案）.pdf"
+    draft.write_bytes(samples.pdf_bytes("draft"))
+    page.get_by_label("已做工作").fill("起草了教学运行周例会制度，已开两次例会。")
+    page.get_by_label("完成进度（%）").fill("100")
+    page.get_by_label("佐证材料").first.set_input_files(str(draft))
+    page.get_by_role("button", name="报告", exact=True).click()
+    expect(page.locator("main")).to_contain_text("例会制度（草案）.pdf")
+    page.get_by_role("button", name="申请销号").click()
+    expect(page.locator("main")).to_contain_text("已申请销号")
+    walk.shot("measure-closeout-asked")
+
+    walk.as_(head.user)
+    walk.go(f"/rectification/measures/{weekly.pk}/")
+    verify = page.locator("form[action$='/verify/']")
+    verify.locator("select[name=decision]").select_option("return")
+    verify.locator("textarea[name=comment]").fill("只有制度草案，请补充印发文件和例会记录。")
+    verify.locator("input[name=new_deadline]").fill((today + timedelta(days=75)).isoformat())
+    walk.shot("closeout-returned-by-the-head")
+    verify.locator("button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("销号申请已退回")
+
+    walk.as_(cadre.user)
+    walk.go(f"/rectification/measures/{weekly.pk}/")
+    expect(page.locator(".return-comment")).to_contain_text("请补充印发文件和例会记录")
+    walk.shot("owner-reads-the-return")
+    issued = tmp_path / "教学运行周例会制度（印发稿）.pdf"
+    issued.write_bytes(samples.pdf_bytes("issued"))
+    page.get_by_label("已做工作").fill("制度已印发，附前四次例会记录。")
+    page.get_by_label("完成进度（%）").fill("100")
+    page.get_by_label("佐证材料").first.set_input_files(str(issued))
+    page.get_by_role("button", name="报告", exact=True).click()
+    expect(page.locator("main")).to_contain_text("教学运行周例会制度（印发稿）.pdf")
+    page.get_by_role("button", name="申请销号").click()
+    expect(page.locator("main")).to_contain_text("已申请销号")
+
+    walk.as_(head.user)
+    walk.go(f"/rectification/measures/{weekly.pk}/")
+    verify = page.locator("form[action$='/verify/']")
+    verify.locator("select[name=decision]").select_option("verify")
+    verify.locator("textarea[name=comment]").fill("经核验，制度已印发并执行。")
+    verify.locator("button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("措施已核验销号")
+    walk.shot("measure-verified")
+    weekly.refresh_from_db()
+    assert weekly.status == Measure.Status.VERIFIED
+    return plan
+
+
+def step_red_warning(walk, people, plan):
+    """7. The second measure's deadline passes without its close-out: the worker sends red warnings; the
+    department head sees it red on the warnings board and the person responsible on his notifications."""
+    from notifications.models import Notification
+    from rectification.models import Measure
+    from rectification.warnings import warnings_send
+
+    page = walk.page
+    late = Measure.objects.get(plan=plan, content="成绩更正一次办结")
+    # The live server's clock cannot be moved: moving the deadline back a week is the same as a week passing.
+    Measure.objects.filter(pk=late.pk).update(deadline=timezone.localdate() - timedelta(days=2))
+    assert warnings_send()["red"] == 1
+    walk.as_(people["张处长"].user)
+    walk.go("/rectification/warnings/")
+    red = page.locator(".cards article").filter(has=page.locator(".status-red")).locator(".figure")
+    expect(red).to_have_text("1")
+    expect(page.locator("tr", has_text="成绩更正一次办结").locator(".status-red")).to_be_visible()
+    walk.shot("red-warning-board")
+    walk.as_(people["孙干部"].user)
+    walk.go("/notifications/")
+    expect(page.locator("main")).to_contain_text("成绩更正一次办结")
+    walk.shot("red-warning-notified")
+    assert Notification.objects.filter(recipient=people["孙干部"].user, kind="rectification_red").exists()
+
+
+def step_public_page(walk, office, campaign, problem, college):
+    """8. The office publishes the opinion's problem and its measures; a member of the public reads them
+    on a phone."""
+    page = walk.page
+    walk.as_(office.user)
+    walk.go(f"/disclosure/campaigns/{campaign.pk}/")
+    page.locator(f"input[name=problems][value='{problem.pk}']").check()
+    for box in page.locator("input[name=measures]").all():
+        box.check()
+    walk.shot("disclosure-ticked")
+    page.click("button:has-text('公开所勾选的事项')")
+    expect(page.locator("main")).to_contain_text("已公开")
+
+    phone = walk.phone()
+    phone.goto(walk.url + "/public/")
+    phone.get_by_role("link", name=college.name).first.click()
+    expect(phone.locator("h1")).to_have_text(college.name)
+    group = phone.locator("details", has_text="成绩更正").last  # the problem's manifestation, folded at first
+    group.locator("summary").click()
+    expect(group.get_by_text("成绩更正一次办结")).to_be_visible()
+    walk.shot("public-page-on-a-phone", phone)
+    phone.context.close()
+
+
+def step_analysis(walk, office, campaign, college):
+    """9. The dashboard's figures; the comprehensive analysis report (Word) and the rectification list
+    (Excel) downloaded and read: they say what the pages say."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from rectification.models import Measure
+
+    page = walk.page
+    walk.as_(office.user)
+    walk.go(f"/analysis/campaign/{campaign.pk}/")
+    cards = page.locator("section.cards")
+    expect(cards).to_contain_text("整改措施")
+
+    def card(label):
+        title = page.locator("small", has_text=re.compile(f"^{label}$"))
+        return cards.locator("article").filter(has=title).locator(".figure").inner_text().strip()
+
+    shown = {
+        "problems": card("查找问题情况"),
+        "measures": card("整改措施"),
+        "completion": card("整改完成率"),
+        "closeout": card("销号率"),
+        "overdue": card("逾期措施"),
+    }
+    walk.shot("dashboard")
+    assert shown["measures"] == "2" and shown["overdue"] == "1", shown
+
+    walk.go(f"/analysis/campaign/{campaign.pk}/reports/")
+    page.click("button:has-text('新建报告')")
+    page.click("button:has-text('生成 Word 和 PDF')")
+    word = page.locator("a:text-is('Word')")
+    expect(word).to_be_visible()
+    walk.shot("analysis-report")
+    with page.expect_download() as dl:
+        word.click()
+    doc = Document(dl.value.path())
+    tables = {
+        tuple(c.text for c in t.rows[0].cells): [[c.text for c in r.cells] for r in t.rows[1:]] for t in doc.tables
+    }
+    units = next(rows for head, rows in tables.items() if head[:2] == ("单位", "措施数"))
+    dept = next(r for r in units if r[0] == "教务处")
+    assert dept[1:4] == ["2", "1", "1"], dept  # measures, verified, overdue: as on the dashboard
+    assert dept[4].startswith(shown["completion"].split("%")[0] + "%"), (dept, shown)  # 50.00%（1/2）
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert campaign.name in text
+
+    walk.go(f"/analysis/campaign/{campaign.pk}/ledgers/")
+    page.select_option("select[name=kind]", "rectification")
+    page.select_option("select[name=layout]", "single")
+    page.select_option("select[name=unit]", str(college.pk))
+    page.click("button:has-text('导出 Excel')")
+    download = page.locator("a:text-is('下载')").first
+    expect(download).to_be_visible()
+    rows_shown = int(re.search(r"(\d+)\s*行", page.locator("[id^=export-]").first.inner_text()).group(1))
+    walk.shot("ledger-export")
+    with page.expect_download() as dl:
+        download.click()
+    sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
+    values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    measures = [r for r in values if r and isinstance(r[0], int)]
+    assert len(measures) == rows_shown == int(shown["measures"]), (rows_shown, values)
+    assert {str(r[3]) for r in measures} == set(Measure.objects.values_list("content", flat=True))
+    rates = {str(r[0]): r[1] for r in values if r and r[0] in ("完成率", "销号率")}
+    assert rates, values
+    closeout_card = shown["closeout"].split("%")[0]
+    assert any(abs(float(v) * 100 - float(closeout_card)) < 0.01 for v in rates.values() if v != "—"), (
+        rates,
+        shown,
+    )
