@@ -425,7 +425,7 @@ def test_a_long_forms_page_with_no_readable_qr_code_never_makes_a_second_ballot(
     # the gap: D and a stained page both counted as spoilt would be two ballots for one sheet
     services.rejected_decide(actor=office, page=d, decision="spoilt")
     for p in pages:
-        with pytest.raises(ServiceError, match="not a ballot on its own"):
+        with pytest.raises(ServiceError, match="本身不算一张票"):
             services.rejected_decide(actor=office, page=p, decision="spoilt")
     assert services.batch_totals(batch)["returned"] == 2  # A and D
 
@@ -433,9 +433,9 @@ def test_a_long_forms_page_with_no_readable_qr_code_never_makes_a_second_ballot(
     with pytest.raises(ServiceError):
         services.rejected_decide(actor=office, page=d, decision="part", sheet=d)
     services.rejected_decide(actor=office, page=pages[0], decision="part", sheet=d)
-    with pytest.raises(ServiceError, match="already given"):
+    with pytest.raises(ServiceError, match="都已指定"):
         services.rejected_decide(actor=office, page=pages[1], decision="part", sheet=d)
-    with pytest.raises(ServiceError, match="incomplete sheet"):
+    with pytest.raises(ServiceError, match="不完整的表"):
         services.rejected_decide(actor=office, page=pages[1], decision="part", sheet=pages[2])
 
     for totals in _decide_at_random(office, batch, np.random.default_rng(3), 60):
