@@ -142,17 +142,35 @@ class SheetAnswer(models.Model):
 
 
 class RejectedPage(models.Model):
-    """A page that could not be counted, with the reason and a small image (its QR code blanked) for
-    the person who decides: a spoilt ballot (returned, counts as spoilt) or not a ballot at all."""
+    """What could not be counted, with the reason and a small image (its QR code blanked) for the
+    person who decides. Its `kind` says what it can become (services.rejected_decide):
+
+    - SHEET, a sheet known by its QR code (all its pages here make one item): an incomplete sheet
+      (`missing` pages absent) or one never printed. A spoilt ballot, or left out (scanned again).
+    - PAGE, a page whose QR code could not be read: it names no sheet, so it is never a ballot on its
+      own. It is a page of an incomplete sheet of the batch (PART, `part_of`; it adds nothing to that
+      sheet's one ballot), a whole sheet when the form has one page (then a spoilt ballot), or left
+      out (scanned again or counted by hand).
+    - ELSEWHERE, a sheet of another round or group, a page number the layout has not, a file that is
+      no image: never a ballot of this batch."""
+
+    class Kind(models.TextChoices):
+        SHEET = "sheet", pgettext_lazy("rejected page", "A sheet")
+        PAGE = "page", pgettext_lazy("rejected page", "A page with no readable QR code")
+        ELSEWHERE = "elsewhere", pgettext_lazy("rejected page", "Not a ballot of this batch")
 
     class Decision(models.TextChoices):
         PENDING = "", pgettext_lazy("rejected page", "Not decided")
         SPOILT = "spoilt", pgettext_lazy("rejected page", "A spoilt ballot")
+        PART = "part", pgettext_lazy("rejected page", "A page of an incomplete sheet")
         IGNORED = "ignored", pgettext_lazy("rejected page", "Not a ballot of this batch")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     batch = models.ForeignKey(ScanBatch, on_delete=models.CASCADE, related_name="rejected")
     reason = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SHEET)
+    missing = models.PositiveSmallIntegerField(default=0)  # an incomplete sheet's pages not in the batch
+    part_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="parts")
     thumb = models.BinaryField(null=True, blank=True)
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True, default="")
     decided_by = models.ForeignKey(

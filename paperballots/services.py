@@ -187,6 +187,34 @@ def _reason(code: str, **kw) -> str:
     return reasons[code] % kw if kw else reasons[code]
 
 
+# what a rejection can become (models.RejectedPage): a sheet known by its QR code, a page that names no
+# sheet, or nothing of this batch
+_KIND = {
+    "markers": RejectedPage.Kind.PAGE,
+    "qr": RejectedPage.Kind.PAGE,
+    "distorted": RejectedPage.Kind.PAGE,
+    "foreign": RejectedPage.Kind.PAGE,
+    "unknown": RejectedPage.Kind.SHEET,
+    "incomplete": RejectedPage.Kind.SHEET,
+    "round": RejectedPage.Kind.ELSEWHERE,
+    "group": RejectedPage.Kind.ELSEWHERE,
+    "page": RejectedPage.Kind.ELSEWHERE,
+    "file": RejectedPage.Kind.ELSEWHERE,
+}
+
+
+@dataclass
+class _Rejected:
+    kind: str
+    reason: str
+    thumb: bytes = b""
+    missing: int = 0
+
+
+def _rejected(code: str, thumb: bytes = b"", pages_missing: int = 0, **kw) -> _Rejected:
+    return _Rejected(_KIND[code], _reason(code, **kw), thumb, pages_missing)
+
+
 def scan_read(*, batch_id: int) -> None:
     """Read every page of the batch's files (called by the background task). Pages are found,
     straightened and measured; sheets whose pages are all present are stored in random order with
@@ -202,7 +230,7 @@ def scan_read(*, batch_id: int) -> None:
     batch = ScanBatch.objects.select_related("evaluation", "group").get(pk=batch_id)
     files = list(batch.files.order_by("order"))
     images = []  # (file index, image) streamed file by file to bound memory
-    rejected: list[tuple[str, bytes]] = []
+    rejected: list[_Rejected] = []
     pages: list[_PageRead] = []
     layouts: dict[str, L.Layout | None] = {}
     total = 0
@@ -213,7 +241,7 @@ def scan_read(*, batch_id: int) -> None:
         try:
             images = list(reader.images_from_upload(data))
         except Exception:
-            rejected.append((_reason("file"), b""))
+            rejected.append(_rejected("file"))
             continue
         total += len(images)
         ScanBatch.objects.filter(pk=batch_id).update(pages_total=max(total, 1))
@@ -238,24 +266,24 @@ def _read_one(batch: ScanBatch, img, layouts: dict):
 
     page = reader.read_page(img)
     if page.reject:
-        return _reason(page.reject), reader.thumb(img)
+        return _rejected(page.reject, reader.thumb(img))
     sid = L.SheetId.parse(page.payload)
     thumb = reader.thumb(page.image, straightened=True)
     if sid is None:
-        return _reason("foreign"), thumb
+        return _rejected("foreign", thumb)
     if sid.evaluation != batch.evaluation_id:
-        return _reason("round"), thumb
+        return _rejected("round", thumb)
     if sid.group != batch.group_id:
         other = EvaluatorGroup.objects.filter(pk=sid.group, evaluation=batch.evaluation).first()
-        return _reason("group", group=other.name if other else "?"), thumb
+        return _rejected("group", thumb, group=other.name if other else "?")
     if sid.layout not in layouts:
         row = SheetLayout.objects.filter(code=sid.layout, evaluation=batch.evaluation, group=batch.group).first()
         layouts[sid.layout] = L.Layout.from_json(row.spec) if row else None
     layout = layouts[sid.layout]
     if layout is None:
-        return _reason("unknown"), thumb
+        return _rejected("unknown", thumb)
     if not 1 <= sid.page <= len(layout.pages):
-        return _reason("page"), thumb
+        return _rejected("page", thumb)
     lines = reader.measure(page, layout, sid.page - 1)
     rows = layout.questions(sid.page - 1)
     crops = {k: reader.row_crop(page, rows[k]) for k, line in enumerate(lines) if line.doubtful}
@@ -293,7 +321,7 @@ def _store(batch: ScanBatch, pages: list[_PageRead], rejected: list, layouts: di
         # (shown by its first page): the person decides once whether it was a returned, spoilt ballot
         first = got[min(got)]
         if ps is None:
-            rejected.append((_reason("unknown"), first.thumb))
+            rejected.append(_rejected("unknown", first.thumb))
             continue
         if ps.batch_id is not None and ps.batch_id != batch.pk:
             duplicates += len(got)
@@ -301,14 +329,13 @@ def _store(batch: ScanBatch, pages: list[_PageRead], rejected: list, layouts: di
         missing = [n + 1 for n in range(len(layout.pages)) if n not in got]
         if missing:
             rejected.append(
-                (
-                    _reason(
-                        "incomplete",
-                        missing=", ".join(map(str, missing)),
-                        present=", ".join(str(n + 1) for n in sorted(got)),
-                        total=len(layout.pages),
-                    ),
+                _rejected(
+                    "incomplete",
                     first.thumb,
+                    len(missing),
+                    missing=", ".join(map(str, missing)),
+                    present=", ".join(str(n + 1) for n in sorted(got)),
+                    total=len(layout.pages),
                 )
             )
             continue
@@ -338,7 +365,13 @@ def _store(batch: ScanBatch, pages: list[_PageRead], rejected: list, layouts: di
     random.SystemRandom().shuffle(answers)
     SheetAnswer.objects.bulk_create(answers, batch_size=500)
     PrintedSheet.objects.filter(pk__in=counted).update(batch=batch)
-    RejectedPage.objects.bulk_create([RejectedPage(batch=batch, reason=r[:200], thumb=t or None) for r, t in rejected])
+    random.SystemRandom().shuffle(rejected)
+    RejectedPage.objects.bulk_create(
+        [
+            RejectedPage(batch=batch, kind=r.kind, reason=r.reason[:200], missing=r.missing, thumb=r.thumb or None)
+            for r in rejected
+        ]
+    )
     kept = [p.kept for got in by_sheet.values() for p in got.values() if p.kept]
     random.SystemRandom().shuffle(kept)
     KeptImage.objects.bulk_create([KeptImage(batch=batch, jpeg=j) for j in kept])
@@ -405,14 +438,56 @@ def _reading_text(kind: str, grade) -> str:
     return grade.label if kind == Reading.ANSWER and grade else str(Reading(kind).label)
 
 
+def form_has_one_page(batch: ScanBatch) -> bool:
+    """Whether every sheet printed for the batch's group has one page (then a page is a whole sheet)."""
+    rows = SheetLayout.objects.filter(evaluation_id=batch.evaluation_id, group_id=batch.group_id)
+    specs = list(rows.filter(sheets__isnull=False).distinct().values_list("spec", flat=True)) or list(
+        rows.values_list("spec", flat=True)
+    )
+    return bool(specs) and all(len(L.Layout.from_json(spec).pages) == 1 for spec in specs)
+
+
+def _decision_refused(page: RejectedPage, decision: str, sheet: RejectedPage | None) -> str:
+    """Why `decision` cannot be taken on `page`, or "". A sheet is counted at most once: only a sheet
+    known by its QR code, or a page that is a whole sheet (the form has one page), is a ballot; a page
+    whose QR code cannot be read is otherwise never one, it only joins an incomplete sheet."""
+    D, K = RejectedPage.Decision, RejectedPage.Kind
+    if decision not in (D.SPOILT, D.PART, D.IGNORED):
+        return _("Choose what this page is.")
+    if decision == D.IGNORED:
+        return ""
+    if page.kind == K.ELSEWHERE:
+        return _("This is not a ballot of this batch: it can only be left out.")
+    if decision == D.PART:
+        if page.kind != K.PAGE:
+            return _("A sheet whose QR code was read is not a page of another sheet.")
+        if sheet is None or sheet.batch_id != page.batch_id or sheet.kind != K.SHEET or not sheet.missing:
+            return _("Choose an incomplete sheet of this batch.")
+        if sheet.parts.exclude(pk=page.pk).filter(decision=D.PART).count() >= sheet.missing:
+            return _("Every missing page of that sheet is already given: this page belongs to another sheet.")
+        return ""
+    if page.kind == K.PAGE and not form_has_one_page(page.batch):
+        return _(
+            "A page whose QR code cannot be read is not a ballot on its own: the form has several pages. Say "
+            "which incomplete sheet it belongs to, or leave it out and scan the sheet again (or count it by hand)."
+        )
+    return ""
+
+
 @transaction.atomic
-def rejected_decide(*, actor, page: RejectedPage, spoilt: bool) -> RejectedPage:
-    """A rejected page is a spoilt ballot (it was returned, it counts as returned and spoilt) or not a
-    ballot of this batch (a page scanned by mistake, a sheet to scan again in its own batch)."""
+def rejected_decide(*, actor, page: RejectedPage, decision: str, sheet: RejectedPage | None = None) -> RejectedPage:
+    """A person says what a rejected item is (models.RejectedPage, by its kind): a spoilt ballot (it
+    was returned, it counts as returned and spoilt), a page of one of the batch's incomplete sheets
+    (`sheet`: it adds nothing to that sheet's one ballot), or not a ballot of this batch (a page scanned
+    by mistake, a sheet to scan again in its own batch or to count by hand)."""
     _in_review(page.batch)
-    page.decision = RejectedPage.Decision.SPOILT if spoilt else RejectedPage.Decision.IGNORED
+    refused = _decision_refused(page, decision, sheet)
+    if refused:
+        raise ServiceError(refused)
+    page.decision = decision
+    page.part_of = sheet if decision == RejectedPage.Decision.PART else None
     page.decided_by = actor
-    page.save(update_fields=["decision", "decided_by"])
+    page.save(update_fields=["decision", "part_of", "decided_by"])
     audit_record(
         actor=actor,
         action="paperballots.rejected_decide",
@@ -426,7 +501,8 @@ def rejected_decide(*, actor, page: RejectedPage, spoilt: bool) -> RejectedPage:
 def batch_totals(batch: ScanBatch) -> dict:
     """What the batch will enter: returned, spoilt, and per (target, item, grade) the sheets that gave
     it. A sheet with no mark that counts (every line empty or with two grades) is spoilt; a rejected
-    page decided as spoilt is a spoilt ballot too."""
+    item decided as spoilt is a spoilt ballot too (one per sheet: a page given to an incomplete sheet
+    adds nothing to it, a page with no readable QR code is a ballot only when the form has one page)."""
     per_sheet = defaultdict(list)
     for sheet_id, kind, t, i, g in SheetAnswer.objects.filter(sheet__batch=batch).values_list(
         "sheet_id", "kind", "target_id", "item_id", "grade_id"
@@ -459,6 +535,10 @@ def scan_batch_submit(*, actor, batch: ScanBatch) -> ScanBatch:
         raise ServiceError(_("Decide every doubtful answer first."))
     if batch.rejected.filter(decision="").exists():
         raise ServiceError(_("Decide every rejected page first."))
+    for page in batch.rejected.exclude(decision__in=["", RejectedPage.Decision.IGNORED]).select_related("part_of"):
+        refused = _decision_refused(page, page.decision, page.part_of)  # the form may have changed since
+        if refused:
+            raise ServiceError(_("Decide again: %(reason)s") % {"reason": page.reason}, details=[refused])
     totals = batch_totals(batch)
     if totals["returned"] < 1:
         raise ServiceError(_("The batch holds no ballot to count."))

@@ -1,6 +1,7 @@
 """Pages of paper ballots read by machine, for the office of the round: print sheets, upload scans,
 decide doubts, submit, and the second person's check. Every object is loaded through selectors."""
 
+import uuid
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from evaluations.selectors import get_evaluation_for_user
 from . import layout as L
 from . import selectors, services
 from .forms import PrintForm, UploadForm
-from .models import Reading, ScanBatch
+from .models import Reading, RejectedPage, ScanBatch
 
 
 def _no_store(response):
@@ -105,7 +106,13 @@ def _batch_context(request, batch: ScanBatch) -> dict:
     if batch.status in (ScanBatch.Status.REVIEW, ScanBatch.Status.ENTERED):
         ctx["state"] = selectors.review_state(batch)
         ctx["doubts"] = selectors.doubts(batch)
-        ctx["rejected"] = batch.rejected.order_by("id")
+        rejected = list(batch.rejected.order_by("id"))
+        numbers = {r.pk: n for n, r in enumerate(rejected, 1)}
+        for r in rejected:
+            r.number, r.part_of_number = numbers[r.pk], numbers.get(r.part_of_id)
+        ctx["rejected"] = rejected
+        ctx["incomplete"] = [r for r in rejected if r.kind == RejectedPage.Kind.SHEET and r.missing]
+        ctx["one_page"] = services.form_has_one_page(batch)
         totals = services.batch_totals(batch)
         ctx["totals"] = totals
         ctx["table"] = selectors.totals_table(batch, totals)
@@ -156,11 +163,21 @@ def answer_decide(request, pk):
     return redirect("paperballots:batch", pk=answer.sheet.batch_id)
 
 
+def _uuid(text):
+    try:
+        return uuid.UUID(text or "")
+    except ValueError:
+        return None
+
+
 @require_POST
 def rejected_decide(request, pk):
     page = selectors.get_rejected_for_user(request.user, pk)
     try:
-        services.rejected_decide(actor=request.user, page=page, spoilt=request.POST.get("decision") == "spoilt")
+        decision, sheet = request.POST.get("decision", ""), None
+        if decision == RejectedPage.Decision.PART:
+            sheet = page.batch.rejected.filter(pk=_uuid(request.POST.get("sheet"))).first()
+        services.rejected_decide(actor=request.user, page=page, decision=decision, sheet=sheet)
     except ServiceError as e:
         _refused(request, e)
     return redirect(reverse("paperballots:batch", args=[page.batch_id]) + "#rejected")

@@ -58,9 +58,24 @@ def pdf_of(jpegs: list[bytes]) -> bytes:
     return buf.getvalue()
 
 
-def fill_sheets(pdf: bytes, layout, answers_per_sheet, *, dpi=200, seed=0, photo=False, styles=None):
+def stain_qr(img: np.ndarray, dpi: int) -> np.ndarray:
+    """A coffee stain over the sheet's QR code: the page is still ours, its QR code can no longer be read."""
+    import cv2
+
+    from paperballots import layout as L
+
+    pxmm = dpi / 25.4
+    x, y, s = L.QR_BOX
+    centre = (int((x + s / 2) * pxmm), int((y + s / 2) * pxmm))
+    out = img.copy()
+    cv2.ellipse(out, centre, (int(s * 0.55 * pxmm), int(s * 0.5 * pxmm)), 20, 0, 360, 135, -1)
+    return out
+
+
+def fill_sheets(pdf: bytes, layout, answers_per_sheet, *, dpi=200, seed=0, photo=False, styles=None, stained=()):
     """Fill the printed sheets (`pdf`, one page per sheet) with `answers_per_sheet`: per sheet, per
-    question, a grade index or None (no mark). Returns the scanned JPEG of each sheet."""
+    question, a grade index or None (no mark). Returns the scanned JPEG of each sheet; the sheets whose
+    index is in `stained` have a stain over their QR code."""
     from paperballots import reader, simulate
 
     rng = np.random.default_rng(seed)
@@ -74,6 +89,8 @@ def fill_sheets(pdf: bytes, layout, answers_per_sheet, *, dpi=200, seed=0, photo
             for q, g in enumerate(answers)
         ]
         img, _touched = simulate.fill_page(pages[k], layout, 0, intents, dpi, rng, stray=False)
+        if k in stained:
+            img = stain_qr(img, dpi)
         out.append(simulate.scan(img, rng, photo=photo))
     return out
 
@@ -98,9 +115,10 @@ def long_round(cast, campaign, office):
     return ev, ev.groups.get()
 
 
-def fill_long_sheets(pdf: bytes, layout, answers_per_sheet, *, dpi=200, seed=0):
+def fill_long_sheets(pdf: bytes, layout, answers_per_sheet, *, dpi=200, seed=0, stained=()):
     """Fill sheets of several pages: per sheet, per question in ballot order, a grade index or None.
-    Returns, per sheet, the scanned JPEG of each of its pages."""
+    Returns, per sheet, the scanned JPEG of each of its pages; the pages (sheet index, page index) in
+    `stained` have a stain over their QR code."""
     from paperballots import simulate
 
     rng = np.random.default_rng(seed)
@@ -118,6 +136,8 @@ def fill_long_sheets(pdf: bytes, layout, answers_per_sheet, *, dpi=200, seed=0):
             img, _ = simulate.fill_page(
                 simulate.rasterise(pdf, k * per_sheet + p, dpi), layout, p, intents, dpi, rng, stray=False, ink=30
             )
+            if (k, p) in stained:
+                img = stain_qr(img, dpi)
             pages.append(simulate.scan(img, rng))
         out.append(pages)
     return out

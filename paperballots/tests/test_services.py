@@ -209,9 +209,9 @@ def test_a_page_that_cannot_be_counted_is_rejected_with_its_reason_and_a_person_
     assert markers.thumb and forged_page.thumb and not_image.thumb is None
     with pytest.raises(ServiceError):
         services.scan_batch_submit(actor=office, batch=batch)  # every rejected page needs a decision
-    services.rejected_decide(actor=office, page=markers, spoilt=False)
-    services.rejected_decide(actor=office, page=not_image, spoilt=False)
-    services.rejected_decide(actor=office, page=forged_page, spoilt=True)
+    services.rejected_decide(actor=office, page=markers, decision="ignored")
+    services.rejected_decide(actor=office, page=not_image, decision="ignored")
+    services.rejected_decide(actor=office, page=forged_page, decision="spoilt")
     batch = services.scan_batch_submit(actor=office, batch=batch)
     paper, counts = _entered(batch)
     assert (paper.returned, paper.invalid, counts) == (1, 1, {})
@@ -346,7 +346,7 @@ def test_a_long_form_is_counted_sheet_by_sheet_whatever_order_its_pages_come_in(
     totals = services.batch_totals(batch)
     assert (totals["returned"], totals["invalid"]) == (3, 0)  # A and B each have marks: no page of one joined another
 
-    services.rejected_decide(actor=office, page=rejected, spoilt=False)
+    services.rejected_decide(actor=office, page=rejected, decision="ignored")
     batch = services.scan_batch_submit(actor=office, batch=batch)
     _paper, counts = _entered(batch)
     assert counts == _expected(ev, layout, answers[:3])
@@ -379,3 +379,117 @@ def test_the_demo_scans_checks_one_batch_and_leaves_one_for_review(paper_round, 
     group.refresh_from_db()
     assert group.paper_issued == 4
     assert f"/paperballots/round/{ev.pk}/" in out.getvalue()
+
+
+def _decide_at_random(office, batch, rng, steps):
+    """A person clicking every button in any order: each decision the service takes must leave the
+    batch with no more ballots than sheets of paper."""
+    items = list(RejectedPage.objects.filter(batch=batch))
+    for _ in range(steps):
+        page = items[int(rng.integers(len(items)))]
+        decision = ["spoilt", "ignored", "part"][int(rng.integers(3))]
+        sheet = items[int(rng.integers(len(items)))] if decision == "part" else None
+        try:
+            services.rejected_decide(actor=office, page=page, decision=decision, sheet=sheet)
+        except ServiceError:
+            pass
+        yield services.batch_totals(batch)
+
+
+def test_a_long_forms_page_with_no_readable_qr_code_never_makes_a_second_ballot(
+    long_round, office, office2, django_capture_on_commit_callbacks
+):
+    """Three sheets of two pages: A whole; D's second page stained over its QR code; E stained on both
+    pages. The stained pages name no sheet: none is a ballot on its own. D2 is given to D (D is then one
+    rejected ballot), E's pages are left out to be scanned again or counted by hand. Whatever a person
+    clicks, the batch never holds more ballots than the three sheets of paper."""
+    ev, group = long_round
+    pdf, layout = _printed(office, ev, group, 3, record_issued=False)
+    paper_issue(actor=office, group=group, count=3)
+    n = len(layout.questions(0)) + len(layout.questions(1))
+    answers = [[0] * n, [1] * n, [2] * n]
+    (a1, a2), (d1, d2), (e1, e2) = fill_long_sheets(
+        pdf, layout, answers, seed=5, stained={(1, 1), (2, 0), (2, 1)}
+    )
+    with translation.override("en"):
+        batch = _upload(
+            office, ev, group, [("scan.pdf", pdf_of([e2, a1, d2, d1, e1, a2]))], capture=django_capture_on_commit_callbacks
+        )
+    assert batch.sheets_read == 1
+    items = list(RejectedPage.objects.filter(batch=batch))
+    (d,) = [r for r in items if r.kind == RejectedPage.Kind.SHEET]
+    assert "holds page 1, page 2 is missing" in d.reason and d.missing == 1
+    pages = [r for r in items if r.kind == RejectedPage.Kind.PAGE]
+    assert len(pages) == 3 and all(p.thumb for p in pages)
+
+    # the gap: D and a stained page both counted as spoilt would be two ballots for one sheet
+    services.rejected_decide(actor=office, page=d, decision="spoilt")
+    for p in pages:
+        with pytest.raises(ServiceError, match="本身不算一张票"):
+            services.rejected_decide(actor=office, page=p, decision="spoilt")
+    assert services.batch_totals(batch)["returned"] == 2  # A and D
+
+    # a sheet read by its QR code is no page of another; D has one page missing, so one page joins it
+    with pytest.raises(ServiceError):
+        services.rejected_decide(actor=office, page=d, decision="part", sheet=d)
+    services.rejected_decide(actor=office, page=pages[0], decision="part", sheet=d)
+    with pytest.raises(ServiceError, match="都已指定"):
+        services.rejected_decide(actor=office, page=pages[1], decision="part", sheet=d)
+    with pytest.raises(ServiceError, match="不完整的表"):
+        services.rejected_decide(actor=office, page=pages[1], decision="part", sheet=pages[2])
+
+    for totals in _decide_at_random(office, batch, np.random.default_rng(3), 60):
+        assert totals["returned"] <= 3 and totals["returned"] - totals["sheets"] <= 1  # D alone was not read
+    assert not RejectedPage.objects.filter(batch=batch, kind="page", decision="spoilt").exists()
+
+    # what the two counters decide, looking at the paper: one stained page is D's page 2 (the count does
+    # not depend on which), E's two pages are left out to be scanned again or counted by hand
+    for p in pages:
+        services.rejected_decide(actor=office, page=p, decision="ignored")
+    services.rejected_decide(actor=office, page=pages[0], decision="part", sheet=d)
+    services.rejected_decide(actor=office, page=d, decision="spoilt")
+    batch = services.scan_batch_submit(actor=office, batch=batch)
+    paper, counts = _entered(batch)
+    assert (paper.returned, paper.invalid) == (2, 1) and counts == _expected(ev, layout, answers[:1])
+    services.scan_batch_check(actor=office2, batch=batch, approve=True)
+    ev.refresh_from_db()
+    assert ev.status != Evaluation.Status.VOID and not ev.over_return_reason  # 2 returned of 3 issued
+
+
+def test_a_one_page_sheet_with_no_readable_qr_code_is_one_ballot_and_the_over_return_rule_holds(
+    paper_round, office, office2, django_capture_on_commit_callbacks
+):
+    """On a one-page form a page is a whole sheet: a stained one becomes a spoilt ballot only when a
+    person confirms it, and counts once; a file that is no image is never a ballot. Three sheets came
+    back where two were issued: the second person's check voids the round."""
+    ev, group = paper_round
+    pdf, layout = _printed(office, ev, group, 3, record_issued=False)
+    paper_issue(actor=office, group=group, count=2)
+    scans = fill_sheets(pdf, layout, [[0] * 6, [1] * 6, [2] * 6], stained={2})
+    batch = _upload(
+        office,
+        ev,
+        group,
+        [("s.pdf", pdf_of(scans)), ("x.txt", b"not an image")],
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert batch.sheets_read == 2
+    (stained,) = RejectedPage.objects.filter(batch=batch, kind=RejectedPage.Kind.PAGE)
+    (not_image,) = RejectedPage.objects.filter(batch=batch, kind=RejectedPage.Kind.ELSEWHERE)
+    with pytest.raises(ServiceError):
+        services.rejected_decide(actor=office, page=not_image, decision="spoilt")
+    with pytest.raises(ServiceError):
+        services.rejected_decide(actor=office, page=stained, decision="part", sheet=not_image)
+    for totals in _decide_at_random(office, batch, np.random.default_rng(4), 30):
+        assert totals["returned"] <= 3
+    services.rejected_decide(actor=office, page=stained, decision="spoilt")
+    services.rejected_decide(actor=office, page=not_image, decision="ignored")
+    assert services.batch_totals(batch)["returned"] == 3
+    batch = services.scan_batch_submit(actor=office, batch=batch)
+    paper, counts = _entered(batch)
+    assert (paper.returned, paper.invalid) == (3, 1) and counts == _expected(ev, layout, [[0] * 6, [1] * 6])
+    ev.refresh_from_db()
+    assert not ev.over_return_reason
+    services.scan_batch_check(actor=office2, batch=batch, approve=True)
+    ev.refresh_from_db()
+    assert "3" in ev.over_return_reason and "2" in ev.over_return_reason

@@ -193,3 +193,42 @@ def test_the_sheet_number_never_appears_on_the_review_page(client_for, office, p
 
         crop = cv2.imdecode(np.frombuffer(bytes(d.crop), np.uint8), 0)
         assert zxingcpp.read_barcodes(crop) == []
+
+
+def test_a_stained_page_of_a_long_form_is_given_to_its_incomplete_sheet_on_the_review_page(
+    client_for, long_round, office, django_capture_on_commit_callbacks
+):
+    """The review offers a page with no readable QR code as a page of the batch's incomplete sheet, or
+    to leave out; never as a ballot of its own."""
+    from paperballots.models import RejectedPage
+
+    from .conftest import fill_long_sheets
+
+    ev, group = long_round
+    pdf = services.sheets_print(actor=office, evaluation=ev, group=group, count=1, record_issued=True)
+    layout = L.Layout.from_json(SheetLayout.objects.get().spec)
+    n = len(layout.questions(0)) + len(layout.questions(1))
+    ((d1, d2),) = fill_long_sheets(pdf, layout, [[1] * n], seed=8, stained={(0, 1)})
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.scan_upload(
+            actor=office, evaluation=ev, group=group, label="2号票箱", files=[SimpleUploadedFile("s.pdf", pdf_of([d1, d2]))]
+        )
+    sheet = RejectedPage.objects.get(batch=batch, kind="sheet")
+    page = RejectedPage.objects.get(batch=batch, kind="page")
+    client = client_for(office)
+    html = client.get(reverse("paperballots:batch", args=[batch.pk])).content.decode()
+    assert html.count('value="spoilt"') == 1 and html.count('value="part"') == 1  # spoilt: the sheet only
+    assert f'<option value="{sheet.pk}"' in html
+
+    decide = reverse("paperballots:rejected_decide", args=[page.pk])
+    client.post(decide, {"decision": "spoilt"})
+    client.post(decide, {"decision": "part", "sheet": "not-a-key"})
+    page.refresh_from_db()
+    assert page.decision == ""
+    client.post(decide, {"decision": "part", "sheet": str(sheet.pk)})
+    client.post(reverse("paperballots:rejected_decide", args=[sheet.pk]), {"decision": "spoilt"})
+    page.refresh_from_db()
+    assert (page.decision, page.part_of_id) == ("part", sheet.pk)
+    assert services.batch_totals(batch)["returned"] == 1
+    html = client.get(reverse("paperballots:batch", args=[batch.pk])).content.decode()
+    assert "号表的一页，与该表一并计" in html
