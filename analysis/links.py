@@ -4,15 +4,25 @@ The other apps own those lists and their filter names; this is the one place tha
 renamed filter is fixed here. A list that is not installed yet gives no link (the figure still shows).
 """
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+
+
+@lru_cache(maxsize=4096)
+def _reverse(name: str, args: tuple, urlconf, prefix: str) -> str:
+    """reverse() once per address: a dashboard links every figure of every unit to its list."""
+    try:
+        return reverse(name, args=args, urlconf=urlconf)
+    except NoReverseMatch:
+        return ""
 
 
 def _url(name: str, args: tuple = (), **params) -> str:
-    try:
-        base = reverse(name, args=args)
-    except NoReverseMatch:
+    base = _reverse(name, args, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    if not base:
         return ""
     query = {k: v for k, v in params.items() if v not in (None, "")}
     return f"{base}?{urlencode(query)}" if query else base

@@ -11,15 +11,24 @@ dashboard) or check `can_view_city` (city dashboard) first; the figure functions
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.db.models.functions import Cast, TruncDate
+from django.db.models.lookups import LessThanOrEqual
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignUnit, LookBack, Stage
+from core.rates import half_up
+from core.rates import rate as exact_rate
 from orgs.access import Perm, can, units_where
 from orgs.models import Unit
 
@@ -46,10 +55,12 @@ class Scope:
         return Q(**{f"{unit_field}__path__startswith": self.root.path})
 
 
+# A campaign's current one: the active campaign first, then (closed) the latest.
+ACTIVE_FIRST = Case(When(status=Campaign.Status.ACTIVE, then=Value(0)), default=Value(1))
+
+
 def rate(part: int, whole: int, numerator_label: str = "", denominator_label: str = ""):
     """core.rates.rate: exact, two decimals, half-up, with its numerator and denominator."""
-    from core.rates import rate as exact_rate
-
     return exact_rate(part or 0, whole or 0, numerator_label=numerator_label, denominator_label=denominator_label)
 
 
@@ -109,7 +120,7 @@ def default_dashboard_for(user) -> tuple[str, object] | None:
         campaign = (
             Campaign.objects.filter(institution_id=inst_id)
             .exclude(status=Campaign.Status.DRAFT)
-            .order_by("-status", "-start_date", "-pk")  # "active" sorts before "closed" descending
+            .order_by(ACTIVE_FIRST, "-start_date", "-pk")
             .first()
         )
         if campaign is not None:
@@ -127,35 +138,53 @@ def require_manage(user, scope_or_unit) -> None:
 # ------------------------------------------------------------------------------------ unit grouping
 
 
-def grouping_units(scope: Scope) -> list[Unit]:
-    """The units a dashboard compares: the participating units in scope; for a department that
-    takes part alone, the department and its direct sub-units."""
-    parts = list(
+def _participant_rows(scope: Scope) -> list[CampaignUnit]:
+    """The scope's participating units with their stage (one query, shared by the stages and the grouping)."""
+    return list(
         CampaignUnit.objects.filter(campaign=scope.campaign)
         .filter(scope.q())
         .select_related("unit")
         .order_by("unit__path")
     )
-    units = [p.unit for p in parts]
+
+
+def grouping_units(scope: Scope, parts: list[CampaignUnit] | None = None) -> list[Unit]:
+    """The units a dashboard compares: the participating units in scope; for a department that
+    takes part alone, the department and its direct sub-units."""
+    units = [p.unit for p in (_participant_rows(scope) if parts is None else parts)]
     if len(units) <= 1:
         units = [scope.root, *Unit.objects.filter(parent=scope.root).order_by("sort_order", "path")]
     return units
 
 
+class _Grouping:
+    """Finds the grouping unit a row's unit path belongs to: the nearest grouping unit above it (or
+    itself); None outside them. Each path is looked up once."""
+
+    def __init__(self, units: list[Unit]):
+        self.by_path = {u.path: u.pk for u in units}
+        self.found: dict[str, int | None] = {}
+
+    def __call__(self, path: str | None) -> int | None:
+        path = path or ""
+        if path not in self.found:
+            target, parts = None, path.rstrip("/").split("/")
+            while parts:
+                candidate = "/".join(parts) + "/"
+                if candidate in self.by_path:
+                    target = self.by_path[candidate]
+                    break
+                parts.pop()
+            self.found[path] = target
+        return self.found[path]
+
+
 def _roll_up(rows, units: list[Unit], path_key: str, value_keys: list[str]) -> dict[int, dict]:
     """Add aggregated rows (one per unit path) into the nearest grouping unit above them."""
-    by_path = {u.path: u.pk for u in units}
+    grouping = _Grouping(units)
     totals = {u.pk: dict.fromkeys(value_keys, 0) for u in units}
     for row in rows:
-        path = row[path_key] or ""
-        target = None
-        parts = path.rstrip("/").split("/")
-        while parts:
-            candidate = "/".join(parts) + "/"
-            if candidate in by_path:
-                target = by_path[candidate]
-                break
-            parts.pop()
+        target = grouping(row[path_key])
         if target is None:
             continue
         for k in value_keys:
@@ -163,18 +192,66 @@ def _roll_up(rows, units: list[Unit], path_key: str, value_keys: list[str]) -> d
     return totals
 
 
+# ------------------------------------------------------------------------------- counting helpers
+
+
+@lru_cache
+def _fixed_offset_minutes(tzname: str) -> int | None:
+    """The zone's UTC offset in minutes when it keeps one all year in this century, else None."""
+    zone = ZoneInfo(tzname)
+    offsets = {zone.utcoffset(datetime(y, m, 15)) for y in range(2000, 2101) for m in (1, 4, 7, 10)}
+    return int(offsets.pop().total_seconds()) // 60 if len(offsets) == 1 else None
+
+
+class LocalDate(TruncDate):
+    """The local date of a timestamp, as `__date` gives it. On SQLite Django computes that with a
+    Python function called for every row; where the zone keeps one UTC offset (Asia/Shanghai does)
+    SQLite's own date() with that offset gives the same date inside the database."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        tzname = self.get_tzname()
+        offset = _fixed_offset_minutes(tzname) if tzname and connection.timezone_name == "UTC" else None
+        if offset is None:
+            return self.as_sql(compiler, connection, **extra_context)
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, %s)", (*params, f"{offset:+d} minutes")
+
+
+def _local_date_by(field: str, day: date) -> Q:
+    """`field__date__lte=day` as a plain comparison with the instant the next local day starts."""
+    start_of_next = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return Q(**{f"{field}__lt": start_of_next})
+
+
+def _count_families(families: dict[str, tuple]) -> dict[str, dict[str, int]]:
+    """Several small COUNT … GROUP BY figures in one round trip, as one UNION ALL of a SELECT each.
+
+    `families` maps a name to (queryset, key field or None, count expression); the answer maps each
+    name to {key: count} (key "" for a family without a key field; keys as text)."""
+    if not families:
+        return {}
+    parts = [
+        qs.order_by()
+        .values_list(Value(name, output_field=CharField()), Cast(key, CharField()) if key else Value(""))
+        .annotate(n=count)
+        for name, (qs, key, count) in families.items()
+    ]
+    out: dict[str, dict[str, int]] = {name: {} for name in families}
+    for name, key, n in parts[0].union(*parts[1:], all=True):
+        out[name][key] = n
+    return out
+
+
+def _choice_rows(counts: dict[str, int], choices) -> list[dict]:
+    return [{"key": c.value, "label": c.label, "count": counts.get(c.value, 0)} for c in choices]
+
+
 # ----------------------------------------------------------------------------------------- figures
 
 
-def stage_figures(scope: Scope, today: date) -> list[dict]:
+def stage_figures(scope: Scope, today: date, parts: list[CampaignUnit] | None = None) -> list[dict]:
     """Participating units per stage, with how many are past the stage's planned date."""
-    counts = dict(
-        CampaignUnit.objects.filter(campaign=scope.campaign)
-        .filter(scope.q())
-        .values_list("stage")
-        .annotate(n=Count("pk"))
-        .values_list("stage", "n")
-    )
+    counts = Counter(p.stage for p in (_participant_rows(scope) if parts is None else parts))
     rows = []
     for stage in Stage:
         due = scope.campaign.due_for(stage)
@@ -217,56 +294,61 @@ def problem_queryset(scope: Scope):
     return Problem.objects.filter(campaign=scope.campaign).filter(scope.q())
 
 
-def problem_figures(scope: Scope, units: list[Unit]) -> dict:
-    """Problems by 庸/懒/散, by manifestation, channel, severity, status and unit."""
-    from problems.models import Channel, Manifestation, Problem
+def _problem_families(scope: Scope) -> dict[str, tuple]:
+    from problems.models import Problem
 
-    problems = problem_queryset(scope)
-    totals = problems.aggregate(
-        total=Count("pk"),
-        fixed_at_once=Count("pk", filter=Q(status=Problem.Status.FIXED_AT_ONCE)),
-        resolved=Count("pk", filter=Q(status__in=[Problem.Status.RESOLVED, Problem.Status.FIXED_AT_ONCE])),
-    )
     through = Problem.manifestations.through.objects.filter(
         problem__campaign=scope.campaign, problem__unit__path__startswith=scope.root.path
     )
-    totals["unclassified"] = totals["total"] - through.aggregate(n=Count("problem", distinct=True))["n"]
-    per_manifestation = dict(
-        through.values_list("manifestation")
-        .annotate(n=Count("problem", distinct=True))
-        .values_list("manifestation", "n")
-    )
-    per_group = dict(
-        through.values_list("manifestation__group")
-        .annotate(n=Count("problem", distinct=True))
-        .values_list("manifestation__group", "n")
-    )
-    manifestations = [
-        {"pk": m.pk, "name": m.name, "label": m.name, "group": m.group, "count": per_manifestation.get(m.pk, 0)}
-        for m in Manifestation.objects.filter(Q(active=True) | Q(pk__in=list(per_manifestation)))
-    ]
-    groups = [{"key": g.value, "label": g.label, "count": per_group.get(g.value, 0)} for g in Manifestation.Group]
-    per_channel = dict(problems.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n"))
-    channels = [{"key": c.value, "label": c.label, "count": per_channel.get(c.value, 0)} for c in Channel]
-    per_severity = dict(problems.values_list("severity").annotate(n=Count("pk")).values_list("severity", "n"))
-    severities = [{"key": s.value, "label": s.label, "count": per_severity.get(s.value, 0)} for s in Problem.Severity]
-    per_status = dict(problems.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
-    statuses = [{"key": s.value, "label": s.label, "count": per_status.get(s.value, 0)} for s in Problem.Status]
-    unit_rows = problems.values("unit__path").annotate(
-        count=Count("pk"),
-        serious=Count("pk", filter=Q(severity=Problem.Severity.HIGH)),
-        resolved=Count("pk", filter=Q(status__in=[Problem.Status.RESOLVED, Problem.Status.FIXED_AT_ONCE])),
-    )
-    rolled = _roll_up(unit_rows, units, "unit__path", ["count", "serious", "resolved"])
-    by_unit = [{"unit": u, **rolled[u.pk]} for u in units]
     return {
-        **totals,
-        "groups": groups,
-        "manifestations": manifestations,
-        "channels": channels,
-        "severities": severities,
-        "statuses": statuses,
-        "by_unit": by_unit,
+        "channel": (problem_queryset(scope), "channel", Count("pk")),
+        # a problem has each manifestation at most once; it may have several of one group
+        "manifestation": (through, "manifestation", Count("pk")),
+        "group": (through, "manifestation__group", Count("problem", distinct=True)),
+        "classified": (through, None, Count("problem", distinct=True)),
+    }
+
+
+def problem_figures(scope: Scope, units: list[Unit], counts: dict | None = None) -> dict:
+    """Problems by 庸/懒/散, by manifestation, channel, severity, status and unit.
+
+    One GROUP BY (unit, severity, status) gives the totals, severities, statuses and the units; the
+    channels and manifestations come with the dashboard's other small counts (`_count_families`)."""
+    from problems.models import Channel, Manifestation, Problem
+
+    if counts is None:
+        counts = _count_families(_problem_families(scope))
+    rows = problem_queryset(scope).order_by().values_list("unit__path", "severity", "status").annotate(n=Count("pk"))
+    serious, resolved_states = Problem.Severity.HIGH, {Problem.Status.RESOLVED, Problem.Status.FIXED_AT_ONCE}
+    per_severity, per_status = Counter(), Counter()
+    grouping = _Grouping(units)
+    by_unit = {u.pk: {"count": 0, "serious": 0, "resolved": 0} for u in units}
+    for path, severity, status, n in rows:
+        per_severity[severity] += n
+        per_status[status] += n
+        target = grouping(path)
+        if target is not None:
+            row = by_unit[target]
+            row["count"] += n
+            row["serious"] += n if severity == serious else 0
+            row["resolved"] += n if status in resolved_states else 0
+    total = sum(per_status.values())
+    per_manifestation = {int(k): n for k, n in counts["manifestation"].items()}
+    return {
+        "total": total,
+        "fixed_at_once": per_status[Problem.Status.FIXED_AT_ONCE],
+        "resolved": sum(per_status[s] for s in resolved_states),
+        "unclassified": total - counts["classified"].get("", 0),
+        "groups": _choice_rows(counts["group"], Manifestation.Group),
+        "manifestations": [
+            {"pk": m.pk, "name": m.name, "label": m.name, "group": m.group, "count": per_manifestation.get(m.pk, 0)}
+            for m in Manifestation.objects.all()
+            if m.active or m.pk in per_manifestation
+        ],
+        "channels": _choice_rows(counts["channel"], Channel),
+        "severities": _choice_rows(per_severity, Problem.Severity),
+        "statuses": _choice_rows(per_status, Problem.Status),
+        "by_unit": [{"unit": u, **by_unit[u.pk]} for u in units],
     }
 
 
@@ -295,66 +377,88 @@ def measure_queryset(scope: Scope, *, approved: bool = True):
 
 
 def _measure_aggregates(today: date, campaign: Campaign | None = None) -> dict:
-    """The COUNT expressions shared by the institution and the city figures."""
+    """The COUNT expressions of the measure figures: with a campaign, every figure of the institution
+    dashboard (each status, warnings, the 3/6-month marks); without, those the city compares.
+
+    done = verified or completed by import; on time = verified on or before the deadline (local date);
+    overdue = not done and past the deadline (the red warning; due so far = verified + overdue)."""
     from rectification.models import Measure
 
-    verified = Q(status=Measure.Status.VERIFIED)
-    done = Q(status__in=[Measure.Status.VERIFIED, Measure.Status.COMPLETED])
-    on_time = verified & (Q(deadline__isnull=True) | Q(verified_at__date__lte=F("deadline")))
+    S = Measure.Status
+    verified = Q(status=S.VERIFIED)
+    done = Q(status__in=[S.VERIFIED, S.COMPLETED])
+    on_time = verified & (Q(deadline__isnull=True) | Q(LessThanOrEqual(LocalDate("verified_at"), F("deadline"))))
     overdue = ~done & Q(deadline__lt=today)
-    green_days, yellow_days = warning_thresholds(campaign)
     aggs = {
         "total": Count("pk"),
         "verified": Count("pk", filter=verified),
         "done": Count("pk", filter=done),
-        "completed_by_import": Count("pk", filter=Q(status=Measure.Status.COMPLETED)),
         "on_time": Count("pk", filter=on_time),
         "overdue": Count("pk", filter=overdue),
-        "due": Count("pk", filter=verified | overdue),
-        "closeout_requested": Count("pk", filter=Q(status=Measure.Status.CLOSEOUT_REQUESTED)),
-        "in_progress": Count("pk", filter=Q(status__in=[Measure.Status.IN_PROGRESS, Measure.Status.RETURNED])),
-        "planned": Count("pk", filter=Q(status=Measure.Status.PLANNED)),
-        "rules": Count("pk", filter=Q(kind=Measure.Kind.RULE)),
-        "rules_done": Count("pk", filter=Q(kind=Measure.Kind.RULE) & verified),
-        "red": Count("pk", filter=overdue),
-        "yellow": Count("pk", filter=~done & Q(deadline__gte=today, deadline__lte=today + timedelta(days=yellow_days))),
-        "green": Count(
+    }
+    if campaign is None:
+        return aggs
+    green_days, yellow_days = warning_thresholds(campaign)
+    aggs.update({f"status_{s.value}": Count("pk", filter=Q(status=s)) for s in S})
+    aggs.update(
+        rules=Count("pk", filter=Q(kind=Measure.Kind.RULE)),
+        rules_done=Count("pk", filter=Q(kind=Measure.Kind.RULE) & verified),
+        yellow=Count("pk", filter=~done & Q(deadline__gte=today, deadline__lte=today + timedelta(days=yellow_days))),
+        green=Count(
             "pk",
             filter=~done
             & Q(deadline__gt=today + timedelta(days=yellow_days), deadline__lte=today + timedelta(days=green_days)),
         ),
-    }
-    if campaign is not None:
-        for key, mark in (("m3", campaign.milestone_3m), ("m6", campaign.milestone_6m)):
-            aggs[f"{key}_due"] = Count("pk", filter=Q(deadline__lte=mark))
-            aggs[f"{key}_done"] = Count("pk", filter=Q(deadline__lte=mark) & verified & Q(verified_at__date__lte=mark))
+    )
+    for key, mark in (("m3", campaign.milestone_3m), ("m6", campaign.milestone_6m)):
+        aggs[f"{key}_due"] = Count("pk", filter=Q(deadline__lte=mark))
+        aggs[f"{key}_done"] = Count("pk", filter=Q(deadline__lte=mark) & verified & _local_date_by("verified_at", mark))
     return aggs
 
 
-def _with_rates(row: dict) -> dict:
-    labels = _labels()
+def _with_rates(row: dict, labels: dict | None = None) -> dict:
+    labels = labels or _labels()
+    row["due"] = row["verified"] + row["overdue"]  # verified, or overdue: what should be finished by now
     row["completion_rate"] = rate(row["done"], row["total"], *labels["completion"])
     row["closeout_rate"] = rate(row["verified"], row["total"], *labels["closeout"])
     row["on_time_rate"] = rate(row["on_time"], row["due"], *labels["on_time"])
-    row["no_warning"] = row["total"] - row["done"] - row["red"] - row["yellow"] - row["green"]
     return row
 
 
-def rectification_figures(scope: Scope, units: list[Unit], today: date) -> dict:
+def _measure_families(scope: Scope) -> dict[str, tuple]:
+    drafts = measure_queryset(scope, approved=False)
+    return {"draft_measures": (drafts, None, Count("pk")), "draft_plans": (drafts, None, Count("plan", distinct=True))}
+
+
+def rectification_figures(scope: Scope, units: list[Unit], today: date, counts: dict | None = None) -> dict:
     """Measures: completion and on-time rates, warnings by colour, the 3/6-month marks, by unit.
 
     Only measures of approved plans count (so the warnings board and the dashboard agree); measures
     of drafts and plans under review are counted apart (`drafts`). completion rate = done (verified, or
     completed by an imported ledger) / all; close-out rate = verified (销号) / all; on-time rate =
     verified by their deadline / (verified + overdue), i.e. of the measures that should be finished by now.
+
+    One GROUP BY unit gives every count per unit; the dashboard's figures are their sums.
     """
     from rectification.models import Measure
 
-    measures = measure_queryset(scope)
-    figures = _with_rates(measures.aggregate(**_measure_aggregates(today, scope.campaign)))
-    figures["drafts"] = measure_queryset(scope, approved=False).aggregate(
-        measures=Count("pk"), plans=Count("plan", distinct=True)
+    if counts is None:
+        counts = _count_families(_measure_families(scope))
+    aggs = _measure_aggregates(today, scope.campaign)
+    rows = list(measure_queryset(scope).order_by().values("responsible_unit__path").annotate(**aggs))
+    figures = {k: sum(r[k] for r in rows) for k in aggs}
+    S = Measure.Status
+    labels = _labels()
+    figures.update(
+        completed_by_import=figures[f"status_{S.COMPLETED}"],
+        closeout_requested=figures[f"status_{S.CLOSEOUT_REQUESTED}"],
+        in_progress=figures[f"status_{S.IN_PROGRESS}"] + figures[f"status_{S.RETURNED}"],
+        planned=figures[f"status_{S.PLANNED}"],
+        red=figures["overdue"],
     )
+    _with_rates(figures, labels)
+    figures["no_warning"] = figures["total"] - figures["done"] - figures["red"] - figures["yellow"] - figures["green"]
+    figures["drafts"] = {"measures": counts["draft_measures"].get("", 0), "plans": counts["draft_plans"].get("", 0)}
     milestones = []
     for key, label, mark in (
         ("m3", _("Three months: visible results"), scope.campaign.milestone_3m),
@@ -379,57 +483,54 @@ def rectification_figures(scope: Scope, units: list[Unit], today: date) -> dict:
         {"key": "yellow", "label": _("Yellow: deadline very near"), "count": figures["yellow"]},
         {"key": "green", "label": _("Green: deadline approaching"), "count": figures["green"]},
     ]
-    per_status = dict(measures.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     figures["statuses"] = [
-        {"key": s.value, "label": s.label, "count": per_status.get(s.value, 0)} for s in Measure.Status
+        {"key": s.value, "label": s.label, "count": figures[f"status_{s.value}"]} for s in Measure.Status
     ]
-    verified = Q(status=Measure.Status.VERIFIED)
-    done = Q(status__in=[Measure.Status.VERIFIED, Measure.Status.COMPLETED])
-    unit_rows = measures.values("responsible_unit__path").annotate(
-        total=Count("pk"),
-        verified=Count("pk", filter=verified),
-        done=Count("pk", filter=done),
-        on_time=Count("pk", filter=verified & (Q(deadline__isnull=True) | Q(verified_at__date__lte=F("deadline")))),
-        overdue=Count("pk", filter=~done & Q(deadline__lt=today)),
-    )
     keys = ["total", "verified", "done", "on_time", "overdue"]
-    rolled = _roll_up(unit_rows, units, "responsible_unit__path", keys)
-    labels = _labels()
-    figures["by_unit"] = [
-        {
-            "unit": u,
-            **rolled[u.pk],
-            "completion_rate": rate(rolled[u.pk]["done"], rolled[u.pk]["total"], *labels["completion"]),
-            "closeout_rate": rate(rolled[u.pk]["verified"], rolled[u.pk]["total"], *labels["closeout"]),
-            "on_time_rate": rate(
-                rolled[u.pk]["on_time"], rolled[u.pk]["verified"] + rolled[u.pk]["overdue"], *labels["on_time"]
-            ),
-        }
-        for u in units
-    ]
+    rolled = _roll_up(rows, units, "responsible_unit__path", keys)
+    figures["by_unit"] = [{"unit": u, **_with_rates(rolled[u.pk], labels)} for u in units]
     return figures
 
 
-def evaluation_figures(scope: Scope) -> dict:
+def satisfaction_percent(total, count: int) -> Decimal | None:
+    """The mean of `count` satisfaction rates (0–1, four decimals) summing to `total`, as a percentage
+    with two decimals, half-up (core.rates); None without any."""
+    if not count:
+        return None
+    ten_thousandths = int((Decimal(str(total)) * 10_000).to_integral_value(ROUND_HALF_UP))
+    return half_up(ten_thousandths, 100 * count, places=2)
+
+
+def _evaluation_families(scope: Scope) -> dict[str, tuple]:
+    return {"rounds": (scope.campaign.evaluations.all(), "status", Count("pk"))}
+
+
+def evaluation_figures(scope: Scope, counts: dict | None = None) -> dict:
     """Evaluation targets (units, teams, people) by kind and result, with the mean satisfaction."""
     from evaluations.models import Evaluation, EvaluationTarget
     from evaluations.release import published_q
 
+    if counts is None:
+        counts = _count_families(_evaluation_families(scope))
     targets = EvaluationTarget.objects.filter(evaluation__campaign=scope.campaign).filter(scope.q())
     targets = targets.exclude(evaluation__status=Evaluation.Status.VOID)
     published = published_q()  # results of unpublished rounds count as pending
-    rows = targets.values("kind").annotate(
-        total=Count("pk"),
-        passed=Count("pk", filter=published & Q(result=EvaluationTarget.Result.PASSED)),
-        failed=Count("pk", filter=published & Q(result=EvaluationTarget.Result.FAILED)),
-        pending=Count("pk", filter=~published | Q(result=EvaluationTarget.Result.PENDING)),
-        satisfaction=Avg("satisfaction", filter=published),
+    rows = (
+        targets.order_by()
+        .values("kind")
+        .annotate(
+            total=Count("pk"),
+            passed=Count("pk", filter=published & Q(result=EvaluationTarget.Result.PASSED)),
+            failed=Count("pk", filter=published & Q(result=EvaluationTarget.Result.FAILED)),
+            pending=Count("pk", filter=~published | Q(result=EvaluationTarget.Result.PENDING)),
+            satisfaction_sum=Sum("satisfaction", filter=published),
+            satisfaction_n=Count("satisfaction", filter=published),
+        )
     )
     by_kind = {r["kind"]: r for r in rows}
     kinds = []
     for k in EvaluationTarget.Kind:
-        r = by_kind.get(k.value, {"total": 0, "passed": 0, "failed": 0, "pending": 0, "satisfaction": None})
-        sat = r["satisfaction"]
+        r = by_kind.get(k.value, {"total": 0, "passed": 0, "failed": 0, "pending": 0, "satisfaction_n": 0})
         kinds.append(
             {
                 "key": k.value,
@@ -439,7 +540,7 @@ def evaluation_figures(scope: Scope) -> dict:
                 "failed": r["failed"],
                 "pending": r["pending"],
                 "pass_rate": rate(r["passed"], r["passed"] + r["failed"]),
-                "satisfaction": round(float(sat) * 100, 1) if sat is not None else None,
+                "satisfaction": satisfaction_percent(r.get("satisfaction_sum"), r["satisfaction_n"]),
             }
         )
     failed = list(
@@ -447,48 +548,48 @@ def evaluation_figures(scope: Scope) -> dict:
         .select_related("unit", "person", "evaluation")
         .order_by("unit__path", "pk")[:20]
     )
-    rounds = dict(scope.campaign.evaluations.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     totals = {k: sum(r[k] for r in kinds) for k in ("total", "passed", "failed", "pending")}
     return {
         "kinds": kinds,
         "failed_targets": failed,
-        "rounds": rounds,
+        "rounds": counts["rounds"],
         **totals,
         "pass_rate": rate(totals["passed"], totals["passed"] + totals["failed"]),
     }
 
 
-def accountability_figures(scope: Scope) -> dict:
-    """Accountability cases of the institution (in scope) by trigger and status, and measures decided."""
+def _accountability_families(scope: Scope) -> dict[str, tuple]:
     from accountability.models import AccountabilityCase
 
     cases = AccountabilityCase.objects.filter(institution=scope.campaign.institution).filter(scope.q())
-    cases = cases.filter(opened_at__date__gte=scope.campaign.start_date)
-    per_trigger = dict(cases.values_list("trigger").annotate(n=Count("pk")).values_list("trigger", "n"))
-    per_status = dict(cases.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
-    through = AccountabilityCase.decided_measures.through.objects.filter(accountabilitycase__in=cases)
-    measures = list(through.values("measuretype__name").annotate(n=Count("pk")).order_by("-n", "measuretype__name"))
+    cases = cases.filter(opened_at__gte=timezone.make_aware(datetime.combine(scope.campaign.start_date, time.min)))
+    decided = AccountabilityCase.decided_measures.through.objects.filter(accountabilitycase__in=cases)
     return {
-        "total": sum(per_status.values()),
-        "triggers": [
-            {"key": t.value, "label": t.label, "count": per_trigger.get(t.value, 0)} for t in AccountabilityCase.Trigger
-        ],
-        "statuses": [
-            {"key": s.value, "label": s.label, "count": per_status.get(s.value, 0)} for s in AccountabilityCase.Status
-        ],
-        "measures": [{"label": m["measuretype__name"], "count": m["n"]} for m in measures],
+        "case_trigger": (cases, "trigger", Count("pk")),
+        "case_status": (cases, "status", Count("pk")),
+        "case_measure": (decided, "measuretype__name", Count("pk")),
     }
 
 
-def activity_figures(scope: Scope) -> dict:
-    """Opinions, self-inspection reports, meetings and look-backs: counts by status."""
+def accountability_figures(scope: Scope, counts: dict | None = None) -> dict:
+    """Accountability cases of the institution (in scope) by trigger and status, and measures decided."""
+    from accountability.models import AccountabilityCase
+
+    if counts is None:
+        counts = _count_families(_accountability_families(scope))
+    measures = sorted(counts["case_measure"].items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "total": sum(counts["case_status"].values()),
+        "triggers": _choice_rows(counts["case_trigger"], AccountabilityCase.Trigger),
+        "statuses": _choice_rows(counts["case_status"], AccountabilityCase.Status),
+        "measures": [{"label": name, "count": n} for name, n in measures],
+    }
+
+
+def _activity_families(scope: Scope) -> dict[str, tuple]:
     from meetings.models import LifeMeeting
     from problems.models import Opinion
     from reports.models import SelfReport
-
-    def by_status(qs, choices):
-        counts = dict(qs.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
-        return [{"key": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in choices]
 
     c = scope.campaign
     opinions = Opinion.objects.filter(campaign=c).filter(scope.q())
@@ -496,13 +597,30 @@ def activity_figures(scope: Scope) -> dict:
         # 回避: a department's figures leave out opinions about a person (its head would see one
         # appear that his own list does not show); the institution's figures count them.
         opinions = opinions.filter(recusal_reason="")
+    lookbacks = LookBack.objects.filter(
+        participant__campaign=c, status=LookBack.Status.OPEN, participant__unit__path__startswith=scope.root.path
+    )
     return {
-        "opinions": by_status(opinions, Opinion.Status),
-        "reports": by_status(SelfReport.objects.filter(campaign=c).filter(scope.q()), SelfReport.Status),
-        "meetings": by_status(LifeMeeting.objects.filter(campaign=c).filter(scope.q()), LifeMeeting.Status),
-        "lookbacks_open": LookBack.objects.filter(
-            participant__campaign=c, status=LookBack.Status.OPEN, participant__unit__path__startswith=scope.root.path
-        ).count(),
+        "opinions": (opinions, "status", Count("pk")),
+        "reports": (SelfReport.objects.filter(campaign=c).filter(scope.q()), "status", Count("pk")),
+        "meetings": (LifeMeeting.objects.filter(campaign=c).filter(scope.q()), "status", Count("pk")),
+        "lookbacks": (lookbacks, None, Count("pk")),
+    }
+
+
+def activity_figures(scope: Scope, counts: dict | None = None) -> dict:
+    """Opinions, self-inspection reports, meetings and look-backs: counts by status."""
+    from meetings.models import LifeMeeting
+    from problems.models import Opinion
+    from reports.models import SelfReport
+
+    if counts is None:
+        counts = _count_families(_activity_families(scope))
+    return {
+        "opinions": _choice_rows(counts["opinions"], Opinion.Status),
+        "reports": _choice_rows(counts["reports"], SelfReport.Status),
+        "meetings": _choice_rows(counts["meetings"], LifeMeeting.Status),
+        "lookbacks_open": counts["lookbacks"].get("", 0),
     }
 
 
@@ -521,18 +639,31 @@ class Dashboard:
 
 
 def institution_dashboard(scope: Scope, today: date, *, with_accountability: bool = True) -> Dashboard:
-    """Every figure of the institution (or department) dashboard, in a constant number of queries."""
-    units = grouping_units(scope)
+    """Every figure of the institution (or department) dashboard, in a constant number of queries:
+    the participants, one GROUP BY for the problems, one for the measures, the evaluation results,
+    and every small count (channels, manifestations, drafts, rounds, cases, opinions, reports,
+    meetings, look-backs) in one UNION ALL."""
+    parts = _participant_rows(scope)
+    units = grouping_units(scope, parts)
+    counts = _count_families(
+        {
+            **_problem_families(scope),
+            **_measure_families(scope),
+            **_evaluation_families(scope),
+            **(_accountability_families(scope) if with_accountability else {}),
+            **_activity_families(scope),
+        }
+    )
     return Dashboard(
         scope=scope,
         today=today,
         units=units,
-        stages=stage_figures(scope, today),
-        problems=problem_figures(scope, units),
-        rectification=rectification_figures(scope, units, today),
-        evaluations=evaluation_figures(scope),
-        accountability=accountability_figures(scope) if with_accountability else None,
-        activity=activity_figures(scope),
+        stages=stage_figures(scope, today, parts),
+        problems=problem_figures(scope, units, counts),
+        rectification=rectification_figures(scope, units, today, counts),
+        evaluations=evaluation_figures(scope, counts),
+        accountability=accountability_figures(scope, counts) if with_accountability else None,
+        activity=activity_figures(scope, counts),
     )
 
 
@@ -540,12 +671,13 @@ def institution_dashboard(scope: Scope, today: date, *, with_accountability: boo
 
 
 def city_campaigns(city: Unit) -> list[Campaign]:
-    """The current campaign of each institution under the city office (active first, then latest)."""
+    """The current campaign of each institution under the city office: the active one, else the one
+    that started last."""
     campaigns = (
         Campaign.objects.filter(institution__path__startswith=city.path, institution__kind=Unit.Kind.INSTITUTION)
         .exclude(status=Campaign.Status.DRAFT)
         .select_related("institution")
-        .order_by("institution__path", "-status", "-start_date", "-pk")
+        .order_by("institution__path", ACTIVE_FIRST, "-start_date", "-pk")
     )
     chosen: dict[int, Campaign] = {}
     for c in campaigns:
@@ -564,13 +696,19 @@ def city_dashboard(city: Unit, today: date) -> dict:
 
     campaigns = city_campaigns(city)
     ids = [c.pk for c in campaigns]
-    stage_rows = CampaignUnit.objects.filter(campaign_id__in=ids).values("campaign", "stage").annotate(n=Count("pk"))
+    stage_rows = (
+        CampaignUnit.objects.filter(campaign_id__in=ids)
+        .order_by()
+        .values_list("campaign", "stage")
+        .annotate(n=Count("pk"))
+    )
     stages: dict[int, dict[str, int]] = {}
-    for r in stage_rows:
-        stages.setdefault(r["campaign"], {})[r["stage"]] = r["n"]
+    for campaign_id, stage, n in stage_rows:
+        stages.setdefault(campaign_id, {})[stage] = n
     problems = {
         r["campaign"]: r
         for r in Problem.objects.filter(campaign_id__in=ids)
+        .order_by()
         .values("campaign")
         .annotate(
             total=Count("pk"),
@@ -582,6 +720,7 @@ def city_dashboard(city: Unit, today: date) -> dict:
     measures = {
         r["plan__campaign"]: r
         for r in Measure.objects.filter(plan__campaign_id__in=ids, plan__status="approved")
+        .order_by()
         .values("plan__campaign")
         .annotate(**measure_aggs)
     }
@@ -589,28 +728,30 @@ def city_dashboard(city: Unit, today: date) -> dict:
         r["evaluation__campaign"]: r
         for r in published_targets(EvaluationTarget.objects.filter(evaluation__campaign_id__in=ids))
         .exclude(evaluation__status=Evaluation.Status.VOID)
+        .order_by()
         .values("evaluation__campaign")
         .annotate(
             passed=Count("pk", filter=Q(result=EvaluationTarget.Result.PASSED)),
             failed=Count("pk", filter=Q(result=EvaluationTarget.Result.FAILED)),
-            satisfaction=Avg("satisfaction"),
+            satisfaction_sum=Sum("satisfaction"),
+            satisfaction_n=Count("satisfaction"),
         )
     }
     cases = dict(
         AccountabilityCase.objects.filter(institution_id__in=[c.institution_id for c in campaigns])
+        .order_by()
         .values_list("institution")
         .annotate(n=Count("pk"))
-        .values_list("institution", "n")
     )
+    labels = _labels()
     empty_measures = dict.fromkeys(measure_aggs, 0)
     rows = []
     for c in campaigns:
         st = stages.get(c.pk, {})
         units_n = sum(st.values())
         p = problems.get(c.pk, {"total": 0, "serious": 0, "resolved": 0})
-        m = _with_rates({k: measures.get(c.pk, empty_measures)[k] for k in measure_aggs})
-        e = evaluations.get(c.pk, {"passed": 0, "failed": 0, "satisfaction": None})
-        sat = e["satisfaction"]
+        m = _with_rates({k: measures.get(c.pk, empty_measures)[k] for k in measure_aggs}, labels)
+        e = evaluations.get(c.pk, {"passed": 0, "failed": 0, "satisfaction_sum": None, "satisfaction_n": 0})
         rows.append(
             {
                 "campaign": c,
@@ -621,11 +762,11 @@ def city_dashboard(city: Unit, today: date) -> dict:
                 "problems": p["total"],
                 "serious": p["serious"],
                 "problems_resolved": p["resolved"],
-                "problems_per_unit": round(p["total"] / units_n, 1) if units_n else None,
+                "problems_per_unit": half_up(p["total"], units_n, places=1) if units_n else None,
                 "measures": m,
                 "evaluated_pass_rate": rate(e["passed"], e["passed"] + e["failed"]),
                 "failed": e["failed"],
-                "satisfaction": round(float(sat) * 100, 1) if sat is not None else None,
+                "satisfaction": satisfaction_percent(e["satisfaction_sum"], e["satisfaction_n"]),
                 "cases": cases.get(c.institution_id, 0),
             }
         )
@@ -643,7 +784,7 @@ def city_dashboard(city: Unit, today: date) -> dict:
         "cases": sum(r["cases"] for r in rows),
         "stages": [sum(r["stages"][i] for r in rows) for i in range(len(Stage))],
     }
-    totals["completion_rate"] = rate(totals["done"], totals["measures"], *_labels()["completion"])
+    totals["completion_rate"] = rate(totals["done"], totals["measures"], *labels["completion"])
     return {"city": city, "today": today, "rows": rows, "totals": totals, "stage_labels": [s.label for s in Stage]}
 
 

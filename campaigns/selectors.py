@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core.rates import rate
 from orgs.access import Perm, can, units_where
 
 from .gates import gate_blockers
@@ -169,7 +170,7 @@ def milestones(campaign: Campaign) -> list[dict]:
     figures = []
     for fn in _milestone_figures:
         f = fn(campaign)
-        f["share"] = round(100 * f["done"] / f["total"]) if f["total"] else 0
+        f["share"] = rate(f["done"], f["total"])  # core.rates: two decimals, half-up; "—" of nothing
         figures.append(f)
     return [
         {"label": label, "countdown": countdown(d), "figures": figures}

@@ -159,3 +159,17 @@ def test_it_lists_campaigns_with_constant_queries(cast, campaign, client_for, dj
     client.get("/campaigns/")
     with django_assert_max_num_queries(13):  # 12 + the shell's campaign switcher
         assert client.get("/campaigns/").status_code == 200
+
+
+def test_the_milestone_share_is_a_half_up_rate_with_two_decimals(cast, campaign, client_for):
+    from campaigns.selectors import milestones
+    from problems.models import Problem
+
+    for status in ("resolved", "open", "open"):
+        Problem.objects.create(
+            campaign=campaign, unit=cast.dept_a, description="问题", channel="self_check", status=status
+        )
+    (figure,) = [f for f in milestones(campaign)[0]["figures"] if f["total"]]
+    assert (figure["done"], figure["total"], str(figure["share"])) == (1, 3, "33.33")  # round() said 33
+    html = client_for(cast.user("office")).get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "1 / 3 (33.33%)" in html
