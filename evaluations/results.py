@@ -163,7 +163,10 @@ def collect(evaluation: Evaluation) -> dict:
     from .selectors import groups_with_code_counts
 
     grades = {g.pk: g for g in evaluation.grades.all()}
-    groups = {g.pk: g for g in groups_with_code_counts(evaluation)}
+    every_group = {g.pk: g for g in groups_with_code_counts(evaluation)}
+    # groups counted apart (e.g. 预备党员): tallied on their own, never in the main figures
+    apart = {gid: g for gid, g in every_group.items() if g.counted_apart}
+    groups = {gid: g for gid, g in every_group.items() if gid not in apart}
     items = list(evaluation.items.all())
     targets = list(evaluation.targets.select_related("unit", "person"))
     bands = list(evaluation.score_bands.all())
@@ -173,16 +176,25 @@ def collect(evaluation: Evaluation) -> dict:
 
     per_target = {t.pk: Figures() for t in targets}
     per_item = {(t.pk, i.pk): Figures() for t in targets for i in items}
-    valid = defaultdict(lambda: defaultdict(int))  # target → group → valid ballots
+    per_apart = {t.pk: Figures() for t in targets}  # the groups counted apart, by group
+    per_apart_item = {(t.pk, i.pk): Figures() for t in targets for i in items}
+    valid = defaultdict(lambda: defaultdict(int))  # target → group → valid ballots (every group)
+
+    def add(target_id, item_id, group_id, grade_id, n):
+        if group_id in apart:
+            per_apart[target_id].add(group_id, grade_id, n)
+            per_apart_item[(target_id, item_id)].add(group_id, grade_id, n)
+        else:
+            per_target[target_id].add(group_id, grade_id, n)
+            per_item[(target_id, item_id)].add(group_id, grade_id, n)
+
     for r in answers:
-        per_target[r["target_id"]].add(r["ballot__group_id"], r["grade_id"], r["n"])
-        per_item[(r["target_id"], r["item_id"])].add(r["ballot__group_id"], r["grade_id"], r["n"])
+        add(r["target_id"], r["item_id"], r["ballot__group_id"], r["grade_id"], r["n"])
     for r in online_valid:
         valid[r["target_id"]][r["ballot__group_id"]] += r["n"]
     paper_valid = defaultdict(int)  # (batch, target, item) → valid answers
     for r in paper_counts:
-        per_target[r["target_id"]].add(r["batch__group_id"], r["grade_id"], r["n"])
-        per_item[(r["target_id"], r["item_id"])].add(r["batch__group_id"], r["grade_id"], r["n"])
+        add(r["target_id"], r["item_id"], r["batch__group_id"], r["grade_id"], r["n"])
         if r["grade__is_valid"]:
             paper_valid[(r["batch_id"], r["target_id"], r["item_id"])] += r["n"]
     batch_group = {b["id"]: b["group_id"] for b in batches}
@@ -196,7 +208,9 @@ def collect(evaluation: Evaluation) -> dict:
     for b in batches:
         returned[b["group_id"]] += b["returned"]
         spoilt[b["group_id"]] += b["invalid"]
-    cast_total = sum(ballots_by_group.values()) + sum(returned.values())
+    cast_total = sum(n for gid, n in ballots_by_group.items() if gid not in apart) + sum(
+        n for gid, n in returned.items() if gid not in apart
+    )
 
     rows = []
     for t in targets:
@@ -226,13 +240,34 @@ def collect(evaluation: Evaluation) -> dict:
             "items": item_rows,
             "by_group": fig.by_group,
             "valid_by_group": valid_by_group,
+            "valid_every_group": dict(valid[t.pk]),
+            "apart": [
+                {
+                    "group": g,
+                    "valid": valid[t.pk].get(gid, 0),
+                    "counts": per_apart[t.pk].by_group.get(gid, {}),
+                    **rates(per_apart[t.pk].by_group.get(gid, {}), grades),
+                    "mean": plain_score(per_apart[t.pk].by_group.get(gid, {}), grades),
+                    "items": [
+                        {
+                            "item": i,
+                            "counts": per_apart_item[(t.pk, i.pk)].by_group.get(gid, {}),
+                            **rates(per_apart_item[(t.pk, i.pk)].by_group.get(gid, {}), grades),
+                            "mean": plain_score(per_apart_item[(t.pk, i.pk)].by_group.get(gid, {}), grades),
+                        }
+                        for i in items
+                        if i.applies(t.kind)
+                    ],
+                }
+                for gid, g in sorted(apart.items(), key=lambda kv: kv[1].order)
+            ],
         }
         row["band"] = band_for(row["score"], bands)
         row.update(judge(evaluation, row, rules, grades, groups))
         rows.append(row)
 
     turnout = []
-    for g in groups.values():
+    for g in every_group.values():
         issued = g.codes + g.paper_issued
         came = g.codes_spent + returned[g.pk]
         turnout.append(
@@ -247,6 +282,7 @@ def collect(evaluation: Evaluation) -> dict:
                 "issued": issued,
                 "returned": came,
                 "turnout": _ratio(came, issued),
+                "apart": g.pk in apart,
             }
         )
     return {
@@ -261,7 +297,26 @@ def collect(evaluation: Evaluation) -> dict:
         "ballots": cast_total,
         "rules": rules,
         "void_reasons": round_void_reasons(evaluation, {t["group"].pk: t["returned"] for t in turnout}, groups),
+        "apart_groups": apart,
+        "every_group": every_group,
+        "free_texts": free_texts_by_target(evaluation),
     }
+
+
+def free_texts_by_target(evaluation: Evaluation) -> dict:
+    """{target id: {group id: {field: [texts, sorted]}}}: the free texts of the round, read in no stored
+    order (the rows have random keys and no order) and sorted here, so the page never shows the
+    order in which they were written. Shown only through release (grouped, from the minimum on)."""
+    from .models import FreeText
+
+    out = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for t, g, f, text in FreeText.objects.filter(evaluation=evaluation).values_list("target_id", "group_id", "field", "text"):
+        out[t][g][f].append(text)
+    for per_group in out.values():
+        for per_field in per_group.values():
+            for texts in per_field.values():
+                texts.sort()
+    return out
 
 
 def entitled(group) -> int:
