@@ -102,10 +102,10 @@ class Evaluation(models.Model):
         verbose_name=_("grade with a cap"),
     )
     cap_percent = models.PositiveSmallIntegerField(
-        _("at most this % of the targets per question"),
+        _("at most this many per cent of the targets per question"),
         null=True,
         blank=True,
-        help_text=_("E.g. 30: a voter may give the grade to at most 30% of the targets rated on a question."),
+        help_text=_("E.g. 30: a voter may give the grade to at most 30 per cent of the targets rated on a question."),
     )
     rank_top = models.PositiveSmallIntegerField(_("mark the first N in the ranking"), default=0)
     rank_bottom = models.PositiveSmallIntegerField(_("mark the last N in the ranking"), default=0)

@@ -669,6 +669,33 @@ def to_xlsx(data: dict) -> bytes:
         _xlsx_append(sheet, header)
         for row in rows:
             _xlsx_append(sheet, row)
+    if data.get("apart_groups"):
+        apart = wb.create_sheet(_("Counted apart")[:31])
+        _xlsx_append(
+            apart,
+            [_("Target"), _("Group"), _("Valid ballots")]
+            + grade_header(data["grades"], split=True)
+            + [_("Satisfaction rate"), _("Score (plain mean)")],
+        )
+        for r in data["targets"]:
+            for a in r.get("apart", []):
+                _xlsx_append(
+                    apart,
+                    [str(r["target"]), a["group"].name, _dash(a["valid"])]
+                    + grade_cells(a["counts"], a.get("shares"), data["grades"], split=True)
+                    + [Share(a.get("satisfaction")), _dash(a.get("mean"))],
+                )
+    if any(r.get("comments", {}).get("groups") for r in data["targets"]):
+        sheet = wb.create_sheet(pgettext("free text", "Comments")[:31])
+        _xlsx_append(
+            sheet,
+            [_("Target"), _("Group"), pgettext("free text", "Field"), pgettext("free text", "Comment")],
+        )
+        for r in data["targets"]:
+            for g in r["comments"]["groups"]:
+                for label, texts in g["fields"]:
+                    for text in texts:
+                        _xlsx_append(sheet, [str(r["target"]), g["name"], str(label), text])
     turnout = wb.create_sheet(_("Turnout")[:31])
     turnout.append(
         [_("Group"), _("Codes issued"), _("Codes used"), _("Paper issued"), _("Paper returned"), _("Turnout")]

@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='evaluation',
             name='cap_percent',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='E.g. 30: a voter may give the grade to at most 30% of the targets rated on a question.', null=True, verbose_name='at most this % of the targets per question'),
+            field=models.PositiveSmallIntegerField(blank=True, help_text='E.g. 30: a voter may give the grade to at most 30 per cent of the targets rated on a question.', null=True, verbose_name='at most this many per cent of the targets per question'),
         ),
         migrations.AddField(
             model_name='evaluatorgroup',
