@@ -18,7 +18,18 @@
     document.querySelectorAll("#ballot-form tr.same-for-all").forEach(function (row) { row.hidden = false; });
   }
   document.addEventListener("click", function (e) {
-    var button = e.target.closest ? e.target.closest("button.same") : null;
+    if (!e.target.closest) return;
+    // a tap anywhere in a grade's cell chooses it (not only on the small circle)
+    var cell = e.target.closest("table.ballot-grid td");
+    if (cell && !e.target.closest("label, input, button")) {
+      var radio = cell.querySelector("input[type=radio]");
+      if (radio) {
+        radio.checked = true;
+        radio.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      return;
+    }
+    var button = e.target.closest("button.same");
     if (!button) return;
     var table = button.closest("table");
     table.querySelectorAll("tbody input[type=radio][value='" + button.dataset.grade + "']").forEach(function (r) {
