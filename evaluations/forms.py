@@ -80,7 +80,7 @@ class TargetForm(forms.Form):
 class ItemForm(forms.ModelForm):
     class Meta:
         model = EvaluationItem
-        fields = ["text", "applies_to"]
+        fields = ["text", "applies_to", "is_overall"]
 
 
 class GradeForm(forms.ModelForm):

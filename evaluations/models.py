@@ -197,6 +197,13 @@ class EvaluationItem(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="items")
     text = models.CharField(pgettext_lazy("evaluation item", "item"), max_length=200)
     applies_to = models.CharField(_("applies to"), max_length=10, choices=AppliesTo.choices, default=AppliesTo.ALL)
+    # Two-part forms (issue #13): an overall grade beside the item-by-item grades. The target's result,
+    # score, ranking and rules count its overall item alone; the other items are tallied on their own.
+    is_overall = models.BooleanField(
+        _("overall grade"),
+        default=False,
+        help_text=_("The target's result, score and rules count this item alone; the other items are tallied apart."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

@@ -112,6 +112,13 @@ def release(data: dict) -> dict:
             r.update(score=None, weighted=None, band=None)
             r["items"] = [dict(it, score=None, weighted=None) for it in row["items"]]
         r["items"] = [{key: v for key, v in it.items() if key != "score_exact"} for it in r["items"]]
+        if row.get("items_part") is not None:  # the item-by-item part of a two-part form, withheld alike
+            part = {key: v for key, v in row["items_part"].items() if key != "score_exact"}
+            if "target" in r["withheld"]:
+                part.update(counts=None, shares=None, satisfaction=None, low_share=None, score=None, **NO_SCORE)
+            elif "score" in r["withheld"]:
+                part.update(score=None, weighted=None)
+            r["items_part"] = part
         targets.append(r)
     from .results import rank
 

@@ -180,12 +180,24 @@ def collect(evaluation: Evaluation) -> dict:
     per_apart_item = {(t.pk, i.pk): Figures() for t in targets for i in items}
     valid = defaultdict(lambda: defaultdict(int))  # target → group → valid ballots (every group)
 
+    # two-part forms: where a target has an overall item, its figures are that item's alone and the
+    # other items together make the item-by-item part, tallied on its own
+    overall = {
+        t.pk: next((i.pk for i in items if i.is_overall and i.applies(t.kind)), None) for t in targets
+    }
+    per_part = {t.pk: Figures() for t in targets}
+
     def add(target_id, item_id, group_id, grade_id, n):
+        whole = overall[target_id] is None or overall[target_id] == item_id
         if group_id in apart:
-            per_apart[target_id].add(group_id, grade_id, n)
+            if whole:
+                per_apart[target_id].add(group_id, grade_id, n)
             per_apart_item[(target_id, item_id)].add(group_id, grade_id, n)
         else:
-            per_target[target_id].add(group_id, grade_id, n)
+            if whole:
+                per_target[target_id].add(group_id, grade_id, n)
+            else:
+                per_part[target_id].add(group_id, grade_id, n)
             per_item[(target_id, item_id)].add(group_id, grade_id, n)
 
     for r in answers:
@@ -202,6 +214,13 @@ def collect(evaluation: Evaluation) -> dict:
         for b in batches:
             best = max((paper_valid.get((b["id"], t.pk, i.pk), 0) for i in items), default=0)
             valid[t.pk][batch_group[b["id"]]] += best
+
+    for t in targets:  # with an overall item, a valid ballot is one with a valid overall grade
+        if overall[t.pk] is not None:
+            valid[t.pk] = defaultdict(int)
+            for figs in (per_item[(t.pk, overall[t.pk])], per_apart_item[(t.pk, overall[t.pk])]):
+                for gid, counts in figs.by_group.items():
+                    valid[t.pk][gid] += sum(n for grade_id, n in counts.items() if grades[grade_id].is_valid)
 
     returned = defaultdict(int)
     spoilt = defaultdict(int)
@@ -238,6 +257,14 @@ def collect(evaluation: Evaluation) -> dict:
             **rates(fig.counts, grades),
             **scores(fig, grades, groups, evaluation),
             "items": item_rows,
+            "overall_item": next((i for i in items if i.pk == overall[t.pk]), None),
+            "items_part": {
+                "counts": per_part[t.pk].counts,
+                **rates(per_part[t.pk].counts, grades),
+                **scores(per_part[t.pk], grades, groups, evaluation),
+            }
+            if overall[t.pk] is not None
+            else None,
             "by_group": fig.by_group,
             "valid_by_group": valid_by_group,
             "valid_every_group": dict(valid[t.pk]),
@@ -590,14 +617,21 @@ def item_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]
         + [_("Satisfaction rate")]
         + score_header(data, band=False)
     )
-    rows = [
-        [str(r["target"]), it["item"].text]
-        + grade_cells(it["counts"], it.get("shares"), data["grades"], split=split)
-        + [Share(it["satisfaction"])]
-        + score_cells(data, it, band=False)
-        for r in data["targets"]
-        for it in r["items"]
-    ]
+    rows = []
+    for r in data["targets"]:
+        parts = list(r["items"])
+        if r.get("items_part"):
+            parts.append({**r["items_part"], "label": _("Item-by-item part (all items but the overall grade)")})
+        for it in parts:
+            label = it["label"] if "label" in it else it["item"].text + (
+                " " + pgettext("two-part form", "(overall grade)") if it["item"].is_overall else ""
+            )
+            rows.append(
+                [str(r["target"]), label]
+                + grade_cells(it["counts"], it.get("shares"), data["grades"], split=split)
+                + [Share(it["satisfaction"])]
+                + score_cells(data, it, band=False)
+            )
     return header, rows
 
 

@@ -288,21 +288,36 @@ def target_remove(*, actor, target: EvaluationTarget) -> None:
 
 
 @transaction.atomic
-def item_save(*, actor, evaluation: Evaluation, text: str, applies_to: str, item: EvaluationItem | None = None):
-    """Add an item, or change one (while the round is prepared)."""
+def item_save(
+    *,
+    actor,
+    evaluation: Evaluation,
+    text: str,
+    applies_to: str,
+    is_overall: bool = False,
+    item: EvaluationItem | None = None,
+):
+    """Add an item, or change one (while the round is prepared). An overall item (总体评价) is what the
+    target's result counts; a target kind has at most one."""
     _require_draft(evaluation)
     text = text.strip()
     if not text:
         raise ServiceError(_("The item needs a text."))
+    if is_overall:
+        others = evaluation.items.filter(is_overall=True).exclude(pk=item.pk if item else None)
+        probe = EvaluationItem(applies_to=applies_to)
+        for kind in ("unit_work", "team", "person"):
+            if probe.applies(kind) and any(o.applies(kind) for o in others):
+                raise ServiceError(_("Another item is already the overall grade for these targets."))
     if item is None:
         item = EvaluationItem.objects.create(
-            evaluation=evaluation, text=text, applies_to=applies_to, order=evaluation.items.count()
+            evaluation=evaluation, text=text, applies_to=applies_to, is_overall=is_overall, order=evaluation.items.count()
         )
-        changes = {"item": text}
+        changes = {"item": text, "is_overall": is_overall}
     else:
-        changes = {"text": [item.text, text], "applies_to": [item.applies_to, applies_to]}
-        item.text, item.applies_to = text, applies_to
-        item.save(update_fields=["text", "applies_to"])
+        changes = {"text": [item.text, text], "applies_to": [item.applies_to, applies_to], "is_overall": [item.is_overall, is_overall]}
+        item.text, item.applies_to, item.is_overall = text, applies_to, is_overall
+        item.save(update_fields=["text", "applies_to", "is_overall"])
     audit_record(actor=actor, action="evaluation.item_save", obj=evaluation, unit=evaluation.unit, changes=changes)
     return item
 
