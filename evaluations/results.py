@@ -623,9 +623,12 @@ def item_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]
         if r.get("items_part"):
             parts.append({**r["items_part"], "label": _("Item-by-item part (all items but the overall grade)")})
         for it in parts:
-            label = it["label"] if "label" in it else it["item"].text + (
-                " " + pgettext("two-part form", "(overall grade)") if it["item"].is_overall else ""
-            )
+            if "label" in it:
+                label = it["label"]
+            elif it["item"].is_overall:
+                label = pgettext("two-part form", "%(item)s (overall grade)") % {"item": it["item"].text}
+            else:
+                label = it["item"].text
             rows.append(
                 [str(r["target"]), label]
                 + grade_cells(it["counts"], it.get("shares"), data["grades"], split=split)
