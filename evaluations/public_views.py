@@ -146,7 +146,11 @@ def ballot_grids(ev, chosen: dict) -> list[dict]:
     def row(t, i, label, sub=""):
         return {"label": label, "sub": sub, "name": f"a-{t.pk}-{i.pk}", "chosen": chosen.get((t.pk, i.pk))}
 
-    if questions and all(len(items) == 1 for _t, items in questions) and len({items[0].pk for _t, items in questions}) == 1:
+    if (
+        questions
+        and all(len(items) == 1 for _t, items in questions)
+        and len({items[0].pk for _t, items in questions}) == 1
+    ):
         item = questions[0][1][0]
         return [
             {
@@ -180,9 +184,7 @@ def ballot_text_boxes(ev, texts: dict) -> list[dict]:
     return [
         {
             "target": t,
-            "boxes": [
-                {"name": f"t-{t.pk}-{f}", "label": labels[f], "value": texts.get((t.pk, f), "")} for f in fields
-            ],
+            "boxes": [{"name": f"t-{t.pk}-{f}", "label": labels[f], "value": texts.get((t.pk, f), "")} for f in fields],
         }
         for t, _items in ballot_questions(ev)
     ]
@@ -294,9 +296,7 @@ def ballot_submit(request):
         except CodeRefused as refused:
             return _start(request, refused.message, status=409)
         error = " ".join([e.message, *e.details])
-        return _ballot_page(
-            request, token, _code_display(code), error=error, chosen=answers, texts=texts, status=400
-        )
+        return _ballot_page(request, token, _code_display(code), error=error, chosen=answers, texts=texts, status=400)
     if counted:
         _give_back(request)
     return redirect("evaluations_public:thanks", permanent=False)

@@ -182,9 +182,7 @@ def collect(evaluation: Evaluation) -> dict:
 
     # two-part forms: where a target has an overall item, its figures are that item's alone and the
     # other items together make the item-by-item part, tallied on its own
-    overall = {
-        t.pk: next((i.pk for i in items if i.is_overall and i.applies(t.kind)), None) for t in targets
-    }
+    overall = {t.pk: next((i.pk for i in items if i.is_overall and i.applies(t.kind)), None) for t in targets}
     per_part = {t.pk: Figures() for t in targets}
 
     def add(target_id, item_id, group_id, grade_id, n):
@@ -337,7 +335,9 @@ def free_texts_by_target(evaluation: Evaluation) -> dict:
     from .models import FreeText
 
     out = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
-    for t, g, f, text in FreeText.objects.filter(evaluation=evaluation).values_list("target_id", "group_id", "field", "text"):
+    for t, g, f, text in FreeText.objects.filter(evaluation=evaluation).values_list(
+        "target_id", "group_id", "field", "text"
+    ):
         out[t][g][f].append(text)
     for per_group in out.values():
         for per_field in per_group.values():

@@ -183,7 +183,9 @@ def private_key_from_text(text: str, public_key: bytes) -> bytes:
 TEXT_BYTES = 800  # a free-text answer's room in a sealed ballot: 200 characters of any script (UTF-8)
 
 
-def ballot_pack(group_id: int, answers: list[tuple[int, int, int]], texts: list[tuple[int, int, str]] | None = None) -> bytes:
+def ballot_pack(
+    group_id: int, answers: list[tuple[int, int, int]], texts: list[tuple[int, int, str]] | None = None
+) -> bytes:
     """Fixed-width binary form: every ballot of a round has the same length whatever it says, so the
     sealed box's size tells nothing. `texts`: the free-text answers as (target id, field number, text)
     for every free-text question of the round (empty ones too), each padded to TEXT_BYTES (version 2)."""

@@ -311,11 +311,19 @@ def item_save(
                 raise ServiceError(_("Another item is already the overall grade for these targets."))
     if item is None:
         item = EvaluationItem.objects.create(
-            evaluation=evaluation, text=text, applies_to=applies_to, is_overall=is_overall, order=evaluation.items.count()
+            evaluation=evaluation,
+            text=text,
+            applies_to=applies_to,
+            is_overall=is_overall,
+            order=evaluation.items.count(),
         )
         changes = {"item": text, "is_overall": is_overall}
     else:
-        changes = {"text": [item.text, text], "applies_to": [item.applies_to, applies_to], "is_overall": [item.is_overall, is_overall]}
+        changes = {
+            "text": [item.text, text],
+            "applies_to": [item.applies_to, applies_to],
+            "is_overall": [item.is_overall, is_overall],
+        }
         item.text, item.applies_to, item.is_overall = text, applies_to, is_overall
         item.save(update_fields=["text", "applies_to", "is_overall"])
     audit_record(actor=actor, action="evaluation.item_save", obj=evaluation, unit=evaluation.unit, changes=changes)

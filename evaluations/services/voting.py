@@ -197,7 +197,7 @@ def cap_refusals(shape: RoundShape, rows: list[tuple[int, int, int]]) -> list[st
     if shape.cap_grade is None or shape.cap_percent is None:
         return []
     rated, capped, items = {}, {}, {}
-    for target, its in shape.questions:
+    for _target, its in shape.questions:
         for i in its:
             items[i.pk] = i
     for _t, i, g in rows:
@@ -223,7 +223,9 @@ def cap_refusals(shape: RoundShape, rows: list[tuple[int, int, int]]) -> list[st
     return out
 
 
-def ballot_cast(*, code: str, answers: dict[tuple[int, int], int], texts: dict[tuple[int, str], str] | None = None) -> None:
+def ballot_cast(
+    *, code: str, answers: dict[tuple[int, int], int], texts: dict[tuple[int, str], str] | None = None
+) -> None:
     """Cast one ballot with `code`. `answers` maps (target id, item id) to a grade id; every
     question must be answered (the scale may offer 不了解). `texts` maps (target id, free-text field) to
     what the voter wrote (optional, at most FreeText.MAX_LENGTH characters each). A ballot that breaks

@@ -7,10 +7,24 @@ import pytest
 from evaluations.services import ballot_link, codes_issue, evaluation_publish, evaluation_tally
 
 PHONE = {"width": 390, "height": 844}
-ITEMS = [f"第{n}项：{text}" for n, text in enumerate(
-    ["查摆问题准确", "整改措施有力", "整改成效明显", "作风转变", "服务群众", "制度建设", "廉洁自律", "担当作为", "工作效率", "群众满意"],
-    start=1,
-)]
+ITEMS = [
+    f"第{n}项：{text}"
+    for n, text in enumerate(
+        [
+            "查摆问题准确",
+            "整改措施有力",
+            "整改成效明显",
+            "作风转变",
+            "服务群众",
+            "制度建设",
+            "廉洁自律",
+            "担当作为",
+            "工作效率",
+            "群众满意",
+        ],
+        start=1,
+    )
+]
 
 
 def _width(page) -> int:

@@ -158,7 +158,10 @@ def test_a_ballot_over_the_cap_on_the_top_grade_is_refused_with_a_clear_message_
     assert (ev.cap_grade, ev.cap_percent) == (top, 50)
     assert "每名评议人每一题最多50% 优秀" in c.get(reverse("evaluations:detail", args=[ev.pk])).content.decode()
     # the page refuses a cap without its grade (the cap set stays)
-    c.post(reverse("evaluations:rule", args=[ev.pk]), {"score_method": "plain", "min_group_size_shown": "5", "cap_percent": "30"})
+    c.post(
+        reverse("evaluations:rule", args=[ev.pk]),
+        {"score_method": "plain", "min_group_size_shown": "5", "cap_percent": "30"},
+    )
     ev.refresh_from_db()
     assert (ev.cap_grade, ev.cap_percent) == (top, 50)
     (codes,) = [codes_issue(actor=office, evaluation=ev, group=g, count=2)[1] for g in ev.groups.all()]

@@ -35,7 +35,10 @@ def test_an_overall_grade_decides_the_result_and_the_items_are_tallied_on_their_
     assert overall.is_overall
     # a second overall item for the same targets is refused
     other = ev.items.get(text="查摆问题")
-    c.post(reverse("evaluations:item_save", args=[ev.pk, other.pk]), {"text": "查摆问题", "applies_to": "all", "is_overall": "on"})
+    c.post(
+        reverse("evaluations:item_save", args=[ev.pk, other.pk]),
+        {"text": "查摆问题", "applies_to": "all", "is_overall": "on"},
+    )
     other.refresh_from_db()
     assert not other.is_overall
 
