@@ -80,7 +80,7 @@ class TargetForm(forms.Form):
 class ItemForm(forms.ModelForm):
     class Meta:
         model = EvaluationItem
-        fields = ["text", "applies_to"]
+        fields = ["text", "applies_to", "is_overall"]
 
 
 class GradeForm(forms.ModelForm):
@@ -92,7 +92,7 @@ class GradeForm(forms.ModelForm):
 class GroupForm(forms.ModelForm):
     class Meta:
         model = EvaluatorGroup
-        fields = ["kind", "name", "planned", "minimum", "entitled", "weight"]
+        fields = ["kind", "name", "planned", "minimum", "entitled", "weight", "counted_apart"]
 
 
 class RuleForm(forms.ModelForm):
@@ -114,6 +114,11 @@ class RuleForm(forms.ModelForm):
             "min_group_size_shown",
             "rank_top",
             "rank_bottom",
+            "cap_grade",
+            "cap_percent",
+            "ask_strengths",
+            "ask_weaknesses",
+            "ask_suggestions",
             "opens_on",
             "closes_on",
         ]
@@ -128,6 +133,9 @@ class RuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("rank_top", "rank_bottom"):
             self.fields[name].required = False
+        if self.instance.pk:
+            self.fields["cap_grade"].queryset = self.instance.grades.filter(is_valid=True)
+        self.fields["cap_percent"].widget.attrs.update(min=1, max=100)
         if not self.is_bound and self.instance.participation is not None:
             self.initial["participation"] = fraction_text(self.instance.participation)
 
@@ -136,6 +144,14 @@ class RuleForm(forms.ModelForm):
 
     def clean_rank_bottom(self):
         return self.cleaned_data["rank_bottom"] or 0
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("cap_grade")) != (data.get("cap_percent") is not None):
+            raise forms.ValidationError(_("A cap needs both the grade and the percentage."))
+        if data.get("cap_percent") is not None and not 1 <= data["cap_percent"] <= 100:
+            self.add_error("cap_percent", _("Give a percentage between 1 and 100."))
+        return data
 
     def clean_participation(self):
         text = self.cleaned_data["participation"].strip()

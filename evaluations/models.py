@@ -87,6 +87,26 @@ class Evaluation(models.Model):
         default=True,
         help_text=_("Not ticked: only the total over all groups counts."),
     )
+    # Free text on the ballot (issue #13), per target: which fields the round asks for. The texts are
+    # sealed with the ballot and stored at close apart from it (FreeText), shown only grouped.
+    ask_strengths = models.BooleanField(_("ask for strengths (优点)"), default=False)
+    ask_weaknesses = models.BooleanField(_("ask for weaknesses (不足)"), default=False)
+    ask_suggestions = models.BooleanField(_("ask for suggestions (意见建议)"), default=False)
+    # A cap on the top grade a voter may give (e.g. at most 30% 优秀): refused on the ballot.
+    cap_grade = models.ForeignKey(
+        "Grade",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("grade with a cap"),
+    )
+    cap_percent = models.PositiveSmallIntegerField(
+        _("at most this many per cent of the targets per question"),
+        null=True,
+        blank=True,
+        help_text=_("E.g. 30: a voter may give the grade to at most 30 per cent of the targets rated on a question."),
+    )
     rank_top = models.PositiveSmallIntegerField(_("mark the first N in the ranking"), default=0)
     rank_bottom = models.PositiveSmallIntegerField(_("mark the last N in the ranking"), default=0)
     void_reason = models.TextField(_("why the round is void"), blank=True)
@@ -136,6 +156,21 @@ class Evaluation(models.Model):
             return None
         return Fraction(self.participation_num, self.participation_den)
 
+    def free_text_fields(self) -> list[str]:
+        """The free-text fields the ballot asks for, in FreeText.Field order."""
+        asked = {
+            FreeText.Field.STRENGTHS: self.ask_strengths,
+            FreeText.Field.WEAKNESSES: self.ask_weaknesses,
+            FreeText.Field.SUGGESTIONS: self.ask_suggestions,
+        }
+        return [f for f in FreeText.Field.values if asked[f]]
+
+    def cap_allowed(self, rated: int) -> int | None:
+        """How many of `rated` targets a voter may give the capped grade (exact: n × 100 ≤ % × rated)."""
+        if not self.cap_grade_id or self.cap_percent is None:
+            return None
+        return self.cap_percent * rated // 100
+
     def participation_op(self) -> str:
         return str(PassRule.Comparison.GT.label if self.participation_strict else PassRule.Comparison.GTE.label)
 
@@ -162,6 +197,13 @@ class EvaluationItem(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="items")
     text = models.CharField(pgettext_lazy("evaluation item", "item"), max_length=200)
     applies_to = models.CharField(_("applies to"), max_length=10, choices=AppliesTo.choices, default=AppliesTo.ALL)
+    # Two-part forms (issue #13): an overall grade beside the item-by-item grades. The target's result,
+    # score, ranking and rules count its overall item alone; the other items are tallied on their own.
+    is_overall = models.BooleanField(
+        _("overall grade"),
+        default=False,
+        help_text=_("The target's result, score and rules count this item alone; the other items are tallied apart."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -339,6 +381,14 @@ class EvaluatorGroup(models.Model):
     minimum = models.PositiveIntegerField(_("minimum ballots"), default=0)
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
     paper_issued = models.PositiveIntegerField(_("paper ballots issued"), default=0)
+    counted_apart = models.BooleanField(
+        _("counted apart"),
+        default=False,
+        help_text=_(
+            "E.g. probationary party members (预备党员): their ballots are tallied and shown separately, "
+            "never in the main figures, the participation or the rules."
+        ),
+    )
     # What is left of the codes after the round closes (the codes themselves are deleted then).
     codes_issued = models.PositiveIntegerField(null=True, blank=True, editable=False)
     codes_used = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -458,6 +508,26 @@ class BallotAnswer(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ballot", "target", "item"], name="ballot_answer_once")]
+
+
+class FreeText(models.Model):
+    """One free-text answer (优点/不足/意见建议) about one target, from a voter of one group. Written at
+    close from the opened sealed ballots, in random order under a random key, with no link to the
+    ballot it came from (no ballot, no day, no order): read only grouped and sorted (results.free_texts)."""
+
+    class Field(models.TextChoices):
+        STRENGTHS = "strengths", _("Strengths")
+        WEAKNESSES = "weaknesses", _("Weaknesses")
+        SUGGESTIONS = "suggestions", _("Suggestions")
+
+    MAX_LENGTH = 200
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="free_texts")
+    target = models.ForeignKey(EvaluationTarget, on_delete=models.CASCADE, related_name="free_texts")
+    group = models.ForeignKey(EvaluatorGroup, on_delete=models.CASCADE, related_name="free_texts")
+    field = models.CharField(max_length=12, choices=Field.choices)
+    text = models.TextField()
 
 
 class PaperBatch(models.Model):

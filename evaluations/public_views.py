@@ -126,28 +126,84 @@ def _pad_to_round(response, evaluation, group):
 _questions_html: dict[tuple, str] = {}
 
 
-def _questions_fragment(ev, questions, grades) -> str:
+def _questions_fragment(ev, context: dict) -> str:
     key = (ev.pk, ev.key_fingerprint, translation.get_language())
     html = _questions_html.get(key)
     if html is None:
-        html = render_to_string("evaluations/public/_questions.html", {"questions": questions, "grades": grades})
+        html = render_to_string("evaluations/public/_questions.html", context)
         if len(_questions_html) >= 200:
             _questions_html.clear()
         _questions_html[key] = html
     return html
 
 
-def _ballot_page(request, token, code: str, error: str = "", chosen=None, status: int = 200):
-    ev = token.evaluation
-    chosen = chosen or {}
-    grades = round_shape(ev).grades
-    questions = [
+def ballot_grids(ev, chosen: dict) -> list[dict]:
+    """The ballot as grids (rows: questions, columns: the grades; one tap per row), each with a “same
+    for all” row: when every target is rated on one item, one grid of the targets; otherwise one grid
+    per target with its items (a team part and an individual part are then separate grids)."""
+    questions = ballot_questions(ev)
+
+    def row(t, i, label, sub=""):
+        return {"label": label, "sub": sub, "name": f"a-{t.pk}-{i.pk}", "chosen": chosen.get((t.pk, i.pk))}
+
+    if (
+        questions
+        and all(len(items) == 1 for _t, items in questions)
+        and len({items[0].pk for _t, items in questions}) == 1
+    ):
+        item = questions[0][1][0]
+        return [
+            {
+                "title": item.text,
+                "sub": "",
+                "rows": [
+                    row(t, items[0], str(t), t.get_kind_display() + (f" · {t.unit}" if t.person_id else ""))
+                    for t, items in questions
+                ],
+            }
+        ]
+    return [
+        {
+            "title": str(t),
+            "sub": t.get_kind_display() + (f" · {t.unit}" if t.person_id else ""),
+            "rows": [row(t, i, i.text) for i in items],
+        }
+        for t, items in questions
+        if items
+    ]
+
+
+def ballot_text_boxes(ev, texts: dict) -> list[dict]:
+    """The free-text boxes the round asks for, per target (optional)."""
+    from .models import FreeText
+
+    fields = ev.free_text_fields()
+    if not fields:
+        return []
+    labels = dict(FreeText.Field.choices)
+    return [
         {
             "target": t,
-            "items": [{"item": i, "name": f"a-{t.pk}-{i.pk}", "chosen": chosen.get((t.pk, i.pk))} for i in items],
+            "boxes": [{"name": f"t-{t.pk}-{f}", "label": labels[f], "value": texts.get((t.pk, f), "")} for f in fields],
         }
-        for t, items in ballot_questions(ev)
+        for t, _items in ballot_questions(ev)
     ]
+
+
+def _ballot_page(request, token, code: str, error: str = "", chosen=None, texts=None, status: int = 200):
+    from .models import FreeText
+
+    ev = token.evaluation
+    chosen = chosen or {}
+    texts = texts or {}
+    grades = round_shape(ev).grades
+    context = {
+        "grids": ballot_grids(ev, chosen),
+        "grades": grades,
+        "text_targets": ballot_text_boxes(ev, texts),
+        "text_max": FreeText.MAX_LENGTH,
+    }
+    fresh = not chosen and not texts and ev.status == ev.Status.OPEN and ev.key_fingerprint
     page = render(
         request,
         "evaluations/public/ballot.html",
@@ -155,11 +211,8 @@ def _ballot_page(request, token, code: str, error: str = "", chosen=None, status
             "ev": ev,
             "group": token.group,
             "code": code,
-            "questions": questions,
-            "questions_html": ""
-            if chosen or not (ev.status == ev.Status.OPEN and ev.key_fingerprint)
-            else _questions_fragment(ev, questions, grades),
-            "grades": grades,
+            **context,
+            "questions_html": _questions_fragment(ev, context) if fresh else "",
             "error": error,
             "admission": _admission(code),
         },
@@ -214,7 +267,7 @@ def ballot_submit(request):
     if counted and not _admit(request):
         return _too_many(request)
     code = request.POST.get("code", "")
-    answers = {}
+    answers, texts = {}, {}
     for key, value in request.POST.items():
         if key.startswith("a-"):
             try:
@@ -222,8 +275,14 @@ def ballot_submit(request):
                 answers[(int(t), int(i))] = int(value)
             except ValueError:
                 continue
+        elif key.startswith("t-") and value.strip():
+            try:
+                _t, t, field = key.split("-")
+                texts[(int(t), field)] = value
+            except ValueError:
+                continue
     try:
-        ballot_cast(code=code, answers=answers)
+        ballot_cast(code=code, answers=answers, texts=texts)
     except CodeRefused as e:
         if e.reason != "unknown":
             if counted:
@@ -236,7 +295,8 @@ def ballot_submit(request):
             token = token_for_code(code)
         except CodeRefused as refused:
             return _start(request, refused.message, status=409)
-        return _ballot_page(request, token, _code_display(code), error=e.message, chosen=answers, status=400)
+        error = " ".join([e.message, *e.details])
+        return _ballot_page(request, token, _code_display(code), error=error, chosen=answers, texts=texts, status=400)
     if counted:
         _give_back(request)
     return redirect("evaluations_public:thanks", permanent=False)

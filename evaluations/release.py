@@ -19,7 +19,12 @@ What is released (`release`), whoever looks:
     would give back the hidden groups' answers (tests/test_release.py shows the attack);
   - reasons for failing name the threshold, never a withheld figure; a target whose figures are
     withheld shows its result only (not which of the round's rules held);
-  - the ranking uses the scores shown: a target whose score is withheld is not ranked.
+  - the ranking uses the scores shown: a target whose score is withheld is not ranked;
+  - a group counted apart (预备党员 …) is shown on its own line per target, only from `cell_minimum`
+    valid ballots (never merged into the main figures);
+  - free texts: per target and group, sorted (never in the order written), only for a group with at
+    least `cell_minimum` valid ballots for the target; smaller groups are merged as cells are, and
+    withheld while the merge is below the minimum.
 Open public ratings: a unit's figures only from `PUBLIC_MINIMUM` ratings.
 """
 
@@ -77,7 +82,18 @@ def release(data: dict) -> dict:
     grades = {g.pk: g for g in data["grades"]}
     targets = []
     for row in data["targets"]:
-        r = {key: v for key, v in row.items() if key not in ("by_group", "valid_by_group", "score_exact")}
+        r = {
+            key: v
+            for key, v in row.items()
+            if key not in ("by_group", "valid_by_group", "score_exact", "valid_every_group", "apart")
+        }
+        r["apart"] = [
+            a if a["valid"] >= k else {"group": a["group"], "valid": None, "counts": None, "withheld": True}
+            for a in row.get("apart", [])
+        ]
+        r["comments"] = comments_release(
+            data.get("free_texts", {}).get(row["target"].pk, {}), row.get("valid_every_group", {}), data, k
+        )
         r["groups"], r["withheld"] = _group_rows(row, data["groups"], grades, k)
         if "groups" in r["withheld"] and data.get("weighted", True):
             r["withheld"].add("score")  # the plain mean rests on the target's counts, shown anyway
@@ -96,6 +112,13 @@ def release(data: dict) -> dict:
             r.update(score=None, weighted=None, band=None)
             r["items"] = [dict(it, score=None, weighted=None) for it in row["items"]]
         r["items"] = [{key: v for key, v in it.items() if key != "score_exact"} for it in r["items"]]
+        if row.get("items_part") is not None:  # the item-by-item part of a two-part form, withheld alike
+            part = {key: v for key, v in row["items_part"].items() if key != "score_exact"}
+            if "target" in r["withheld"]:
+                part.update(counts=None, shares=None, satisfaction=None, low_share=None, score=None, **NO_SCORE)
+            elif "score" in r["withheld"]:
+                part.update(score=None, weighted=None)
+            r["items_part"] = part
         targets.append(r)
     from .results import rank
 
@@ -107,6 +130,40 @@ def release(data: dict) -> dict:
         "turnout": turnout_release(data["turnout"], k),
         "minimum": k,
     }
+
+
+def comments_release(texts_by_group: dict, valid: dict, data: dict, k: int) -> dict:
+    """A target's free texts as released: {"groups": [{name, fields: [(label, [texts])]}], "withheld": n}.
+    A group's texts only when it has at least `k` valid ballots for the target; smaller groups are
+    merged (widened like cells) and shown together once the merge reaches `k`. Texts sorted."""
+    from .models import FreeText
+
+    if not texts_by_group:
+        return {"groups": [], "withheld": 0}
+    groups = data.get("every_group") or data["groups"]
+    labels = dict(FreeText.Field.choices)
+    shown, merged = suppress({gid: valid.get(gid, 0) for gid in groups}, k)
+    out, withheld = [], 0
+
+    def fields(gids):
+        return [
+            (labels[f], sorted(t for gid in gids for t in texts_by_group.get(gid, {}).get(f, [])))
+            for f in FreeText.Field.values
+            if any(texts_by_group.get(gid, {}).get(f) for gid in gids)
+        ]
+
+    for gid in sorted(shown, key=lambda g: groups[g].order):
+        if texts_by_group.get(gid):
+            out.append({"name": groups[gid].name, "fields": fields([gid])})
+    if merged and any(texts_by_group.get(g) for g in merged):
+        if sum(valid.get(g, 0) for g in merged) >= k:
+            out.append({"name": _("Other groups (merged: too few ballots to show apart)"), "fields": fields(merged)})
+        else:
+            withheld = sum(len(v) for g in merged for v in texts_by_group.get(g, {}).values())
+    withheld += sum(
+        len(v) for g, per in texts_by_group.items() if g not in shown | merged for v in per.values()
+    )  # a group with texts but no valid ballot for the target (every answer 不了解)
+    return {"groups": out, "withheld": withheld}
 
 
 def _group_rows(row: dict, groups: dict, grades: dict, k: int) -> tuple[list[dict], set[str]]:

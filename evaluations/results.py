@@ -163,7 +163,10 @@ def collect(evaluation: Evaluation) -> dict:
     from .selectors import groups_with_code_counts
 
     grades = {g.pk: g for g in evaluation.grades.all()}
-    groups = {g.pk: g for g in groups_with_code_counts(evaluation)}
+    every_group = {g.pk: g for g in groups_with_code_counts(evaluation)}
+    # groups counted apart (e.g. 预备党员): tallied on their own, never in the main figures
+    apart = {gid: g for gid, g in every_group.items() if g.counted_apart}
+    groups = {gid: g for gid, g in every_group.items() if gid not in apart}
     items = list(evaluation.items.all())
     targets = list(evaluation.targets.select_related("unit", "person"))
     bands = list(evaluation.score_bands.all())
@@ -173,16 +176,35 @@ def collect(evaluation: Evaluation) -> dict:
 
     per_target = {t.pk: Figures() for t in targets}
     per_item = {(t.pk, i.pk): Figures() for t in targets for i in items}
-    valid = defaultdict(lambda: defaultdict(int))  # target → group → valid ballots
+    per_apart = {t.pk: Figures() for t in targets}  # the groups counted apart, by group
+    per_apart_item = {(t.pk, i.pk): Figures() for t in targets for i in items}
+    valid = defaultdict(lambda: defaultdict(int))  # target → group → valid ballots (every group)
+
+    # two-part forms: where a target has an overall item, its figures are that item's alone and the
+    # other items together make the item-by-item part, tallied on its own
+    overall = {t.pk: next((i.pk for i in items if i.is_overall and i.applies(t.kind)), None) for t in targets}
+    per_part = {t.pk: Figures() for t in targets}
+
+    def add(target_id, item_id, group_id, grade_id, n):
+        whole = overall[target_id] is None or overall[target_id] == item_id
+        if group_id in apart:
+            if whole:
+                per_apart[target_id].add(group_id, grade_id, n)
+            per_apart_item[(target_id, item_id)].add(group_id, grade_id, n)
+        else:
+            if whole:
+                per_target[target_id].add(group_id, grade_id, n)
+            else:
+                per_part[target_id].add(group_id, grade_id, n)
+            per_item[(target_id, item_id)].add(group_id, grade_id, n)
+
     for r in answers:
-        per_target[r["target_id"]].add(r["ballot__group_id"], r["grade_id"], r["n"])
-        per_item[(r["target_id"], r["item_id"])].add(r["ballot__group_id"], r["grade_id"], r["n"])
+        add(r["target_id"], r["item_id"], r["ballot__group_id"], r["grade_id"], r["n"])
     for r in online_valid:
         valid[r["target_id"]][r["ballot__group_id"]] += r["n"]
     paper_valid = defaultdict(int)  # (batch, target, item) → valid answers
     for r in paper_counts:
-        per_target[r["target_id"]].add(r["batch__group_id"], r["grade_id"], r["n"])
-        per_item[(r["target_id"], r["item_id"])].add(r["batch__group_id"], r["grade_id"], r["n"])
+        add(r["target_id"], r["item_id"], r["batch__group_id"], r["grade_id"], r["n"])
         if r["grade__is_valid"]:
             paper_valid[(r["batch_id"], r["target_id"], r["item_id"])] += r["n"]
     batch_group = {b["id"]: b["group_id"] for b in batches}
@@ -191,12 +213,21 @@ def collect(evaluation: Evaluation) -> dict:
             best = max((paper_valid.get((b["id"], t.pk, i.pk), 0) for i in items), default=0)
             valid[t.pk][batch_group[b["id"]]] += best
 
+    for t in targets:  # with an overall item, a valid ballot is one with a valid overall grade
+        if overall[t.pk] is not None:
+            valid[t.pk] = defaultdict(int)
+            for figs in (per_item[(t.pk, overall[t.pk])], per_apart_item[(t.pk, overall[t.pk])]):
+                for gid, counts in figs.by_group.items():
+                    valid[t.pk][gid] += sum(n for grade_id, n in counts.items() if grades[grade_id].is_valid)
+
     returned = defaultdict(int)
     spoilt = defaultdict(int)
     for b in batches:
         returned[b["group_id"]] += b["returned"]
         spoilt[b["group_id"]] += b["invalid"]
-    cast_total = sum(ballots_by_group.values()) + sum(returned.values())
+    cast_total = sum(n for gid, n in ballots_by_group.items() if gid not in apart) + sum(
+        n for gid, n in returned.items() if gid not in apart
+    )
 
     rows = []
     for t in targets:
@@ -224,15 +255,44 @@ def collect(evaluation: Evaluation) -> dict:
             **rates(fig.counts, grades),
             **scores(fig, grades, groups, evaluation),
             "items": item_rows,
+            "overall_item": next((i for i in items if i.pk == overall[t.pk]), None),
+            "items_part": {
+                "counts": per_part[t.pk].counts,
+                **rates(per_part[t.pk].counts, grades),
+                **scores(per_part[t.pk], grades, groups, evaluation),
+            }
+            if overall[t.pk] is not None
+            else None,
             "by_group": fig.by_group,
             "valid_by_group": valid_by_group,
+            "valid_every_group": dict(valid[t.pk]),
+            "apart": [
+                {
+                    "group": g,
+                    "valid": valid[t.pk].get(gid, 0),
+                    "counts": per_apart[t.pk].by_group.get(gid, {}),
+                    **rates(per_apart[t.pk].by_group.get(gid, {}), grades),
+                    "mean": plain_score(per_apart[t.pk].by_group.get(gid, {}), grades),
+                    "items": [
+                        {
+                            "item": i,
+                            "counts": per_apart_item[(t.pk, i.pk)].by_group.get(gid, {}),
+                            **rates(per_apart_item[(t.pk, i.pk)].by_group.get(gid, {}), grades),
+                            "mean": plain_score(per_apart_item[(t.pk, i.pk)].by_group.get(gid, {}), grades),
+                        }
+                        for i in items
+                        if i.applies(t.kind)
+                    ],
+                }
+                for gid, g in sorted(apart.items(), key=lambda kv: kv[1].order)
+            ],
         }
         row["band"] = band_for(row["score"], bands)
         row.update(judge(evaluation, row, rules, grades, groups))
         rows.append(row)
 
     turnout = []
-    for g in groups.values():
+    for g in every_group.values():
         issued = g.codes + g.paper_issued
         came = g.codes_spent + returned[g.pk]
         turnout.append(
@@ -247,6 +307,7 @@ def collect(evaluation: Evaluation) -> dict:
                 "issued": issued,
                 "returned": came,
                 "turnout": _ratio(came, issued),
+                "apart": g.pk in apart,
             }
         )
     return {
@@ -261,7 +322,28 @@ def collect(evaluation: Evaluation) -> dict:
         "ballots": cast_total,
         "rules": rules,
         "void_reasons": round_void_reasons(evaluation, {t["group"].pk: t["returned"] for t in turnout}, groups),
+        "apart_groups": apart,
+        "every_group": every_group,
+        "free_texts": free_texts_by_target(evaluation),
     }
+
+
+def free_texts_by_target(evaluation: Evaluation) -> dict:
+    """{target id: {group id: {field: [texts, sorted]}}}: the free texts of the round, read in no stored
+    order (the rows have random keys and no order) and sorted here, so the page never shows the
+    order in which they were written. Shown only through release (grouped, from the minimum on)."""
+    from .models import FreeText
+
+    out = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for t, g, f, text in FreeText.objects.filter(evaluation=evaluation).values_list(
+        "target_id", "group_id", "field", "text"
+    ):
+        out[t][g][f].append(text)
+    for per_group in out.values():
+        for per_field in per_group.values():
+            for texts in per_field.values():
+                texts.sort()
+    return out
 
 
 def entitled(group) -> int:
@@ -540,14 +622,24 @@ def item_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]
         + [_("Satisfaction rate")]
         + score_header(data, band=False)
     )
-    rows = [
-        [str(r["target"]), it["item"].text]
-        + grade_cells(it["counts"], it.get("shares"), data["grades"], split=split)
-        + [Share(it["satisfaction"])]
-        + score_cells(data, it, band=False)
-        for r in data["targets"]
-        for it in r["items"]
-    ]
+    rows = []
+    for r in data["targets"]:
+        parts = list(r["items"])
+        if r.get("items_part"):
+            parts.append({**r["items_part"], "label": _("Item-by-item part (all items but the overall grade)")})
+        for it in parts:
+            if "label" in it:
+                label = it["label"]
+            elif it["item"].is_overall:
+                label = pgettext("two-part form", "%(item)s (overall grade)") % {"item": it["item"].text}
+            else:
+                label = it["item"].text
+            rows.append(
+                [str(r["target"]), label]
+                + grade_cells(it["counts"], it.get("shares"), data["grades"], split=split)
+                + [Share(it["satisfaction"])]
+                + score_cells(data, it, band=False)
+            )
     return header, rows
 
 
@@ -619,6 +711,33 @@ def to_xlsx(data: dict) -> bytes:
         _xlsx_append(sheet, header)
         for row in rows:
             _xlsx_append(sheet, row)
+    if data.get("apart_groups"):
+        apart = wb.create_sheet(_("Counted apart")[:31])
+        _xlsx_append(
+            apart,
+            [_("Target"), _("Group"), _("Valid ballots")]
+            + grade_header(data["grades"], split=True)
+            + [_("Satisfaction rate"), _("Score (plain mean)")],
+        )
+        for r in data["targets"]:
+            for a in r.get("apart", []):
+                _xlsx_append(
+                    apart,
+                    [str(r["target"]), a["group"].name, _dash(a["valid"])]
+                    + grade_cells(a["counts"], a.get("shares"), data["grades"], split=True)
+                    + [Share(a.get("satisfaction")), _dash(a.get("mean"))],
+                )
+    if any(r.get("comments", {}).get("groups") for r in data["targets"]):
+        sheet = wb.create_sheet(pgettext("free text", "Comments")[:31])
+        _xlsx_append(
+            sheet,
+            [_("Target"), _("Group"), pgettext("free text", "Field"), pgettext("free text", "Comment")],
+        )
+        for r in data["targets"]:
+            for g in r["comments"]["groups"]:
+                for label, texts in g["fields"]:
+                    for text in texts:
+                        _xlsx_append(sheet, [str(r["target"]), g["name"], str(label), text])
     turnout = wb.create_sheet(_("Turnout")[:31])
     turnout.append(
         [_("Group"), _("Codes issued"), _("Codes used"), _("Paper issued"), _("Paper returned"), _("Turnout")]

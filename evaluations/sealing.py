@@ -180,18 +180,52 @@ def private_key_from_text(text: str, public_key: bytes) -> bytes:
 # --- sealed ballots ------------------------------------------------------------------------------
 
 
-def ballot_pack(group_id: int, answers: list[tuple[int, int, int]]) -> bytes:
+TEXT_BYTES = 800  # a free-text answer's room in a sealed ballot: 200 characters of any script (UTF-8)
+
+
+def ballot_pack(
+    group_id: int, answers: list[tuple[int, int, int]], texts: list[tuple[int, int, str]] | None = None
+) -> bytes:
     """Fixed-width binary form: every ballot of a round has the same length whatever it says, so the
-    sealed box's size tells nothing."""
-    body = struct.pack(">BII", BALLOT_VERSION, group_id, len(answers))
-    return body + b"".join(struct.pack(">III", t, i, g) for t, i, g in sorted(answers))
+    sealed box's size tells nothing. `texts`: the free-text answers as (target id, field number, text)
+    for every free-text question of the round (empty ones too), each padded to TEXT_BYTES (version 2)."""
+    version = BALLOT_VERSION if texts is None else 2
+    body = struct.pack(">BII", version, group_id, len(answers))
+    body += b"".join(struct.pack(">III", t, i, g) for t, i, g in sorted(answers))
+    if texts is None:
+        return body
+    body += struct.pack(">I", len(texts))
+    for t, f, text in sorted(texts):
+        raw = text.encode()
+        if len(raw) > TEXT_BYTES:
+            raise ValueError("free text too long")
+        body += struct.pack(">IBH", t, f, len(raw)) + raw + b"\0" * (TEXT_BYTES - len(raw))
+    return body
+
+
+def ballot_unpack_texts(raw: bytes) -> tuple[int, list[tuple[int, int, int]], list[tuple[int, int, str]]]:
+    """(group id, answers, free texts) of a packed ballot (version 1 has no texts)."""
+    version, group_id, n = struct.unpack_from(">BII", raw)
+    end = 9 + 12 * n
+    if version not in (1, 2) or len(raw) < end or (version == 1 and len(raw) != end):
+        raise ValueError("not a ballot")
+    answers = [struct.unpack_from(">III", raw, 9 + 12 * k) for k in range(n)]
+    texts = []
+    if version == 2:
+        (m,) = struct.unpack_from(">I", raw, end)
+        slot = 7 + TEXT_BYTES
+        if len(raw) != end + 4 + m * slot:
+            raise ValueError("not a ballot")
+        for k in range(m):
+            at = end + 4 + k * slot
+            t, f, size = struct.unpack_from(">IBH", raw, at)
+            texts.append((t, f, raw[at + 7 : at + 7 + size].decode()))
+    return group_id, answers, texts
 
 
 def ballot_unpack(raw: bytes) -> tuple[int, list[tuple[int, int, int]]]:
-    version, group_id, n = struct.unpack_from(">BII", raw)
-    if version != BALLOT_VERSION or len(raw) != 9 + 12 * n:
-        raise ValueError("not a ballot")
-    return group_id, [struct.unpack_from(">III", raw, 9 + 12 * k) for k in range(n)]
+    group_id, answers, _texts = ballot_unpack_texts(raw)
+    return group_id, answers
 
 
 def seal(public_key: bytes, plaintext: bytes) -> bytes:

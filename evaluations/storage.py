@@ -15,6 +15,7 @@ ANONYMOUS_TABLES = (
     "evaluations_ballot",
     "evaluations_ballotanswer",
     "evaluations_publicrating",
+    "evaluations_freetext",
 )
 
 

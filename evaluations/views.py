@@ -36,7 +36,16 @@ from .forms import (
     TargetForm,
     VoidForm,
 )
-from .models import Evaluation, EvaluationItem, EvaluationTarget, Grade, PassRule, ScoreBand, SymposiumOpinion
+from .models import (
+    Evaluation,
+    EvaluationItem,
+    EvaluationTarget,
+    FreeText,
+    Grade,
+    PassRule,
+    ScoreBand,
+    SymposiumOpinion,
+)
 from .selectors import (
     evaluations_for_user,
     get_evaluation_for_user,
@@ -148,6 +157,7 @@ def detail(request, pk):
         "grade_form": GradeForm(),
         "group_form": GroupForm(),
         "rule_form": RuleForm(instance=ev),
+        "free_text_labels": [FreeText.Field(f).label for f in ev.free_text_fields()],
         "pass_rule_form": PassRuleForm(evaluation=ev, initial={"fails": True}),
         "band_form": ScoreBandForm(),
         "count_form": CountForm(evaluation=ev),

@@ -6,6 +6,9 @@ from django.db import migrations, models
 
 from evaluations.storage import ANONYMOUS_TABLES, without_rowid
 
+# the anonymous tables that exist at this migration (later ones are rebuilt by their own migration)
+TABLES_HERE = [t for t in ANONYMOUS_TABLES if t != "evaluations_freetext"]
+
 
 def delete_code_files(apps, schema_editor):
     """Printable code lists were kept in media/ until now: delete them (codes stay usable by hash)."""
@@ -16,7 +19,7 @@ def delete_code_files(apps, schema_editor):
 
 
 def tables_without_rowid(apps, schema_editor):
-    for table in ANONYMOUS_TABLES:
+    for table in TABLES_HERE:
         without_rowid(schema_editor, table)
 
 

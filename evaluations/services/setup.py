@@ -288,21 +288,44 @@ def target_remove(*, actor, target: EvaluationTarget) -> None:
 
 
 @transaction.atomic
-def item_save(*, actor, evaluation: Evaluation, text: str, applies_to: str, item: EvaluationItem | None = None):
-    """Add an item, or change one (while the round is prepared)."""
+def item_save(
+    *,
+    actor,
+    evaluation: Evaluation,
+    text: str,
+    applies_to: str,
+    is_overall: bool = False,
+    item: EvaluationItem | None = None,
+):
+    """Add an item, or change one (while the round is prepared). An overall item (总体评价) is what the
+    target's result counts; a target kind has at most one."""
     _require_draft(evaluation)
     text = text.strip()
     if not text:
         raise ServiceError(_("The item needs a text."))
+    if is_overall:
+        others = evaluation.items.filter(is_overall=True).exclude(pk=item.pk if item else None)
+        probe = EvaluationItem(applies_to=applies_to)
+        for kind in ("unit_work", "team", "person"):
+            if probe.applies(kind) and any(o.applies(kind) for o in others):
+                raise ServiceError(_("Another item is already the overall grade for these targets."))
     if item is None:
         item = EvaluationItem.objects.create(
-            evaluation=evaluation, text=text, applies_to=applies_to, order=evaluation.items.count()
+            evaluation=evaluation,
+            text=text,
+            applies_to=applies_to,
+            is_overall=is_overall,
+            order=evaluation.items.count(),
         )
-        changes = {"item": text}
+        changes = {"item": text, "is_overall": is_overall}
     else:
-        changes = {"text": [item.text, text], "applies_to": [item.applies_to, applies_to]}
-        item.text, item.applies_to = text, applies_to
-        item.save(update_fields=["text", "applies_to"])
+        changes = {
+            "text": [item.text, text],
+            "applies_to": [item.applies_to, applies_to],
+            "is_overall": [item.is_overall, is_overall],
+        }
+        item.text, item.applies_to, item.is_overall = text, applies_to, is_overall
+        item.save(update_fields=["text", "applies_to", "is_overall"])
     audit_record(actor=actor, action="evaluation.item_save", obj=evaluation, unit=evaluation.unit, changes=changes)
     return item
 
@@ -368,6 +391,7 @@ def group_save(
     minimum: int = 0,
     weight=1,
     entitled: int | None = None,
+    counted_apart: bool = False,
     group: EvaluatorGroup | None = None,
 ) -> EvaluatorGroup:
     """Add or change an evaluator group: its planned number of ballots, minimum, weight and how many
@@ -387,6 +411,7 @@ def group_save(
         "minimum": minimum,
         "weight": Decimal(weight),
         "entitled": entitled,
+        "counted_apart": counted_apart,
     }
     if group is None:
         group = EvaluatorGroup.objects.create(evaluation=evaluation, order=evaluation.groups.count(), **values)
@@ -430,9 +455,16 @@ def rule_update(
     participation_per_group: bool = True,
     rank_top: int = 0,
     rank_bottom: int = 0,
+    cap_grade=None,
+    cap_percent: int | None = None,
+    ask_strengths: bool = False,
+    ask_weaknesses: bool = False,
+    ask_suggestions: bool = False,
 ) -> Evaluation:
     """Change how the round counts (score method, least participation as an exact share of those
-    entitled, the ranking's marks) and its dates, while it is prepared. The office's page calls it."""
+    entitled, the ranking's marks), the cap on a grade a voter may give (e.g. at most 30% 优秀 per
+    question), the free-text fields of the ballot, and its dates, while it is prepared. The office's
+    page calls it."""
     _require_draft(evaluation)
     participation = fraction_parse(participation)
     if participation is not None and not 0 < participation <= 1:
@@ -451,12 +483,23 @@ def rule_update(
         "participation_per_group": participation_per_group,
         "rank_top": rank_top or 0,
         "rank_bottom": rank_bottom or 0,
+        "cap_grade": cap_grade,
+        "cap_percent": cap_percent if cap_grade is not None else None,
+        "ask_strengths": ask_strengths,
+        "ask_weaknesses": ask_weaknesses,
+        "ask_suggestions": ask_suggestions,
     }
+    if cap_grade is not None and (cap_grade.evaluation_id != evaluation.pk or not cap_grade.is_valid):
+        raise ServiceError(_("The capped grade must be a grade of this round."))
+    if cap_grade is not None and not (cap_percent and 1 <= cap_percent <= 100):
+        raise ServiceError(_("Give the cap as a percentage between 1 and 100."))
     if score_method is not None:
         if score_method not in Evaluation.ScoreMethod.values:
             raise ServiceError(_("Choose how the score is computed."))
         values["score_method"] = score_method
     changes = {k: [getattr(evaluation, k), v] for k, v in values.items() if getattr(evaluation, k) != v}
+    if "cap_grade" in changes:
+        changes["cap_grade"] = [g.label if g else None for g in changes["cap_grade"]]
     for k, v in values.items():
         setattr(evaluation, k, v)
     evaluation.save(update_fields=list(values))

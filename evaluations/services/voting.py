@@ -31,6 +31,7 @@ from ..models import (
     Evaluation,
     EvaluationTarget,
     EvaluatorGroup,
+    FreeText,
     Grade,
     SealedBallot,
 )
@@ -147,6 +148,9 @@ class RoundShape:
     grades: list[Grade]
     grade_ids: frozenset[int]
     group_names: list[str]
+    text_fields: tuple[str, ...] = ()
+    cap_grade: Grade | None = None
+    cap_percent: int | None = None
 
 
 # Open rounds' shapes, read once per process. The setup services change targets, items, grades and
@@ -170,6 +174,9 @@ def round_shape(evaluation: Evaluation) -> RoundShape:
         grades=grades,
         grade_ids=frozenset(g.pk for g in grades),
         group_names=list(evaluation.groups.values_list("name", flat=True)),
+        text_fields=tuple(evaluation.free_text_fields()),
+        cap_grade=next((g for g in grades if g.pk == evaluation.cap_grade_id), None),
+        cap_percent=evaluation.cap_percent,
     )
     if open_:
         if len(_shapes) >= _SHAPES_KEPT:
@@ -183,9 +190,46 @@ def ballot_questions(evaluation: Evaluation) -> list[tuple[EvaluationTarget, lis
     return round_shape(evaluation).questions
 
 
-def ballot_cast(*, code: str, answers: dict[tuple[int, int], int]) -> None:
+def cap_refusals(shape: RoundShape, rows: list[tuple[int, int, int]]) -> list[str]:
+    """Why the answers break the round's cap on a grade (e.g. at most 30% 优秀 per question): for each
+    item, the targets given the capped grade must be at most cap % of the targets rated on it
+    (exact: n × 100 ≤ % × rated)."""
+    if shape.cap_grade is None or shape.cap_percent is None:
+        return []
+    rated, capped, items = {}, {}, {}
+    for _target, its in shape.questions:
+        for i in its:
+            items[i.pk] = i
+    for _t, i, g in rows:
+        rated[i] = rated.get(i, 0) + 1
+        capped[i] = capped.get(i, 0) + (g == shape.cap_grade.pk)
+    out = []
+    for i, n in capped.items():
+        if n * 100 > shape.cap_percent * rated[i]:
+            out.append(
+                _(
+                    "“%(grade)s” may be given to at most %(pct)s%% of the targets on “%(item)s” (at most %(allowed)s "
+                    "of %(rated)s); you gave it %(n)s times. Change some of them and submit again."
+                )
+                % {
+                    "grade": shape.cap_grade.label,
+                    "pct": shape.cap_percent,
+                    "item": items[i].text,
+                    "allowed": shape.cap_percent * rated[i] // 100,
+                    "rated": rated[i],
+                    "n": n,
+                }
+            )
+    return out
+
+
+def ballot_cast(
+    *, code: str, answers: dict[tuple[int, int], int], texts: dict[tuple[int, str], str] | None = None
+) -> None:
     """Cast one ballot with `code`. `answers` maps (target id, item id) to a grade id; every
-    question must be answered (the scale may offer 不了解).
+    question must be answered (the scale may offer 不了解). `texts` maps (target id, free-text field) to
+    what the voter wrote (optional, at most FreeText.MAX_LENGTH characters each). A ballot that breaks
+    the round's cap on a grade is refused and nothing is stored (the code stays usable).
 
     One transaction: the conditional update spends the code (0 rows: someone used it first →
     CodeRefused "used") and the sealed ballot is stored. Nothing returned, audited or logged.
@@ -201,9 +245,24 @@ def ballot_cast(*, code: str, answers: dict[tuple[int, int], int]) -> None:
             if grade_id not in grades:
                 raise ServiceError(_("Please answer every question before submitting."))
             rows.append((target.pk, item.pk, grade_id))
+    refused = cap_refusals(shape, rows)
+    if refused:
+        raise ServiceError(refused[0], details=refused[1:])
+    packed_texts = None
+    if shape.text_fields:
+        texts = texts or {}
+        packed_texts = []
+        for target, _items in shape.questions:
+            for f in shape.text_fields:
+                text = " ".join((texts.get((target.pk, f)) or "").split())
+                if len(text) > FreeText.MAX_LENGTH:
+                    raise ServiceError(
+                        _("Each comment may have at most %(n)s characters.") % {"n": FreeText.MAX_LENGTH}
+                    )
+                packed_texts.append((target.pk, FreeText.Field.values.index(f), text))
     if not ev.public_key:
         raise CodeRefused(_("This evaluation is not open for voting yet."), "not_open")
-    box = sealing.seal(bytes(ev.public_key), sealing.ballot_pack(token.group_id, rows))
+    box = sealing.seal(bytes(ev.public_key), sealing.ballot_pack(token.group_id, rows, packed_texts))
     with transaction.atomic():
         spent = BallotToken.objects.filter(code_hash=token.code_hash, used_on__isnull=True).update(
             used_on=timezone.localdate()
@@ -213,8 +272,9 @@ def ballot_cast(*, code: str, answers: dict[tuple[int, int], int]) -> None:
         SealedBallot.objects.create(evaluation=ev, box=box)
 
 
-def _opened_ballots(evaluation: Evaluation, private_key: bytes | None) -> list[tuple[int, list]]:
-    """Every online ballot of the round as (group id, [(target, item, grade)]), in random order:
+def _opened_ballots(evaluation: Evaluation, private_key: bytes | None) -> list[tuple[int, list, list]]:
+    """Every online ballot of the round as (group id, [(target, item, grade)], [(target, field, text)]),
+    in random order:
     the sealed ones opened with the key, and any stored in plain before sealing existed."""
     boxes = [bytes(b) for b in SealedBallot.objects.filter(evaluation=evaluation).values_list("box", flat=True)]
     _shuffle(boxes)
@@ -224,10 +284,14 @@ def _opened_ballots(evaluation: Evaluation, private_key: bytes | None) -> list[t
     groups = set(evaluation.groups.values_list("pk", flat=True))
     ballots = []
     for box in boxes:
-        group_id, answers = sealing.ballot_unpack(sealing.unseal(private_key, box))
-        if group_id not in groups or any(t not in targets or i not in items or g not in grades for t, i, g in answers):
+        group_id, answers, texts = sealing.ballot_unpack_texts(sealing.unseal(private_key, box))
+        if (
+            group_id not in groups
+            or any(t not in targets or i not in items or g not in grades for t, i, g in answers)
+            or any(t not in targets or not 0 <= f < len(FreeText.Field.values) for t, f, _x in texts)
+        ):
             raise ServiceError(_("A sealed ballot does not belong to this round."))
-        ballots.append((group_id, answers))
+        ballots.append((group_id, answers, texts))
     legacy = {}
     for b_id, group_id, t, i, g in BallotAnswer.objects.filter(ballot__evaluation=evaluation).values_list(
         "ballot_id", "ballot__group_id", "target_id", "item_id", "grade_id"
@@ -236,19 +300,27 @@ def _opened_ballots(evaluation: Evaluation, private_key: bytes | None) -> list[t
     legacy_empty = (
         Ballot.objects.filter(evaluation=evaluation).exclude(pk__in=legacy).values_list("group_id", flat=True)
     )
-    ballots += list(legacy.values()) + [(g, []) for g in legacy_empty]
+    ballots += [(g, a, []) for g, a in legacy.values()] + [(g, [], []) for g in legacy_empty]
     _shuffle(ballots)
     return ballots
 
 
-def ballots_rewrite(evaluation: Evaluation, ballots: list[tuple[int, list]]) -> None:
+def ballots_rewrite(evaluation: Evaluation, ballots: list[tuple[int, list, list]]) -> None:
     """Replace the round's online ballots by `ballots`, written in random order under new random keys
     (one statement per table: on PostgreSQL they share one transaction id, and their physical order is
-    the shuffled one)."""
+    the shuffled one). The free texts go to their own table with no link to the ballot: each text
+    keeps only the target, the voter's group and the field, shuffled on its own (so neither the order
+    of the rows nor their keys pair a text with a ballot, nor with the other texts of the ballot)."""
     BallotAnswer.objects.filter(ballot__evaluation=evaluation).delete()
     Ballot.objects.filter(evaluation=evaluation).delete()
-    rows, answer_rows = [], []
-    for group_id, answers in ballots:
+    rows, answer_rows, text_rows = [], [], []
+    fields = FreeText.Field.values
+    for group_id, answers, texts in ballots:
+        text_rows += [
+            FreeText(id=uuid.uuid4(), evaluation=evaluation, target_id=t, group_id=group_id, field=fields[f], text=x)
+            for t, f, x in texts
+            if x
+        ]
         b = Ballot(id=uuid.uuid4(), evaluation=evaluation, group_id=group_id)
         rows.append(b)
         answer_rows += [
@@ -256,8 +328,10 @@ def ballots_rewrite(evaluation: Evaluation, ballots: list[tuple[int, list]]) -> 
         ]
     _shuffle(rows)
     _shuffle(answer_rows)
+    _shuffle(text_rows)
     Ballot.objects.bulk_create(rows)
     BallotAnswer.objects.bulk_create(answer_rows)
+    FreeText.objects.bulk_create(text_rows)
 
 
 def codes_reduce(evaluation: Evaluation) -> None:
