@@ -208,3 +208,38 @@ def test_the_command_previews_then_imports_and_prints_the_rate(cast, campaign, t
     with pytest.raises(CommandError):
         call_command("import_ledger", str(path), "--campaign", str(campaign.pk), "--user", office, "--yes")
     assert LedgerImport.objects.count() == 1 and Problem.objects.count() == DISTRICT_COUNTS["problems"]
+
+
+def test_a_post_title_links_to_the_holder_of_the_post_in_each_unit(cast, campaign, client_for):
+    """部门负责人 written in rows of two departments means two people: each department's head."""
+    import io
+
+    from django.urls import reverse
+    from openpyxl import Workbook
+
+    from audit.models import AuditRecord
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["存在问题", "整改措施", "责任单位", "责任人", "整改时限", "完成情况"])
+    ws.append(["会议多", "精简会议", "教务处", "部门负责人", "7月底", "正在整改"])
+    ws.append(["报销慢", "限时办结", "财务处", "部门负责人", "长期坚持", "已完成"])
+    ws.append(["督办不力", "建立督办台账", "财务处", "党委书记", "2026年底", "未整改"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    imp = upload(cast, campaign, buf.getvalue())
+    assert imp.summary["unlinked"]["owners"] == ["党委书记", "部门负责人"]
+    ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
+    client = client_for(cast.user("office"))
+    url = reverse("analysis:names", args=[campaign.pk])
+    page = client.get(url).content.decode()
+    assert "按其单位的部门负责人逐条关联" in page or "Link each to the head of its unit" in page
+    client.post(url, {"kind": "owner", "name": "部门负责人", "by_post": "1"})
+    by_row = {m.import_row: m for m in Measure.objects.filter(plan__campaign=campaign)}
+    assert (by_row[2].owner, by_row[3].owner) == (cast.head_a, cast.head_b)
+    assert by_row[2].owner_name == "" and by_row[4].owner is None  # 党委书记 not linked yet
+    client.post(url, {"kind": "owner", "name": "党委书记", "by_post": "1"})
+    assert Measure.objects.get(pk=by_row[4].pk).owner == cast.principal
+    assert AuditRecord.objects.filter(action="measure.link_owner_by_post").count() == 2
+    page = client.get(url).content.decode()
+    assert "<td>部门负责人 <mark>" not in page and "<td>党委书记 <mark>" not in page
