@@ -243,3 +243,53 @@ def test_a_post_title_links_to_the_holder_of_the_post_in_each_unit(cast, campaig
     assert AuditRecord.objects.filter(action="measure.link_owner_by_post").count() == 2
     page = client.get(url).content.decode()
     assert "<td>部门负责人 <mark>" not in page and "<td>党委书记 <mark>" not in page
+
+
+def test_the_export_keeps_the_ledger_shape_and_reads_back_as_the_same_figures(cast, campaign, tmp_path):
+    """Category → problem → several measures (一是/二是/三是 split) comes out merged the same way, with
+    real date cells; read back by the importer it gives the same counts a person made."""
+    from openpyxl import load_workbook
+
+    from analysis.imports import Lookup, Parser, read_sheet
+    from analysis.ledgers import to_xlsx
+
+    imp = upload(cast, campaign, district_ledger(), split_measures=True)
+    ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
+    path = tmp_path / "整改台账.xlsx"
+    written = to_xlsx(path, kind="combined", campaign=campaign, root=cast.college)
+    assert written == DISTRICT_COUNTS["measures_split"]
+    ws = load_workbook(path).active
+    header = [c.value for c in ws[2]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    cat_col, prob_col = col["类别"], col["存在问题"]
+    body = [[ws.cell(r, c).value for c in range(1, len(header) + 1)] for r in range(3, 3 + written)]
+    # the problem with three measures is one merged cell over three rows
+    three = next(i for i, row in enumerate(body) if (row[prob_col - 1] or "").startswith("办事效率不高"))
+    letter = ws.cell(3 + three, prob_col).column_letter
+    assert f"{letter}{3 + three}:{letter}{5 + three}" in merged
+    assert [body[three + k][col["整改措施"] - 1] for k in range(3)] == ["简化审批流程", "实行限时办结", "公开办事指南"]
+    cats = [ws.cell(r, cat_col).value for r in range(3, 3 + written) if ws.cell(r, cat_col).value]
+    assert cats == DISTRICT_COUNTS["categories"]  # each category written once, merged over its problems
+    deadline = ws.cell(3 + three, col["整改时限"])
+    assert deadline.is_date and deadline.value.date().isoformat() == "2026-09-30"
+
+    with open(path, "rb") as fh:
+        sheet = read_sheet(fh)
+        parser = Parser(
+            mapping=sheet.mapping,
+            header=sheet.header,
+            lookup=Lookup.load(cast.college),
+            default_unit=cast.college,
+            default_channel="self_check",
+            today=TODAY,
+        )
+        rows = [parser.read(n, v, o) for n, v, o in sheet.rows()]
+    rows = [r for r in rows if r and r["kind"] == "row"]
+    assert not [e for r in rows for e in r["errors"]]
+    measures = [m for r in rows for m in r["measures"]]
+    assert len({r["problem_row"] for r in rows}) == DISTRICT_COUNTS["problems"]
+    assert len(measures) == DISTRICT_COUNTS["measures_split"]
+    assert sorted({r["category"] for r in rows}) == sorted(DISTRICT_COUNTS["categories"])
+    done = sum(m["state"] == "done" for m in measures)
+    assert done == DISTRICT_COUNTS["done"]
