@@ -293,3 +293,47 @@ def test_the_export_keeps_the_ledger_shape_and_reads_back_as_the_same_figures(ca
     assert sorted({r["category"] for r in rows}) == sorted(DISTRICT_COUNTS["categories"])
     done = sum(m["state"] == "done" for m in measures)
     assert done == DISTRICT_COUNTS["done"]
+
+
+def test_the_command_refuses_a_ledger_with_errors_with_exit_code_1_and_reads_the_named_sheet(
+    cast, campaign, tmp_path
+):
+    import io
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本表由各单位填报"])
+    ws = wb.create_sheet("二季度")
+    ws.append(["存在问题", "整改措施", "责任人", "整改时限", "完成情况"])
+    ws.append(["会议多", "精简会议", "处长张三", "7月底", "已完成"])
+    ws.append(["报销慢", "限时办结", "处长钱五", "尽快吧", "差不多了"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = tmp_path / "二季度台账.xlsx"
+    path.write_bytes(buf.getvalue())
+    office = cast.user("office").username
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError) as exc:
+        call_command(
+            "import_ledger", str(path), "--campaign", str(campaign.pk), "--sheet", "二季度", "--user", office,
+            "--yes", stdout=out, stderr=err,
+        )
+    assert exc.value.returncode == 1  # manage.py exits with 1
+    text = out.getvalue()
+    assert "二季度" in text and "3" in text  # the named sheet was read; row 3 is the bad one
+    assert "D · 整改时限" in text and "E · 完成情况" in text  # each error names its row and column
+    assert "尽快吧" in text and "差不多了" in text
+    assert not LedgerImport.objects.exists() and not LedgerRow.objects.exists() and not Problem.objects.exists()
+    import hashlib
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    folder = timezone.now().strftime("analysis/imports/%Y/%m")
+    kept = default_storage.listdir(folder)[1] if default_storage.exists(folder) else []
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    assert not [f for f in kept if sha in f]  # the preview's copy of the file was not kept either
