@@ -124,13 +124,11 @@ MEASURE_FIELDS = (
 
 
 def _problems(campaign, unit_ids=None, root=None):
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import F, OuterRef, Subquery
 
     from problems.models import Problem
 
     from .models import LedgerRow
-
-    from django.db.models import F
 
     first = LedgerRow.objects.filter(problem=OuterRef("pk")).order_by("number")
     qs = Problem.objects.filter(campaign=campaign).annotate(

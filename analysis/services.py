@@ -575,9 +575,7 @@ def _commit_batch(actor, imp, batch: list, state: _CommitState, units: dict, fal
             }
         )
     try:
-        ids = problems_import(
-            actor=actor, campaign=imp.campaign, items=items, source=imp.original_name, record=False
-        )
+        ids = problems_import(actor=actor, campaign=imp.campaign, items=items, source=imp.original_name, record=False)
     except ServiceError as e:
         raise ServiceError(
             _("Nothing was imported: row %(row)s was refused.") % {"row": getattr(e, "row", None) or batch[0].number},
@@ -632,9 +630,7 @@ def _commit_batch(actor, imp, batch: list, state: _CommitState, units: dict, fal
                         "leader": people.get(m["leader_id"]),
                         "leader_name": m["leader_text"],
                         # a unit named but not found stays None here: kept as text on the plan's unit
-                        "responsible_unit": units.get(m["resp_unit_id"])
-                        if m["resp_unit_text"]
-                        else units.get(unit_id),
+                        "responsible_unit": units.get(m["resp_unit_id"]) if m["resp_unit_text"] else units.get(unit_id),
                         "responsible_unit_name": "" if m["resp_unit_id"] else m["resp_unit_text"],
                     }
                     for m in measures

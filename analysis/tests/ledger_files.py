@@ -142,7 +142,9 @@ def large_ledger(rows: int) -> bytes:
         unit = units[k % len(units)]
         first = "已完成" if k % 2 == 0 else "正在整改"
         second = "未整改" if k % 3 == 0 else "正在整改"
-        ws.append([k + 1, f"问题{k + 1}：制度执行不到位", f"措施{k + 1}-1 建立制度", unit, owners[k % 5], "2026.6.30", first])
+        ws.append(
+            [k + 1, f"问题{k + 1}：制度执行不到位", f"措施{k + 1}-1 建立制度", unit, owners[k % 5], "2026.6.30", first]
+        )
         ws.append([None, None, f"措施{k + 1}-2 跟踪检查", unit, owners[(k + 1) % 5], "长期坚持", second])
     buf = io.BytesIO()
     wb.save(buf)
@@ -153,5 +155,10 @@ def large_counts(rows: int) -> dict:
     k = rows // 2
     done = sum(1 for i in range(k) if i % 2 == 0)
     not_started = sum(1 for i in range(k) if i % 3 == 0)
-    return {"problems": k, "measures": 2 * k, "done": done, "not_started": not_started,
-            "in_progress": 2 * k - done - not_started}
+    return {
+        "problems": k,
+        "measures": 2 * k,
+        "done": done,
+        "not_started": not_started,
+        "in_progress": 2 * k - done - not_started,
+    }

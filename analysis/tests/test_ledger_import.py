@@ -295,9 +295,7 @@ def test_the_export_keeps_the_ledger_shape_and_reads_back_as_the_same_figures(ca
     assert done == DISTRICT_COUNTS["done"]
 
 
-def test_the_command_refuses_a_ledger_with_errors_with_exit_code_1_and_reads_the_named_sheet(
-    cast, campaign, tmp_path
-):
+def test_the_command_refuses_a_ledger_with_errors_with_exit_code_1_and_reads_the_named_sheet(cast, campaign, tmp_path):
     import io
     from io import StringIO
 
@@ -319,8 +317,17 @@ def test_the_command_refuses_a_ledger_with_errors_with_exit_code_1_and_reads_the
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError) as exc:
         call_command(
-            "import_ledger", str(path), "--campaign", str(campaign.pk), "--sheet", "二季度", "--user", office,
-            "--yes", stdout=out, stderr=err,
+            "import_ledger",
+            str(path),
+            "--campaign",
+            str(campaign.pk),
+            "--sheet",
+            "二季度",
+            "--user",
+            office,
+            "--yes",
+            stdout=out,
+            stderr=err,
         )
     assert exc.value.returncode == 1  # manage.py exits with 1
     text = out.getvalue()
