@@ -212,6 +212,19 @@ def names(request, pk: int):
             if request.POST.get("create_unit"):
                 services.ledger_unit_create(actor=request.user, campaign=campaign, name=name)
                 messages.success(request, _("The unit “%(name)s” was created and linked.") % {"name": name})
+            elif request.POST.get("by_post"):
+                from .imports import post_kind
+
+                n, missing = rs.measures_link_post(
+                    actor=request.user, campaign=campaign, kind=kind, name=name, post=post_kind(name) or ""
+                )
+                messages.success(request, _("%(n)s measures now name the holder of the post in their unit.") % {"n": n})
+                if missing:
+                    messages.warning(
+                        request,
+                        _("Nobody holds that post in %(units)s: those measures stay not linked.")
+                        % {"units": "、".join(missing)},
+                    )
             elif kind == "unit":
                 unit = get_object_or_404(Unit, pk=request.POST.get("target"), path__startswith=scope.root.path)
                 services.ledger_unit_link(actor=request.user, campaign=campaign, name=name, unit=unit)

@@ -439,6 +439,10 @@ STATUS_WORDS: dict[str, str] = {
             "是",
             "完毕",
             "已解决",
+            # the words this system's own exports write, so an exported ledger reads back
+            "已核验销号",
+            "核验通过予以销号",
+            "导入时已完成待销号",
         ],
         DONE,
     ),
@@ -456,6 +460,7 @@ STATUS_WORDS: dict[str, str] = {
             "正在推进",
             "部分完成",
             "逐步推进",
+            "销号被退回",
         ],
         IN_PROGRESS,
     ),
@@ -494,6 +499,11 @@ def parse_state(value, vocabulary: dict[str, str]) -> str | None:
     head = re.split(r"[，,；;。]", str(value).strip())[0]
     if norm(head) in vocabulary:
         return vocabulary[norm(head)]
+    # a word with a note in brackets or a date before it: "已完成（100%）", "2026-06-30已销号"
+    bare = norm(re.sub(r"[（(][^)）]*[)）]", "", str(value)))
+    bare = re.sub(r"^\d{4}\d{1,2}\d{1,2}|^\d{4}年\d{1,2}月\d{1,2}日", "", bare)
+    if bare in vocabulary:
+        return vocabulary[bare]
     raise ValueError(str(value))
 
 
@@ -589,10 +599,17 @@ def _cell(values, mapping, key) -> str:
     return v.strftime("%Y-%m-%d") if isinstance(v, (date, datetime)) else str(v).strip()
 
 
+FOOTER = re.compile(r"^(合计|小计|总计|填报人|填表人|制表人|审核人|联系人|负责人签字|注[:：]|说明[:：])")
+
+
 def _is_total(values, mapping) -> bool:
-    return norm(_cell(values, mapping, "description")) in ("合计", "小计", "总计") or norm(
-        _cell(values, mapping, "seq")
-    ) in ("合计", "小计", "总计")
+    """A 合计 line, a rate line (整改完成率 …, as this system's own exports end) or a signature footer."""
+    if norm(_cell(values, mapping, "description")) in ("合计", "小计", "总计"):
+        return True
+    first = next((str(v).strip() for v in values if v not in (None, "") and str(v).strip()), "")
+    if FOOTER.match(first) or norm(_cell(values, mapping, "seq")) in ("合计", "小计", "总计"):
+        return True
+    return len(first) <= 12 and first.endswith("率") and not _cell(values, mapping, "description")
 
 
 def _category_heading(values, origin, mapping) -> str | None:

@@ -125,19 +125,25 @@ MEASURE_FIELDS = (
 
 
 def _problems(campaign, unit_ids=None, root=None):
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import F, OuterRef, Subquery
 
     from problems.models import Problem
 
     from .models import LedgerRow
 
-    category = LedgerRow.objects.filter(problem=OuterRef("pk")).order_by("number").values("category")[:1]
-    qs = Problem.objects.filter(campaign=campaign).annotate(category=Subquery(category))
+    first = LedgerRow.objects.filter(problem=OuterRef("pk")).order_by("number")
+    qs = Problem.objects.filter(campaign=campaign).annotate(
+        category=Subquery(first.values("category")[:1]),
+        # imported problems in the order of their file (rows are stored in file order), then the others
+        ledger_at=Subquery(first.values("pk")[:1]),
+    )
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
     if root is not None:
         qs = qs.filter(unit__path__startswith=root.path)
-    return qs.values(*PROBLEM_FIELDS, "category").order_by("category", "unit__path", "recorded_at", "pk")
+    return qs.values(*PROBLEM_FIELDS, "category").order_by(
+        F("ledger_at").asc(nulls_last=True), "category", "unit__path", "recorded_at", "pk"
+    )
 
 
 def _measures(campaign, unit_ids=None, root=None):

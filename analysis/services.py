@@ -467,7 +467,6 @@ def ledger_import_commit(*, actor, ledger_import, today=None) -> tuple[int, int]
     when the services refuse a row. Duplicate rows are skipped. Imported done items are COMPLETED
     (completed by import) with their file and row; names that matched nobody are kept as text."""
     from orgs.models import Unit
-    from problems.services import problem_create
 
     from .models import LedgerImport, LedgerRow
 
@@ -497,112 +496,152 @@ def ledger_import_commit(*, actor, ledger_import, today=None) -> tuple[int, int]
     institution = campaign.institution
     units = {u.pk: u for u in Unit.objects.filter(path__startswith=institution.path)}
     fallback = imp.default_unit or institution
-    problems: dict[int, object] = {}  # problem_row → Problem
-    plans: dict[int, object] = {}
-    pending: dict[int, list[dict]] = {}
-    people_ids: set[int] = set()
-    n_measures = 0
-    all_rows = LedgerRow.objects.filter(ledger_import=imp).order_by("number")
-    for lr in all_rows.iterator(chunk_size=ROW_BATCH):
-        v = lr.values
-        if lr.duplicate_of:
-            continue
-        try:
-            if lr.problem_row not in problems:
-                problems[lr.problem_row] = _import_problem(actor, campaign, v, units, fallback, problem_create)
-            problem = problems[lr.problem_row]
-        except ServiceError as e:
-            raise ServiceError(
-                _("Nothing was imported: row %(row)s was refused.") % {"row": lr.number},
-                details=[e.message, *e.details],
-            ) from e
-        LedgerRow.objects.filter(pk=lr.pk).update(problem=problem)
-        for m in v["measures"]:
-            people_ids.update(pk for pk in (m["owner_id"], m["leader_id"]) if pk)
-            pending.setdefault(problem.unit_id, []).append({**m, "row": lr.number, "problem": problem})
-            n_measures += 1
-        if sum(len(x) for x in pending.values()) >= ROW_BATCH:
-            _flush_measures(actor, imp, pending, plans, units, people_ids)
-    _flush_measures(actor, imp, pending, plans, units, people_ids)
-    LedgerImport.objects.filter(pk=imp.pk).update(problems_created=len(problems), measures_created=n_measures)
+    state = _CommitState()
+    batch: list = []
+    all_rows = LedgerRow.objects.filter(ledger_import=imp, duplicate_of="").order_by("number")
+    for lr in all_rows.only("pk", "number", "problem_row", "values").iterator(chunk_size=ROW_BATCH):
+        batch.append(lr)
+        if len(batch) >= ROW_BATCH:
+            _commit_batch(actor, imp, batch, state, units, fallback)
+            batch = []
+    _commit_batch(actor, imp, batch, state, units, fallback)
+    n_problems, n_measures = state.problems, state.measures
+    LedgerImport.objects.filter(pk=imp.pk).update(problems_created=n_problems, measures_created=n_measures)
+    # one record for the whole file; each row's provenance is on its LedgerRow and its measures
     audit_record(
         actor=actor,
         action="ledger_import.commit",
         obj=imp,
         unit=institution,
-        changes={"problems": len(problems), "measures": n_measures, "plans_approved": imp.plans_approved},
+        changes={
+            "file": imp.original_name,
+            "sha256": imp.sha256,
+            "problems": n_problems,
+            "measures": n_measures,
+            "states": summary.get("states", {}),
+            "plans": sorted(p.pk for p in state.plans.values()),
+            "plans_approved": imp.plans_approved,
+        },
     )
     imp.refresh_from_db()
-    return len(problems), n_measures
+    return n_problems, n_measures
 
 
-def _import_problem(actor, campaign, v: dict, units: dict, fallback, problem_create):
-    from problems.models import Channel, Manifestation
+class _CommitState:
+    """What the import carries from one batch of rows to the next: the problem being filled (its
+    measures may continue on the next batch's first rows), the plans per unit and the counts."""
 
-    unit = units.get(v.get("unit_id")) or fallback
-    benchmark = v.get("benchmark", "")
-    if v.get("channel") == Channel.COMPARISON and not benchmark:
-        benchmark = _("see the imported ledger")
-    return problem_create(
-        actor=actor,
-        campaign=campaign,
-        unit=unit,
-        description=v["description"],
-        channel=v.get("channel") or "self_check",
-        manifestations=list(Manifestation.objects.filter(pk__in=v.get("manifestations") or [])),
-        severity=v.get("severity") or "medium",
-        cause=v.get("cause", ""),
-        benchmark=benchmark,
-    )
+    def __init__(self):
+        self.last_problem: tuple[int, int, int] | None = None  # (problem_row, problem id, unit id)
+        self.plans: dict[int, object] = {}
+        self.problems = 0
+        self.measures = 0
 
 
-def _flush_measures(actor, imp, pending: dict, plans: dict, units: dict, people_ids: set) -> None:
-    """Write the measures gathered so far through the rectification app's import service."""
+def _commit_batch(actor, imp, batch: list, state: _CommitState, units: dict, fallback) -> None:
+    """Problems of a batch of rows in one bulk insert, the rows linked to them in one update, then the
+    measures of the batch per unit (bulk)."""
     from datetime import date
 
     from orgs.models import Person
+    from problems.models import Channel
+    from problems.services import problems_import
     from rectification import services as rs
 
-    if not pending:
+    from .models import LedgerRow
+
+    if not batch:
         return
+    starts = [lr for lr in batch if not (state.last_problem and lr.problem_row == state.last_problem[0])]
+    firsts: dict[int, LedgerRow] = {}
+    for lr in starts:
+        firsts.setdefault(lr.problem_row, lr)
+    items = []
+    for lr in firsts.values():
+        v = lr.values
+        benchmark = v.get("benchmark", "")
+        if v.get("channel") == Channel.COMPARISON and not benchmark:
+            benchmark = _("see the imported ledger")
+        items.append(
+            {
+                "unit": units.get(v.get("unit_id")) or fallback,
+                "description": v["description"],
+                "channel": v.get("channel") or "self_check",
+                "severity": v.get("severity") or "medium",
+                "cause": v.get("cause", ""),
+                "benchmark": benchmark,
+                "manifestation_ids": v.get("manifestations") or [],
+                "row": lr.number,
+            }
+        )
+    try:
+        ids = problems_import(actor=actor, campaign=imp.campaign, items=items, source=imp.original_name, record=False)
+    except ServiceError as e:
+        raise ServiceError(
+            _("Nothing was imported: row %(row)s was refused.") % {"row": getattr(e, "row", None) or batch[0].number},
+            details=[e.message, *e.details],
+        ) from e
+    problem_of = {row: (pk, item["unit"].pk) for row, pk, item in zip(firsts, ids, items, strict=True)}
+    if state.last_problem:
+        problem_of.setdefault(state.last_problem[0], state.last_problem[1:])
+    state.problems += len(ids)
+    pending: dict[int, list[dict]] = {}
+    people_ids: set[int] = set()
+    for lr in batch:
+        problem_id, unit_id = problem_of[lr.problem_row]
+        lr.problem_id = problem_id
+        for m in lr.values["measures"]:
+            people_ids.update(pk for pk in (m["owner_id"], m["leader_id"]) if pk)
+            pending.setdefault(unit_id, []).append({**m, "row": lr.number, "problem_id": problem_id})
+    LedgerRow.objects.bulk_update(batch, ["problem"], batch_size=ROW_BATCH)
+    last = batch[-1].problem_row
+    state.last_problem = (last, *problem_of[last])
     people = Person.objects.in_bulk(list(people_ids))
-    for unit_id, items in pending.items():
+    for unit_id, measures in pending.items():
         unit = units[unit_id]
-        if unit_id not in plans:
-            plans[unit_id] = rs.plan_import(
+        if unit_id not in state.plans:
+            state.plans[unit_id] = rs.plan_import(
                 actor=actor,
                 campaign=imp.campaign,
                 unit=unit,
                 title=_("%(unit)s rectification ledger (imported)") % {"unit": unit.name},
                 approved=imp.plans_approved,
                 source=imp.original_name,
+                record=False,
             )
-        rs.measures_import(
-            actor=actor,
-            plan=plans[unit_id],
-            import_file=imp.original_name,
-            items=[
-                {
-                    "content": m["content"],
-                    "goal": m["goal"],
-                    "time_class": m["time_class"],
-                    "deadline": date.fromisoformat(m["deadline"]) if m["deadline"] else None,
-                    "state": m["state"],
-                    "status_text": m["status_text"],
-                    "row": m["row"],
-                    "problem": m["problem"],
-                    "owner": people.get(m["owner_id"]),
-                    "owner_name": m["owner_text"] or _("(none named)"),
-                    "leader": people.get(m["leader_id"]),
-                    "leader_name": m["leader_text"],
-                    # a unit named but not found stays None here: kept as text on the plan's unit
-                    "responsible_unit": units.get(m["resp_unit_id"]) if m["resp_unit_text"] else units.get(unit_id),
-                    "responsible_unit_name": "" if m["resp_unit_id"] else m["resp_unit_text"],
-                }
-                for m in items
-            ],
-        )
-    pending.clear()
+        try:
+            rs.measures_import(
+                actor=actor,
+                plan=state.plans[unit_id],
+                import_file=imp.original_name,
+                record=False,
+                items=[
+                    {
+                        "content": m["content"],
+                        "goal": m["goal"],
+                        "time_class": m["time_class"],
+                        "deadline": date.fromisoformat(m["deadline"]) if m["deadline"] else None,
+                        "state": m["state"],
+                        "status_text": m["status_text"],
+                        "row": m["row"],
+                        "problem_id": m["problem_id"],
+                        "owner": people.get(m["owner_id"]),
+                        "owner_name": m["owner_text"] or _("(none named)"),
+                        "leader": people.get(m["leader_id"]),
+                        "leader_name": m["leader_text"],
+                        # a unit named but not found stays None here: kept as text on the plan's unit
+                        "responsible_unit": units.get(m["resp_unit_id"]) if m["resp_unit_text"] else units.get(unit_id),
+                        "responsible_unit_name": "" if m["resp_unit_id"] else m["resp_unit_text"],
+                    }
+                    for m in measures
+                ],
+            )
+        except ServiceError as e:
+            raise ServiceError(
+                _("Nothing was imported: row %(row)s was refused.") % {"row": getattr(e, "row", None) or "?"},
+                details=[e.message, *e.details],
+            ) from e
+        state.measures += len(measures)
 
 
 @transaction.atomic

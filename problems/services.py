@@ -167,6 +167,85 @@ def problem_create(
     return problem
 
 
+PROBLEM_BATCH = 500
+
+
+@transaction.atomic
+def problems_import(*, actor, campaign: Campaign, items: Sequence[dict], source: str, record: bool = True) -> list[int]:
+    """Record the problems of an imported ledger in bulk: the same checks as `problem_create`, written
+    in batches (bulk_create) inside the caller's transaction. Returns the new problems' ids in the
+    order of `items`.
+
+    Each item: unit, description, channel, severity, cause, benchmark, manifestation_ids (and the
+    ledger's row, named when the item is refused: the ServiceError carries it as `row`). Where each
+    problem came from (file, row, who imported) is kept by the caller (analysis.LedgerRow.problem).
+    One audit record summarises the call; `record=False` leaves it to a caller that writes its own
+    summary in the same transaction (the ledger import: one record for the whole file)."""
+    _check_campaign_open(campaign)
+    recorded_by = actor if getattr(actor, "is_authenticated", False) else None
+    rounds: dict[int, int] = {}
+    rows: list[Problem] = []
+    links: list[tuple[int, list[int]]] = []
+    for i, it in enumerate(items):
+        try:
+            rows.append(_import_item(campaign, it, rounds, recorded_by))
+        except ServiceError as e:
+            e.row = it.get("row")  # the caller names the row of its file
+            raise
+        if it.get("manifestation_ids"):
+            links.append((i, list(it["manifestation_ids"])))
+    created = Problem.objects.bulk_create(rows, batch_size=PROBLEM_BATCH)
+    through = Problem.manifestations.through
+    through.objects.bulk_create(
+        [through(problem_id=created[i].pk, manifestation_id=m) for i, ids in links for m in ids],
+        batch_size=PROBLEM_BATCH,
+    )
+    ids = [p.pk for p in created]
+    if record and ids:
+        audit_record(
+            actor=actor,
+            action="problem.import",
+            obj=campaign,
+            unit=campaign.institution,
+            changes={"source": source, "count": len(ids), "first": ids[0], "last": ids[-1]},
+        )
+    return ids
+
+
+def _import_item(campaign: Campaign, it: dict, rounds: dict, recorded_by) -> Problem:
+    """One imported problem, checked as `problem_create` checks it (not yet saved)."""
+    unit = it["unit"]
+    if unit.pk not in rounds:
+        _check_unit_in_campaign(campaign, unit)
+        rounds[unit.pk] = _round_for(campaign, unit, None)
+    description = clean_text(it["description"])
+    cause = clean_text(it.get("cause", ""))
+    benchmark = clean_text(it.get("benchmark", ""))[:200]
+    channel, severity = it.get("channel") or Channel.SELF_CHECK, it.get("severity") or "medium"
+    if not description:
+        raise ServiceError(_("Describe the problem."))
+    if len(description) > PROBLEM_MAX_CHARS or len(cause) > CAUSE_MAX_CHARS:
+        raise ServiceError(_("The text is too long (at most %(n)s characters).") % {"n": PROBLEM_MAX_CHARS})
+    if channel not in Channel.values:
+        raise ServiceError(_("Unknown channel: %(channel)s") % {"channel": channel})
+    if severity not in Problem.Severity.values:
+        raise ServiceError(_("Unknown severity: %(severity)s") % {"severity": severity})
+    if channel == Channel.COMPARISON and not benchmark:
+        raise ServiceError(_("Name the benchmark (an advanced person or department, or a requirement)."))
+    return Problem(
+        campaign=campaign,
+        unit=unit,
+        subject_kind=Problem.SubjectKind.UNIT,
+        description=description,
+        channel=channel,
+        severity=severity,
+        cause=cause,
+        benchmark=benchmark,
+        recorded_by=recorded_by,
+        round=rounds[unit.pk],
+    )
+
+
 @transaction.atomic
 def problem_update(*, actor, problem: Problem, **fields) -> Problem:
     """Edit the description, classification or cause of a problem that is still open."""

@@ -892,12 +892,15 @@ def plan_for_lookback(*, actor, lookback: LookBack) -> RectificationPlan:
 
 
 @transaction.atomic
-def plan_import(*, actor, campaign, unit, title: str, approved: bool, source: str) -> RectificationPlan:
+def plan_import(
+    *, actor, campaign, unit, title: str, approved: bool, source: str, record: bool = True
+) -> RectificationPlan:
     """A plan that holds the measures of an imported ledger for one unit.
 
     When the office says the ledger is the plan already approved elsewhere, the plan is recorded as
     approved by the import (a PlanReview by the importer naming the file), so its measures count on
-    the dashboards; otherwise it is a draft that goes through the usual review."""
+    the dashboards; otherwise it is a draft that goes through the usual review. `record=False` leaves
+    the audit record to a caller that writes one summary for the whole import in the same transaction."""
     _need(can(actor, Perm.RECTIFICATION_MANAGE, unit), _("You may not import measures for %(u)s.") % {"u": unit})
     if campaign.institution_id != (unit.institution_id or unit.pk):
         raise ServiceError(_("The unit does not belong to this campaign's institution."))
@@ -919,32 +922,40 @@ def plan_import(*, actor, campaign, unit, title: str, approved: bool, source: st
             decision=PlanReview.Decision.APPROVED,
             comment=_("Approved outside the system; recorded by the import of %(f)s.") % {"f": source},
         )
-    audit_record(
-        actor=actor,
-        action="rectification.plan.import",
-        obj=plan,
-        unit=unit,
-        changes={"status": plan.status, "source": source},
-    )
+    if record:
+        audit_record(
+            actor=actor,
+            action="rectification.plan.import",
+            obj=plan,
+            unit=unit,
+            changes={"status": plan.status, "source": source},
+        )
     return plan
 
 
 @transaction.atomic
-def measures_import(*, actor, plan: RectificationPlan, items: list[dict], import_file: str) -> list[Measure]:
+def measures_import(
+    *, actor, plan: RectificationPlan, items: list[dict], import_file: str, record: bool = True
+) -> list[Measure]:
     """Create the measures of an imported ledger in one go (bulk), with where each came from.
 
     Each item: content, goal, time_class, deadline, state (done | in_progress | not_started),
     status_text, row, problem, owner/leader/responsible_unit (or None) and the names as written.
     A done item becomes COMPLETED (completed by import: who, which file, which row), never VERIFIED:
-    only a person's decision closes it (measures_import_confirm)."""
+    only a person's decision closes it (measures_import_confirm). `problem` may be given as
+    `problem_id`. `record=False`: the caller writes one audit record for the whole import."""
     _need(can(actor, Perm.RECTIFICATION_MANAGE, plan.unit), _("You may not change this plan."))
     state_to_status = {"done": S.COMPLETED, "in_progress": S.IN_PROGRESS, "not_started": S.PLANNED}
     now = timezone.now()
     rows = []
     for it in items:
-        _check_measure_fields(
-            time_class=it["time_class"], deadline=it["deadline"], content=it["content"], goal=it["goal"]
-        )
+        try:
+            _check_measure_fields(
+                time_class=it["time_class"], deadline=it["deadline"], content=it["content"], goal=it["goal"]
+            )
+        except ServiceError as e:
+            e.row = it["row"]  # the importer names the row of its file
+            raise
         if it["owner"] is None and not it["owner_name"].strip():
             raise ServiceError(_("Row %(row)s: the measure names no responsible person.") % {"row": it["row"]})
         status = state_to_status[it["state"]]
@@ -974,7 +985,10 @@ def measures_import(*, actor, plan: RectificationPlan, items: list[dict], import
     created = Measure.objects.bulk_create(rows, batch_size=500)
     through = Measure.problems.through
     through.objects.bulk_create(
-        [through(measure_id=m.pk, problem_id=it["problem"].pk) for m, it in zip(created, items, strict=True)],
+        [
+            through(measure_id=m.pk, problem_id=it["problem_id"] if "problem_id" in it else it["problem"].pk)
+            for m, it in zip(created, items, strict=True)
+        ],
         batch_size=500,
     )
     MeasureEvent.objects.bulk_create(
@@ -991,13 +1005,14 @@ def measures_import(*, actor, plan: RectificationPlan, items: list[dict], import
         ],
         batch_size=500,
     )
-    audit_record(
-        actor=actor,
-        action="measure.import",
-        obj=plan,
-        unit=plan.unit,
-        changes={"file": import_file, "measures": [m.pk for m in created]},
-    )
+    if record:
+        audit_record(
+            actor=actor,
+            action="measure.import",
+            obj=plan,
+            unit=plan.unit,
+            changes={"file": import_file, "measures": [m.pk for m in created]},
+        )
     return created
 
 
@@ -1091,3 +1106,51 @@ def measures_link_name(*, actor, campaign, kind: str, name: str, target) -> int:
         changes={"name": name, "target": target.pk, "measures": ids},
     )
     return n
+
+
+@transaction.atomic
+def measures_link_post(*, actor, campaign, kind: str, name: str, post: str) -> tuple[int, list[str]]:
+    """A post title written where a name belongs (党委书记, 处长 …): every measure of the campaign that
+    keeps `name` as its owner or leader is linked to the person holding that post in the measure's
+    own responsible unit (post "principal": the principal leader of that unit's institution; "head":
+    the unit's head), so 党委书记 of two units becomes two people. Measures whose unit has nobody in
+    that post stay 未关联. Returns (how many were linked, the units left without such a person)."""
+    from orgs.models import Unit
+    from orgs.selectors import head_of, principal_leader_of
+
+    _need(
+        can(actor, Perm.RECTIFICATION_MANAGE, campaign.institution),
+        _("Only the campaign office links the names of an imported ledger."),
+    )
+    if kind not in ("owner", "leader") or post not in ("principal", "head"):
+        raise ServiceError(_("Only people are linked by post."))
+    field = NAME_FIELDS[kind]
+    fk = {"owner": "owner", "leader": "responsible_leader"}[kind]
+    qs = Measure.objects.filter(plan__campaign=campaign, **{field: name})
+    if kind == "owner":
+        qs = qs.filter(owner__isnull=True)
+    holder = principal_leader_of if post == "principal" else head_of
+    linked: dict[int, list[int]] = {}
+    missing: list[str] = []
+    for unit in Unit.objects.filter(pk__in=qs.values("responsible_unit")).order_by("path"):
+        person = holder(unit)
+        if person is None:
+            missing.append(unit.name)
+            continue
+        ids = list(qs.filter(responsible_unit=unit).values_list("pk", flat=True))
+        Measure.objects.filter(pk__in=ids).update(**{fk: person, field: ""})
+        linked[person.pk] = linked.get(person.pk, []) + ids
+    n = sum(len(v) for v in linked.values())
+    if not n:
+        raise ServiceError(
+            _("Nobody holds that post in %(units)s: add the post under 组织机构, or link the name to a person.")
+            % {"units": "、".join(missing) or "—"}
+        )
+    audit_record(
+        actor=actor,
+        action=f"measure.link_{kind}_by_post",
+        obj=campaign,
+        unit=campaign.institution,
+        changes={"name": name, "post": post, "linked": {str(k): v for k, v in linked.items()}, "missing": missing},
+    )
+    return n, missing

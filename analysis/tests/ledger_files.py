@@ -117,3 +117,48 @@ def category_column_ledger() -> bytes:
 
 
 CATEGORY_COUNTS = {"problems": 4, "measures": 4, "done_after_word": 2, "in_progress": 1, "not_started": 1}
+
+
+def large_ledger(rows: int) -> bytes:
+    """A district-size ledger of `rows` data rows, written the way a whole district's file looks: a
+    category heading every 50 problems, each problem merged over two measure rows (a measure and a
+    follow-up), statuses mixed (已完成 / 正在整改 / 未整改), units known and unknown, owners known,
+    post titles and unknown names. Rows are all different (no duplicates).
+
+    Hand counts for `rows` = 2·k: k problems, 2·k measures; per problem the first measure is done
+    when k is even and the second is 未整改 every third problem, else 正在整改."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("台账")
+    ws.append([TITLE])
+    ws.append(["序号", "存在问题", "整改措施", "责任单位", "责任人", "整改时限", "完成情况"])
+    units = ["教务处", "财务处", "考务科", "街道办一", "街道办二"]
+    owners = ["处长张三", "处长钱五", "干部孙七", "党委书记", "未登记人员"]
+    n_problems = rows // 2
+    for k in range(n_problems):
+        if k % 50 == 0:
+            ws.append([f"{'一二三四五六七八九十'[(k // 50) % 10]}、第{k // 50 + 1}方面"])
+        unit = units[k % len(units)]
+        first = "已完成" if k % 2 == 0 else "正在整改"
+        second = "未整改" if k % 3 == 0 else "正在整改"
+        ws.append(
+            [k + 1, f"问题{k + 1}：制度执行不到位", f"措施{k + 1}-1 建立制度", unit, owners[k % 5], "2026.6.30", first]
+        )
+        ws.append([None, None, f"措施{k + 1}-2 跟踪检查", unit, owners[(k + 1) % 5], "长期坚持", second])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def large_counts(rows: int) -> dict:
+    k = rows // 2
+    done = sum(1 for i in range(k) if i % 2 == 0)
+    not_started = sum(1 for i in range(k) if i % 3 == 0)
+    return {
+        "problems": k,
+        "measures": 2 * k,
+        "done": done,
+        "not_started": not_started,
+        "in_progress": 2 * k - done - not_started,
+    }

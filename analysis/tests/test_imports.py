@@ -15,6 +15,7 @@ from analysis.services import ledger_import_commit, ledger_import_upload
 from audit.models import AuditRecord
 from core.exceptions import ServiceError
 from problems.models import Problem
+from rectification.models import Measure
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 12, 1)
@@ -229,23 +230,31 @@ def test_it_names_each_bad_cell_by_row_and_column_and_imports_nothing(cast, camp
 
 
 def test_it_rolls_back_when_a_service_refuses_a_row_halfway(cast, campaign, monkeypatch):
+    """Batches of two rows: the first batch's problems and measures are written, then the service
+    refuses the problem of row 8; nothing at all is kept and the message names row 8."""
+    import analysis.services as an
     import problems.services as ps
 
-    real = ps.problem_create
+    real = ps.problems_import
     calls = []
 
     def flaky(**kw):
-        calls.append(kw["description"])
-        if len(calls) == 3:
-            raise ServiceError("数据库拒绝")
+        calls.append([it["row"] for it in kw["items"]])
+        if any(it["row"] == 8 for it in kw["items"]):
+            e = ServiceError("数据库拒绝")
+            e.row = 8
+            raise e
         return real(**kw)
 
-    monkeypatch.setattr(ps, "problem_create", flaky)
+    monkeypatch.setattr(an, "ROW_BATCH", 2)
+    monkeypatch.setattr(ps, "problems_import", flaky)
     imp = upload(cast, campaign, messy_workbook())
     with pytest.raises(ServiceError) as exc:
         ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
-    assert "8" in exc.value.message
-    assert len(calls) == 3 and Problem.objects.filter(campaign=campaign).count() == 0
+    assert "8" in exc.value.message and exc.value.details == ["数据库拒绝"]
+    assert calls == [[4], [7, 8]]  # the first batch was written before the refusal
+    assert Problem.objects.filter(campaign=campaign).count() == 0
+    assert not Measure.objects.filter(plan__campaign=campaign).exists()
 
 
 def test_it_refuses_files_that_are_not_ledgers(cast, campaign):

@@ -208,3 +208,139 @@ def test_the_command_previews_then_imports_and_prints_the_rate(cast, campaign, t
     with pytest.raises(CommandError):
         call_command("import_ledger", str(path), "--campaign", str(campaign.pk), "--user", office, "--yes")
     assert LedgerImport.objects.count() == 1 and Problem.objects.count() == DISTRICT_COUNTS["problems"]
+
+
+def test_a_post_title_links_to_the_holder_of_the_post_in_each_unit(cast, campaign, client_for):
+    """部门负责人 written in rows of two departments means two people: each department's head."""
+    import io
+
+    from django.urls import reverse
+    from openpyxl import Workbook
+
+    from audit.models import AuditRecord
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["存在问题", "整改措施", "责任单位", "责任人", "整改时限", "完成情况"])
+    ws.append(["会议多", "精简会议", "教务处", "部门负责人", "7月底", "正在整改"])
+    ws.append(["报销慢", "限时办结", "财务处", "部门负责人", "长期坚持", "已完成"])
+    ws.append(["督办不力", "建立督办台账", "财务处", "党委书记", "2026年底", "未整改"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    imp = upload(cast, campaign, buf.getvalue())
+    assert imp.summary["unlinked"]["owners"] == ["党委书记", "部门负责人"]
+    ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
+    client = client_for(cast.user("office"))
+    url = reverse("analysis:names", args=[campaign.pk])
+    page = client.get(url).content.decode()
+    assert "按其单位的部门负责人逐条关联" in page or "Link each to the head of its unit" in page
+    client.post(url, {"kind": "owner", "name": "部门负责人", "by_post": "1"})
+    by_row = {m.import_row: m for m in Measure.objects.filter(plan__campaign=campaign)}
+    assert (by_row[2].owner, by_row[3].owner) == (cast.head_a, cast.head_b)
+    assert by_row[2].owner_name == "" and by_row[4].owner is None  # 党委书记 not linked yet
+    client.post(url, {"kind": "owner", "name": "党委书记", "by_post": "1"})
+    assert Measure.objects.get(pk=by_row[4].pk).owner == cast.principal
+    assert AuditRecord.objects.filter(action="measure.link_owner_by_post").count() == 2
+    page = client.get(url).content.decode()
+    assert "<td>部门负责人 <mark>" not in page and "<td>党委书记 <mark>" not in page
+
+
+def test_the_export_keeps_the_ledger_shape_and_reads_back_as_the_same_figures(cast, campaign, tmp_path):
+    """Category → problem → several measures (一是/二是/三是 split) comes out merged the same way, with
+    real date cells; read back by the importer it gives the same counts a person made."""
+    from openpyxl import load_workbook
+
+    from analysis.imports import Lookup, Parser, read_sheet
+    from analysis.ledgers import to_xlsx
+
+    imp = upload(cast, campaign, district_ledger(), split_measures=True)
+    ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
+    path = tmp_path / "整改台账.xlsx"
+    written = to_xlsx(path, kind="combined", campaign=campaign, root=cast.college)
+    assert written == DISTRICT_COUNTS["measures_split"]
+    ws = load_workbook(path).active
+    header = [c.value for c in ws[2]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    cat_col, prob_col = col["类别"], col["存在问题"]
+    body = [[ws.cell(r, c).value for c in range(1, len(header) + 1)] for r in range(3, 3 + written)]
+    # the problem with three measures is one merged cell over three rows
+    three = next(i for i, row in enumerate(body) if (row[prob_col - 1] or "").startswith("办事效率不高"))
+    letter = ws.cell(3 + three, prob_col).column_letter
+    assert f"{letter}{3 + three}:{letter}{5 + three}" in merged
+    assert [body[three + k][col["整改措施"] - 1] for k in range(3)] == ["简化审批流程", "实行限时办结", "公开办事指南"]
+    cats = [ws.cell(r, cat_col).value for r in range(3, 3 + written) if ws.cell(r, cat_col).value]
+    assert cats == DISTRICT_COUNTS["categories"]  # each category written once, merged over its problems
+    deadline = ws.cell(3 + three, col["整改时限"])
+    assert deadline.is_date and deadline.value.date().isoformat() == "2026-09-30"
+
+    with open(path, "rb") as fh:
+        sheet = read_sheet(fh)
+        parser = Parser(
+            mapping=sheet.mapping,
+            header=sheet.header,
+            lookup=Lookup.load(cast.college),
+            default_unit=cast.college,
+            default_channel="self_check",
+            today=TODAY,
+        )
+        rows = [parser.read(n, v, o) for n, v, o in sheet.rows()]
+    rows = [r for r in rows if r and r["kind"] == "row"]
+    assert not [e for r in rows for e in r["errors"]]
+    measures = [m for r in rows for m in r["measures"]]
+    assert len({r["problem_row"] for r in rows}) == DISTRICT_COUNTS["problems"]
+    assert len(measures) == DISTRICT_COUNTS["measures_split"]
+    assert sorted({r["category"] for r in rows}) == sorted(DISTRICT_COUNTS["categories"])
+    done = sum(m["state"] == "done" for m in measures)
+    assert done == DISTRICT_COUNTS["done"]
+
+
+def test_the_command_refuses_a_ledger_with_errors_with_exit_code_1_and_reads_the_named_sheet(cast, campaign, tmp_path):
+    import io
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本表由各单位填报"])
+    ws = wb.create_sheet("二季度")
+    ws.append(["存在问题", "整改措施", "责任人", "整改时限", "完成情况"])
+    ws.append(["会议多", "精简会议", "处长张三", "7月底", "已完成"])
+    ws.append(["报销慢", "限时办结", "处长钱五", "尽快吧", "差不多了"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = tmp_path / "二季度台账.xlsx"
+    path.write_bytes(buf.getvalue())
+    office = cast.user("office").username
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError) as exc:
+        call_command(
+            "import_ledger",
+            str(path),
+            "--campaign",
+            str(campaign.pk),
+            "--sheet",
+            "二季度",
+            "--user",
+            office,
+            "--yes",
+            stdout=out,
+            stderr=err,
+        )
+    assert exc.value.returncode == 1  # manage.py exits with 1
+    text = out.getvalue()
+    assert "二季度" in text and "3" in text  # the named sheet was read; row 3 is the bad one
+    assert "D · 整改时限" in text and "E · 完成情况" in text  # each error names its row and column
+    assert "尽快吧" in text and "差不多了" in text
+    assert not LedgerImport.objects.exists() and not LedgerRow.objects.exists() and not Problem.objects.exists()
+    import hashlib
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    folder = timezone.now().strftime("analysis/imports/%Y/%m")
+    kept = default_storage.listdir(folder)[1] if default_storage.exists(folder) else []
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    assert not [f for f in kept if sha in f]  # the preview's copy of the file was not kept either
