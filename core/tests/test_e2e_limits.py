@@ -4,9 +4,9 @@ over its allowance of wrong codes answers a check question and still votes."""
 from pathlib import Path
 
 import pytest
-from core.ratelimit import store
 
 from conftest import PASSWORD
+from core.ratelimit import store
 
 SHOTS = Path("/tmp/shots-limits")
 
