@@ -6,6 +6,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 # Every date a person of this system may type: a campaign, a deadline, a filter. Outside it the
@@ -59,3 +60,41 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
             if not id_in_range(v):
                 raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": v})
         return super()._check_values(value)
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time whose day lies between MIN_DATE and MAX_DATE."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not (MIN_DATE <= value.date() <= MAX_DATE):
+            raise ValidationError(
+                _("Enter a date between %(min)s and %(max)s."),
+                code="date_range",
+                params={"min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()},
+            )
+
+
+def formfield(model_field, **kwargs):
+    """`formfield_callback` for ModelForms (Meta.formfield_callback = bounded.formfield): the model's dates,
+    foreign keys and many-to-many fields become the bounded fields above, and integers get the bounds of
+    a 64-bit column when the model gives none (SQLite does not say)."""
+    from django.db import models
+
+    if isinstance(model_field, models.DateTimeField):
+        kwargs.setdefault("form_class", DateTimeField)
+    elif isinstance(model_field, models.DateField):
+        kwargs.setdefault("form_class", DateField)
+    elif isinstance(model_field, models.ForeignKey):
+        kwargs.setdefault("form_class", ModelChoiceField)
+    elif isinstance(model_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    field = model_field.formfield(**kwargs)
+    if isinstance(field, forms.IntegerField):
+        if field.min_value is None:
+            field.min_value = -MAX_ID
+            field.validators.append(MinValueValidator(-MAX_ID))
+        if field.max_value is None:
+            field.max_value = MAX_ID
+            field.validators.append(MaxValueValidator(MAX_ID))
+    return field

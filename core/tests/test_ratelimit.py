@@ -25,6 +25,7 @@ LOCMEM = {
 # counts them in two windows. A window this long has no boundary during any test run.
 WHOLE_RUN = 10**10
 
+
 def _file_cache(tmp_path, max_entries=20_000):
     return {
         "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)},

@@ -276,7 +276,9 @@ def test_the_server_files_link_no_opinion_to_its_author(server):
         assert not [a for a in audit if a[4] in ids or "opinion" in a[3]]
 
         # 4. The task table: nothing was queued by a submission.
-        tasks = conn.execute("SELECT enqueued_at, args_kwargs, task_path FROM django_tasks_database_dbtaskresult").fetchall()
+        tasks = conn.execute(
+            "SELECT enqueued_at, args_kwargs, task_path FROM django_tasks_database_dbtaskresult"
+        ).fetchall()
         assert not [t for t in tasks if "opinion" in t[2] or any(i in t[1] for i in ids)]
 
     # 5. The next day: the day's total enters the audit trail, dated by the day alone.
