@@ -29,9 +29,9 @@ class AuditFilterForm(forms.Form):
 
 
 class AnchorSenderForm(forms.Form):
-    name = forms.CharField(label=_("institution"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("audit anchor", "institution"), max_length=100)
     code = forms.SlugField(
-        label=_("sender code"),
+        label=pgettext_lazy("audit anchor", "sender code"),
         max_length=40,
         help_text=_("Letters, digits and hyphens; the institution's operator puts it in front of the token."),
     )

@@ -5,6 +5,7 @@ of the database (a file, the city office, e-mail) so that rewinding the head is 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditRecord(models.Model):
@@ -71,8 +72,8 @@ class AnchorSender(models.Model):
     registers it and hands its operator the token `code:secret` (RECTIFY_AUDIT_ANCHOR_TOKEN there); each
     POST is signed with HMAC-SHA256 under the secret (audit.receiving)."""
 
-    code = models.SlugField(_("sender code"), max_length=40, unique=True)
-    name = models.CharField(_("institution"), max_length=100)
+    code = models.SlugField(pgettext_lazy("audit anchor", "sender code"), max_length=40, unique=True)
+    name = models.CharField(pgettext_lazy("audit anchor", "institution"), max_length=100)
     secret = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)

@@ -267,6 +267,7 @@ def working_measure(world):
         title="已审定的整改方案",
         author_kind=world.plan.author_kind,
         status=RectificationPlan.Status.APPROVED,
+        approved_at=timezone.now(),
     )
     measure = Measure.objects.create(
         plan=plan,
