@@ -11,7 +11,7 @@ from django.db import IntegrityError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core import ratelimit
 
@@ -139,6 +139,7 @@ def anchor_senders(request):
     return render(request, "audit/anchor_senders.html", {"form": form, "senders": senders, "token": token})
 
 
+@require_safe
 def anchor_sender(request, pk: int):
     """What one institution sent, newest first."""
     _city_office(request)
@@ -147,6 +148,7 @@ def anchor_sender(request, pk: int):
     return render(request, "audit/anchor_sender.html", {"sender": sender, "page": page, "querystring": ""})
 
 
+@require_safe
 def anchor_download(request, pk: int):
     """The lines one institution sent, first received per number, oldest first: the file its operator
     gives to `manage.py audit_verify --anchors FILE`."""
