@@ -26,6 +26,16 @@ def id_in_range(value) -> bool:
     return 0 <= n <= MAX_ID
 
 
+def id_or_none(value) -> int | None:
+    """A submitted id as an int, or None when it is blank, not a number or beyond what a key can hold
+    (for views that read an id straight from request.POST)."""
+    try:
+        n = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return n if 0 < n <= MAX_ID else None
+
+
 class DateField(forms.DateField):
     """A date between MIN_DATE and MAX_DATE (or narrower bounds given as min_date/max_date)."""
 
