@@ -76,9 +76,10 @@ def build_cast():
 @pytest.fixture(autouse=True)
 def _fresh_limits():
     """Every test starts with empty rate-limit counters (they live in the cache, one per process)."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
 
 

@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as bounded
+
 from .models import MeasureType
 
 
@@ -10,7 +12,7 @@ def _measures():
 
 
 class ProposeForm(forms.Form):
-    measures = forms.ModelMultipleChoiceField(
+    measures = bounded.ModelMultipleChoiceField(
         label=_("Proposed measures"), queryset=_measures(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -20,11 +22,11 @@ class ProposeForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    measures = forms.ModelMultipleChoiceField(
+    measures = bounded.ModelMultipleChoiceField(
         label=_("Decided measures"), queryset=_measures(), widget=forms.CheckboxSelectMultiple
     )
     deciding_body = forms.CharField(label=_("Deciding body"), max_length=100)
-    decided_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = bounded.DateField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,10 +13,13 @@ and/or by e-mail, where nobody who can write this server can reach it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
 import socket
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +90,25 @@ def append(line: str) -> None:
         os.close(fd)
 
 
+# The city office's instance takes anchors at this path (audit.public_urls); RECTIFY_AUDIT_ANCHOR_URL is its
+# full address, RECTIFY_AUDIT_ANCHOR_TOKEN the `code:secret` the city office issued to this institution.
+SENDER_HEADER, TIME_HEADER, SIGNATURE_HEADER = "X-Rectify-Sender", "X-Rectify-Time", "X-Rectify-Signature"
+MAX_SKEW = 300  # seconds a signed POST stays good (a replay later is refused)
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 under the sender's secret of the time and the body: what the receiver recomputes."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+
+
+def signed_headers(token: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    code, sep, secret = token.partition(":")
+    if not sep or not code or not secret:
+        raise ValueError("RECTIFY_AUDIT_ANCHOR_TOKEN must be 'code:secret' as the city office issued it")
+    timestamp = str(int(time.time() if now is None else now))
+    return {SENDER_HEADER: code, TIME_HEADER: timestamp, SIGNATURE_HEADER: signature(secret, timestamp, body)}
+
+
 def deliver(line: str) -> str:
     """Send a line to the city office's instance (POST, JSON) and to the configured addresses.
     Returns what happened, one clause per destination; never raises (the file copy is already kept)."""
@@ -98,9 +120,9 @@ def deliver(line: str) -> str:
         req = urllib.request.Request(  # noqa: S310 - an https URL set by the operator
             settings.AUDIT_ANCHOR_URL, data=body, method="POST", headers={"Content-Type": "application/json"}
         )
-        if settings.AUDIT_ANCHOR_TOKEN:
-            req.add_header("Authorization", f"Bearer {settings.AUDIT_ANCHOR_TOKEN}")
         try:
+            for name, value in signed_headers(settings.AUDIT_ANCHOR_TOKEN, body).items():
+                req.add_header(name, value)
             with urllib.request.urlopen(req, timeout=15) as resp:  # noqa: S310  # nosec B310 (http(s) only, checked above)
                 done.append(f"POST {settings.AUDIT_ANCHOR_URL}: {resp.status}")
         except Exception as e:  # noqa: BLE001 - any failure is reported, the anchor stays in the file

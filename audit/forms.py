@@ -26,3 +26,20 @@ class AuditFilterForm(forms.Form):
             [("", _("all actions"))] + [(g, g + "*") for g in groups] + [(a, action_label(a)) for a in actions]
         )
         self.fields["object_type"].choices = [("", _("all types"))] + [(t, type_label(t)) for t in object_types]
+
+
+class AnchorSenderForm(forms.Form):
+    name = forms.CharField(label=pgettext_lazy("audit anchor", "institution"), max_length=100)
+    code = forms.SlugField(
+        label=pgettext_lazy("audit anchor", "sender code"),
+        max_length=40,
+        help_text=_("Letters, digits and hyphens; the institution's operator puts it in front of the token."),
+    )
+
+    def clean_code(self):
+        from .models import AnchorSender
+
+        code = self.cleaned_data["code"].lower()
+        if AnchorSender.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("This code is taken."))
+        return code

@@ -13,6 +13,7 @@ trail itself (the key-start and rotation records), never by the order of the lin
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -105,3 +106,58 @@ def key_add() -> str:
     finally:
         os.close(fd)
     return key_id
+
+
+# ---------------------------------------------------------------- backups (core.backup.register_keys)
+
+
+def fingerprint(secret: bytes) -> str:
+    """Names a key in a backup's manifest without telling anything about it."""
+    return hmac.new(secret, b"rectify audit key fingerprint", "sha256").hexdigest()[:20]
+
+
+def fingerprints(path: Path | None = None) -> dict[str, str]:
+    """{key id: fingerprint} of the keyring (path None), or of a key file given to a restore."""
+    if path is None:
+        ring = keyring().keys
+    else:
+        try:
+            ring = _parse(Path(path).read_text().splitlines(), sep=" ", source=str(path))
+        except KeyringError as e:
+            raise ValueError(str(e)) from None
+    return {key_id: fingerprint(secret) for key_id, secret in ring.items()}
+
+
+def keys_install(path: Path, *, check: bool = False) -> str:
+    """Add the keys of a key file (a backup's, given to `restore --audit-keys-file`) to the key file of this
+    installation, which is rewritten whole and 0600: the given keys first, then any only held here.
+    check=True: only say (BackupError) whether it could be done, before the restore changes anything."""
+    from core.backup import BackupError
+
+    if settings.AUDIT_KEYS:
+        raise BackupError(
+            "the audit keys come from RECTIFY_AUDIT_KEYS here: add the backup's keys there ('id:hexsecret', "
+            "from the key file's 'id hexsecret' lines) instead of giving --audit-keys-file"
+        )
+    given = _parse(Path(path).read_text().splitlines(), sep=" ", source=str(path))
+    current = keyring().keys
+    clash = [k for k in given if k in current and not hmac.compare_digest(current[k], given[k])]
+    if clash:
+        raise BackupError(f"{settings.AUDIT_KEYS_FILE} holds another key under the id {', '.join(clash)}")
+    target = Path(settings.AUDIT_KEYS_FILE)
+    if check:
+        return str(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{k} {v.hex()}" for k, v in given.items()] + [
+        f"{k} {v.hex()}" for k, v in current.items() if k not in given
+    ]
+    partial = target.with_name(target.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, ("\n".join(lines) + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    partial.replace(target)
+    return str(target)

@@ -5,6 +5,7 @@ of the database (a file, the city office, e-mail) so that rewinding the head is 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditRecord(models.Model):
@@ -64,3 +65,64 @@ class AuditAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"anchor #{self.n}: record #{self.seq} {self.hash[:12]}… ({self.key_id})"
+
+
+class AnchorSender(models.Model):
+    """An institution whose instance sends its anchors to this one (the city office's). The city office
+    registers it and hands its operator the token `code:secret` (RECTIFY_AUDIT_ANCHOR_TOKEN there); each
+    POST is signed with HMAC-SHA256 under the secret (audit.receiving)."""
+
+    code = models.SlugField(pgettext_lazy("audit anchor", "sender code"), max_length=40, unique=True)
+    name = models.CharField(pgettext_lazy("audit anchor", "institution"), max_length=100)
+    secret = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("anchor sender")
+        verbose_name_plural = _("anchor senders")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ReceivedAnchor(models.Model):
+    """An anchor line as an institution's instance sent it: append-only (never changed, never deleted
+    through the application). A second, different line under the same number is kept too, marked."""
+
+    class Note(models.TextChoices):
+        OK = "", _("follows the previous anchor")
+        FIRST = "first", _("first anchor received")
+        GAP = "gap", _("anchors before it were not received")
+        BROKEN = "broken", _("does not follow the previous anchor")
+        REWOUND = "rewound", _("names an earlier record than a previous anchor: the head moved back")
+        CONFLICT = "conflict", _("differs from the anchor received earlier under the same number")
+
+    sender = models.ForeignKey(AnchorSender, on_delete=models.PROTECT, related_name="anchors")
+    received_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=200, blank=True)  # the host name the sender gave
+    n = models.PositiveIntegerField()
+    at = models.CharField(max_length=40)  # as sent (ISO time of the sender)
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=40)
+    prev = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+    line = models.TextField()  # the anchor as sent, canonical JSON
+    note = models.CharField(max_length=10, choices=Note.choices, blank=True)
+
+    class Meta:
+        ordering = ["-n", "-pk"]
+        indexes = [models.Index(fields=["sender", "n"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender.code} anchor #{self.n}: record #{self.seq}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("a received anchor is never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("a received anchor is never deleted")

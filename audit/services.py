@@ -14,7 +14,7 @@ from django.utils import timezone
 from . import anchors
 from .chain import KEY_ROTATE, KEY_START, seal_record
 from .keys import KeyringError, key_add, keyring
-from .models import AuditAnchor, AuditHead, AuditRecord
+from .models import AnchorSender, AuditAnchor, AuditHead, AuditRecord, ReceivedAnchor
 
 
 def _day_start(day) -> datetime:
@@ -239,3 +239,64 @@ def audit_verify() -> tuple[bool, str]:
 
     report = trail_verify()
     return report.ok, report.message()
+
+
+# ---------------------------------------------------------------- the city office's end: received anchors
+
+
+def anchor_sender_create(*, actor, code: str, name: str) -> tuple[AnchorSender, str]:
+    """Register an institution that sends its anchors here; returns it and the token `code:secret` to give
+    its operator (RECTIFY_AUDIT_ANCHOR_TOKEN). The secret is shown this once and never written to the trail."""
+    import secrets
+
+    with transaction.atomic():
+        sender = AnchorSender.objects.create(code=code, name=name, secret=secrets.token_hex(32))
+        audit_record(actor=actor, action="audit.anchor_sender_create", obj=sender, changes={"code": code, "name": name})
+    return sender, f"{sender.code}:{sender.secret}"
+
+
+def anchor_receive(*, sender: AnchorSender, anchor: dict, source: str = "") -> tuple[ReceivedAnchor | None, str]:
+    """Keep an anchor line an institution sent (already authenticated by its signature). Append-only: an
+    identical repeat is not stored again ("duplicate"); a different line under a number already received
+    is stored and marked ("conflict"), as is a line that does not follow the previous one or names an
+    earlier record than an anchor before it (the head moved back). Returns (the row or None, its note or
+    "duplicate"). Raises ValueError for something that is not an anchor line."""
+    line = anchors.parse(anchors._encode(anchor) if isinstance(anchor, dict) else "")
+    data = line.data
+    if data is None or data["n"] < 1 or not 0 <= data["seq"] < 2**63 or data["n"] >= 2**31:
+        raise ValueError("not an anchor line")
+    if any(len(data[k]) > 64 for k in ("hash", "prev", "mac")) or len(data["key_id"]) > 40 or len(data["at"]) > 40:
+        raise ValueError("not an anchor line")
+    with transaction.atomic():
+        AnchorSender.objects.select_for_update().filter(pk=sender.pk).get()  # one anchor of a sender at a time
+        earlier = ReceivedAnchor.objects.filter(sender=sender)
+        same = earlier.filter(n=data["n"]).order_by("pk").first()
+        note = ReceivedAnchor.Note.OK
+        if same is not None:
+            if same.line == line.text:
+                return same, "duplicate"
+            note = ReceivedAnchor.Note.CONFLICT
+        else:
+            before = earlier.filter(n=data["n"] - 1).order_by("pk").first()
+            highest = earlier.filter(n__lt=data["n"]).order_by("-seq").first()
+            if highest is not None and highest.seq > data["seq"]:
+                note = ReceivedAnchor.Note.REWOUND
+            elif before is not None and before.mac != data["prev"]:
+                note = ReceivedAnchor.Note.BROKEN
+            elif before is None and data["n"] > 1:
+                note = ReceivedAnchor.Note.GAP if earlier.exists() else ReceivedAnchor.Note.FIRST
+        received = ReceivedAnchor.objects.create(
+            sender=sender,
+            source=str(source)[:200],
+            line=line.text,
+            note=note,
+            **{k: data[k] for k in ("n", "at", "seq", "hash", "key_id", "prev", "mac")},
+        )
+        audit_record(
+            actor=None,
+            action="audit.anchor_receive",
+            obj=received,
+            object_repr=str(received)[:200],
+            changes={"sender": sender.code, "n": data["n"], "seq": data["seq"], "note": note},
+        )
+    return received, note

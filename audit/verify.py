@@ -66,9 +66,10 @@ def _anchor_label(a: dict, where: str) -> str:
     return f"anchor #{a['n']} ({where}, {a['at']})"
 
 
-def _anchors_checked(report: TrailReport) -> dict[int, list[tuple[dict, str]]]:
+def _anchors_checked(report: TrailReport, received: list[str] | None = None, received_from: str = "") -> dict:
     """Read the anchor file and the database copies, report lines that were removed, edited or reordered,
-    and return the anchors to compare with the records: {seq: [(anchor, where)]}."""
+    and return the anchors to compare with the records: {seq: [(anchor, where)]}. `received`: the lines
+    the city office's instance received (its download), checked the same way and compared with ours."""
     ring = keyring()
     by_seq: dict[int, list[tuple[dict, str]]] = {}
     lines = anchors.read_file()
@@ -136,6 +137,23 @@ def _anchors_checked(report: TrailReport) -> dict[int, list[tuple[dict, str]]]:
                 )
             if n not in file_by_n and sealed(a, label):  # the file's line is bad: check the copy instead
                 by_seq.setdefault(a["seq"], []).append((a, label))
+    ours = {n: text for n, text in rows} | {n: ln.text.strip() for n, ln in file_any.items()}
+    for i, text in enumerate(received or [], start=1):
+        if not text.strip():
+            continue
+        ln = anchors.parse(text.strip(), i)
+        where = f"{received_from or 'the received copies'} line {i}"
+        if ln.data is None:
+            report.problem(f"{where} is not an anchor line")
+            continue
+        a = ln.data
+        label = _anchor_label(a, f"received by the city office, {where}")
+        if a["n"] in ours and ours[a["n"]] != ln.text:
+            report.problem(f"{label} differs from this installation's anchor #{a['n']}")
+        elif a["n"] not in ours:
+            report.notes.append(f"anchor #{a['n']} was received by the city office but is not kept here")
+        if sealed(a, label):
+            by_seq.setdefault(a["seq"], []).append((a, label))
     known = {n for n, _ in rows}
     for n in sorted(set(file_by_n) - known):
         report.notes.append(f"anchor #{n} is in the file but has no database copy")
@@ -170,12 +188,13 @@ def _unkeyed_ok(row: tuple, prev: str, local_tz) -> bool:
     return stored in (legacy_digest(plain, prev), legacy_digest(plain, prev, local_tz=local_tz))
 
 
-def trail_verify() -> TrailReport:
-    """Walk the whole trail once and report every problem found (the first MAX_LISTED named)."""
+def trail_verify(received: list[str] | None = None, received_from: str = "") -> TrailReport:
+    """Walk the whole trail once and report every problem found (the first MAX_LISTED named). `received`:
+    anchor lines as the city office's instance received them, checked too."""
     report = TrailReport()
     ring = keyring()
     secrets = dict(ring.keys)
-    wanted = _anchors_checked(report)
+    wanted = _anchors_checked(report, received, received_from)
     local_tz = ZoneInfo(settings.TIME_ZONE)
     prev, expected_seq, current_key = GENESIS, 1, None
     last_seq = 0

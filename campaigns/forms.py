@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as bounded
 from orgs.access import Perm, units_where
 from orgs.models import Unit
 
@@ -17,7 +18,7 @@ DATE_FIELDS = (
 )
 
 
-class UnitChoiceField(forms.ModelMultipleChoiceField):
+class UnitChoiceField(bounded.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return "　" * max(obj.depth - 2, 0) + obj.name
 
@@ -28,6 +29,7 @@ class CampaignForm(forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = bounded.formfield
         model = Campaign
         fields = ("name", "institution", *DATE_FIELDS, "peer_review_anonymous")
         widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for f in DATE_FIELDS}

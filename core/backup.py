@@ -10,6 +10,12 @@ human checks and keys the rate-limit hashes), but the manifest names it by a key
 refuses to run under another key, since sessions, signed links and everything keyed by it would fail:
 give it the original key file (`restore --secret-key-file`), which it then installs as var/secret_key. After
 the files it collects the static files, so the restored site serves its pages at once.
+
+The same goes for the keys an app keeps outside the database and registers here (`register_keys`): the
+audit trail's HMAC keys (var/audit_keys) are left out of the archive on purpose (with the key beside the
+database, whoever holds a backup could re-seal a rewritten trail). The manifest names each key by its id
+and a keyed fingerprint; a restore refuses to run unless this installation holds every one of them, or
+they are given (`restore --audit-keys-file PATH`), in which case they are installed (0600) with the data.
 """
 
 import hashlib
@@ -21,6 +27,8 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -35,6 +43,35 @@ MANIFEST = "manifest.json"
 
 class BackupError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Secrets an app keeps outside the database, which its data needs and a backup leaves out."""
+
+    name: str  # the manifest's entry, and the restore option --<name>-file (with - for _)
+    label: str  # for messages: "the audit trail's keys"
+    default_path: str  # where an installation keeps them, for messages: "var/audit_keys"
+    # {key id: fingerprint} of the keys this installation holds (path None), or that the file at path holds
+    fingerprints: Callable[[Path | None], dict[str, str]]
+    # add the keys of the file at path to this installation (created 0600); returns where they went.
+    # Called before anything is restored with check=True (raise BackupError if it could not install them).
+    install: Callable[..., str]
+
+
+_keys: dict[str, Keys] = {}
+
+
+def register_keys(keys: Keys) -> None:
+    _keys[keys.name] = keys
+
+
+def registered_keys() -> list[Keys]:
+    return list(_keys.values())
+
+
+def option(keys: Keys) -> str:
+    return f"--{keys.name.replace('_', '-')}-file"
 
 
 def _sha256(path: Path) -> str:
@@ -94,6 +131,7 @@ def backup(path: str | Path) -> dict:
             "engine": _engine(),
             "database": db_name,
             "secret_key_id": key_id(),
+            "keys": {k.name: k.fingerprints(None) for k in _keys.values()},
             "files": files,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,10 +236,65 @@ def _install_key(key: str) -> Path:
     return path
 
 
-def restore(path: str | Path, *, secret_key_file: str | Path | None = None, collect_static: bool = True) -> dict:
-    """Verify the archive and the secret key, then bring back the database and the uploaded files, install
-    the backup's secret key when one was given, and collect the static files. Returns the manifest (with
-    "key_installed": the path written, if any)."""
+def _keys_to_install(manifest: dict, key_files: dict[str, str | Path]) -> dict[str, Path]:
+    """Check that every key the backup's data needs is held here or in the file given for it, before
+    anything changes; returns {name: file} of the files whose keys must be installed."""
+    todo = {}
+    for name, wanted in (manifest.get("keys") or {}).items():
+        keys = _keys.get(name)
+        if keys is None or not wanted:
+            continue
+        held = keys.fingerprints(None)
+        given = key_files.get(name)
+        in_file = {}
+        if given is not None:
+            try:
+                in_file = keys.fingerprints(Path(given))
+            except (OSError, ValueError) as e:
+                raise BackupError(f"{given}: {e}")
+        missing, wrong = [], []
+        for kid, fp in wanted.items():
+            if kid in in_file:
+                if not constant_time_compare(in_file[kid], fp):
+                    wrong.append(kid)
+                elif kid not in held:
+                    todo[name] = Path(given)
+                elif not constant_time_compare(held[kid], fp):
+                    raise BackupError(
+                        f"{keys.label}: this installation holds another key under the id {kid} than the backup "
+                        f"was made with; move {keys.default_path} aside and give the backup's with {option(keys)}"
+                    )
+            elif kid not in held:
+                missing.append(kid)
+            elif not constant_time_compare(held[kid], fp):
+                wrong.append(kid)
+        if wrong:
+            raise BackupError(
+                f"{keys.label}: key {', '.join(wrong)} is not the key this backup was made with "
+                f"({'in ' + str(given) if given is not None else 'held by this installation'})"
+            )
+        if missing:
+            raise BackupError(
+                f"this backup needs {keys.label} ({', '.join(missing)}), which this installation does not hold: "
+                f"restore it with {option(keys)} PATH (the {keys.default_path} of the installation the backup "
+                "came from, kept apart from the backups)"
+            )
+        if name in todo:
+            keys.install(todo[name], check=True)
+    return todo
+
+
+def restore(
+    path: str | Path,
+    *,
+    secret_key_file: str | Path | None = None,
+    key_files: dict[str, str | Path] | None = None,
+    collect_static: bool = True,
+) -> dict:
+    """Verify the archive, the secret key and the registered keys (the audit trail's), then bring back the
+    database and the uploaded files, install the backup's secret key and keys when they were given, and
+    collect the static files. Returns the manifest (with "key_installed": the secret key's path written,
+    if any, and "keys_installed": {name: path} of the keys installed)."""
     media = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
@@ -209,6 +302,7 @@ def restore(path: str | Path, *, secret_key_file: str | Path | None = None, coll
         key = _key_to_use(manifest, secret_key_file)  # refused before anything changes
         if key is not None and os.environ.get("RECTIFY_SECRET_KEY"):
             raise BackupError("RECTIFY_SECRET_KEY is set in the environment: set it to the backup's key instead")
+        keys_todo = _keys_to_install(manifest, key_files or {})  # … and so are missing keys
         _restore_database(manifest, scratch)
         if media.exists():
             shutil.rmtree(media)
@@ -217,6 +311,7 @@ def restore(path: str | Path, *, secret_key_file: str | Path | None = None, coll
         if restored.exists():
             shutil.copytree(restored, media, dirs_exist_ok=True)
     manifest["key_installed"] = str(_install_key(key)) if key is not None else ""
+    manifest["keys_installed"] = {name: _keys[name].install(file) for name, file in keys_todo.items()}
     if collect_static:
         call_command("collectstatic", interactive=False, verbosity=0)
     return manifest

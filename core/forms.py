@@ -6,6 +6,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 # Every date a person of this system may type: a campaign, a deadline, a filter. Outside it the
@@ -23,6 +24,16 @@ def id_in_range(value) -> bool:
     except ValueError:
         return True
     return 0 <= n <= MAX_ID
+
+
+def id_or_none(value) -> int | None:
+    """A submitted id as an int, or None when it is blank, not a number or beyond what a key can hold
+    (for views that read an id straight from request.POST)."""
+    try:
+        n = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return n if 0 < n <= MAX_ID else None
 
 
 class DateField(forms.DateField):
@@ -59,3 +70,41 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
             if not id_in_range(v):
                 raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": v})
         return super()._check_values(value)
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time whose day lies between MIN_DATE and MAX_DATE."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not (MIN_DATE <= value.date() <= MAX_DATE):
+            raise ValidationError(
+                _("Enter a date between %(min)s and %(max)s."),
+                code="date_range",
+                params={"min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()},
+            )
+
+
+def formfield(model_field, **kwargs):
+    """`formfield_callback` for ModelForms (Meta.formfield_callback = bounded.formfield): the model's dates,
+    foreign keys and many-to-many fields become the bounded fields above, and integers get the bounds of
+    a 64-bit column when the model gives none (SQLite does not say)."""
+    from django.db import models
+
+    if isinstance(model_field, models.DateTimeField):
+        kwargs.setdefault("form_class", DateTimeField)
+    elif isinstance(model_field, models.DateField):
+        kwargs.setdefault("form_class", DateField)
+    elif isinstance(model_field, models.ForeignKey):
+        kwargs.setdefault("form_class", ModelChoiceField)
+    elif isinstance(model_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    field = model_field.formfield(**kwargs)
+    if isinstance(field, forms.IntegerField):
+        if field.min_value is None:
+            field.min_value = -MAX_ID
+            field.validators.append(MinValueValidator(-MAX_ID))
+        if field.max_value is None:
+            field.max_value = MAX_ID
+            field.validators.append(MaxValueValidator(MAX_ID))
+    return field

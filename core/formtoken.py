@@ -18,7 +18,6 @@ import secrets
 from contextlib import contextmanager
 
 from django import forms
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from . import ratelimit
@@ -47,7 +46,7 @@ class _Sent:
 
     def result(self, url: str) -> None:
         if self.token:
-            cache.set(_result_key(self.token), url, KEEP)
+            ratelimit.store().set(_result_key(self.token), url, KEEP)
 
 
 def _result_key(token: str) -> str:
@@ -61,7 +60,7 @@ def once(form: forms.Form):
         yield _Sent("", None)
         return
     if not ratelimit.once("form", token, seconds=KEEP):
-        before = cache.get(_result_key(token))
+        before = ratelimit.store().get(_result_key(token))
         if before is None:
             raise DuplicateSubmission(_("This form is being saved already; wait a moment and reload the page."))
         yield _Sent("", before)

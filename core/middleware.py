@@ -11,8 +11,9 @@ from django.utils import translation
 
 from .unlinkable import anonymous_endpoint
 
-# Paths open without a login: the public portal, opinion form, ballot pages, service rating, static files.
-PUBLIC_PREFIXES = ("/public/", "/o/", "/v/", "/s/", "/static/", "/accounts/login/", "/i18n/", "/healthz")
+# Paths open without a login: the public portal, opinion form, ballot pages, service rating, static files,
+# and the signed POSTs of audit anchors that institutions' instances send to the city office's.
+PUBLIC_PREFIXES = ("/public/", "/o/", "/v/", "/s/", "/anchors/", "/static/", "/accounts/login/", "/i18n/", "/healthz")
 
 
 def is_public_path(path: str) -> bool:

@@ -13,6 +13,8 @@
 - `client_ip` is the address of the client as the nearest trusted proxy saw it (RECTIFY_PROXY_COUNT,
   RECTIFY_TRUSTED_PROXIES); without a trusted proxy, REMOTE_ADDR, because X-Forwarded-For is written by
   the client and would let anyone reset their own counter.
+- The counters live in the cache alias "limits" (settings.CACHES; core/cache.py), which never drops a
+  live entry: the culling of Django's file cache at MAX_ENTRIES would reset a counter mid-window.
 - Keys hold a keyed hash of `who` (an address, a user name), never the thing itself: the counters sit in a
   cache on disk or in Redis, where an operator could otherwise read who sent an anonymous opinion or tried
   to log in (docs/anonymity.md). A plain hash of an IPv4 address is reversed by trying all 2³² of them.
@@ -30,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.cache.backends.filebased import FileBasedCache
 from django.utils.crypto import salted_hmac
 
@@ -45,6 +47,11 @@ class Result:
     retry_after: int  # seconds until the window ends (0 when allowed)
 
 
+def store():
+    """The cache the counters live in: the "limits" alias (the default cache where none is configured)."""
+    return caches["limits" if "limits" in settings.CACHES else "default"]
+
+
 def _key(scope: str, who: str) -> str:
     return f"rl:{scope}:" + salted_hmac("core.ratelimit", f"{scope}\0{who}").hexdigest()[:32]
 
@@ -54,7 +61,7 @@ def _atomic():
     """Held while a counter changes. Redis and local memory need nothing more than their own add/incr; the
     file cache reads and writes a file per key, so its changes are serialised with a lock file that every
     process of this machine opens."""
-    backend = caches["default"]
+    backend = store()
     if not isinstance(backend, FileBasedCache):
         yield
         return
@@ -75,8 +82,9 @@ def _window_start(window: int, now: float) -> int:
 def _add(key: str, delta: int, *, ttl: float) -> int:
     """Add `delta` to the counter at `key` (created with `ttl` seconds to live); the new value."""
     ttl = max(1, int(ttl))
+    cache = store()
     with _atomic():
-        if isinstance(caches["default"], FileBasedCache):  # its incr is get + set with the default timeout
+        if isinstance(cache, FileBasedCache):  # its incr is get + set with the default timeout
             value = cache.get(key, 0) + delta
             cache.set(key, value, ttl)
             return value
@@ -102,6 +110,7 @@ def hit(scope: str, who: str, *, limit: int, window: int, cost: int = 1) -> Resu
 
 def peek(scope: str, who: str, *, limit: int, window: int) -> Result:
     """The current window's count without counting anything."""
+    cache = store()
     now = time.time()
     start = _window_start(window, now)
     count = cache.get(f"{_key(scope, who)}:{start}", 0)
@@ -111,6 +120,7 @@ def peek(scope: str, who: str, *, limit: int, window: int) -> Result:
 
 def give_back(scope: str, who: str, *, window: int, cost: int = 1) -> None:
     """Take back events counted by `hit` that turned out not to count (a successful log-in)."""
+    cache = store()
     now = time.time()
     start = _window_start(window, now)
     key = f"{_key(scope, who)}:{start}"
@@ -119,12 +129,13 @@ def give_back(scope: str, who: str, *, window: int, cost: int = 1) -> None:
 
 
 def clear(scope: str, who: str, *, window: int) -> None:
-    cache.delete(f"{_key(scope, who)}:{_window_start(window, time.time())}")
+    store().delete(f"{_key(scope, who)}:{_window_start(window, time.time())}")
 
 
 def gate(scope: str, who: str, *, seconds: int) -> int:
     """Let one event through per `seconds`: 0 when this one may pass (and the gate closes behind it),
     otherwise the seconds to wait. Atomic like `hit`: of a burst, one passes."""
+    cache = store()
     key = f"{_key(scope, who)}:gate"
     now = time.time()
     with _atomic():
@@ -142,16 +153,17 @@ def gate(scope: str, who: str, *, seconds: int) -> int:
 def once(scope: str, who: str, *, seconds: int) -> bool:
     """True the first time (scope, who) is seen within `seconds`, False afterwards: a one-time token, a
     form sent twice. Atomic like `hit`."""
+    cache = store()
     with _atomic():
         return cache.add(f"{_key(scope, who)}:once", 1, seconds)
 
 
 def forget_once(scope: str, who: str) -> None:
-    cache.delete(f"{_key(scope, who)}:once")
+    store().delete(f"{_key(scope, who)}:once")
 
 
 def open_gate(scope: str, who: str) -> None:
-    cache.delete(f"{_key(scope, who)}:gate")
+    store().delete(f"{_key(scope, who)}:gate")
 
 
 # ---------------------------------------------------------------- the client's address

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as bounded
+
 from .services import CONTACT_MAX_LENGTH, OPINION_MAX_LENGTH
 
 
@@ -28,6 +30,6 @@ class FollowForm(forms.Form):
 
 
 class SnapshotForm(forms.Form):
-    taken_on = forms.DateField(
+    taken_on = bounded.DateField(
         label=_("Date of the snapshot"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

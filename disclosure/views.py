@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ServiceError
+from core.forms import id_or_none
 from orgs.access import Perm, has_any
 
 from . import selectors, services
@@ -25,7 +26,7 @@ def manage(request):
 
 
 def _ids(request, name):
-    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+    return [n for n in map(id_or_none, request.POST.getlist(name)) if n is not None]
 
 
 def campaign(request, pk):

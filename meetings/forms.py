@@ -3,17 +3,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import forms as bounded
 from problems.models import Problem
 
 from .models import LifeMeeting, MeetingMember, MemberMaterial
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(bounded.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name}（{obj.title or obj.unit}）" if obj.title or obj.unit_id else obj.name
 
 
-class PeopleField(forms.ModelMultipleChoiceField):
+class PeopleField(bounded.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
@@ -22,7 +23,7 @@ class PeopleField(forms.ModelMultipleChoiceField):
 
 class ScheduleForm(forms.Form):
     theme = forms.CharField(label=_("Theme"), max_length=200)
-    date = forms.DateTimeField(
+    date = bounded.DateTimeField(
         label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
     place = forms.CharField(label=_("Place"), max_length=120)
@@ -51,6 +52,7 @@ class ScheduleForm(forms.Form):
 
 class MeetingEditForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounded.formfield
         model = LifeMeeting
         fields = ["theme", "date", "place", "follow_up_days"]
         widgets = {"date": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
@@ -59,7 +61,7 @@ class MeetingEditForm(forms.ModelForm):
 class TalkForm(forms.Form):
     talker = PersonChoiceField(label=_("Who"), queryset=None)
     talkee = PersonChoiceField(label=_("With whom"), queryset=None)
-    talked_on = forms.DateField(
+    talked_on = bounded.DateField(
         label=pgettext_lazy("one-to-one talk", "When"), widget=forms.DateInput(attrs={"type": "date"})
     )
     gist = forms.CharField(label=_("Gist of the talk"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
@@ -120,7 +122,7 @@ class CriticismForm(forms.Form):
 class MeasureForm(forms.Form):
     content = forms.CharField(label=_("Measure agreed"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
     person = PersonChoiceField(label=_("Responsible member"), queryset=None, required=False)
-    problems = forms.ModelMultipleChoiceField(
+    problems = bounded.ModelMultipleChoiceField(
         label=_("Problems it answers"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 

@@ -5,10 +5,12 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import forms as bounded
+
 from .models import Person, Post, RoleAssignment, Unit
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(bounded.ModelChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
         return "　" * obj.depth + obj.name
 
@@ -17,6 +19,7 @@ class UnitForm(forms.ModelForm):
     parent = UnitChoiceField(queryset=Unit.objects.none(), required=False, label=_("parent unit"))
 
     class Meta:
+        formfield_callback = bounded.formfield
         model = Unit
         fields = ["name", "short_name", "code", "kind", "parent", "sort_order"]
 
@@ -37,6 +40,7 @@ class PersonForm(forms.ModelForm):
     unit = UnitChoiceField(queryset=Unit.objects.none(), label=_("unit"))
 
     class Meta:
+        formfield_callback = bounded.formfield
         model = Person
         fields = ["name", "staff_no", "unit", "gender", "birth_date", "title", "is_party_member", "phone", "email"]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
@@ -55,7 +59,7 @@ class PostForm(forms.Form):
     unit = UnitChoiceField(queryset=Unit.objects.none(), label=_("unit"))
     kind = forms.ChoiceField(choices=Post.Kind.choices, label=_("post"))
     title = forms.CharField(max_length=60, required=False, label=pgettext_lazy("job title", "title"))
-    start_date = forms.DateField(required=False, label=_("since"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = bounded.DateField(required=False, label=_("since"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, managed=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,7 +77,7 @@ class RoleForm(forms.Form):
 
 
 class SupervisionForm(forms.Form):
-    leader = forms.ModelChoiceField(queryset=Person.objects.none(), required=False, label=_("supervising leader"))
+    leader = bounded.ModelChoiceField(queryset=Person.objects.none(), required=False, label=_("supervising leader"))
 
     def __init__(self, *args, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)

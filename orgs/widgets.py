@@ -5,6 +5,8 @@ queryset still decides what may be chosen, the search only helps to find it."""
 from django import forms
 from django.urls import reverse
 
+from core import forms as bounded
+
 from .models import Person, Post
 
 
@@ -14,7 +16,7 @@ class PersonPickerWidget(forms.Widget):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         person = None
-        if value not in (None, ""):
+        if value not in (None, "") and str(value).strip().isdigit() and bounded.id_in_range(value):
             person = Person.objects.select_related("unit").filter(pk=value).first()
         context["widget"].update(
             {
@@ -26,7 +28,7 @@ class PersonPickerWidget(forms.Widget):
         return context
 
 
-class PersonPickerField(forms.ModelChoiceField):
+class PersonPickerField(bounded.ModelChoiceField):
     widget = PersonPickerWidget
 
     def label_from_instance(self, obj: Person) -> str:

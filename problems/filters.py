@@ -1,13 +1,13 @@
 """The ledger's filters (django-filter) and a paginator that never counts past a cap."""
 
 import django_filters
-from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import CampaignUnit, Stage
+from core import forms as bounded
 from orgs.access import Perm, units_where
 from orgs.models import Unit
 
@@ -31,7 +31,7 @@ SORT_CHOICES = [
 ]
 
 
-class UnitTreeChoiceField(forms.ModelChoiceField):
+class UnitTreeChoiceField(bounded.ModelChoiceField):
     def label_from_instance(self, obj):
         return "　" * max(obj.depth - 2, 0) + obj.name
 

@@ -15,7 +15,7 @@ from .models import Aspect, Channel, FocusArea, Manifestation, Opinion, PeerRevi
 from .services import CONTACT_MAX_CHARS, OPINION_MAX_CHARS, OPINION_MIN_CHARS
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(bounded.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name}（{obj.unit.name}）"
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import forms as bounded
 from core.formtoken import OneTimeTokenMixin
 from orgs.models import Person, Unit
 from orgs.selectors import leadership_team_of
@@ -30,7 +31,7 @@ class DateInput(forms.DateInput):
 
 
 class PlanForm(forms.Form):
-    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("unit"))
+    unit = bounded.ModelChoiceField(queryset=Unit.objects.none(), label=_("unit"))
     personal = forms.BooleanField(required=False, label=_("A personal plan (for myself)"))
     title = forms.CharField(max_length=200, label=_("plan title"))
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("overview of the plan"))
@@ -41,7 +42,7 @@ class PlanForm(forms.Form):
 
 
 class MeasureForm(forms.ModelForm):
-    problems = forms.ModelMultipleChoiceField(queryset=None, required=False, label=_("problems answered"))
+    problems = bounded.ModelMultipleChoiceField(queryset=None, required=False, label=_("problems answered"))
     rule_title = forms.CharField(
         max_length=200,
         required=False,
@@ -50,6 +51,7 @@ class MeasureForm(forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = bounded.formfield
         model = Measure
         fields = [
             "content",
@@ -92,9 +94,9 @@ class MeasureForm(forms.ModelForm):
 
 
 class AddProblemsForm(forms.Form):
-    problems = forms.ModelMultipleChoiceField(queryset=None, label=_("problems of the ledger"))
-    owner = forms.ModelChoiceField(queryset=None, label=_("responsible person"))
-    deadline = forms.DateField(widget=DateInput(), label=_("deadline"))
+    problems = bounded.ModelMultipleChoiceField(queryset=None, label=_("problems of the ledger"))
+    owner = bounded.ModelChoiceField(queryset=None, label=_("responsible person"))
+    deadline = bounded.DateField(widget=DateInput(), label=_("deadline"))
 
     def __init__(self, *args, plan=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,16 +145,16 @@ class VerifyForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("comments / reason for returning")
     )
-    new_deadline = forms.DateField(widget=DateInput(), required=False, label=_("new deadline (when returning)"))
+    new_deadline = bounded.DateField(widget=DateInput(), required=False, label=_("new deadline (when returning)"))
 
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("how the problem recurred"))
-    new_deadline = forms.DateField(widget=DateInput(), required=False, label=_("new deadline"))
+    new_deadline = bounded.DateField(widget=DateInput(), required=False, label=_("new deadline"))
 
 
 class ExtensionForm(forms.Form):
-    new_deadline = forms.DateField(widget=DateInput(), label=_("new deadline asked"))
+    new_deadline = bounded.DateField(widget=DateInput(), label=_("new deadline asked"))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("reason"))
 
 
@@ -163,7 +165,7 @@ class ExtensionDecideForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(max_length=200, label=_("milestone"))
-    due = forms.DateField(widget=DateInput(), label=_("due"))
+    due = bounded.DateField(widget=DateInput(), label=_("due"))
 
 
 class CaseForm(forms.Form):
@@ -172,6 +174,7 @@ class CaseForm(forms.Form):
 
 class RuleForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounded.formfield
         model = Rule
         fields = ["title", "change", "document_no", "issued_on"]
         widgets = {"issued_on": DateInput()}
@@ -185,11 +188,11 @@ class PolicyForm(forms.Form):
 class CommitmentForm(forms.Form):
     content = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("commitment"))
     item = forms.CharField(max_length=300, label=_("first item"))
-    deadline = forms.DateField(widget=DateInput(), label=_("deadline"))
+    deadline = bounded.DateField(widget=DateInput(), label=_("deadline"))
 
 
 class UnitCommitmentForm(forms.Form):
-    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("unit"))
+    unit = bounded.ModelChoiceField(queryset=Unit.objects.none(), label=_("unit"))
     content = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("commitment"))
 
     def __init__(self, *args, units=None, **kwargs):
@@ -205,8 +208,8 @@ class CommitmentItemForm(forms.Form):
         label=pgettext_lazy("commitment", "measures"),
         help_text=_("One measure a line (一是…, 二是…)."),
     )
-    owner = forms.ModelChoiceField(queryset=Person.objects.none(), required=False, label=_("responsible"))
-    deadline = forms.DateField(widget=DateInput(), label=_("deadline"))
+    owner = bounded.ModelChoiceField(queryset=Person.objects.none(), required=False, label=_("responsible"))
+    deadline = bounded.DateField(widget=DateInput(), label=_("deadline"))
 
     def __init__(self, *args, commitment=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -299,15 +299,25 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rectify@localhost")
 # process that answers requests: with REDIS_URL (several app servers) Django's Redis backend, whose
 # add/incr are single Redis commands, so counts stay exact under bursts across servers; otherwise a file
 # cache in var/ shared by the gunicorn workers of one machine (tests use local memory).
+# The counters (core.ratelimit, core.formtoken) have their own alias, "limits", that never drops a live
+# entry (core/cache.py): Django's file and memory caches cull live entries at MAX_ENTRIES, which would
+# reset a counter in the middle of its window. On Redis the server must not evict keys either
+# (maxmemory-policy noeviction; docs/deploy.md).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 _cache_dir = os.environ.get("RECTIFY_CACHE_DIR", "" if TESTING else str(VAR_DIR / "cache"))
+_cache_prefix = os.environ.get("RECTIFY_CACHE_PREFIX", "rectify")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("RECTIFY_CACHE_PREFIX", "rectify"),
-        }
+            "KEY_PREFIX": _cache_prefix,
+        },
+        "limits": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": _cache_prefix + ":limits",
+        },
     }
 else:
     CACHES = {
@@ -316,7 +326,13 @@ else:
             if _cache_dir
             else "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": _cache_dir or "rectify",
-        }
+        },
+        "limits": {
+            "BACKEND": "core.cache.CounterFileCache" if _cache_dir else "core.cache.CounterLocMemCache",
+            "LOCATION": str(Path(_cache_dir) / "limits") if _cache_dir else "rectify-limits",
+            # Above this many files, expired counters are deleted (live ones never are).
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
     }
 # Sessions are rows in the database (Django's default engine), so a log-in holds on every app server.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -34,6 +34,7 @@ urlpatterns = [
     path("o/", include("problems.public_urls")),  # opinion form, receipt look-up
     path("v/", include("evaluations.public_urls")),  # ballots, open public rating
     path("s/", include("servicerating.public_urls")),  # 双评议 service rating by QR, receipt look-up
+    path("anchors/", include("audit.public_urls")),  # the city office receives institutions' audit anchors
 ]
 
 handler400 = "rectify.views.error_400"

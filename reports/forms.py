@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import forms as bounded
 from problems.models import Channel, Problem
 
 from .models import ReportReview
@@ -15,7 +16,7 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Study, self-check against the ten manifestations, opinions gathered, talks held…"),
     )
-    problems = forms.ModelMultipleChoiceField(
+    problems = bounded.ModelMultipleChoiceField(
         label=_("Problems from the ledger"),
         queryset=Problem.objects.none(),
         required=False,

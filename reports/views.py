@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accountability.selectors import ineligible_person_ids
 from campaigns.models import CampaignUnit
 from core.exceptions import ServiceError
+from core.forms import id_or_none
 from orgs.access import Perm, can, person_of, units_where
 from orgs.models import Unit
 from orgs.selectors import subtree
@@ -94,10 +95,9 @@ def queue(request):
 
 @require_POST
 def start(request):
-    participant = (
-        CampaignUnit.objects.select_related("campaign", "unit").filter(pk=request.POST.get("participant")).first()
-    )
-    unit = Unit.objects.filter(pk=request.POST.get("unit")).first()
+    participant_id, unit_id = id_or_none(request.POST.get("participant")), id_or_none(request.POST.get("unit"))
+    participant = CampaignUnit.objects.select_related("campaign", "unit").filter(pk=participant_id).first()
+    unit = Unit.objects.filter(pk=unit_id).first()
     kind = request.POST.get("kind", "")
     if participant is None or unit is None or kind not in K.values:
         raise Http404

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core import forms as bounded
+
 from .models import GRADE_ORDER, Grade, ServicePoint
 from .services import NAMED_MAX, OLDEST_DAYS, REASON_MAX, ImportRow
 
@@ -63,8 +65,8 @@ class ConfigForm(forms.Form):
 
 
 class PointEnableForm(forms.Form):
-    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=None)
-    handling_unit = forms.ModelChoiceField(
+    unit = bounded.ModelChoiceField(label=gettext_lazy("Unit"), queryset=None)
+    handling_unit = bounded.ModelChoiceField(
         label=gettext_lazy("Cases handled by"),
         queryset=None,
         required=False,
@@ -102,8 +104,8 @@ class PublicRatingForm(forms.Form):
 class ReplyEntryForm(forms.Form):
     """A reply taken by phone or text message, typed in by staff."""
 
-    point = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=None)
-    rated_on = forms.DateField(
+    point = bounded.ModelChoiceField(label=gettext_lazy("Unit"), queryset=None)
+    rated_on = bounded.DateField(
         label=gettext_lazy("Day of the reply"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     reply = forms.ChoiceField(

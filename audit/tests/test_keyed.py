@@ -217,9 +217,8 @@ def test_it_sends_each_anchor_to_the_city_office_and_by_mail(settings, mailoutbo
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
-            received.append(
-                (self.headers["Authorization"], json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            )
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
             self.send_response(201)
             self.end_headers()
 
@@ -230,14 +229,17 @@ def test_it_sends_each_anchor_to_the_city_office_and_by_mail(settings, mailoutbo
     thread = threading.Thread(target=server.handle_request)
     thread.start()
     settings.AUDIT_ANCHOR_URL = f"http://127.0.0.1:{server.server_port}/anchors"
-    settings.AUDIT_ANCHOR_TOKEN = "city-token"
+    settings.AUDIT_ANCHOR_TOKEN = "zy-college:city-issued-secret"
     settings.AUDIT_ANCHOR_EMAILS = ["audit@city.example.cn"]
     records(2)
     anchor = audit_anchor()
     thread.join(10)
     server.server_close()
-    ((auth, body),) = received
-    assert auth == "Bearer city-token" and body["anchor"] == json.loads(anchor.line)
+    ((headers, body),) = received
+    assert json.loads(body)["anchor"] == json.loads(anchor.line)
+    # signed with the secret the city office issued (audit/tests/test_receiving.py: the receiving end)
+    assert headers["X-Rectify-Sender"] == "zy-college"
+    assert headers["X-Rectify-Signature"] == anchors.signature("city-issued-secret", headers["X-Rectify-Time"], body)
     (mail,) = mailoutbox
     assert mail.to == ["audit@city.example.cn"] and anchor.line in mail.body
     assert "201" in anchor.delivered and "audit@city.example.cn" in anchor.delivered

@@ -105,6 +105,31 @@ def test_it_refuses_stage_dates_out_of_order(cast, client_for):
     assert response.status_code == 200 and not Campaign.objects.filter(name="乱序").exists()
 
 
+def test_it_refuses_a_campaign_starting_in_year_1_and_ids_beyond_the_database(cast, client_for):
+    client = client_for(cast.user("office"))
+    good = {
+        "name": "越界",
+        "institution": cast.college.pk,
+        "start_date": "2027-03-01",
+        "finding_due": "2027-04-01",
+        "meeting_due": "2027-05-01",
+        "evaluation_due": "2027-06-01",
+        "rectification_due": "2027-09-01",
+        "milestone_3m": "2027-06-01",
+        "milestone_6m": "2027-09-01",
+        "units": [cast.dept_a.pk],
+    }
+    for bad in (
+        {"start_date": "0001-01-01"},
+        {"rectification_due": "9999-12-31"},
+        {"institution": "99999999999999999999"},
+        {"units": ["99999999999999999999"]},
+    ):
+        response = client.post("/campaigns/new/", {**good, **bad})
+        assert response.status_code == 200 and b"errorlist" in response.content, bad
+    assert not Campaign.objects.filter(name="越界").exists()
+
+
 def test_it_edits_dates_and_units(cast, campaign, client_for):
     client = client_for(cast.user("office"))
     data = {

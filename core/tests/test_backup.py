@@ -120,3 +120,65 @@ def test_it_collects_the_static_files_when_it_restores(cast, media, tmp_path, se
     call_command("restore", str(archive), "--yes", stdout=io.StringIO())
     assert (settings.STATIC_ROOT / "staticfiles.json").exists()
     assert "static ok" in Client().get("/healthz").content.decode()
+
+
+@pytest.fixture
+def audit_keyfile(settings, tmp_path):
+    """The audit trail's keys in a key file of this test (set before the cast writes its records)."""
+    from audit import keys
+
+    settings.AUDIT_KEYS = ""
+    settings.AUDIT_KEYS_FILE = tmp_path / "old-installation" / "audit_keys"
+    keys._cache.clear()
+    yield settings.AUDIT_KEYS_FILE
+    keys._cache.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_leaves_the_audit_keys_out_and_restores_them_only_when_given(audit_keyfile, cast, media, tmp_path, settings):
+    from audit import keys
+
+    archive = tmp_path / "rectify.tar.gz"
+    out = io.StringIO()
+    call_command("backup", str(archive), stdout=out)
+    key_id = keys.keyring().newest
+    assert key_id and AuditRecord.objects.filter(key_id=key_id).exists()
+    with tarfile.open(archive) as tar:  # the secret is not in the archive, only its id
+        blob = b"".join(tar.extractfile(m).read() for m in tar.getmembers() if m.name != "db.sqlite3")
+    assert keys.keyring().keys[key_id].hex().encode() not in blob and key_id.encode() in blob
+    assert "--audit-keys-file" in out.getvalue() and key_id in out.getvalue()
+    before = state()
+
+    # A new data directory: no audit keys. The restore refuses before it changes anything…
+    person_create(actor=None, name="保留的人", staff_no="KEEP3", unit=cast.dept_a)
+    settings.AUDIT_KEYS_FILE = settings.VAR_DIR / "audit_keys"
+    keys._cache.clear()
+    with pytest.raises(CommandError, match=rf"needs the audit trail's keys \({key_id}\).*--audit-keys-file"):
+        call_command("restore", str(archive), "--yes")
+    assert Person.objects.filter(staff_no="KEEP3").exists()
+    # … and refuses a key file whose key under that id is another one
+    wrong = tmp_path / "wrong_keys"
+    wrong.write_text(f"{key_id} {'ab' * 32}\n")
+    with pytest.raises(CommandError, match="not the key this backup was made with"):
+        call_command("restore", str(archive), "--yes", "--audit-keys-file", str(wrong))
+    assert Person.objects.filter(staff_no="KEEP3").exists()
+    # … and, where the keys come from RECTIFY_AUDIT_KEYS, says to add them there
+    settings.AUDIT_KEYS = f"other:{'cd' * 32}"
+    with pytest.raises(CommandError, match="RECTIFY_AUDIT_KEYS"):
+        call_command("restore", str(archive), "--yes", "--audit-keys-file", str(audit_keyfile))
+    settings.AUDIT_KEYS = ""
+    assert Person.objects.filter(staff_no="KEEP3").exists()
+
+    # With the old installation's key file it restores and installs the keys, readable by the service only.
+    out = io.StringIO()
+    call_command("restore", str(archive), "--yes", "--audit-keys-file", str(audit_keyfile), stdout=out)
+    installed = settings.AUDIT_KEYS_FILE
+    assert (installed.stat().st_mode & 0o777) == 0o600
+    assert installed.read_text() == audit_keyfile.read_text()
+    assert str(installed) in out.getvalue()
+    assert state() == before
+    ok, message = audit_verify()
+    assert ok, message
+    # a second restore finds the keys in place and needs no file
+    call_command("restore", str(archive), "--yes", stdout=io.StringIO())
+    assert audit_verify()[0]

@@ -4,9 +4,9 @@ over its allowance of wrong codes answers a check question and still votes."""
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 
 from conftest import PASSWORD
+from core.ratelimit import store
 
 SHOTS = Path("/tmp/shots-limits")
 
@@ -28,7 +28,7 @@ def test_it_asks_to_wait_after_failed_log_ins_and_lets_the_right_password_in_lat
             page.get_by_role("button", name="登录").click()
         assert "登录失败次数过多" in page.content() and "秒" in page.content()
         page.screenshot(path=str(SHOTS / f"login-wait-{name}.png"), full_page=True)
-        cache.clear()  # the next viewport starts with fresh counters
+        store().clear()  # the next viewport starts with fresh counters
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("工号").fill(cast.cadre_a.staff_no)
     page.get_by_label("密码").fill(PASSWORD)
@@ -55,4 +55,4 @@ def test_it_lets_a_voter_in_a_busy_hall_answer_a_check_and_vote(live_server, pag
         page.locator("input[name=hc_answer]").fill(str(humancheck.answer_for_tests(token)))
         page.get_by_role("button", name="开始评议").click()
         assert "验证问题" not in page.content()  # answered: the code was looked up (and is unknown)
-        cache.clear()
+        store().clear()

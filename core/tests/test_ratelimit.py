@@ -10,20 +10,31 @@ import uuid
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import RequestFactory, override_settings
 
 from core import humancheck, ratelimit
 
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl-test"}}
+# As in settings.CACHES: the counters in their own alias, "limits", whose culling spares live entries.
+LOCMEM = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl-test"},
+    "limits": {"BACKEND": "core.cache.CounterLocMemCache", "LOCATION": "rl-test-limits"},
+}
 
 
 # Windows are fixed (they start at multiples of their length): a test whose hits straddle a boundary
 # counts them in two windows. A window this long has no boundary during any test run.
 WHOLE_RUN = 10**10
 
-def _file_cache(tmp_path):
-    return {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
+
+def _file_cache(tmp_path, max_entries=20_000):
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)},
+        "limits": {
+            "BACKEND": "core.cache.CounterFileCache",
+            "LOCATION": str(tmp_path / "limits"),
+            "OPTIONS": {"MAX_ENTRIES": max_entries},
+        },
+    }
 
 
 def _redis_url() -> str | None:
@@ -60,11 +71,12 @@ def _caches(tmp_path):
         yield (
             "redis",
             {
-                "default": {
+                alias: {
                     "BACKEND": "django.core.cache.backends.redis.RedisCache",
                     "LOCATION": url,
                     "KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
                 }
+                for alias in ("default", "limits")
             },
         )
 
@@ -113,6 +125,46 @@ def test_it_keeps_the_window_on_the_file_cache(tmp_path):
             assert ratelimit.hit("long", "a", limit=3, window=3600).allowed
 
 
+@pytest.mark.parametrize("backend", ["file", "locmem"])
+def test_a_flood_of_other_counters_never_drops_a_live_one(tmp_path, backend):
+    """Django's file and memory caches cull at MAX_ENTRIES by deleting live entries: a flood of new
+    addresses would reset the counter of the one being limited in the middle of its window. The "limits"
+    cache deletes expired entries only."""
+    caches = _file_cache(tmp_path, max_entries=20) if backend == "file" else LOCMEM
+    if backend == "locmem":
+        caches = {**caches, "limits": {**caches["limits"], "OPTIONS": {"MAX_ENTRIES": 20}}}
+    with override_settings(CACHES=caches), time_machine.travel(7200 * 1000 + 10, tick=False) as t:
+        ratelimit.store().clear()
+        for _ in range(5):
+            assert ratelimit.hit("flood", "victim", limit=5, window=3600).allowed
+        for i in range(120):  # six times MAX_ENTRIES counters of other addresses, each still counting
+            ratelimit.hit("flood", f"other-{i}", limit=5, window=3600)
+        assert ratelimit.once("flood-form", "token", seconds=3600)
+        for i in range(60):
+            ratelimit.hit("flood", f"more-{i}", limit=5, window=3600)
+        over = ratelimit.hit("flood", "victim", limit=5, window=3600)
+        assert (over.allowed, over.count) == (False, 6)
+        assert not ratelimit.once("flood-form", "token", seconds=3600)  # a double submit stays one
+        t.shift(3700)  # every counter has expired: the next writes clear them away
+        ratelimit.hit("flood", "after", limit=5, window=3600)
+        if backend == "file":
+            entries = list((tmp_path / "limits").glob("*.djcache"))
+        else:
+            entries = list(ratelimit.store()._cache)
+        assert len(entries) <= 20
+        assert ratelimit.hit("flood", "victim", limit=5, window=3600).count == 1  # a new window
+
+
+def test_the_site_keeps_its_counters_in_a_cache_that_culls_nothing_live(settings):
+    from django.core.cache import caches as configured
+
+    from core.cache import CounterFileCache, CounterLocMemCache
+
+    assert isinstance(ratelimit.store(), (CounterFileCache, CounterLocMemCache))
+    assert ratelimit.store() is configured["limits"]
+    assert "limits" in settings.CACHES
+
+
 def test_it_tells_how_long_to_wait_and_counts_per_who():
     for _ in range(2):
         ratelimit.hit("w", "a", limit=2, window=60)
@@ -126,7 +178,7 @@ def test_it_tells_how_long_to_wait_and_counts_per_who():
 
 def test_it_never_stores_the_address_in_a_key():
     ratelimit.hit("privacy", "203.0.113.7", limit=5, window=60)
-    keys = list(cache._cache.keys())
+    keys = list(ratelimit.store()._cache.keys())
     assert keys and not any("203.0.113.7" in k for k in keys)
 
 

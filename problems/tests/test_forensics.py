@@ -276,7 +276,9 @@ def test_the_server_files_link_no_opinion_to_its_author(server):
         assert not [a for a in audit if a[4] in ids or "opinion" in a[3]]
 
         # 4. The task table: nothing was queued by a submission.
-        tasks = conn.execute("SELECT enqueued_at, args_kwargs, task_path FROM django_tasks_database_dbtaskresult").fetchall()
+        tasks = conn.execute(
+            "SELECT enqueued_at, args_kwargs, task_path FROM django_tasks_database_dbtaskresult"
+        ).fetchall()
         assert not [t for t in tasks if "opinion" in t[2] or any(i in t[1] for i in ids)]
 
     # 5. The next day: the day's total enters the audit trail, dated by the day alone.
@@ -326,11 +328,11 @@ def dropbox_on(settings):
 
 
 def post_public(cast, i: int) -> str:
-    from django.core.cache import cache
+    from core.ratelimit import store
 
     from .test_opinions import public_post
 
-    cache.clear()
+    store().clear()
     marker = f"群众意见第{i}号：办事要跑好几趟"
     r = public_post(Client(REMOTE_ADDR=f"10.0.{i}.1"), cast.dept_a, marker)
     assert r.status_code == 200 and "回执码" in r.content.decode()

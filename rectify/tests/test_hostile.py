@@ -27,7 +27,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, TestCase
@@ -42,11 +41,14 @@ FILES: list[dict] = json.loads((DATA / "files.json").read_text(encoding="utf-8")
 # Raw markup of the corpus that must never come back unescaped in an HTML page.
 MARKUP = [v for k, v in VALUES.items() if k.startswith("html_")]
 DISCOVERERS = ("office", "head", "cadre", "anon")
-# The POST-form sweep (about 80 forms × 60 submissions) had not been seen to finish on the shared build
-# machine when this was committed; until it has, it runs only when asked (REGRESS_HOSTILE_FORMS=1).
-FORMS_SWEEP = pytest.mark.skipif(
-    not os.environ.get("REGRESS_HOSTILE_FORMS"), reason="POST-form sweep not yet seen green: REGRESS_HOSTILE_FORMS=1"
-)
+# The POST-form sweep sends every form once per corpus value (about 80 forms × 60, half an hour of CPU
+# time on the shared 2-core build machine). By default it sends every form every SUBSET-th round of
+# that: each field still gets a twelfth of the values, the same ones on every run, and every form and
+# upload is sent. REGRESS_HOSTILE_FORMS=1 sends them all. REGRESS_HOSTILE_ONLY=/path/ keeps the forms
+# whose action starts with that path (to look at one form's failures).
+FULL_SWEEP = bool(os.environ.get("REGRESS_HOSTILE_FORMS"))
+SUBSET = 1 if FULL_SWEEP else 12
+ONLY = os.environ.get("REGRESS_HOSTILE_ONLY", "")
 FILES_OUT = (".pdf", ".docx", ".xlsx", ".svg", ".json", ".<str:fmt>", "file/<str:fmt>/", "download/")  # no forms
 SKIP = {"logout", "set_language", "login"}  # log-in limits have their own tests (accounts lock)
 
@@ -70,6 +72,7 @@ class HostileInputTest(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.world = build_world()
+        cls.working_measure = working_measure(cls.world)
         cls._found = None
 
     def clients(self) -> dict[str, Client]:
@@ -88,6 +91,7 @@ class HostileInputTest(TestCase):
         cls._found = ([], [])
         clients = self.clients()
         seen_post, seen_get = {}, {}
+        pages = []
         for route in url_patterns():
             if route.name.startswith("admin:") or route.name in SKIP or route.route.endswith(FILES_OUT):
                 continue
@@ -95,9 +99,13 @@ class HostileInputTest(TestCase):
             if kwargs is None:
                 continue
             try:
-                page = path_for(route, kwargs)
+                pages.append(path_for(route, kwargs))
             except NoReverseMatch:
                 continue
+        # The world's measure is planned under a draft plan; the forms of a measure being carried out
+        # (progress, evidence, extension) show on a measure of an approved plan.
+        pages.append(f"/rectification/measures/{self.working_measure.pk}/")
+        for page in pages:
             for role, client in clients.items():
                 with transaction.atomic():
                     response = client.get(page)
@@ -163,15 +171,21 @@ class HostileInputTest(TestCase):
             transaction.set_rollback(True)
         return problems
 
-    def sweep(self, forms, check_stored: bool) -> list[str]:
+    def sweep(self, forms, check_stored: bool, step: int = 1) -> list[str]:
         clients = self.clients()
         names, values = list(VALUES), list(VALUES.values())
         failures = []
         for role, form in forms:
+            if ONLY and not form.action.startswith(ONLY):
+                continue
             cookies = {r: c.cookies for r, c in clients.items()}
             fields = sorted(form.fields)
             rounds = max(len(values), len(FILES) if form.files else 0)
-            for i in range(rounds):
+            # A subset of the rounds: every step-th, plus the file rounds (each file once).
+            picked = sorted(
+                set(range(0, rounds, step)) | (set(range(len(FILES))) if form.files and step > 1 else set())
+            )
+            for i in picked:
                 data = dict(form.fields)
                 for j, name in enumerate(fields):
                     data[name] = values[(i + j) % len(values)]
@@ -190,7 +204,6 @@ class HostileInputTest(TestCase):
         assert len(VALUES) + len(FILES) >= 60
         assert all((DATA / "files" / c["file"]).exists() for c in FILES)
 
-    @FORMS_SWEEP
     def test_it_finds_the_forms_and_the_imports(self):
         posts, gets = self.found()
         actions = {f.action for _, f in posts}
@@ -202,28 +215,72 @@ class HostileInputTest(TestCase):
             "/orgs/import/",
             f"/analysis/campaign/{w.campaign.pk}/import/",
             "/servicerating/import/",
-            f"/rectification/measures/{w.measure.pk}/evidence/",
+            f"/rectification/measures/{self.working_measure.pk}/evidence/",
             "/problems/new/",
         ):
             assert must in uploads | actions, f"{must} not found among the forms: {sorted(actions)}"
         assert len(posts) >= 40 and len(gets) >= 10, (len(posts), len(gets))
 
-    @FORMS_SWEEP
     def test_no_form_fails_on_the_corpus(self):
         posts, _ = self.found()
-        failures = self.sweep(posts, check_stored=True)
-        assert not failures, f"{len(failures)} hostile submissions went wrong:\n  " + "\n  ".join(failures[:80])
+        failures = self.sweep(posts, check_stored=True, step=SUBSET)
+        assert not failures, report(failures, "hostile submissions")
 
     def test_no_filter_fails_on_the_corpus(self):
         _, gets = self.found()
         failures = self.sweep(gets, check_stored=False)
-        assert not failures, f"{len(failures)} hostile queries went wrong:\n  " + "\n  ".join(failures[:80])
+        assert not failures, report(failures, "hostile queries")
 
     def test_the_known_ones_answer_without_a_server_error(self):
         client = Client(raise_request_exception=True)
         client.force_login(self.world.user("office"))
         assert client.post("/problems/new/", {"manifestations": "99999999999999999999"}).status_code == 200
         assert client.get("/audit/", {"date_from": "0001-01-01", "date_to": "9999-12-31"}).status_code == 200
+
+
+def report(failures: list[str], what: str) -> str:
+    """Every form that went wrong, with how often and its first two failures (all of them would be
+    thousands of lines)."""
+    by_form: dict[str, list[str]] = {}
+    for f in failures:
+        by_form.setdefault(f.split(" with ", 1)[0], []).append(f)
+    lines = [f"{len(failures)} {what} went wrong, on {len(by_form)} forms:"]
+    for form, items in by_form.items():
+        lines.append(f"  {form}: {len(items)}")
+        lines += [f"      {item[:400]}" for item in items[:2]]
+    return "\n".join(lines)
+
+
+def working_measure(world):
+    """A measure being carried out, under an approved plan of dept_a (its owner, cadre_a, reports progress
+    and uploads evidence)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rectification.models import Measure, RectificationPlan
+
+    today = timezone.localdate()
+    plan = RectificationPlan.objects.create(
+        campaign=world.campaign,
+        unit=world.dept_a,
+        title="已审定的整改方案",
+        author_kind=world.plan.author_kind,
+        status=RectificationPlan.Status.APPROVED,
+        approved_at=timezone.now(),
+    )
+    measure = Measure.objects.create(
+        plan=plan,
+        content="正在整改",
+        goal="解决",
+        responsible_unit=world.dept_a,
+        owner=world.cadre_a,
+        status=Measure.Status.IN_PROGRESS,
+        deadline=today + timedelta(days=30),
+        original_deadline=today + timedelta(days=30),
+    )
+    measure.problems.set([world.problem])
+    return measure
 
 
 def query_params(page: str, html: str) -> set[str]:

@@ -32,6 +32,7 @@ def build_world():
     """The cast, an active campaign and one object of every kind (see the module docstring)."""
     from accountability.models import AccountabilityCase
     from analysis.models import AnalysisReport, LedgerExport, LedgerImport, ReportRun, TypicalCase
+    from audit.models import AnchorSender
     from campaigns.models import CampaignUnit, LookBack
     from conftest import build_campaign, build_cast
     from disclosure.models import Follow, Publication
@@ -169,6 +170,7 @@ def build_world():
         sheet=sheet, target=w.target, item=w.ev_item, machine_kind="answer", kind="answer", grade=w.grade
     )
     w.rejected_page = RejectedPage.objects.create(batch=w.scan_batch, reason="无法识别")
+    w.anchor_sender = AnchorSender.objects.create(code="t-col", name="江城职业技术学院", secret="0" * 64)
     return w
 
 
@@ -194,6 +196,8 @@ def _pk(attr):
 ARGS: dict[str, dict] = {
     "accountability:*": {"pk": _pk("case")},
     "accountability:person": {"person_pk": _pk("cadre_a")},
+    "audit:anchor_sender": {"pk": _pk("anchor_sender")},
+    "audit:anchor_download": {"pk": _pk("anchor_sender")},
     "evaluations:pass_rule_delete": {"pk": _pk("evaluation"), "rule_pk": _pk("pass_rule")},
     "paperballots:*": {"pk": _pk("scan_batch")},
     "paperballots:round": {"pk": _pk("evaluation")},

@@ -3,7 +3,7 @@ exit 1 naming each record and each anchor that disagrees."""
 
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from audit.verify import trail_verify
 
@@ -14,8 +14,23 @@ class Command(BaseCommand):
         "against the anchor file and its database copies (exit 0 if intact, 1 naming what disagrees)."
     )
 
-    def handle(self, *args, **options):
-        report = trail_verify()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--anchors",
+            metavar="FILE",
+            help="anchor lines as the city office's instance received them (its download for this institution): "
+            "the trail is checked against them too",
+        )
+
+    def handle(self, *args, anchors=None, **options):
+        received = None
+        if anchors:
+            try:
+                with open(anchors, encoding="utf-8") as f:
+                    received = f.read().splitlines()
+            except (OSError, UnicodeDecodeError) as e:
+                raise CommandError(f"{anchors}: {e}")
+        report = trail_verify(received, anchors or "")
         for note in report.notes:
             self.stdout.write(f"note: {note}")
         if report.last_anchor:

@@ -4,7 +4,7 @@ import subprocess
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.backup import BackupError, backup
+from core.backup import BackupError, backup, option, registered_keys
 
 
 class Command(BaseCommand):
@@ -23,3 +23,11 @@ class Command(BaseCommand):
                 f"Backup written to {path}: {manifest['engine']} database, {len(manifest['files']) - 1} files."
             )
         )
+        for keys in registered_keys():
+            held = manifest["keys"].get(keys.name)
+            if held:
+                self.stdout.write(
+                    f"Not in the archive: {keys.label} ({', '.join(held)}). Keep a copy of {keys.default_path} "
+                    f"with the secret key, apart from the backups: a restore elsewhere asks for it with "
+                    f"{option(keys)}."
+                )

@@ -1,11 +1,12 @@
-"""manage.py restore PATH [--secret-key-file F] — verify a backup archive's checksums and secret key, then
-restore the database and media, install the backup's key if given, and collect the static files."""
+"""manage.py restore PATH [--secret-key-file F] [--audit-keys-file F] — verify a backup archive's checksums,
+its secret key and the audit trail's keys, then restore the database and media, install the backup's keys
+if given, and collect the static files."""
 
 import subprocess
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.backup import BackupError, restore
+from core.backup import BackupError, option, registered_keys, restore
 
 
 class Command(BaseCommand):
@@ -18,6 +19,13 @@ class Command(BaseCommand):
             "--secret-key-file",
             help="the secret key of the installation the backup came from (its var/secret_key); installed here",
         )
+        for keys in registered_keys():  # the audit trail's: --audit-keys-file
+            parser.add_argument(
+                option(keys),
+                dest=f"keys_{keys.name}",
+                help=f"{keys.label} of the installation the backup came from (its {keys.default_path}); "
+                "installed here (0600) when this installation lacks them",
+            )
 
     def handle(self, *args, path, yes=False, secret_key_file=None, **options):
         if not yes:
@@ -25,7 +33,8 @@ class Command(BaseCommand):
             if answer.strip().lower() != "yes":
                 raise CommandError("Restore cancelled.")
         try:
-            manifest = restore(path, secret_key_file=secret_key_file)
+            key_files = {k.name: options[f"keys_{k.name}"] for k in registered_keys() if options.get(f"keys_{k.name}")}
+            manifest = restore(path, secret_key_file=secret_key_file, key_files=key_files)
         except (BackupError, OSError, subprocess.CalledProcessError) as e:
             raise CommandError(f"Restore failed, nothing was changed: {e}")
         self.stdout.write(
@@ -39,3 +48,5 @@ class Command(BaseCommand):
                 f"The backup's secret key was installed in {manifest['key_installed']}: restart the site and "
                 "its workers so that they use it."
             )
+        for name, where in manifest["keys_installed"].items():
+            self.stdout.write(f"The backup's {name.replace('_', ' ')} were installed in {where} (0600).")

@@ -1,0 +1,48 @@
+"""Cache backends for counters that must not be dropped while they count (core.ratelimit, core.formtoken).
+
+Django's file cache culls when it holds MAX_ENTRIES files (300 by default): it deletes a third of its
+files, live or not, chosen at random. For a page cache that is harmless; for a rate-limit counter it
+resets the count in the middle of its window (a flood of other addresses then clears the counter of the
+address being limited), and for a one-time form token it lets a double submit through. The counters
+therefore live in their own cache alias, "limits" (settings.CACHES), whose file backend below never
+drops a live entry: when it holds more than MAX_ENTRIES files it deletes the expired ones only, and
+keeps going over the number rather than lose a counter. Every counter is written with a time to live of
+at most a day, so the directory holds at most a day of counters.
+
+With REDIS_URL the "limits" alias is Redis, which culls nothing by itself; the Redis server must then
+not evict keys either (`maxmemory-policy noeviction`, or no `maxmemory`): see docs/deploy.md.
+"""
+
+from __future__ import annotations
+
+from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache.backends.locmem import LocMemCache
+
+
+class CounterFileCache(FileBasedCache):
+    """A file cache whose culling deletes expired entries only, never a live one."""
+
+    def _cull(self):
+        filelist = self._list_cache_files()
+        if len(filelist) < self._max_entries:
+            return
+        self.prune(filelist)
+
+    def prune(self, filelist=None) -> int:
+        """Delete the expired entries; returns how many were deleted."""
+        removed = 0
+        for fname in self._list_cache_files() if filelist is None else filelist:
+            try:
+                with open(fname, "rb") as f:
+                    removed += self._is_expired(f)  # deletes the file when it has expired
+            except FileNotFoundError:
+                pass  # deleted by another process in between
+        return removed
+
+
+class CounterLocMemCache(LocMemCache):
+    """Local memory (tests, a single process) with the same rule: culling deletes expired entries only."""
+
+    def _cull(self):
+        for key in [k for k, exp in self._expire_info.items() if self._has_expired(k)]:
+            self._delete(key)
