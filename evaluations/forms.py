@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from campaigns.models import Campaign
+from core import forms as bounded
 from orgs.models import Person, Unit
 
 from .fractions_text import fraction_parse, fraction_text
@@ -20,7 +21,7 @@ from .models import (
 
 
 class EvaluationCreateForm(forms.Form):
-    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none())
+    campaign = bounded.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none())
     name = forms.CharField(label=_("Name"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=Evaluation.Kind.choices)
     scale_preset = forms.ChoiceField(label=_("Scale"), choices=ScalePreset.choices)
@@ -31,8 +32,8 @@ class EvaluationCreateForm(forms.Form):
         help_text=_("For a custom scale: one grade per line, best first, e.g. “认可 100”."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    opens_on = forms.DateField(label=_("Opens on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=_("Closes on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = bounded.DateField(label=_("Opens on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = bounded.DateField(label=_("Closes on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, campaigns=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,8 +64,8 @@ class EvaluationCreateForm(forms.Form):
 
 class TargetForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=EvaluationTarget.Kind.choices)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
-    person = forms.ModelChoiceField(
+    unit = bounded.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    person = bounded.ModelChoiceField(
         label=_("Person (for an individual)"), queryset=Person.objects.none(), required=False
     )
 
@@ -80,18 +81,21 @@ class TargetForm(forms.Form):
 class ItemForm(forms.ModelForm):
     class Meta:
         model = EvaluationItem
+        formfield_callback = bounded.formfield
         fields = ["text", "applies_to", "is_overall"]
 
 
 class GradeForm(forms.ModelForm):
     class Meta:
         model = Grade
+        formfield_callback = bounded.formfield
         fields = ["label", "score", "is_valid", "is_satisfied", "is_low"]
 
 
 class GroupForm(forms.ModelForm):
     class Meta:
         model = EvaluatorGroup
+        formfield_callback = bounded.formfield
         fields = ["kind", "name", "planned", "minimum", "entitled", "weight", "counted_apart"]
 
 
@@ -107,6 +111,7 @@ class RuleForm(forms.ModelForm):
 
     class Meta:
         model = Evaluation
+        formfield_callback = bounded.formfield
         fields = [
             "score_method",
             "participation_strict",
@@ -167,7 +172,7 @@ class PassRuleForm(forms.Form):
     """One rule on the ballots: a measure compared exactly with a threshold, and its consequence."""
 
     measure = forms.ChoiceField(label=pgettext_lazy("evaluation rule", "Measure"), choices=PassRule.Measure.choices)
-    grades = forms.ModelMultipleChoiceField(
+    grades = bounded.ModelMultipleChoiceField(
         label=_("Grades counted"),
         queryset=Grade.objects.none(),
         required=False,
@@ -198,11 +203,12 @@ class PassRuleForm(forms.Form):
 class ScoreBandForm(forms.ModelForm):
     class Meta:
         model = ScoreBand
+        formfield_callback = bounded.formfield
         fields = ["label", "lower", "lower_inclusive", "upper", "upper_inclusive"]
 
 
 class CountForm(forms.Form):
-    group = forms.ModelChoiceField(
+    group = bounded.ModelChoiceField(
         label=_("Group"), queryset=EvaluatorGroup.objects.none(), empty_label=_("Choose a group")
     )
     count = forms.IntegerField(
@@ -269,8 +275,8 @@ class CheckForm(forms.Form):
 
 
 class SymposiumForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit evaluated"), queryset=Unit.objects.none())
-    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    unit = bounded.ModelChoiceField(label=_("Unit evaluated"), queryset=Unit.objects.none())
+    held_on = bounded.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("Place"), max_length=120)
     host = forms.CharField(label=_("Chaired by"), max_length=60, required=False)
     attendees = forms.CharField(
@@ -338,7 +344,7 @@ class FinalGradeForm(forms.Form):
 
     grade = forms.ChoiceField(label=_("Final grade"))
     deciding_body = forms.CharField(label=_("Deciding body"), max_length=100)
-    decided_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = bounded.DateField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(
         label=_("Why it differs from the tally"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

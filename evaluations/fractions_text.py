@@ -40,13 +40,22 @@ def fraction_parse(text) -> Fraction | None:
         return Fraction(n, d) if d and n is not None else None
     try:
         if s.endswith("%"):
-            return Fraction(Decimal(s[:-1])) / 100
+            return _exact(s[:-1]) / 100
         if "/" in s:
             n, _sep, d = s.partition("/")
-            return Fraction(Decimal(n)) / Fraction(Decimal(d)) if Decimal(d) else None
-        return Fraction(Decimal(s))
+            return _exact(n) / _exact(d)
+        return _exact(s)
     except (InvalidOperation, ValueError, ZeroDivisionError):
         return None
+
+
+def _exact(text: str) -> Fraction:
+    """The exact value of a decimal number as typed; ValueError for infinity, NaN and magnitudes no share
+    or score has (1e999999999 would build an integer of a billion digits)."""
+    d = Decimal(text)
+    if not d.is_finite() or (d and not -30 <= d.adjusted() <= 30):
+        raise ValueError(text)
+    return Fraction(d)
 
 
 def _plain(d: Decimal) -> str:

@@ -63,7 +63,7 @@ def test_the_office_imports_a_ledger_in_the_browser(live_server, page, screensho
     page.goto(f"{live_server.url}/analysis/campaign/{campaign.pk}/names/")
     assert page.locator("text=党委书记").count() >= 1
     page.screenshot(path=str(screenshot_dir / "ledger-names-unlinked.png"), full_page=True)
-    page.locator("tr", has_text="党委书记").get_by_role("button", name="关联").click()
+    page.locator("tr", has_text="党委书记").get_by_role("button", name="全部关联到此人").click()
     page.wait_for_load_state()
     assert Measure.objects.get(import_row=6).owner == cast.principal
 
