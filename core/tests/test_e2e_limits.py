@@ -8,7 +8,7 @@ import pytest
 from conftest import PASSWORD
 from core.ratelimit import store
 
-SHOTS = Path("/tmp/shots-limits")
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "limits"  # git-ignored
 
 
 @pytest.mark.e2e
@@ -16,7 +16,7 @@ SHOTS = Path("/tmp/shots-limits")
 def test_it_asks_to_wait_after_failed_log_ins_and_lets_the_right_password_in_later(live_server, page, settings):
     from conftest import build_cast
 
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     settings.LOGIN_FREE_PER_ACCOUNT_ADDRESS = 2
     cast = build_cast()
     for width, name in [(1280, "desktop"), (390, "phone")]:
@@ -41,7 +41,7 @@ def test_it_asks_to_wait_after_failed_log_ins_and_lets_the_right_password_in_lat
 def test_it_lets_a_voter_in_a_busy_hall_answer_a_check_and_vote(live_server, page, settings):
     from core import humancheck
 
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     settings.BALLOT_CODE_FAILS_PER_ADDRESS = 1
     for width, name in [(1280, "desktop"), (390, "phone")]:
         page.set_viewport_size({"width": width, "height": 800})

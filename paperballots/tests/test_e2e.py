@@ -16,7 +16,7 @@ from paperballots.models import SheetLayout
 
 from .conftest import pdf_of
 
-SHOTS = Path("/tmp/shots-paper")
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "paper"  # git-ignored
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
 # Every wait is on what the page shows, never a sleep; reading the scans happens inside the upload's
@@ -59,7 +59,7 @@ def _truth(spec):
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_print_fill_upload_review_check_gives_the_known_answers(paper_round, office, office2, live_server, page):
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     ev, group = paper_round
     _login(page, live_server, office)
     page.set_default_timeout(60_000)
