@@ -672,6 +672,36 @@ def _rank_cell(data: dict, r: dict):
     return text if text != str(r["rank"]) else r["rank"]
 
 
+def apart_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list]]:
+    """The groups counted apart (e.g. 预备党员), per target: for the Excel sheet and the Word section."""
+    header = (
+        [_("Target"), _("Group"), _("Valid ballots")]
+        + grade_header(data["grades"], split=split)
+        + [_("Satisfaction rate"), _("Score (plain mean)")]
+    )
+    rows = [
+        [str(r["target"]), a["group"].name, _dash(a["valid"])]
+        + grade_cells(a["counts"], a.get("shares"), data["grades"], split=split)
+        + [Share(a.get("satisfaction")), _dash(a.get("mean"))]
+        for r in data["targets"]
+        for a in r.get("apart", [])
+    ]
+    return header, rows
+
+
+def comment_rows(data: dict) -> tuple[list[str], list[list]]:
+    """The free texts as released (grouped, sorted, only groups that reach the minimum)."""
+    header = [_("Target"), _("Group"), pgettext("free text", "Field"), pgettext("free text", "Comment")]
+    rows = [
+        [str(r["target"]), g["name"], str(label), text]
+        for r in data["targets"]
+        for g in r.get("comments", {}).get("groups", [])
+        for label, texts in g["fields"]
+        for text in texts
+    ]
+    return header, rows
+
+
 def _dash(value):
     return "—" if value is None else value
 
@@ -713,31 +743,16 @@ def to_xlsx(data: dict) -> bytes:
             _xlsx_append(sheet, row)
     if data.get("apart_groups"):
         apart = wb.create_sheet(_("Counted apart")[:31])
-        _xlsx_append(
-            apart,
-            [_("Target"), _("Group"), _("Valid ballots")]
-            + grade_header(data["grades"], split=True)
-            + [_("Satisfaction rate"), _("Score (plain mean)")],
-        )
-        for r in data["targets"]:
-            for a in r.get("apart", []):
-                _xlsx_append(
-                    apart,
-                    [str(r["target"]), a["group"].name, _dash(a["valid"])]
-                    + grade_cells(a["counts"], a.get("shares"), data["grades"], split=True)
-                    + [Share(a.get("satisfaction")), _dash(a.get("mean"))],
-                )
+        header, rows = apart_rows(data, split=True)
+        _xlsx_append(apart, header)
+        for row in rows:
+            _xlsx_append(apart, row)
     if any(r.get("comments", {}).get("groups") for r in data["targets"]):
         sheet = wb.create_sheet(pgettext("free text", "Comments")[:31])
-        _xlsx_append(
-            sheet,
-            [_("Target"), _("Group"), pgettext("free text", "Field"), pgettext("free text", "Comment")],
-        )
-        for r in data["targets"]:
-            for g in r["comments"]["groups"]:
-                for label, texts in g["fields"]:
-                    for text in texts:
-                        _xlsx_append(sheet, [str(r["target"]), g["name"], str(label), text])
+        header, rows = comment_rows(data)
+        _xlsx_append(sheet, header)
+        for row in rows:
+            _xlsx_append(sheet, row)
     turnout = wb.create_sheet(_("Turnout")[:31])
     turnout.append(
         [_("Group"), _("Codes issued"), _("Codes used"), _("Paper issued"), _("Paper returned"), _("Turnout")]
@@ -752,6 +767,16 @@ def to_xlsx(data: dict) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _numbered(n: int, title: str) -> str:
+    """A top heading of the document: 五、参评情况 in Chinese, 5. Turnout in English."""
+    from django.utils.translation import get_language
+
+    from core.documents import cn_number
+
+    number = cn_number(n) if (get_language() or "").startswith("zh") else str(n)
+    return pgettext("numbered heading", "%(n)s. %(title)s") % {"n": number, "title": title}
 
 
 def to_docx(data: dict) -> bytes:
@@ -786,7 +811,18 @@ def to_docx(data: dict) -> bytes:
         )
         % {"n": data["minimum"]},
     )
-    heading(doc, _("5. Turnout"), 1)
+    section = 5
+    if data.get("apart_groups"):
+        heading(doc, _numbered(section, _("Groups counted apart")), 1)
+        header, rows = apart_rows(data)
+        table(doc, header, [_as_text(row) for row in rows])
+        section += 1
+    header, rows = comment_rows(data)
+    if rows:
+        heading(doc, _numbered(section, _("Comments (grouped, never in the order written)")), 1)
+        table(doc, header, rows)
+        section += 1
+    heading(doc, _numbered(section, pgettext("results document", "Turnout")), 1)
     table(
         doc,
         [_("Group"), _("Ballots issued"), _("Ballots returned"), _("Turnout")],

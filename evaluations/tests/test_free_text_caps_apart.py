@@ -18,6 +18,17 @@ satisfaction 100.0%, score (4×100 + 2×60)/6 = 86.67, passes. Had 预备党员 
 
 import io
 
+from docx import Document
+
+
+def docx_text(content: bytes) -> dict:
+    """The Word document's top headings (一、… in the official style: plain paragraphs) and tables as text."""
+    doc = Document(io.BytesIO(content))
+    return {
+        "headings": [p.text for p in doc.paragraphs if p.text[:1] in "一二三四五六七八九十" and "、" in p.text[:3]],
+        "tables": [[[cell.text for cell in row.cells] for row in t.rows] for t in doc.tables],
+    }
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -106,6 +117,9 @@ def test_free_text_is_asked_on_the_ballot_and_shown_only_grouped_sorted_from_the
     rows = list(wb["意见"].values)
     assert rows[0] == ("评议对象", "评议组", "栏目", "意见")
     assert [r[3] for r in rows[1:]] == sorted(written["群众"]) + sorted(written["党员"] + written["服务对象"])
+    doc = docx_text(c.get(reverse("evaluations:export", args=[ev.pk, "docx"])).content)
+    assert doc["headings"][-2:] == ["五、意见建议（分组列出，不按填写顺序）", "六、参评情况"]
+    assert [row[3] for row in doc["tables"][-2][1:]] == [r[3] for r in rows[1:]]  # the same texts, same order
 
 
 @pytest.mark.django_db(transaction=True)
@@ -220,3 +234,7 @@ def test_a_group_counted_apart_is_tallied_and_shown_on_its_own_never_in_the_main
     wb = load_workbook(io.BytesIO(c.get(reverse("evaluations:export", args=[ev.pk, "xlsx"])).content))
     sheet = list(wb["单独统计"].values)
     assert sheet[1][:3] == ("教务处", "预备党员", 5) and sheet[1][-2:] == (0, 0)
+    doc = docx_text(c.get(reverse("evaluations:export", args=[ev.pk, "docx"])).content)
+    assert "五、单独统计的评议组" in doc["headings"]
+    apart_table = doc["tables"][-2]
+    assert apart_table[1][:3] == ["教务处", "预备党员", "5"] and apart_table[1][-2:] == ["0.0%", "0.00"]
