@@ -263,24 +263,28 @@ def management_rows(campaign: Campaign, unit_id: int | None = None) -> list[dict
     )
     if unit_id:
         problems = problems.filter(unit_id=unit_id)
-    rows = []
     today = timezone.localdate()
+
+    def measure_row(m):
+        return {
+            "measure": m,
+            "publication": pubs.get((None, m.pk)),
+            "status": measure_status(m, today),
+            "percent": measure_percent(m),
+        }
+
+    rows = []
     for p in problems.order_by("unit__path", "recorded_at", "pk"):
-        rows.append(
-            {
-                "problem": p,
-                "publication": pubs.get((p.pk, None)),
-                "measures": [
-                    {
-                        "measure": m,
-                        "publication": pubs.get((None, m.pk)),
-                        "status": measure_status(m, today),
-                        "percent": measure_percent(m),
-                    }
-                    for m in p.unit_measures
-                ],
-            }
-        )
+        rows.append({"problem": p, "publication": pubs.get((p.pk, None)), "measures": [measure_row(m) for m in p.unit_measures]})
+    # Measures that answer no publishable problem (e.g. agreed at a meeting as a new rule) are published
+    # on their own, like the public page's loose measures.
+    shown = {m["measure"].pk for row in rows for m in row["measures"]}
+    loose = measures_qs.exclude(pk__in=shown).exclude(problems__in=publishable_problems(campaign))
+    if unit_id:
+        loose = loose.filter(plan__unit_id=unit_id)
+    loose = [measure_row(m) for m in loose.distinct().order_by("plan__unit__path", "pk")]
+    if loose:
+        rows.append({"problem": None, "publication": None, "measures": loose})
     return rows
 
 

@@ -495,16 +495,18 @@ def home_tasks(user) -> list:
                 % {"unit": m.meeting.unit},
                 url=reverse("meetings:material", args=[m.pk]),
                 urgent=m.meeting.date - timezone.now() < timedelta(days=3),
+                due=timezone.localdate(m.meeting.date),
             )
         )
     managed = units_where(user, Perm.MEETING_MANAGE)
-    to_review = materials_to_review(user).count()
-    if to_review:
+    review_dates = list(materials_to_review(user).values_list("member__meeting__date", flat=True))
+    if review_dates:
         items.append(
             TaskItem(
                 label=_("Material for democratic life meetings awaits your review"),
                 url=reverse("meetings:index"),
-                count=to_review,
+                count=len(review_dates),
+                due=timezone.localdate(min(review_dates)),
             )
         )
     soon = timezone.now() + timedelta(days=1)
@@ -516,9 +518,11 @@ def home_tasks(user) -> list:
                 label=_("Record the democratic life meeting of %(unit)s") % {"unit": meeting.unit},
                 url=reverse("meetings:record", args=[meeting.pk]),
                 urgent=meeting.status == "held",
+                due=timezone.localdate(meeting.date),
             )
         )
-    planned = LifeMeeting.objects.filter(unit__in=managed, status="planned").values_list("pk", flat=True)
+    planned_dates = dict(LifeMeeting.objects.filter(unit__in=managed, status="planned").values_list("pk", "date"))
+    planned = list(planned_dates)
     talked = set()
     for meeting_id, a, b in HeartTalk.objects.filter(meeting_id__in=planned).values_list(
         "meeting_id", "talker_id", "talkee_id"
@@ -537,6 +541,7 @@ def home_tasks(user) -> list:
                 label=_("Democratic life meetings with one-to-one talks still to record"),
                 url=reverse("meetings:index"),
                 count=len(lacking),
+                due=timezone.localdate(min(planned_dates[pk] for pk in lacking)),
             )
         )
     today = timezone.localdate()
@@ -550,6 +555,7 @@ def home_tasks(user) -> list:
                 % {"task": f.get_kind_display(), "unit": f.meeting.unit, "due": f.due_on},
                 url=reverse("meetings:detail", args=[f.meeting_id]),
                 urgent=f.due_on < today,
+                due=f.due_on,
             )
         )
     return items

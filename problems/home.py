@@ -60,6 +60,7 @@ def tasks_for(user) -> list[TaskItem]:
                     label=_("Reviews to decide or answer: %(n)s") % {"n": unanswered},
                     url=reverse("problems:peer_reviews"),
                     count=unanswered,
+                    due=campaign.finding_due,
                 )
             )
     return items

@@ -1,5 +1,6 @@
 """Home-page tasks ("my tasks") from rectification."""
 
+from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,24 +38,50 @@ def rectification_tasks(user) -> list[TaskItem]:
                     .first(),
                 )
             )
-        drafts = Commitment.objects.filter(person=me, status=Commitment.Status.DRAFT).count()
-        if drafts:
+        drafts = Commitment.objects.filter(person=me, status=Commitment.Status.DRAFT)
+        if drafts.exists():
             items.append(
-                TaskItem(label=_("Publish your public commitment (公开承诺)"), url=reverse("rectification:commitments"))
+                TaskItem(
+                    label=_("Publish your public commitment (公开承诺)"),
+                    url=reverse("rectification:commitments"),
+                    due=drafts.aggregate(due=Min("campaign__rectification_due"))["due"],
+                )
             )
-    n = len(selectors.closeouts_to_verify(user))
-    if n:
+    # Verifying a close-out and approving a plan work to the rectification stage's deadline; an extension
+    # must be decided before the measure's own deadline passes.
+    closeouts = selectors.closeouts_to_verify(user)
+    if closeouts:
+        n = len(closeouts)
+        due = Measure.objects.filter(pk__in=[m.pk for m in closeouts]).aggregate(
+            due=Min("plan__campaign__rectification_due")
+        )["due"]
         items.append(
-            TaskItem(label=_("%(n)s close-out requests wait for your verification") % {"n": n}, url=index, count=n)
+            TaskItem(
+                label=_("%(n)s close-out requests wait for your verification") % {"n": n}, url=index, count=n, due=due
+            )
         )
-    n = selectors.extensions_to_decide(user).count()
+    extensions = selectors.extensions_to_decide(user)
+    n = extensions.count()
     if n:
+        due = extensions.aggregate(due=Min("measure__deadline"))["due"]
         items.append(
-            TaskItem(label=_("%(n)s extension requests wait for your decision") % {"n": n}, url=index, count=n)
+            TaskItem(
+                label=_("%(n)s extension requests wait for your decision") % {"n": n},
+                url=index,
+                count=n,
+                urgent=due is not None and due < timezone.localdate(),
+                due=due,
+            )
         )
-    n = selectors.plans_to_review(user).count()
+    plans = selectors.plans_to_review(user)
+    n = plans.count()
     if n:
         items.append(
-            TaskItem(label=_("%(n)s rectification plans wait for your approval") % {"n": n}, url=index, count=n)
+            TaskItem(
+                label=_("%(n)s rectification plans wait for your approval") % {"n": n},
+                url=index,
+                count=n,
+                due=plans.aggregate(due=Min("campaign__rectification_due"))["due"],
+            )
         )
     return items

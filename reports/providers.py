@@ -45,11 +45,15 @@ def report_tasks(user) -> list[TaskItem]:
                 due=min((d for _pk, _at, d in queue if d), default=None),
             )
         )
-    unrouted = unrouted_for(user).count()
+    unrouted = list(unrouted_for(user).values_list("campaign__finding_due", flat=True))
     if unrouted:
         items.append(
             TaskItem(
-                _("Reports waiting for a reviewer to be set: %(n)s") % {"n": unrouted}, index, unrouted, urgent=True
+                _("Reports waiting for a reviewer to be set: %(n)s") % {"n": len(unrouted)},
+                index,
+                len(unrouted),
+                urgent=True,
+                due=min(unrouted),
             )
         )
     return items

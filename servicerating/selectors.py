@@ -12,6 +12,7 @@ Only released ratings and cases (see services.ratings_release) are ever shown.
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.registry import TaskItem
@@ -159,13 +160,15 @@ def tasks_for(user) -> list[TaskItem]:
 
     if not has_any(user, Perm.SERVICE_CASE_HANDLE):
         return []
-    n = cases_to_decide(user).count()
-    if not n:
+    dues = list(cases_to_decide(user).values_list("due_on", flat=True))
+    if not dues:
         return []
     return [
         TaskItem(
-            label=_("%(n)s 不满意 service ratings to look into") % {"n": n},
+            label=_("%(n)s 不满意 service ratings to look into") % {"n": len(dues)},
             url=reverse("servicerating:cases") + "?status=investigating",
-            count=n,
+            count=len(dues),
+            urgent=min(dues) < timezone.localdate(),
+            due=min(dues),
         )
     ]

@@ -77,6 +77,23 @@ def test_it_lets_the_office_publish_from_the_management_page(cast, world, client
     assert Publication.objects.filter(status="published").count() == 2
 
 
+def test_it_lets_the_office_publish_a_measure_that_answers_no_problem(cast, world, client_for):
+    """A measure agreed at the meeting as a new rule answers no problem: the office can still tick it,
+    and the public page lists it on its own."""
+    from disclosure.tests.conftest import make_measure
+
+    rule = make_measure(world.plan_a, [], "建立教学运行周例会制度", owner=cast.cadre_a)
+    client = client_for(cast.user("office"))
+    url = reverse("disclosure:campaign", args=[world.campaign.pk])
+    body = client.get(url).content.decode()
+    assert f'name="measures" value="{rule.pk}"' in body and "不对应具体问题的措施" in body
+    assert f'name="measures" value="{world.commitment.pk}"' not in body  # a personal plan's measure stays internal
+    r = client.post(url, {"action": "publish", "measures": [rule.pk]})
+    assert r.status_code == 302 and Publication.objects.get(status="published").measure == rule
+    public = client.get(reverse("disclosure_public:institution", args=[cast.college.public_code]))
+    assert [m["content"] for m in public.context["data"]["loose_measures"]] == ["建立教学运行周例会制度"]
+
+
 def test_it_previews_without_publishing_using_the_public_template(cast, world, client_for):
     client = client_for(cast.user("office"))
     url = reverse("disclosure:campaign", args=[world.campaign.pk])

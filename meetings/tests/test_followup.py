@@ -61,3 +61,4 @@ def test_it_lists_follow_ups_due_on_the_home_page(cast, ready_meeting):
     meeting.follow_ups.update(due_on=selectors_today() - timedelta(days=1))
     tasks = [t for t in selectors.home_tasks(cast.user("office")) if t.url == f"/meetings/{meeting.pk}/"]
     assert len(tasks) == 2 and all(t.urgent for t in tasks)
+    assert {t.due for t in tasks} == {selectors_today() - timedelta(days=1)}

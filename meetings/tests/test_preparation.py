@@ -297,10 +297,10 @@ def test_it_lists_material_to_review_for_the_supervising_leader(cast, meeting, c
     assert (
         f"/meetings/material/{member.pk}/" not in client_for(cast.user("member_a")).get("/meetings/").content.decode()
     )
-    labels = [t.label for t in selectors.home_tasks(cast.user("supervisor"))]
-    assert any("审核" in label for label in labels)
+    found = [t for t in selectors.home_tasks(cast.user("supervisor")) if "审核" in t.label]
+    assert len(found) == 1 and found[0].due == timezone.localdate(meeting.date)  # reviewed before the meeting
 
 
 def test_it_reminds_the_secretary_to_record_the_meeting(cast, meeting):
     tasks = [t for t in selectors.home_tasks(cast.user("staff_a")) if t.url == f"/meetings/{meeting.pk}/record/"]
-    assert len(tasks) == 1 and "教务处" in tasks[0].label
+    assert len(tasks) == 1 and "教务处" in tasks[0].label and tasks[0].due == timezone.localdate(meeting.date)

@@ -175,3 +175,19 @@ def test_it_counts_an_extended_measure_against_its_original_deadline(cast, measu
         _close(cast, Measure.objects.get(pk=measure_a.pk), cast.user("head_a"))
         row = rankings.ranking_rows(measure_a.plan.campaign)[0]
     assert row["completion"] == "100.00" and row["on_time"] == "0.00"
+
+
+def test_home_tasks_carry_the_deadline_each_decision_works_to(cast, draft_a, client_for):
+    """A plan to approve: the rectification stage's deadline; an extension to decide: the measure's own
+    deadline, which the decision must beat."""
+    from rectification.providers import rectification_tasks
+
+    services.plan_submit(actor=cast.user("office"), plan=draft_a)
+    waiting = [t for t in rectification_tasks(cast.user("supervisor")) if "整改方案待您审定" in t.label]
+    assert len(waiting) == 1 and waiting[0].due == draft_a.campaign.rectification_due
+    draft_a.refresh_from_db()
+    services.plan_approve(actor=cast.user("supervisor"), plan=draft_a, comment="同意")
+    measure = draft_a.measures.get()
+    services.extension_request(actor=cast.user("cadre_a"), measure=measure, reason="r", new_deadline=date(2027, 1, 31))
+    found = [t for t in rectification_tasks(cast.user("head_a")) if "延期申请" in t.label]
+    assert len(found) == 1 and found[0].due == measure.deadline

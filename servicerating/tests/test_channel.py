@@ -490,7 +490,8 @@ def test_handlers_hear_of_new_cases_after_the_release_and_see_them_as_tasks(cast
     note = Notification.objects.get(recipient=cast.user("office"))
     assert "教务处" in note.title and str(Case.objects.get().pk) in note.url
     assert not Notification.objects.filter(recipient=cast.user("head_a")).exists()  # the unit rated
-    assert [t.count for t in tasks_for(cast.user("office")) if "不满意" in t.label] == [1]
+    found = [t for t in tasks_for(cast.user("office")) if "不满意" in t.label]
+    assert [t.count for t in found] == [1] and found[0].due == Case.objects.get().due_on  # the day to settle by
     assert not [t for t in tasks_for(cast.user("head_a")) if "不满意" in t.label]
 
 
