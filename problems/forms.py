@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import forms as bounded
 from core import humancheck
@@ -291,7 +292,7 @@ class BulkTriageForm(forms.Form):
     """One decision for the rows ticked on the opinions list (the rows are read by the view)."""
 
     action = forms.ChoiceField(
-        label=_("Decision"),
+        label=pgettext_lazy("bulk action", "Decision"),
         choices=[
             ("accept", _("Accept each as a problem")),
             ("merge", _("Mark as duplicates of an earlier opinion")),

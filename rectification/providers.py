@@ -42,10 +42,14 @@ def rectification_tasks(user) -> list[TaskItem]:
             items.append(
                 TaskItem(label=_("Publish your public commitment (公开承诺)"), url=reverse("rectification:commitments"))
             )
-    n = len(selectors.closeouts_to_verify(user))
+    n = selectors.closeout_queue(user).count()
     if n:
         items.append(
-            TaskItem(label=_("%(n)s close-out requests wait for your verification") % {"n": n}, url=index, count=n)
+            TaskItem(
+                label=_("%(n)s close-out requests wait for your verification") % {"n": n},
+                url=reverse("rectification:closeouts"),
+                count=n,
+            )
         )
     n = selectors.extensions_to_decide(user).count()
     if n:

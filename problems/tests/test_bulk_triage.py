@@ -41,7 +41,7 @@ def test_it_closes_the_ticked_opinions_with_one_reason(cast, campaign, client_fo
 
 
 def test_it_accepts_each_as_a_problem_with_the_chosen_manifestation_and_unit(cast, campaign, client_for, taxonomy):
-    ops = [enter(cast, campaign, cast.dept_a, "窗口工作人员态度冷淡"), enter(cast, campaign, cast.dept_b, "报销繁琐")]
+    ops = [enter(cast, campaign, cast.dept_a, "窗口工作人员态度冷淡"), enter(cast, campaign, cast.dept_b, "报销手续繁琐复杂")]
     chosen = next(iter(taxonomy.values()))
     client_for(cast.user("office")).post(
         reverse(BULK),
@@ -99,7 +99,7 @@ def test_it_refuses_to_close_without_a_reason(cast, campaign, client_for):
         reverse(BULK), {"opinions": [op.pk], "action": "close"}, follow=True
     )
     assert statuses([op]) == ["new"]
-    assert "请说明关闭该意见的理由" in response.content.decode()
+    assert "请填写办结理由" in response.content.decode()
 
 
 def test_with_htmx_it_swaps_the_list_with_the_summary(cast, campaign, client_for):
@@ -111,7 +111,7 @@ def test_with_htmx_it_swaps_the_list_with_the_summary(cast, campaign, client_for
     )
     page = response.content.decode()
     assert response.status_code == 200 and page.startswith('<div id="opinion-list">')
-    assert "已处理 3 条意见" in page and "没有意见" in page  # nothing left to do on the list
+    assert "已处理 3 条意见" in page and "暂无意见" in page  # nothing left to do on the list
     assert statuses(ops) == ["closed"] * 3
 
 
