@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaigns.models import CampaignUnit, Stage
 from core import forms as bounded
@@ -110,8 +111,17 @@ class ProblemFilter(django_filters.FilterSet):
         return qs.order_by(*order)
 
 
+# 待办 (waiting for triage) and 已办 (every decided one), then each decision apart
+OPINION_DONE = "done"
+OPINION_TABS = [
+    (Opinion.Status.NEW, pgettext_lazy("work list", "To do")),
+    (OPINION_DONE, pgettext_lazy("work list", "Done")),
+    *[(s, label) for s, label in Opinion.Status.choices if s != Opinion.Status.NEW],
+]
+
+
 class OpinionFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Opinion.Status.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=OPINION_TABS, method="filter_status")
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Opinion.Source.choices)
     unit = UnitTreeFilter(label=_("Unit (and below)"), queryset=None, method="filter_unit")
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
@@ -128,6 +138,11 @@ class OpinionFilter(django_filters.FilterSet):
 
     def filter_unit(self, qs, name, value):
         return qs.filter(unit__path__startswith=value.path)
+
+    def filter_status(self, qs, name, value):
+        if value == OPINION_DONE:
+            return qs.exclude(status=Opinion.Status.NEW)
+        return qs.filter(status=value)
 
     def filter_q(self, qs, name, value):
         value = value.strip()[:100]

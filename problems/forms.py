@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import forms as bounded
 from core import humancheck
@@ -285,6 +286,42 @@ class CloseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )
+
+
+class BulkTriageForm(forms.Form):
+    """One decision for the rows ticked on the opinions list (the rows are read by the view)."""
+
+    action = forms.ChoiceField(
+        label=pgettext_lazy("bulk action", "Decision"),
+        choices=[
+            ("accept", _("Accept each as a problem")),
+            ("merge", _("Mark as duplicates of an earlier opinion")),
+            ("close", _("Close with a reason (not a problem)")),
+        ],
+    )
+    manifestation = bounded.ModelChoiceField(
+        label=_("Manifestation"),
+        queryset=Manifestation.objects.filter(active=True),
+        required=False,
+        empty_label=_("each one's suggested manifestation"),
+    )
+    unit = UnitTreeChoiceField(
+        label=_("Assign to unit"), queryset=Unit.objects.none(), required=False, empty_label=_("each one's own unit")
+    )
+    receipt_code = forms.CharField(label=_("Receipt code of the earlier opinion"), max_length=20, required=False)
+    reason = forms.CharField(label=_("Reason or note"), max_length=2000, required=False)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "close" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for closing the opinion."))
+        if data.get("action") == "merge" and not (data.get("receipt_code") or "").strip():
+            self.add_error("receipt_code", _("Give the receipt code of the earlier opinion."))
+        return data
 
 
 # ---------------------------------------------------------------- peer reviews

@@ -20,6 +20,7 @@ from audit.services import audit_record
 from campaigns.models import Campaign, CampaignUnit
 from core.exceptions import Conflict, ServiceError
 from core.uploads import validate_upload
+from orgs.access import Perm, can
 
 from . import dropbox, recusal, taxonomy
 from .models import (
@@ -819,26 +820,92 @@ def self_check_submit(*, actor, campaign: Campaign, unit, person=None, entries: 
 # ---------------------------------------------------------------- bulk triage (many rows at once)
 
 
-@transaction.atomic
-def opinions_triage_bulk(*, actor, opinions: Sequence[Opinion], action: str, reason: str = "") -> int:
-    """Triage several waiting opinions in one go, all or none: "close" closes each with the same reason
-    (shown to each holder of a receipt code); "accept" turns each into one problem of its unit, worded
-    as the opinion, with its suggested manifestation, about the person it concerns if any. Each opinion
-    goes through opinion_close / opinion_accept (same checks, one audit record each). Returns how many."""
-    if action not in ("close", "accept"):
-        raise ServiceError(_("Choose what to do with the selected opinions."))
-    if not opinions:
+BULK_MAX = 200  # rows in one bulk action (a page of the list is 30; "select all" ticks one page)
+BULK_ACTIONS = ("accept", "merge", "close")
+
+
+def _bulk_opinions(actor, ids: Sequence[int]) -> list[Opinion]:
+    """The opinions behind `ids`, each checked for this actor: all of them may be triaged by the actor
+    and are waiting, or a ServiceError names every row refused (nothing is changed). Rows the actor may
+    not see are named by the number that was sent, never by their receipt code."""
+    from . import selectors
+
+    ids = list(dict.fromkeys(ids))
+    if not ids:
         raise ServiceError(_("Select at least one opinion."))
+    if len(ids) > BULK_MAX:
+        raise ServiceError(_("Select at most %(n)s rows at once.") % {"n": BULK_MAX})
+    found = {
+        o.pk: o
+        for o in selectors.opinions_for_triage(actor)
+        .filter(pk__in=ids)
+        .select_related("campaign", "unit", "concerns_person", "suggested_manifestation")
+    }
+    refused = []
+    for pk in ids:
+        o = found.get(pk)
+        if o is None:
+            refused.append(_("No. %(pk)s: not an opinion you handle") % {"pk": pk})
+        elif o.status != Opinion.Status.NEW:
+            refused.append(_("%(code)s: already triaged") % {"code": o.receipt_code})
+        elif o.campaign.status != Campaign.Status.ACTIVE:
+            refused.append(_("%(code)s: its campaign is closed") % {"code": o.receipt_code})
+    if refused:
+        raise ServiceError(
+            _("%(n)s of the selected rows cannot be handled by you; nothing was changed.") % {"n": len(refused)},
+            details=refused,
+        )
+    return [found[pk] for pk in ids]
+
+
+@transaction.atomic
+def opinions_triage_bulk(
+    *,
+    actor,
+    ids: Sequence[int],
+    action: str,
+    reason: str = "",
+    manifestation: Manifestation | None = None,
+    unit=None,
+    duplicate_of: Opinion | None = None,
+) -> list[Opinion]:
+    """Triage several waiting opinions in one action, all or none (one transaction).
+
+    Every row is checked first (`_bulk_opinions`: the actor may triage it, it is still waiting, its
+    campaign is open); one refused row refuses the whole action, naming each refused row.
+    - "accept": each becomes one problem worded as the opinion, about the person it concerns if any,
+      with `manifestation` (else its suggested manifestation), of `unit` (assign to a unit where the
+      actor triages; else the opinion's own unit);
+    - "merge": each is marked a duplicate of `duplicate_of`;
+    - "close": each is closed with the same `reason` (shown to each holder of a receipt code).
+    Each row goes through opinion_accept / opinion_merge / opinion_close (same checks, one audit
+    record each, as when triaged one by one). Returns the opinions triaged, in the order of `ids`."""
+    if action not in BULK_ACTIONS:
+        raise ServiceError(_("Choose what to do with the selected opinions."))
+    if action == "close" and not clean_text(reason):
+        raise ServiceError(_("Give the reason for closing the opinion."))
+    if action == "merge" and duplicate_of is None:
+        raise ServiceError(_("No opinion with this receipt code."))
+    if action == "accept" and unit is not None and not can(actor, Perm.OPINION_TRIAGE, unit):
+        raise ServiceError(_("You may not assign problems to %(unit)s.") % {"unit": unit.name})
+    opinions = _bulk_opinions(actor, ids)
     for opinion in opinions:
         if action == "close":
             opinion_close(actor=actor, opinion=opinion, reason=reason)
-            continue
-        spec = {
-            "unit": opinion.unit,
-            "description": opinion.content,
-            "subject_kind": Problem.SubjectKind.PERSON if opinion.concerns_person_id else Problem.SubjectKind.UNIT,
-            "subject_person": opinion.concerns_person,
-            "manifestations": [opinion.suggested_manifestation] if opinion.suggested_manifestation_id else [],
-        }
-        opinion_accept(actor=actor, opinion=opinion, problems=[spec], note=reason)
-    return len(opinions)
+        elif action == "merge":
+            opinion_merge(actor=actor, opinion=opinion, duplicate_of=duplicate_of, note=reason)
+        else:
+            opinion_accept(actor=actor, opinion=opinion, problems=[_bulk_spec(opinion, manifestation, unit)], note=reason)
+    return opinions
+
+
+def _bulk_spec(opinion: Opinion, manifestation: Manifestation | None, unit) -> dict:
+    """The one problem a bulk-accepted opinion becomes."""
+    chosen = manifestation or opinion.suggested_manifestation
+    return {
+        "unit": unit or opinion.unit,
+        "description": opinion.content,
+        "subject_kind": Problem.SubjectKind.PERSON if opinion.concerns_person_id else Problem.SubjectKind.UNIT,
+        "subject_person": opinion.concerns_person,
+        "manifestations": [chosen] if chosen else [],
+    }

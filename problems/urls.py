@@ -15,6 +15,7 @@ urlpatterns = [
     path("opinions/new/", views_opinions.staff_new, name="opinion_new"),
     path("opinions/enter/", views_opinions.office_enter, name="opinion_enter"),
     path("opinions/bulk/", views_opinions.triage_bulk, name="opinions_bulk"),
+    path("opinions/export.xlsx", views_opinions.opinions_export, name="opinions_export"),
     path("opinions/<int:pk>/", views_opinions.triage_detail, name="opinion"),
     path("opinions/<int:pk>/accept/", views_opinions.triage_accept, name="opinion_accept"),
     path("opinions/<int:pk>/merge/", views_opinions.triage_merge, name="opinion_merge"),

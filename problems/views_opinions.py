@@ -5,22 +5,26 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.current import current_campaign
 from campaigns.models import Campaign, CampaignUnit
 from core.documents import pdf_from_template
+from core.excel import download_name
 from core.exceptions import ServiceError
+from core.forms import id_or_none
 from orgs.access import Perm, can, has_any, person_of, units_where
 from orgs.models import Person, Unit
 
-from . import selectors, services
+from . import exports, selectors, services
 from .filters import CappedPaginator, OpinionFilter
-from .forms import CloseForm, MergeForm, OfficeOpinionForm, StaffOpinionForm, TriageFormSet
+from .forms import BulkTriageForm, CloseForm, MergeForm, OfficeOpinionForm, StaffOpinionForm, TriageFormSet
 from .models import Opinion
 from .views import show_error
 
@@ -102,39 +106,51 @@ def office_enter(request):
     return render(request, "problems/opinion_enter.html", {"form": form, "campaign": campaign})
 
 
-def triage_list(request):
-    """意见梳理: the opinions of the user's units (and those routed to them, 回避), waiting ones first;
-    suggestions shown, never applied."""
-    if not selectors.may_handle_opinions(request.user):
-        raise PermissionDenied
-    params = request.GET.copy()
+def _triage_filter(request, params) -> OpinionFilter:
     if "status" not in params:
         params["status"] = Opinion.Status.NEW
-    f = OpinionFilter(params, queryset=selectors.opinions_for_triage(request.user), user=request.user)
+    return OpinionFilter(params, queryset=selectors.opinions_for_triage(request.user), user=request.user)
+
+
+def _triage_context(request, params, *, form=None, result=None) -> dict:
+    """The list of opinions (one page of the filter) with its tabs and the bulk form."""
+    f = _triage_filter(request, params)
     qs = (
         f.qs.select_related("unit", "suggested_manifestation", "campaign")
         .prefetch_related("recused_people")
         .order_by("-received_on", "-pk")
     )
-    paginator = CappedPaginator(qs, 30)
-    page = paginator.get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, 30).get_page(params.get("page"))
     counts = {
         s: n
         for s, n in selectors.opinions_for_triage(request.user).order_by().values_list("status").annotate(n=Count("pk"))
     }
-    querystring = urlencode([(k, v) for k, v in params.items() if k != "page" and v])
-    return render(
-        request,
-        "problems/opinions.html",
-        {
-            "filter": f,
-            "page": page,
-            "counts": [(s, label, counts.get(s, 0)) for s, label in Opinion.Status.choices],
-            "querystring": querystring,
-            "current_status": params.get("status"),
-            "bulk": params.get("status") == Opinion.Status.NEW,
-        },
-    )
+    waiting = counts.get(Opinion.Status.NEW, 0)
+    current = params.get("status")
+    return {
+        "filter": f,
+        "page": page,
+        "todo": waiting,
+        "done": sum(counts.values()) - waiting,
+        "counts": [(s, label, counts.get(s, 0)) for s, label in Opinion.Status.choices if s != Opinion.Status.NEW],
+        "querystring": urlencode([(k, v) for k, v in params.items() if k != "page" and v]),
+        "current_status": current,
+        "bulk": current == Opinion.Status.NEW,
+        "bulk_form": form or BulkTriageForm(units=_triage_units(request.user)),
+        "result": result,
+    }
+
+
+def _triage_units(user):
+    return Unit.objects.filter(pk__in=units_where(user, Perm.OPINION_TRIAGE)).order_by("path")
+
+
+def triage_list(request):
+    """意见梳理: the opinions of the user's units (and those routed to them, 回避): 待办 (waiting) first,
+    then 已办; suggestions shown, never applied. The waiting ones can be ticked and triaged together."""
+    if not selectors.may_handle_opinions(request.user):
+        raise PermissionDenied
+    return render(request, "problems/opinions.html", _triage_context(request, request.GET.copy()))
 
 
 def _triage_forms(request, opinion, data=None):
@@ -290,20 +306,74 @@ def poster_pdf(request, unit_pk: int):
     return response
 
 
+def _posted_ids(request, name: str) -> list[int]:
+    return [n for n in (id_or_none(v) for v in request.POST.getlist(name)) if n is not None]
+
+
 @require_POST
 def triage_bulk(request):
-    """Bulk triage from the list: the ticked opinions closed with one reason, or each accepted as a problem."""
-    ids = [int(v) for v in request.POST.getlist("opinions") if v.isdigit()][:200]
-    opinions = [selectors.get_opinion_for_user(request.user, pk, write=True) for pk in ids]
-    try:
-        n = services.opinions_triage_bulk(
-            actor=request.user,
-            opinions=opinions,
-            action=request.POST.get("action", ""),
-            reason=request.POST.get("reason", "")[:2000],
-        )
-    except ServiceError as exc:
-        show_error(request, exc)
+    """Bulk triage from the list: one decision for every ticked opinion, all or none (services.
+    opinions_triage_bulk checks each row). With HTMX the list is swapped in place with the summary;
+    without JavaScript the summary is a message on the list it came from."""
+    if not selectors.may_handle_opinions(request.user):
+        raise PermissionDenied
+    back = QueryDict(request.POST.get("back", "")[:1000], mutable=True)
+    form = BulkTriageForm(request.POST, units=_triage_units(request.user))
+    result, error = None, None
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            done = services.opinions_triage_bulk(
+                actor=request.user,
+                ids=_posted_ids(request, "opinions"),
+                action=d["action"],
+                reason=d["reason"],
+                manifestation=d["manifestation"],
+                unit=d["unit"],
+                duplicate_of=_original(request, d["receipt_code"]) if d["action"] == "merge" else None,
+            )
+        except ServiceError as exc:
+            error = exc
+        else:
+            result = {"n": len(done), "codes": [o.receipt_code for o in done]}
+    if request.headers.get("HX-Request") != "true":
+        if result:
+            messages.success(request, _("%(n)s opinions handled: %(codes)s") % {**result, "codes": "、".join(result["codes"])})
+        else:
+            show_error(request, error or ServiceError(_("Choose what to do with the selected opinions."), details=_form_errors(form)))
+        return redirect(f"{reverse('problems:opinions')}?{back.urlencode()}")
+    ctx = _triage_context(request, back, form=None if result else form, result=result)
+    ctx["error"] = error
+    return render(request, "problems/_opinion_list.html", ctx)  # htmx swaps 2xx answers only
+
+
+def _original(request, code: str):
+    """The earlier opinion named by its receipt code, if the user handles it."""
+    original = selectors.opinion_by_receipt(code)
+    if original is None or not selectors.opinions_for_triage(request.user).filter(pk=original.pk).exists():
+        return None
+    return original
+
+
+def _form_errors(form) -> list[str]:
+    return [str(e) for errors in form.errors.values() for e in errors]
+
+
+def opinions_export(request):
+    """The opinions as an Excel file: the ticked ones (POST from the list), or every one of the filter
+    (GET with the list's query string)."""
+    if not selectors.may_handle_opinions(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        ids = _posted_ids(request, "opinions")
+        if not ids:
+            messages.error(request, _("Select at least one opinion."))
+            return redirect(f"{reverse('problems:opinions')}?{request.POST.get('back', '')[:1000]}")
+        qs = selectors.opinions_for_triage(request.user).filter(pk__in=ids)
     else:
-        messages.success(request, _("%(n)s opinions triaged.") % {"n": n})
-    return redirect(f"{reverse('problems:opinions')}?{request.POST.get('back', '')}")
+        qs = _triage_filter(request, request.GET.copy()).qs
+    data = exports.opinions_xlsx(qs.order_by("-received_on", "-pk"))
+    response = HttpResponse(data, content_type=exports.XLSX)
+    name = download_name(_("Opinions") + f"-{timezone.localdate():%Y%m%d}", "xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response

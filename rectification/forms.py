@@ -148,6 +148,25 @@ class VerifyForm(forms.Form):
     new_deadline = bounded.DateField(widget=DateInput(), required=False, label=_("new deadline (when returning)"))
 
 
+class BulkCloseoutForm(forms.Form):
+    """One decision for the close-out requests ticked on the list (the rows are read by the view)."""
+
+    decision = forms.ChoiceField(
+        choices=[("verify", _("Verify and close (销号)")), ("return", _("Return"))], label=_("decision")
+    )
+    comment = forms.CharField(max_length=2000, required=False, label=_("comments / reason for returning"))
+    new_deadline = bounded.DateField(widget=DateInput(), required=False, label=_("new deadline (when returning)"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return":
+            if not (data.get("comment") or "").strip():
+                self.add_error("comment", _("Say why the close-out is returned."))
+            if not data.get("new_deadline"):
+                self.add_error("new_deadline", _("Set a new deadline that is not in the past."))
+        return data
+
+
 class ReopenForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("how the problem recurred"))
     new_deadline = bounded.DateField(widget=DateInput(), required=False, label=_("new deadline"))

@@ -49,15 +49,15 @@ def rectification_tasks(user) -> list[TaskItem]:
             )
     # Verifying a close-out and approving a plan work to the rectification stage's deadline; an extension
     # must be decided before the measure's own deadline passes.
-    closeouts = selectors.closeouts_to_verify(user)
-    if closeouts:
-        n = len(closeouts)
-        due = Measure.objects.filter(pk__in=[m.pk for m in closeouts]).aggregate(
-            due=Min("plan__campaign__rectification_due")
-        )["due"]
+    closeouts = selectors.closeout_queue(user)
+    n = closeouts.count()
+    if n:
         items.append(
             TaskItem(
-                label=_("%(n)s close-out requests wait for your verification") % {"n": n}, url=index, count=n, due=due
+                label=_("%(n)s close-out requests wait for your verification") % {"n": n},
+                url=reverse("rectification:closeouts"),
+                count=n,
+                due=closeouts.aggregate(due=Min("plan__campaign__rectification_due"))["due"],
             )
         )
     extensions = selectors.extensions_to_decide(user)

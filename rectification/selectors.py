@@ -16,7 +16,7 @@ from django.http import Http404
 from orgs.access import Perm, can, person_of, units_where
 from orgs.selectors import supervisor_of
 
-from .models import Commitment, CommitmentItem, Evidence, Measure, RectificationPlan
+from .models import CloseoutReview, Commitment, CommitmentItem, Evidence, Measure, RectificationPlan
 
 
 def _pk(obj) -> int | None:
@@ -185,17 +185,36 @@ def measures_visible_to(user) -> QuerySet[Measure]:
     return Measure.objects.filter(q).select_related("plan__unit", "plan__campaign", "responsible_unit", "owner")
 
 
-def closeouts_to_verify(user) -> list[Measure]:
-    """Close-out requests this user may decide (used by the home page and the index)."""
+def closeout_queue(user) -> QuerySet[Measure]:
+    """Close-out requests this user may decide (待办 of 销号), oldest request first: the measures of units
+    where they manage rectification, those they lead and those of units they supervise, never their own."""
     me = person_of(user)
     manage = units_where(user, Perm.RECTIFICATION_MANAGE)
     q = Q(plan__unit__in=manage) | Q(responsible_unit__in=manage)
     if me is not None:
         q |= Q(responsible_leader=me) | Q(plan__unit__supervisors__leader=me)
-    qs = Measure.objects.filter(q, status=Measure.Status.CLOSEOUT_REQUESTED)
+    ids = Measure.objects.filter(q, status=Measure.Status.CLOSEOUT_REQUESTED)
     if me is not None:
-        qs = qs.exclude(owner=me)
-    return list(qs.select_related("plan__unit", "owner", "responsible_unit").distinct())
+        ids = ids.exclude(owner=me)
+    return (
+        Measure.objects.filter(pk__in=ids.values("pk"))
+        .select_related("plan__unit", "plan__campaign", "owner", "responsible_unit")
+        .order_by("closeout_requested_at", "pk")
+    )
+
+
+def closeouts_to_verify(user) -> list[Measure]:
+    """Close-out requests this user may decide (used by the home page and the index)."""
+    return list(closeout_queue(user))
+
+
+def closeouts_decided_by(user) -> QuerySet[CloseoutReview]:
+    """已办 of 销号: the close-out decisions this user made, newest first."""
+    return (
+        CloseoutReview.objects.filter(reviewer=user)
+        .select_related("measure__plan__unit", "measure__plan__campaign", "measure__owner", "measure__responsible_unit")
+        .order_by("-at", "-pk")
+    )
 
 
 def extensions_to_decide(user):

@@ -645,6 +645,62 @@ def measure_return(*, actor, measure: Measure, reason: str, new_deadline: date) 
     return m
 
 
+BULK_MAX = 200  # rows in one bulk close-out
+
+
+def _bulk_closeouts(actor, ids) -> list[Measure]:
+    """The measures behind `ids`, each checked for this actor: all are close-out requests the actor may
+    decide, or a ServiceError names every row refused (nothing is changed). Measures the actor may not
+    see are named by the number sent, never by their content."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise ServiceError(_("Select at least one measure."))
+    if len(ids) > BULK_MAX:
+        raise ServiceError(_("Select at most %(n)s rows at once.") % {"n": BULK_MAX})
+    found = Measure.objects.select_related(
+        "plan__unit", "plan__campaign", "responsible_unit", "owner", "responsible_leader"
+    ).in_bulk(ids)
+    refused = []
+    for pk in ids:
+        m = found.get(pk)
+        if m is None or not selectors.may_view_measure(actor, m):
+            refused.append(_("No. %(pk)s: not a measure you handle") % {"pk": pk})
+        elif not selectors.may_verify(actor, m):
+            refused.append(_("%(m)s: you may not verify it") % {"m": m})
+        elif m.status != S.CLOSEOUT_REQUESTED:
+            refused.append(_("%(m)s: it is “%(status)s”") % {"m": m, "status": m.get_status_display()})
+    if refused:
+        raise ServiceError(
+            _("%(n)s of the selected rows cannot be handled by you; nothing was changed.") % {"n": len(refused)},
+            details=refused,
+        )
+    return [found[pk] for pk in ids]
+
+
+@transaction.atomic
+def measures_closeout_bulk(
+    *, actor, ids, decision: str, comment: str = "", new_deadline: date | None = None
+) -> list[Measure]:
+    """销号 of many close-out requests in one action, all or none (one transaction).
+
+    Every row is checked first (`_bulk_closeouts`: the actor may verify it, it is waiting for close-out);
+    one refused row refuses the whole action, naming each refused row. "verify" closes each with the same
+    comment; "return" sends each back with the same reason and new deadline. Each row goes through
+    measure_verify / measure_return (one review, one history event, one audit record and one notice to
+    its owner each, as when decided one by one). Returns the measures decided, in the order of `ids`."""
+    if decision not in ("verify", "return"):
+        raise ServiceError(_("Choose a decision."))
+    if decision == "return" and not comment.strip():
+        raise ServiceError(_("Say why the close-out is returned."))
+    measures = _bulk_closeouts(actor, ids)
+    for m in measures:
+        if decision == "verify":
+            measure_verify(actor=actor, measure=m, comment=comment.strip())
+        else:
+            measure_return(actor=actor, measure=m, reason=comment.strip(), new_deadline=new_deadline)
+    return measures
+
+
 @transaction.atomic
 def measure_reopen(*, actor, measure: Measure, reason: str, new_deadline: date | None = None) -> Measure:
     """The problem recurred: a closed measure is reopened (history kept in its events and reviews)."""

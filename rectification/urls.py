@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_closeouts
 
 app_name = "rectification"
 urlpatterns = [
@@ -28,6 +28,9 @@ urlpatterns = [
     path("milestones/<int:pk>/done/", views.milestone_done, name="milestone_done"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
+    path("closeouts/", views_closeouts.closeouts, name="closeouts"),
+    path("closeouts/bulk/", views_closeouts.closeouts_bulk, name="closeouts_bulk"),
+    path("closeouts/export.xlsx", views_closeouts.closeouts_export, name="closeouts_export"),
     path("rules/", views.rules, name="rules"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("warnings/", views.warnings_board, name="warnings"),

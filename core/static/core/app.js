@@ -31,6 +31,18 @@ document.addEventListener("change", function (e) {
   var form = e.target.form || document;
   form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) { box.checked = e.target.checked; });
 });
+// <… data-selected-count="NAME" hidden><output></output></…>: how many NAME checkboxes of its form are ticked.
+function rectifyCountSelected(root) {
+  root.querySelectorAll("[data-selected-count]").forEach(function (el) {
+    var form = el.closest("form") || document;
+    var boxes = form.querySelectorAll('input[type="checkbox"][name="' + el.dataset.selectedCount + '"]');
+    el.querySelector("output").textContent = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+    el.hidden = false;
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { rectifyCountSelected(document); });
+document.addEventListener("htmx:afterSwap", function () { rectifyCountSelected(document); });
+document.addEventListener("change", function (e) { if (e.target.type === "checkbox") rectifyCountSelected(document); });
 // Person picker: a click on a search hit fills the hidden input and shows the chosen person.
 document.addEventListener("click", function (e) {
   var hit = e.target.closest("[data-pick-person]");
