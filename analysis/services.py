@@ -390,7 +390,7 @@ def ledger_import_job_progress(ledger_import) -> tuple[int, int]:
     from django.core.cache import cache
 
     found = cache.get(_progress_key(ledger_import.pk))
-    if ledger_import.busy and found:
+    if ledger_import.job_status in (JobStatus.QUEUED, JobStatus.RUNNING) and found:
         return found
     return ledger_import.job_rows, ledger_import.job_total
 
