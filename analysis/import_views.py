@@ -5,6 +5,7 @@ analysis.services, rectification.services and the selectors."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -61,9 +62,19 @@ def import_upload(request, pk: int):
 
 
 def import_preview(request, pk: int):
-    """The summary, the errors by row and column, and every parsed value of each row, a page at a time."""
+    """The summary, the errors by row and column, and every parsed value of each row, a page at a time.
+
+    While the worker reads or imports the file, the progress instead (rows of total, the stage): HTMX
+    polls this address for the progress alone and reloads the page when the run is over; without
+    JavaScript the page refreshes itself and has a refresh button."""
     imp = selectors.get_import_for_user(request.user, pk, write=request.method == "POST")
     scope = selectors.Scope(imp.campaign, imp.campaign.institution)
+    if request.method != "POST" and imp.busy:
+        return _import_progress(request, scope, imp)
+    if request.method != "POST" and request.headers.get("HX-Request"):
+        response = HttpResponse("")
+        response["HX-Refresh"] = "true"  # the run is over: show the preview (or its failure)
+        return response
     units = Unit.objects.filter(path__startswith=scope.root.path).order_by("path")
     action = request.POST.get("action")
     try:
@@ -71,8 +82,8 @@ def import_preview(request, pk: int):
             _import_remap(request, imp, units)
             return redirect("analysis:import_preview", pk=imp.pk)
         if action == "import":
-            n, m = services.ledger_import_commit(actor=request.user, ledger_import=imp)
-            messages.success(request, _("Imported %(n)s problems and %(m)s measures.") % {"n": n, "m": m})
+            if not services.ledger_import_commit_request(actor=request.user, ledger_import=imp):
+                messages.info(request, _("The import of this file is already under way."))
             return redirect("analysis:import_preview", pk=imp.pk)
         if action == "discard":
             services.ledger_import_discard(actor=request.user, ledger_import=imp)
@@ -114,9 +125,29 @@ def import_preview(request, pk: int):
     )
 
 
+def _import_progress(request, scope, imp):
+    rows, total = services.ledger_import_job_progress(imp)
+    context = {
+        "scope": scope,
+        "imp": imp,
+        "rows": rows,
+        "total": total,
+        "percent": min(99, int(100 * rows / total)) if total else 0,
+        "can_manage": True,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "analysis/_import_progress.html", context)
+    return render(request, "analysis/import_progress.html", context)
+
+
 def _sheet_names(imp) -> list[str]:
+    """The workbook's sheets, as the last check found them (the file is opened only for older imports)."""
     from openpyxl import load_workbook
 
+    if (imp.summary or {}).get("sheets"):
+        return imp.summary["sheets"]
+    if not imp.file:
+        return [imp.sheet] if imp.sheet else []
     with imp.file.open("rb") as fh:
         return load_workbook(fh, read_only=True).sheetnames
 
@@ -143,20 +174,12 @@ def _import_remap(request, imp, units) -> None:
     )
     if not form.is_valid():
         raise ServiceError(_("Check the mapping."), details=[str(e) for e in form.errors.values()])
-    mapping = form.mapping()
-    if form.cleaned_data["sheet"] != imp.sheet:
-        from .imports import read_sheet
-
-        try:
-            with imp.file.open("rb") as fh:  # another sheet: guess its columns afresh
-                mapping = read_sheet(fh, form.cleaned_data["sheet"]).mapping
-        except ValueError as e:
-            raise ServiceError(str(e)) from e
     services.ledger_import_map(
         actor=request.user,
         ledger_import=imp,
-        mapping=mapping,
+        mapping=form.mapping(),
         sheet=form.cleaned_data["sheet"],
+        guess=form.cleaned_data["sheet"] != imp.sheet,  # another sheet: its columns are guessed afresh
         default_unit=form.cleaned_data["default_unit"],
         default_channel=form.cleaned_data["default_channel"],
         split_measures=form.cleaned_data["split_measures"],

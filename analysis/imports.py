@@ -443,6 +443,9 @@ STATUS_WORDS: dict[str, str] = {
             "已核验销号",
             "核验通过予以销号",
             "导入时已完成待销号",
+            "已申请销号",  # done by the unit, waiting for the office to verify: as done by import
+            "申请销号",
+            "待核验销号",
         ],
         DONE,
     ),

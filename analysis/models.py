@@ -174,6 +174,10 @@ class LedgerImport(models.Model):
         IMPORTED = "imported", _("Imported")
         DISCARDED = "discarded", _("Discarded")
 
+    class Job(models.TextChoices):
+        CHECK = "check", _("Reading and checking the rows")
+        COMMIT = "commit", _("Importing the rows")
+
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="ledger_imports")
     file = models.FileField(upload_to="analysis/imports/%Y/%m/")
     original_name = models.CharField(max_length=200)
@@ -203,6 +207,17 @@ class LedgerImport(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # --- the check and the import run in the background (analysis.tasks.ledger_import_task) ---
+    # The last background run: reading and checking the rows, or importing them; its state, how far it
+    # got (rows of total, also kept in the cache while the import's transaction is open) and, when it
+    # failed, what the office reads.
+    job = models.CharField(max_length=10, choices=Job.choices, default=Job.CHECK)
+    job_status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.DONE, db_index=True)
+    job_rows = models.PositiveIntegerField(default=0)
+    job_total = models.PositiveIntegerField(default=0)
+    job_error = models.TextField(blank=True)
+    job_started_at = models.DateTimeField(null=True, blank=True)
+    job_finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -212,6 +227,11 @@ class LedgerImport(models.Model):
                 name="ledger_import_imported_has_time",
             ),
         ]
+
+    @property
+    def busy(self) -> bool:
+        """A check or an import of the file is queued or running: the office sees its progress."""
+        return self.status == self.Status.PREVIEWED and self.job_status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 class LedgerRow(models.Model):

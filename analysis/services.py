@@ -200,13 +200,18 @@ def ledger_import_upload(
     split_measures: bool = False,
     plans_approved: bool = True,
     today=None,
+    inline: bool = False,
 ):
-    """Keep an uploaded Excel ledger, guess its columns and check every row (LedgerRow); nothing is
-    imported yet. Refused (nothing kept) when the file is not a workbook, has no header or is longer
-    than the row limit."""
+    """Keep an uploaded Excel ledger; its columns are guessed and every row is checked (LedgerRow) by
+    the background worker (analysis.tasks.ledger_import_task), so the request returns at once and the
+    preview page shows how far the check got. Nothing is imported yet.
+
+    A second click while the same file is still being read returns the import under way (no second run).
+    `inline=True` (the command line) checks in this call and refuses (nothing kept) when the file is not a
+    workbook, has no header or is longer than the row limit; in the background those refusals end the run
+    as failed with the same message, the file discarded and nothing kept."""
     from core.uploads import validate_upload
 
-    from .imports import read_sheet
     from .models import LedgerImport
 
     info = validate_upload(upload)
@@ -214,37 +219,64 @@ def ledger_import_upload(
         raise ServiceError(_("Upload an Excel workbook (.xlsx); save older .xls files as .xlsx first."))
     if default_unit is not None and not default_unit.path.startswith(campaign.institution.path):
         raise ServiceError(_("The unit is not part of this campaign's institution."))
-    try:
-        found = read_sheet(upload, sheet or None)
-    except ValueError as e:
-        raise ServiceError(str(e)) from e
-    except Exception as e:  # a damaged workbook: openpyxl raises many kinds
-        raise ServiceError(_("The file could not be read as an Excel workbook.")) from e
+    if not inline:
+        under_way = LedgerImport.objects.filter(
+            campaign=campaign,
+            sha256=info.sha256,
+            created_by=actor,
+            status=LedgerImport.Status.PREVIEWED,
+            job=LedgerImport.Job.CHECK,
+            job_status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+        ).first()
+        if under_way:
+            return under_way
     upload.seek(0)
     imp = LedgerImport(
         campaign=campaign,
         original_name=upload.name[:200],
         sha256=info.sha256,
-        sheet=found.name,
-        header_row=found.header_rows[1],
-        mapping=found.mapping,
+        sheet=sheet[:100],
         default_unit=default_unit,
         default_channel=default_channel,
         split_measures=split_measures,
         plans_approved=plans_approved,
         created_by=actor,
+        job=LedgerImport.Job.CHECK,
+        job_status=JobStatus.RUNNING if inline else JobStatus.QUEUED,
     )
     imp.file.save(f"ledger-{info.sha256[:12]}.xlsx", upload, save=False)
     imp.save()
-    ledger_import_check(imp, today=today)
     audit_record(
         actor=actor,
         action="ledger_import.upload",
         obj=imp,
         unit=campaign.institution,
-        changes={"file": imp.original_name, "sha256": info.sha256, "mapping": found.mapping},
+        changes={"file": imp.original_name, "sha256": info.sha256},
     )
+    if inline:
+        try:
+            ledger_import_check(imp, today=today, guess=True)
+        except BaseException:
+            imp.file.delete(save=False)  # the transaction forgets the row; the stored copy goes too
+            raise
+        LedgerImport.objects.filter(pk=imp.pk).update(job_status=JobStatus.DONE, job_finished_at=timezone.now())
+    else:
+        _enqueue_import_job(imp, LedgerImport.Job.CHECK, today=today, guess=True)
+    imp.refresh_from_db()
     return imp
+
+
+def _enqueue_import_job(imp, job: str, *, actor=None, today=None, guess: bool = False) -> None:
+    from .tasks import ledger_import_task
+
+    ledger_import_task.enqueue(
+        import_id=imp.pk,
+        job=job,
+        actor_id=actor.pk if actor else None,
+        today=today.isoformat() if today else "",
+        guess=guess,
+        language=get_language() or "zh-hans",
+    )
 
 
 @transaction.atomic
@@ -258,38 +290,205 @@ def ledger_import_map(
     default_channel,
     split_measures: bool | None = None,
     plans_approved: bool | None = None,
+    guess: bool = False,
     today=None,
 ):
-    """Change the column mapping (or sheet, defaults, options) before importing; the rows are checked again."""
+    """Change the column mapping (or sheet, defaults, options) before importing; the rows are checked
+    again in the background (`guess`: the columns of a newly chosen sheet are guessed afresh)."""
     from .imports import FIELDS
     from .models import LedgerImport
 
     if ledger_import.status != LedgerImport.Status.PREVIEWED:
         raise Conflict(_("This file was already imported or discarded."))
     clean = {k: int(v) for k, v in mapping.items() if k in FIELDS and v is not None and int(v) >= 0}
-    ledger_import.mapping, ledger_import.sheet = clean, sheet[:100]
-    ledger_import.default_unit, ledger_import.default_channel = default_unit, default_channel
-    if split_measures is not None:
-        ledger_import.split_measures = split_measures
-    if plans_approved is not None:
-        ledger_import.plans_approved = plans_approved
-    ledger_import.save(
-        update_fields=["mapping", "sheet", "default_unit", "default_channel", "split_measures", "plans_approved"]
+    took = (
+        LedgerImport.objects.filter(pk=ledger_import.pk, status=LedgerImport.Status.PREVIEWED)
+        .exclude(job_status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        .update(
+            mapping=clean,
+            sheet=sheet[:100],
+            default_unit=default_unit,
+            default_channel=default_channel,
+            split_measures=ledger_import.split_measures if split_measures is None else split_measures,
+            plans_approved=ledger_import.plans_approved if plans_approved is None else plans_approved,
+            **_job_queued(LedgerImport.Job.CHECK),
+        )
     )
-    ledger_import_check(ledger_import, today=today)
+    if not took:
+        raise Conflict(_("The file is being read or imported; wait until it is done."))
     audit_record(
         actor=actor,
         action="ledger_import.map",
         obj=ledger_import,
         unit=ledger_import.campaign.institution,
-        changes={"mapping": clean, "sheet": sheet, "split": ledger_import.split_measures},
+        changes={"mapping": clean, "sheet": sheet, "split": split_measures},
     )
+    _enqueue_import_job(ledger_import, LedgerImport.Job.CHECK, today=today, guess=guess)
+    ledger_import.refresh_from_db()
     return ledger_import
 
 
-def ledger_import_check(ledger_import, *, today=None) -> dict:
+def _job_queued(job: str) -> dict:
+    return {
+        "job": job,
+        "job_status": JobStatus.QUEUED,
+        "job_rows": 0,
+        "job_total": 0,
+        "job_error": "",
+        "job_started_at": None,
+        "job_finished_at": None,
+    }
+
+
+@transaction.atomic
+def ledger_import_commit_request(*, actor, ledger_import) -> bool:
+    """Ask the worker to import the checked rows. True when a run was started; False when a check or an
+    import of this file is already under way (a second click starts nothing)."""
+    from .models import LedgerImport
+
+    took = (
+        LedgerImport.objects.filter(pk=ledger_import.pk, status=LedgerImport.Status.PREVIEWED)
+        .exclude(job_status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        .update(**_job_queued(LedgerImport.Job.COMMIT))
+    )
+    if not took:
+        ledger_import.refresh_from_db()
+        if ledger_import.status == LedgerImport.Status.PREVIEWED and ledger_import.busy:
+            return False
+        raise Conflict(_("This file was already imported or discarded."))
+    audit_record(
+        actor=actor,
+        action="ledger_import.commit_request",
+        obj=ledger_import,
+        unit=ledger_import.campaign.institution,
+        changes={"file": ledger_import.original_name},
+    )
+    _enqueue_import_job(ledger_import, LedgerImport.Job.COMMIT, actor=actor)
+    ledger_import.refresh_from_db()
+    return True
+
+
+def _progress_key(import_id: int) -> str:
+    return f"analysis:ledger-import-progress:{import_id}"
+
+
+def _job_progress(import_id: int, rows: int, total: int) -> None:
+    """How far the run got: in the cache (the import's own transaction hides its row until the end) and
+    on the row when no transaction is open."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    from .models import LedgerImport
+
+    cache.set(_progress_key(import_id), (rows, total), 6 * 3600)
+    if not connection.in_atomic_block:
+        LedgerImport.objects.filter(pk=import_id).update(job_rows=rows, job_total=total)
+
+
+def ledger_import_job_progress(ledger_import) -> tuple[int, int]:
+    """(rows done, rows in all) of the run under way, as the progress page shows them."""
+    from django.core.cache import cache
+
+    found = cache.get(_progress_key(ledger_import.pk))
+    if ledger_import.job_status in (JobStatus.QUEUED, JobStatus.RUNNING) and found:
+        return found
+    return ledger_import.job_rows, ledger_import.job_total
+
+
+def ledger_import_run(import_id: int, *, job: str, actor_id=None, today=None, guess: bool = False) -> bool:
+    """The background run of a check or an import (analysis.tasks): queued → running → done or failed.
+
+    Takes the run only when it is queued (a second worker or a second delivery does nothing). The import
+    is one transaction: a refusal or a crash halfway stores nothing and leaves the file as previewed. A
+    refusal (ServiceError) ends the run as failed with the message the office reads; any other error
+    too, with a general message, and is raised again for the worker's retry."""
+    from django.contrib.auth import get_user_model
+
+    from .models import LedgerImport, LedgerRow
+
+    took = LedgerImport.objects.filter(
+        pk=import_id, job=job, job_status=JobStatus.QUEUED, status=LedgerImport.Status.PREVIEWED
+    ).update(
+        job_status=JobStatus.RUNNING, job_started_at=timezone.now(), job_rows=0, job_total=0, job_error=""
+    )
+    if not took:
+        return False
+    imp = LedgerImport.objects.select_related("campaign__institution", "default_unit").get(pk=import_id)
+    try:
+        if job == LedgerImport.Job.CHECK:
+            summary = ledger_import_check(
+                imp, today=today, guess=guess, progress=lambda n, t: _job_progress(import_id, n, t)
+            )
+            rows = summary["rows"]
+        else:
+            actor = get_user_model().objects.get(pk=actor_id)
+            with transaction.atomic():
+                ledger_import_commit(
+                    actor=actor,
+                    ledger_import=imp,
+                    today=today,
+                    progress=lambda n, t: _job_progress(import_id, n, t),
+                )
+            rows = LedgerRow.objects.filter(ledger_import=imp).count()
+    except ServiceError as e:
+        ledger_import_job_failed(import_id, " ".join([e.message, *[str(d) for d in e.details[:20]]]), refused=True)
+        return False
+    except Exception:
+        ledger_import_job_failed(import_id, "")
+        raise
+    LedgerImport.objects.filter(pk=import_id, job_status=JobStatus.RUNNING).update(
+        job_status=JobStatus.DONE, job_rows=rows, job_total=rows, job_finished_at=timezone.now()
+    )
+    _forget_progress(import_id)
+    return True
+
+
+def _forget_progress(import_id: int) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_progress_key(import_id))
+
+
+def ledger_import_job_failed(import_id: int, message: str, *, refused: bool = False) -> None:
+    """End the run as failed with `message` (a general one when empty). A check that failed leaves no
+    rows; when the file was refused on its first check (not a ledger, too long), the import is discarded
+    and its file deleted (nothing kept); a failed import leaves the file previewed (its transaction
+    stored nothing)."""
+    from .models import LedgerImport, LedgerRow
+
+    imp = LedgerImport.objects.filter(pk=import_id).first()
+    if imp is None or imp.job_status == JobStatus.DONE:
+        return
+    message = message or _("Something went wrong; try again or ask the administrator.")
+    changes = {"job_status": JobStatus.FAILED, "job_error": message[:4000], "job_finished_at": timezone.now()}
+    if imp.job == LedgerImport.Job.CHECK:
+        LedgerRow.objects.filter(ledger_import=imp).delete()
+        if refused and imp.status == LedgerImport.Status.PREVIEWED and not (imp.summary or {}).get("header"):
+            changes["status"] = LedgerImport.Status.DISCARDED
+            if imp.file:
+                imp.file.delete(save=False)
+                changes["file"] = ""
+        else:
+            changes["summary"] = {k: (imp.summary or {}).get(k) for k in ("sheet", "header", "sheets")}
+    LedgerImport.objects.filter(pk=import_id).update(**changes)
+    _forget_progress(import_id)
+
+
+def ledger_import_job_requeued(import_id: int, reason: str) -> None:
+    """The worker will run it again (its worker died, the database was busy): back to queued."""
+    from .models import LedgerImport
+
+    LedgerImport.objects.filter(pk=import_id, job_status__in=[JobStatus.RUNNING, JobStatus.FAILED]).update(
+        job_status=JobStatus.QUEUED, job_rows=0, job_error="", job_finished_at=None
+    )
+    _forget_progress(import_id)
+
+
+def ledger_import_check(ledger_import, *, today=None, guess: bool = False, progress=None) -> dict:
     """Read the stored file with its mapping, row by row, into LedgerRow (every parsed value and the
-    errors by row and column) and the import's summary. Streams: a batch of rows at a time.
+    errors by row and column) and the import's summary. Streams: a batch of rows at a time, telling
+    `progress(rows read, rows in the sheet)` after each. `guess`: find the header and guess the columns
+    first (a new file, or another sheet).
 
     Duplicates are flagged here, before anything is imported: a row equal to an earlier row of the
     file, or to a row of an earlier import of this campaign, and the same file imported before."""
@@ -339,7 +538,15 @@ def ledger_import_check(ledger_import, *, today=None) -> dict:
             sheet = read_sheet(fh, imp.sheet or None)
         except ValueError as e:
             raise ServiceError(str(e)) from e
-        summary["sheet"], summary["header"] = sheet.name, sheet.header
+        except Exception as e:  # a damaged workbook: openpyxl raises many kinds
+            raise ServiceError(_("The file could not be read as an Excel workbook.")) from e
+        if guess:
+            imp.sheet, imp.header_row, imp.mapping = sheet.name, sheet.header_rows[1], sheet.mapping
+            LedgerImport.objects.filter(pk=imp.pk).update(sheet=imp.sheet, header_row=imp.header_row, mapping=imp.mapping)
+        summary["sheet"], summary["header"], summary["sheets"] = sheet.name, sheet.header, sheet.sheet_names
+        total = max(0, (getattr(sheet.worksheet, "max_row", None) or 0) - sheet.header_rows[1])
+        if progress:
+            progress(0, total)
         parser = Parser(
             mapping=imp.mapping,
             header=sheet.header,
@@ -380,6 +587,8 @@ def ledger_import_check(ledger_import, *, today=None) -> dict:
             if len(batch) >= ROW_BATCH:
                 _flush_rows(imp, batch)
                 batch = []
+                if progress:
+                    progress(summary["rows"], max(total, summary["rows"]))
         _flush_rows(imp, batch)
     if summary["too_many"]:
         raise ServiceError(
@@ -460,7 +669,7 @@ def _summarise(imp, summary: dict, unlinked: dict, categories: dict) -> None:
 
 
 @transaction.atomic
-def ledger_import_commit(*, actor, ledger_import, today=None) -> tuple[int, int]:
+def ledger_import_commit(*, actor, ledger_import, today=None, progress=None) -> tuple[int, int]:
     """Import every checked row as problems and measures, or nothing at all.
 
     Refused (nothing stored) while a row has an error, when the same file was imported before, or
@@ -499,11 +708,15 @@ def ledger_import_commit(*, actor, ledger_import, today=None) -> tuple[int, int]
     state = _CommitState()
     batch: list = []
     all_rows = LedgerRow.objects.filter(ledger_import=imp, duplicate_of="").order_by("number")
+    total, done = all_rows.count(), 0
     for lr in all_rows.only("pk", "number", "problem_row", "values").iterator(chunk_size=ROW_BATCH):
         batch.append(lr)
         if len(batch) >= ROW_BATCH:
             _commit_batch(actor, imp, batch, state, units, fallback)
+            done += len(batch)
             batch = []
+            if progress:
+                progress(done, total)
     _commit_batch(actor, imp, batch, state, units, fallback)
     n_problems, n_measures = state.problems, state.measures
     LedgerImport.objects.filter(pk=imp.pk).update(problems_created=n_problems, measures_created=n_measures)
@@ -648,6 +861,13 @@ def _commit_batch(actor, imp, batch: list, state: _CommitState, units: dict, fal
 def ledger_import_discard(*, actor, ledger_import) -> None:
     from .models import LedgerImport
 
+    if (
+        LedgerImport.objects.filter(pk=ledger_import.pk, job_status=JobStatus.RUNNING)
+        .exclude(status=LedgerImport.Status.DISCARDED)
+        .exists()
+    ):
+        raise Conflict(_("The file is being read or imported; wait until it is done."))
+    # a run still queued finds the file discarded and does nothing
     if not LedgerImport.objects.filter(pk=ledger_import.pk, status=LedgerImport.Status.PREVIEWED).update(
         status=LedgerImport.Status.DISCARDED
     ):

@@ -73,6 +73,26 @@ def report_run_task(*, run_id: int, language: str = "zh-hans") -> int:
         raise
 
 
+@task()
+def ledger_import_task(
+    *, import_id: int, job: str, actor_id: int | None = None, today: str = "", guess: bool = False, language: str = "zh-hans"
+) -> bool:
+    """Read and check an uploaded ledger's rows (job "check"), or import them (job "commit"), recording
+    how far it got on the import, which the preview page polls."""
+    from datetime import date
+
+    from .services import ledger_import_run
+
+    with translation.override(language):
+        return ledger_import_run(
+            import_id,
+            job=job,
+            actor_id=actor_id,
+            today=date.fromisoformat(today) if today else None,
+            guess=guess,
+        )
+
+
 # When the worker retries a task (its worker died, the database was busy) or gives up on it, the row the
 # page shows follows: back to queued, or failed so that a new attempt may be asked for.
 def _export_requeued(kwargs: dict, reason: str) -> None:
@@ -101,5 +121,19 @@ def _run_given_up(kwargs: dict, reason: str) -> None:
         run_fail(kwargs.get("run_id"), reason)
 
 
+def _import_requeued(kwargs: dict, reason: str) -> None:
+    from .services import ledger_import_job_requeued
+
+    ledger_import_job_requeued(kwargs.get("import_id"), reason)
+
+
+def _import_given_up(kwargs: dict, reason: str) -> None:
+    from .services import ledger_import_job_failed
+
+    with translation.override(kwargs.get("language") or "zh-hans"):
+        ledger_import_job_failed(kwargs.get("import_id"), "")
+
+
+register_task_hooks(ledger_import_task, requeued=_import_requeued, given_up=_import_given_up)
 register_task_hooks(ledger_export_task, requeued=_export_requeued, given_up=_export_given_up)
 register_task_hooks(report_run_task, requeued=_run_requeued, given_up=_run_given_up)

@@ -115,10 +115,14 @@ def test_it_flags_the_same_file_and_the_same_rows_before_storing(cast, campaign)
 
 def test_it_refuses_a_sheet_over_the_row_limit_and_keeps_nothing(cast, campaign, settings):
     settings.LEDGER_IMPORT_MAX_ROWS = 3
-    with pytest.raises(ServiceError) as exc:
-        upload(cast, campaign, district_ledger())
+    imp = upload(cast, campaign, district_ledger())  # the page's way: the check fails in the background
+    assert (imp.job_status, imp.status) == ("failed", LedgerImport.Status.DISCARDED)
+    assert "超过 3 行" in imp.job_error and not imp.file
+    assert not LedgerRow.objects.exists()
+    with pytest.raises(ServiceError) as exc:  # the command line's way: refused in the call
+        upload(cast, campaign, district_ledger(), inline=True)
     assert "3" in exc.value.message
-    assert not LedgerImport.objects.exists() and not LedgerRow.objects.exists()
+    assert LedgerImport.objects.count() == 1 and not LedgerRow.objects.exists()
 
 
 def test_the_office_imports_links_names_and_closes_out_through_its_pages(cast, campaign, client_for):

@@ -52,6 +52,7 @@ class Command(BaseCommand):
                     sheet=opts["sheet"],
                     split_measures=opts["split"],
                     plans_approved=not opts["draft"],
+                    inline=True,  # the same reading as the page's background run, here and now
                 )
                 stored.append(imp.file.name)
                 self._print_summary(imp)
