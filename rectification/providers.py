@@ -42,7 +42,7 @@ def rectification_tasks(user) -> list[TaskItem]:
             items.append(
                 TaskItem(label=_("Publish your public commitment (公开承诺)"), url=reverse("rectification:commitments"))
             )
-    n = len(selectors.closeouts_to_verify(user))
+    n = selectors.closeouts_to_verify_queryset(user).count()
     if n:
         items.append(
             TaskItem(label=_("%(n)s close-out requests wait for your verification") % {"n": n}, url=index, count=n)

@@ -186,7 +186,12 @@ def measures_visible_to(user) -> QuerySet[Measure]:
 
 
 def closeouts_to_verify(user) -> list[Measure]:
-    """Close-out requests this user may decide (used by the home page and the index)."""
+    """Close-out requests this user may decide (the index lists them)."""
+    return list(closeouts_to_verify_queryset(user).select_related("plan__unit", "owner", "responsible_unit"))
+
+
+def closeouts_to_verify_queryset(user) -> QuerySet[Measure]:
+    """The same as a queryset (the home page only counts them)."""
     me = person_of(user)
     manage = units_where(user, Perm.RECTIFICATION_MANAGE)
     q = Q(plan__unit__in=manage) | Q(responsible_unit__in=manage)
@@ -195,7 +200,7 @@ def closeouts_to_verify(user) -> list[Measure]:
     qs = Measure.objects.filter(q, status=Measure.Status.CLOSEOUT_REQUESTED)
     if me is not None:
         qs = qs.exclude(owner=me)
-    return list(qs.select_related("plan__unit", "owner", "responsible_unit").distinct())
+    return qs.distinct()
 
 
 def extensions_to_decide(user):
