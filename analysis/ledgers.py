@@ -184,6 +184,7 @@ class Labels:
         self.not_planned = _("Not yet planned")
         self.fixed_note = _("Fixed at once: %(note)s")
         self.fixed = _("Fixed at once")
+        self.zone = timezone.get_current_timezone()  # looked up once, not for every date of every row
 
 
 def _date(d) -> str:
@@ -193,7 +194,7 @@ def _date(d) -> str:
 def _measure_cells(m: dict, labels: Labels) -> dict:
     """The measure's cells of a row (m: a values() row of MEASURE_FIELDS)."""
     if m["status"] == "verified" and m["verified_at"]:
-        closeout = labels.closed_on % {"date": _date(timezone.localdate(m["verified_at"]))}
+        closeout = labels.closed_on % {"date": _date(timezone.localdate(m["verified_at"], labels.zone))}
     else:
         closeout = labels.not_closed
     return {
@@ -228,7 +229,7 @@ def problem_row(p: dict, manifestations: list[str], labels: Labels) -> dict:
         "channel": labels.channel.get(p["channel"], p["channel"]),
         "severity": labels.severity.get(p["severity"], p["severity"]),
         "cause": p["cause"],
-        "recorded": _date(timezone.localdate(p["recorded_at"])) if p["recorded_at"] else "",
+        "recorded": _date(timezone.localdate(p["recorded_at"], labels.zone)) if p["recorded_at"] else "",
         "status": labels.problem_status.get(p["status"], p["status"]),
     }
 
@@ -281,19 +282,35 @@ def _manifestations_of(problem_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def _measures_of(problem_ids: list[int]) -> dict[int, list[dict]]:
-    """The approved measures of each problem, in the ledger's order (import row, deadline)."""
+def _measures_of(problem_ids: list[int], statuses: dict[int, str] | None = None) -> dict[int, list[dict]]:
+    """The approved measures of each problem, in the ledger's order (import row, deadline).
+
+    Two queries, the links by problem then the measures by key: in one join, SQLite's planner starts from
+    every approved plan and probes each of their measures against the chunk's problems (3.6 s for 1,000
+    problems of a city of 3,000 measures, growing with all the measures of the city)."""
     from rectification.models import Measure
 
     through = Measure.problems.through
-    fields = ["measure__" + f for f in MEASURE_FIELDS]
+    links: dict[int, list[int]] = {}
+    for pid, mid in through.objects.filter(problem_id__in=problem_ids).values_list("problem_id", "measure_id"):
+        links.setdefault(mid, []).append(pid)
     out: dict[int, list[dict]] = {}
+    if not links:
+        return out
+    # The plan's status is read, not filtered on: as a condition, it again leads the planner to start
+    # from every approved plan of the city.
     for row in (
-        through.objects.filter(problem_id__in=problem_ids, measure__plan__status="approved")
-        .order_by("measure__import_row", "measure__deadline", "measure__pk")
-        .values_list("problem_id", *fields)
+        Measure.objects.filter(pk__in=list(links))
+        .order_by("import_row", "deadline", "pk")
+        .values_list("pk", "plan__status", *MEASURE_FIELDS)
     ):
-        out.setdefault(row[0], []).append(dict(zip(MEASURE_FIELDS, row[1:], strict=True)))
+        if row[1] != "approved":
+            continue
+        measure = dict(zip(MEASURE_FIELDS, row[2:], strict=True))
+        if statuses is not None:
+            statuses[row[0]] = measure["status"]
+        for pid in links[row[0]]:
+            out.setdefault(pid, []).append(measure)
     return out
 
 
@@ -311,9 +328,12 @@ def _problems_of(measure_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def ledger_rows(kind: str, queryset, labels: Labels | None = None) -> Iterator[list[dict]]:
+def ledger_rows(
+    kind: str, queryset, labels: Labels | None = None, statuses: dict[int, str] | None = None
+) -> Iterator[list[dict]]:
     """Rows of one ledger, grouped per object (a problem and its measure rows), read CHUNK objects at a
-    time (`queryset` from `base_queryset`)."""
+    time (`queryset` from `base_queryset`). `statuses`, when given, receives the status of every measure
+    read (by key), from which the sheet's rates are counted without reading them again."""
     labels = labels or Labels()
     for chunk in _chunks(queryset.iterator(chunk_size=CHUNK), CHUNK):
         ids = [o["pk"] for o in chunk]
@@ -323,11 +343,13 @@ def ledger_rows(kind: str, queryset, labels: Labels | None = None) -> Iterator[l
                 for p in chunk:
                     yield [problem_row(p, manifestations.get(p["pk"], []), labels)]
                 continue
-            measures = _measures_of(ids)
+            measures = _measures_of(ids, statuses)
             for p in chunk:
                 yield combined_rows(p, manifestations.get(p["pk"], []), measures.get(p["pk"], []), labels)
         else:
             problems = _problems_of(ids)
+            if statuses is not None:
+                statuses.update((m["pk"], m["status"]) for m in chunk)
             for m in chunk:
                 yield [measure_row(m, problems.get(m["pk"], []), labels)]
 
@@ -430,32 +452,23 @@ def _finish_sheet(ws, columns: list[Column], rows: int, rates: list | None = Non
         )
 
 
-def _rates(kind: str, queryset) -> list:
-    """The dashboard's rates over the measures of this sheet (measure ledgers only)."""
-    from django.db.models import Count, Q
-
+def _rates(kind: str, statuses: dict[int, str]) -> list:
+    """The dashboard's rates over the measures of this sheet (measure ledgers only), counted from the
+    statuses of the measures the sheet listed (`ledger_rows(..., statuses=)`)."""
     if kind not in ("rectification", "combined"):
         return []
-    from rectification.models import Measure
-
-    if kind == "combined":
-        measures = _approved_measures().filter(problems__in=queryset.values("pk"))
-    else:
-        measures = queryset
-    f = Measure.objects.filter(pk__in=measures.values("pk")).aggregate(
-        total=Count("pk"),
-        done=Count("pk", filter=Q(status__in=["verified", "completed"])),
-        verified=Count("pk", filter=Q(status="verified")),
-    )
+    total = len(statuses)
+    done = sum(1 for s in statuses.values() if s in ("verified", "completed"))
+    verified = sum(1 for s in statuses.values() if s == "verified")
     measures_label = _("measures of approved plans")
     return [
         (
             _("Completion rate"),
-            rate(f["done"], f["total"], numerator_label=_("done"), denominator_label=measures_label),
+            rate(done, total, numerator_label=_("done"), denominator_label=measures_label),
         ),
         (
             _("Close-out rate (销号率)"),
-            rate(f["verified"], f["total"], numerator_label=_("verified and closed"), denominator_label=measures_label),
+            rate(verified, total, numerator_label=_("verified and closed"), denominator_label=measures_label),
         ),
     ]
 
@@ -487,7 +500,8 @@ def to_xlsx(
         n = rows = 0
         category, category_start = None, 3
         writer = _row_writer(ws, columns)
-        for group in ledger_rows(kind, queryset, labels):
+        statuses: dict[int, str] = {}
+        for group in ledger_rows(kind, queryset, labels, statuses):
             n += 1
             done += 1
             first = rows + 3
@@ -503,7 +517,7 @@ def to_xlsx(
                 progress(done, total)
         if kind == "combined":
             _merge(ws, columns, ("category",), category_start, rows + 2)
-        _finish_sheet(ws, columns, rows, _rates(kind, queryset))
+        _finish_sheet(ws, columns, rows, _rates(kind, statuses))
         return rows
 
     written = 0

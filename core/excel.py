@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "yyyy-mm-dd"
@@ -74,17 +75,16 @@ class RowWriter:
     """
 
     def __init__(self, ws, styles: list[dict]):
-        from openpyxl.cell import WriteOnlyCell
-
         self.ws = ws
         self.columns = []
+        style_ids: dict[int, tuple] = {}
         for kw in styles:
             plain = cell(ws, "", **kw)._style
             dated = cell(ws, date(2000, 1, 1), **kw)._style
             quoted = cell(ws, "=", **kw)._style
             # the style a value is bound with: a date format, so that binding a date changes nothing
             binding = cell(ws, date(2000, 1, 1), **{**kw, "number_format": DATE_FORMAT})._style
-            self.columns.append((WriteOnlyCell(ws), plain, dated, quoted, binding))
+            self.columns.append((_styled_cell_class()(style_ids, ws), plain, dated, quoted, binding))
         ws._values_to_row = self._values_to_row  # the sheet's hook for turning a row into cells
 
     def _values_to_row(self, values, row_idx):
@@ -114,3 +114,31 @@ class RowWriter:
 
 class _TypedRow(list):
     """A row of cells already typed and styled by RowWriter."""
+
+
+@cache
+def _styled_cell_class():
+    """Made on first use: openpyxl is imported when a sheet is written, not when the site starts."""
+    from openpyxl.cell.cell import Cell
+
+    class StyledCell(Cell):
+        """A cell whose few styles were registered with the workbook once: openpyxl would otherwise hash
+        the cell's style to find its number for every cell written."""
+
+        __slots__ = ("_style_ids",)
+
+        def __init__(self, style_ids: dict[int, tuple], ws):
+            super().__init__(ws, column=1, row=1)
+            self._style_ids = style_ids
+
+        @property
+        def style_id(self):
+            style = self._style
+            found = self._style_ids.get(id(style))
+            if found is None or found[0] is not style:
+                # the first cell of this style: registered as openpyxl does it, in the same order
+                found = self._style_ids[id(style)] = (style, super().style_id)
+            return found[1]
+
+    return StyledCell
+

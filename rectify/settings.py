@@ -185,6 +185,8 @@ RECTIFY_TRUSTED_PROXIES = [a for a in os.environ.get("RECTIFY_TRUSTED_PROXIES", 
 # Sessions: 30 minutes idle (core.middleware.SessionTimeoutMiddleware), 12 hours in all
 SESSION_IDLE_SECONDS = 30 * 60
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+# The last-request time is written to the session at most this often (not on every page: a write each).
+SESSION_TOUCH_SECONDS = 60
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

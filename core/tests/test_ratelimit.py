@@ -257,3 +257,21 @@ def test_it_refuses_a_forged_or_old_human_check():
 def test_it_takes_any_answer_without_error(answer):
     _q, token = humancheck.challenge()
     assert humancheck.verify(token, answer) == "wrong"
+
+
+def test_the_file_counters_change_in_place_and_read_back_whole(tmp_path):
+    """A counter that changes is rewritten in its own file (no new file renamed over it, which makes ext4
+    write to disk before going on, under the lock all workers share); shorter values leave nothing behind,
+    and the time to live is the new one."""
+    with override_settings(CACHES=_file_cache(tmp_path)):
+        cache = ratelimit.store()
+        cache.set("c", 10**30, 60)
+        path = cache._key_to_file("c")
+        inode = os.stat(path).st_ino
+        cache.set("c", 7, 60)
+        assert cache.get("c") == 7 and os.stat(path).st_ino == inode
+        with time_machine.travel(0, tick=False):
+            cache.set("c", 8, 60)  # expires at 60 s after the epoch: long gone
+        assert cache.get("c", "gone") == "gone"
+        results = _burst(32, lambda: ratelimit.hit("inplace", "a", limit=100, window=WHOLE_RUN).count)
+        assert sorted(results) == list(range(1, 33))

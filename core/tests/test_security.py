@@ -38,6 +38,25 @@ def test_it_ends_a_session_after_30_idle_minutes(cast):
         assert client.get(reverse("home")).status_code == 302  # logged out for good
 
 
+def test_pages_within_a_minute_do_not_write_the_session(cast):
+    """The last-request time is written at most once a minute: every other page only reads the session."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        client.post(reverse("login"), {"username": cast.staff_a.staff_no, "password": PASSWORD})
+        traveller.shift(timedelta(seconds=30))
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("home")).status_code == 200
+        assert not [q for q in ctx.captured_queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]]
+        traveller.shift(timedelta(seconds=61))
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("home")).status_code == 200
+        assert [q for q in ctx.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+
+
 def test_it_ends_a_session_after_12_hours_even_when_active(cast):
     client = Client()
     start = timezone.now()
