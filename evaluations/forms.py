@@ -358,3 +358,79 @@ class FinalGradeForm(forms.Form):
 
     def clean_period_months(self):
         return self.cleaned_data["period_months"] or 0
+
+
+def _plain(value) -> str:
+    return f"{value.normalize():f}"
+
+
+class ComponentSchemeForm(forms.Form):
+    """The parts of the combined final score, all at once (their weights must add up to 100%): the
+    evaluation's own score, then one row per part the office enters (blank rows are ignored)."""
+
+    evaluation_name = forms.CharField(
+        label=pgettext_lazy("score component", "Name of the evaluation score"), max_length=40, required=False
+    )
+    evaluation_weight = forms.DecimalField(
+        label=_("Weight (%)"), max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    evaluation_full_marks = forms.DecimalField(
+        label=_("Full marks"), max_digits=7, decimal_places=2, min_value=0, required=False
+    )
+
+    def __init__(self, *args, components=(), extra: int = 2, **kwargs):
+        super().__init__(*args, **kwargs)
+        own = next((c for c in components if c.is_evaluation), None)
+        others = [c for c in components if not c.is_evaluation]
+        self.fields["evaluation_name"].initial = own.name if own else _("Evaluation score")
+        self.fields["evaluation_weight"].initial = _plain(own.weight) if own else None
+        self.fields["evaluation_full_marks"].initial = _plain(own.full_marks) if own else 100
+        self.rows = []
+        for i in range(len(others) + extra):
+            c = others[i] if i < len(others) else None
+            self.fields[f"id_{i}"] = forms.IntegerField(
+                required=False, widget=forms.HiddenInput, initial=c.pk if c else None, min_value=1
+            )
+            self.fields[f"name_{i}"] = forms.CharField(
+                label=pgettext_lazy("score component", "Part"), max_length=40, required=False, initial=c.name if c else ""
+            )
+            self.fields[f"weight_{i}"] = forms.DecimalField(
+                label=_("Weight (%)"),
+                max_digits=5,
+                decimal_places=2,
+                min_value=0,
+                max_value=100,
+                required=False,
+                initial=_plain(c.weight) if c else None,
+            )
+            self.fields[f"full_marks_{i}"] = forms.DecimalField(
+                label=_("Full marks"),
+                max_digits=7,
+                decimal_places=2,
+                min_value=0,
+                required=False,
+                initial=_plain(c.full_marks) if c else 100,
+            )
+            self.rows.append([self[f"id_{i}"], self[f"name_{i}"], self[f"weight_{i}"], self[f"full_marks_{i}"]])
+
+    def parts(self) -> list[dict]:
+        """The rows filled in (a name or a weight), in order."""
+        out = []
+        for i in range(len(self.rows)):
+            name = (self.cleaned_data.get(f"name_{i}") or "").strip()
+            weight = self.cleaned_data.get(f"weight_{i}")
+            if not name and weight is None:
+                continue
+            out.append(
+                {
+                    "id": self.cleaned_data.get(f"id_{i}"),
+                    "name": name,
+                    "weight": weight,
+                    "full_marks": self.cleaned_data.get(f"full_marks_{i}"),
+                }
+            )
+        return out
+
+
+class ComponentImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))

@@ -672,3 +672,48 @@ class FinalGrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target}: {self.grade}"
+
+
+class ScoreComponent(models.Model):
+    """One part of a round's combined final score (综合得分, issue #13): the evaluation's own score
+    (`is_evaluation`) or a score the office enters or imports per target (年度考核, 考勤 …). Each part
+    is brought to a 100-point scale (value ÷ full marks × 100) and weighted by `weight` percent; the
+    weights of a round add up to 100. Set on the office's page only, locked once the results are
+    published."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="components")
+    name = models.CharField(pgettext_lazy("score component", "name"), max_length=40)
+    is_evaluation = models.BooleanField(_("the evaluation's own score"), default=False, editable=False)
+    weight = models.DecimalField(_("weight (%)"), max_digits=5, decimal_places=2)
+    full_marks = models.DecimalField(_("full marks"), max_digits=7, decimal_places=2, default=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("score component")
+        verbose_name_plural = _("score components")
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "name"], name="score_component_name_once"),
+            models.UniqueConstraint(
+                fields=["evaluation"], condition=models.Q(is_evaluation=True), name="score_component_one_evaluation"
+            ),
+            models.CheckConstraint(condition=models.Q(weight__gt=0, weight__lte=100), name="score_component_weight"),
+            models.CheckConstraint(condition=models.Q(full_marks__gt=0), name="score_component_full_marks"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComponentValue(models.Model):
+    """A target's score in one component the office enters or imports (never the evaluation's own)."""
+
+    component = models.ForeignKey(ScoreComponent, on_delete=models.CASCADE, related_name="values")
+    target = models.ForeignKey(EvaluationTarget, on_delete=models.CASCADE, related_name="component_values")
+    value = models.DecimalField(_("score"), max_digits=7, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["component", "target"], name="component_value_once"),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="component_value_not_negative"),
+        ]

@@ -20,6 +20,8 @@ What is released (`release`), whoever looks:
   - reasons for failing name the threshold, never a withheld figure; a target whose figures are
     withheld shows its result only (not which of the round's rules held);
   - the ranking uses the scores shown: a target whose score is withheld is not ranked;
+  - the combined final score (components.py) only where the evaluation score that enters it is shown:
+    with the other parts it would give a withheld score back;
   - a group counted apart (预备党员 …) is shown on its own line per target, only from `cell_minimum`
     valid ballots (never merged into the main figures);
   - free texts: per target and group, sorted (never in the order written), only for a group with at
@@ -85,7 +87,7 @@ def release(data: dict) -> dict:
         r = {
             key: v
             for key, v in row.items()
-            if key not in ("by_group", "valid_by_group", "score_exact", "valid_every_group", "apart")
+            if key not in ("by_group", "valid_by_group", "score_exact", "valid_every_group", "apart", "combined_exact")
         }
         r["apart"] = [
             a if a["valid"] >= k else {"group": a["group"], "valid": None, "counts": None, "withheld": True}
@@ -119,6 +121,10 @@ def release(data: dict) -> dict:
             elif "score" in r["withheld"]:
                 part.update(score=None, weighted=None)
             r["items_part"] = part
+        if data.get("components") and ("target" in r["withheld"] or "score" in r["withheld"]):
+            # the combined score less the other parts would give the withheld evaluation score back
+            r.update(combined=None, combined_withheld=True, missing=[])
+            r["parts"] = [None if c.is_evaluation else v for c, v in zip(data["components"], r["parts"], strict=True)]
         targets.append(r)
     from .results import rank
 

@@ -30,6 +30,7 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from .components import combine, combined_formula, scheme, stored_values
 from .fractions_text import compare, fraction_text
 from .models import Ballot, BallotAnswer, Evaluation, EvaluationTarget, PaperBatch, PaperCount, PassRule
 
@@ -173,6 +174,8 @@ def collect(evaluation: Evaluation) -> dict:
     rules = list(evaluation.rules.prefetch_related("grades"))
     answers, online_valid, ballots_by_group = _online(evaluation)
     paper_counts, batches = _paper(evaluation)
+    components = scheme(evaluation)
+    component_values = stored_values(evaluation) if components else {}
 
     per_target = {t.pk: Figures() for t in targets}
     per_item = {(t.pk, i.pk): Figures() for t in targets for i in items}
@@ -289,6 +292,9 @@ def collect(evaluation: Evaluation) -> dict:
         }
         row["band"] = band_for(row["score"], bands)
         row.update(judge(evaluation, row, rules, grades, groups))
+        if components:  # the combined final score: the score that counts with the office's parts
+            no_score = row["outcome"] not in (EvaluationTarget.Result.PASSED, EvaluationTarget.Result.FAILED)
+            row.update(combine(components, component_values, t.pk, None if no_score else row["score_exact"]))
         rows.append(row)
 
     turnout = []
@@ -325,6 +331,8 @@ def collect(evaluation: Evaluation) -> dict:
         "apart_groups": apart,
         "every_group": every_group,
         "free_texts": free_texts_by_target(evaluation),
+        "components": components,
+        "combined_formula": combined_formula(components) if components else "",
     }
 
 
@@ -465,21 +473,28 @@ def rank(targets: list[dict], evaluation: Evaluation) -> None:
         for r in ranked:
             r["top"] = bool(evaluation.rank_top) and r["rank"] <= evaluation.rank_top
             r["bottom"] = bool(evaluation.rank_bottom) and worst[id(r)] <= evaluation.rank_bottom
+    # the combined final score is ranked the same way, on its own
+    combined = [r for r in targets if r.get("combined") is not None]
+    for r in targets:
+        r.update(combined_rank=None, combined_rank_in_kind=None, combined_tied=False)
+    _competition(combined, "combined_rank", "combined_tied", by="combined")
+    for kind in {r["target"].kind for r in combined}:
+        _competition([r for r in combined if r["target"].kind == kind], "combined_rank_in_kind", None, by="combined")
 
 
-def _positions(rows: list[dict], *, reverse: bool = True):
-    """(row, competition rank) by score, best first (`reverse`) or worst first."""
-    ordered = sorted(rows, key=lambda r: r["score"], reverse=reverse)
+def _positions(rows: list[dict], *, reverse: bool = True, by: str = "score"):
+    """(row, competition rank) by `by` (the score shown), best first (`reverse`) or worst first."""
+    ordered = sorted(rows, key=lambda r: r[by], reverse=reverse)
     out, prev, pos = [], None, 0
     for i, r in enumerate(ordered, start=1):
-        if r["score"] != prev:
-            pos, prev = i, r["score"]
+        if r[by] != prev:
+            pos, prev = i, r[by]
         out.append((r, pos))
     return out
 
 
-def _competition(rows: list[dict], key: str, tied_key: str | None) -> None:
-    positions = _positions(rows)
+def _competition(rows: list[dict], key: str, tied_key: str | None, *, by: str = "score") -> None:
+    positions = _positions(rows, by=by)
     counts = defaultdict(int)
     for _r, pos in positions:
         counts[pos] += 1
@@ -590,7 +605,9 @@ def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list
             _("Share of lowest grades"),
         ]
         + score_header(data)
-        + [_("Rank"), _("Rank within its kind"), _("Result"), pgettext("evaluation rule", "Consequences")]
+        + [_("Rank"), _("Rank within its kind")]
+        + combined_header(data)
+        + [_("Result"), pgettext("evaluation rule", "Consequences")]
     )
     rows = []
     for r in data["targets"]:
@@ -607,10 +624,60 @@ def table_rows(data: dict, *, split: bool = False) -> tuple[list[str], list[list
             + [
                 _rank_cell(data, r),
                 _dash(r.get("rank_in_kind")),
+            ]
+            + combined_cells(data, r)
+            + [
                 outcome_text(r),
                 consequences_text(r) or None,
             ]
         )
+    return header, rows
+
+
+def combined_header(data: dict) -> list[str]:
+    """The combined final score and its rank, when the round combines its score with other parts."""
+    if not data.get("components"):
+        return []
+    return [pgettext("score component", "Combined score"), pgettext("score component", "Combined rank")]
+
+
+def combined_value(row: dict):
+    """The combined score shown, “Missing parts: 考勤” when a part is missing, “—” when withheld."""
+    from .components import missing_text
+
+    if row.get("combined") is not None:
+        return row["combined"]
+    return missing_text(row) if row.get("missing") else "—"
+
+
+def combined_cells(data: dict, row: dict) -> list:
+    if not data.get("components"):
+        return []
+    rank = row.get("combined_rank")
+    if rank and row.get("combined_tied"):
+        rank = f"{rank}{pgettext('ranking', '（tied）')}"
+    return [combined_value(row), _dash(rank)]
+
+
+def component_rows(data: dict) -> tuple[list[str], list[list]]:
+    """Per target: each part of the combined score (its weight in the header), the combined score and
+    its ranks, for the Excel sheet and the Word section."""
+    header = (
+        [_("Target"), _("Kind")]
+        + [f"{c.name}（{c.weight.normalize():f}%）" for c in data["components"]]
+        + [
+            pgettext("score component", "Combined score"),
+            pgettext("score component", "Combined rank"),
+            _("Rank within its kind"),
+        ]
+    )
+    rows = [
+        [str(r["target"]), r["target"].get_kind_display()]
+        + [_dash(v) for v in r.get("parts", [])]
+        + combined_cells(data, r)
+        + [_dash(r.get("combined_rank_in_kind"))]
+        for r in data["targets"]
+    ]
     return header, rows
 
 
@@ -741,6 +808,13 @@ def to_xlsx(data: dict) -> bytes:
         _xlsx_append(sheet, header)
         for row in rows:
             _xlsx_append(sheet, row)
+    if data.get("components"):
+        sheet = wb.create_sheet(pgettext("score component", "Combined score")[:31])
+        _xlsx_append(sheet, [combined_formula(data["components"])])
+        header, rows = component_rows(data)
+        _xlsx_append(sheet, header)
+        for row in rows:
+            _xlsx_append(sheet, row)
     if data.get("apart_groups"):
         apart = wb.create_sheet(_("Counted apart")[:31])
         header, rows = apart_rows(data, split=True)
@@ -812,6 +886,12 @@ def to_docx(data: dict) -> bytes:
         % {"n": data["minimum"]},
     )
     section = 5
+    if data.get("components"):
+        heading(doc, _numbered(section, pgettext("score component", "Combined score")), 1)
+        paragraph(doc, combined_formula(data["components"]))
+        header, rows = component_rows(data)
+        table(doc, header, [[str(v) for v in row] for row in rows])
+        section += 1
     if data.get("apart_groups"):
         heading(doc, _numbered(section, _("Groups counted apart")), 1)
         header, rows = apart_rows(data)

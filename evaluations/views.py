@@ -22,6 +22,8 @@ from .forms import (
     CheckForm,
     CloseForm,
     CodesForm,
+    ComponentImportForm,
+    ComponentSchemeForm,
     CountForm,
     EvaluationCreateForm,
     FinalGradeForm,
@@ -600,6 +602,116 @@ def final_grades(request, pk):
             }
         )
     return render(request, "evaluations/final_grades.html", {"ev": ev, "rows": rows})
+
+
+def components(request, pk):
+    """The combined final score (综合得分): the office sets its parts and weights, and enters each
+    target's values on this page or imports them from Excel. Locked once the results are published."""
+    from . import components as components_mod
+
+    ev = get_evaluation_for_user(request.user, pk, write=True)
+    parts = components_mod.scheme(ev)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "scheme":
+                form = ComponentSchemeForm(request.POST, components=parts)
+                if not form.is_valid():
+                    raise ServiceError(
+                        _("The combined score was not saved."),
+                        details=[str(e) for errs in form.errors.values() for e in errs],
+                    )
+                services.component_scheme_save(
+                    actor=request.user,
+                    evaluation=ev,
+                    evaluation_name=form.cleaned_data["evaluation_name"],
+                    evaluation_weight=form.cleaned_data["evaluation_weight"],
+                    evaluation_full_marks=form.cleaned_data["evaluation_full_marks"],
+                    parts=form.parts(),
+                )
+                messages.success(request, _("The parts of the combined score were saved."))
+            elif request.POST.get("action") == "values":
+                values = _posted_values(request, ev, [c for c in parts if not c.is_evaluation])
+                n = services.component_values_save(actor=request.user, evaluation=ev, values=values)
+                messages.success(request, _("%(n)s value(s) saved.") % {"n": n})
+            else:
+                raise Http404
+        except ServiceError as e:
+            _refused(request, e)
+        return redirect("evaluations:components", pk=ev.pk)
+    entered = [c for c in parts if not c.is_evaluation]
+    stored = components_mod.stored_values(ev)
+    targets = list(ev.targets.select_related("unit", "person"))
+    rows = [
+        {"target": t, "cells": [(f"v{t.pk}_{c.pk}", stored.get((c.pk, t.pk)), c) for c in entered]} for t in targets
+    ]
+    ctx = {
+        "ev": ev,
+        "parts": parts,
+        "entered": entered,
+        "rows": rows,
+        "locked": bool(ev.published_on) or ev.status == Evaluation.Status.VOID,
+        "formula": components_mod.combined_formula(parts) if parts else "",
+        "form": ComponentSchemeForm(components=parts),
+        "import_form": ComponentImportForm(),
+    }
+    return render(request, "evaluations/components.html", ctx)
+
+
+def _posted_values(request, ev, entered) -> dict:
+    """{(component id, target id): Decimal or None} from the values table; a cell that is not a
+    number is refused with the target and the part named."""
+    from .components import _number
+
+    values, errors = {}, []
+    for t in ev.targets.select_related("unit", "person"):
+        for c in entered:
+            raw = request.POST.get(f"v{t.pk}_{c.pk}")
+            if raw is None:
+                continue
+            if not raw.strip():
+                values[(c.pk, t.pk)] = None
+                continue
+            v = _number(raw)
+            if v is None:
+                errors.append(
+                    _("%(target)s · %(component)s: %(problem)s")
+                    % {"target": t, "component": c.name, "problem": _("not a number")}
+                )
+            values[(c.pk, t.pk)] = v
+    if errors:
+        raise ServiceError(_("Nothing was saved."), details=errors)
+    return values
+
+
+@require_POST
+def components_import(request, pk):
+    """Import the values from Excel: on any error nothing is stored and each error names its row and
+    column (the first 30 are listed)."""
+    ev = get_evaluation_for_user(request.user, pk, write=True)
+    form = ComponentImportForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ServiceError(_("Choose the Excel file to import."))
+        n = services.component_import(actor=request.user, evaluation=ev, upload=form.cleaned_data["file"])
+    except ServiceError as e:
+        more = len(e.details) - 30
+        details = e.details[:30] + ([_("… and %(n)s more.") % {"n": more}] if more > 0 else [])
+        messages.error(request, " ".join([e.message, *details]))
+    else:
+        messages.success(request, _("Imported: %(n)s value(s) changed.") % {"n": n})
+    return redirect("evaluations:components", pk=ev.pk)
+
+
+def components_template(request, pk):
+    from .components import template_workbook
+
+    ev = get_evaluation_for_user(request.user, pk, write=True)
+    response = HttpResponse(
+        template_workbook(ev), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = _("%(round)s combined score template") % {"round": ev.name}
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}.xlsx"
+    return _no_store(response)
 
 
 def public_ratings(request, campaign_pk):

@@ -60,3 +60,4 @@ from .voting import (  # noqa: F401
     public_base_url,
     token_for_code,
 )
+from .components import component_import, component_scheme_save, component_values_save  # noqa: F401, E402

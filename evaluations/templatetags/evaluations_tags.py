@@ -27,3 +27,13 @@ def share_of(shares, grade) -> str:
 def consequences(row) -> str:
     """The consequences of the rules that hold for a released target row."""
     return consequences_text(row)
+
+
+@register.filter
+def plain(value) -> str:
+    """A decimal as typed, without trailing zeros or an exponent: 90.00 → 90, 88.50 → 88.5."""
+    from decimal import Decimal
+
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(value).normalize():f}"
