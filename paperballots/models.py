@@ -185,3 +185,33 @@ class KeptImage(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     batch = models.ForeignKey(ScanBatch, on_delete=models.CASCADE, related_name="kept_images")
     jpeg = models.BinaryField()
+
+
+class SheetText(models.Model):
+    """A free-text box of a read sheet (优点/不足/意见建议 about one target) in which the reader found ink:
+    its image, and what the person who reviews the batch typed from it (optional). Deleted with the
+    sheet once the batch is checked; the typed texts of counted sheets then go to `HeldText`, with no
+    link to the sheet."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sheet = models.ForeignKey(ScannedSheet, on_delete=models.CASCADE, related_name="texts")
+    target = models.ForeignKey("evaluations.EvaluationTarget", on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=12)  # evaluations.FreeText.Field
+    crop = models.BinaryField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    typed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+class HeldText(models.Model):
+    """A free text of a checked paper batch, waiting for the round's tally: then every held text of the
+    round enters the round's free texts (evaluations.FreeText) at once, shuffled, and is deleted here
+    (services.paper_texts_release). Kept per batch, like the batch's counts, only so that a batch sent
+    back after its check takes its texts with it; no sheet, no order (random keys), no time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    paper_batch = models.ForeignKey("evaluations.PaperBatch", on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey("evaluations.EvaluationTarget", on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=12)
+    text = models.TextField()

@@ -370,3 +370,46 @@ def thumb(img: np.ndarray, *, straightened: bool = False, width: int = 480) -> b
             c = pts.mean(axis=0)
             cv2.fillPoly(img, [np.round(c + (pts - c) * 1.4).astype(np.int32)], 255)
     return page_jpeg(img, width=width, quality=70)
+
+
+TEXT_INK = 0.004  # share of dark pixels inside a free-text box above which something is written
+TEXT_CROP_PX = 8.0  # px/mm of a free-text box's image
+
+
+def text_ink(page: Page, box: tuple[str, float, float, float, float]) -> float:
+    """Share of dark pixels inside a free-text box (mm), its border and printed label left out."""
+    _f, x0, y0, x1, y1 = box
+    m = 1.2
+    patch = page.image[int((y0 + L.TEXT_LABEL_H) * PX) : int((y1 - m) * PX), int((x0 + m) * PX) : int((x1 - m) * PX)]
+    if patch.size == 0:
+        return 0.0
+    paper = float(np.percentile(patch, 90))
+    return float(np.count_nonzero(patch < paper * 0.6)) / patch.size
+
+
+def text_crop(page: Page, box: tuple[str, float, float, float, float]) -> bytes:
+    """A free-text box as a grey PNG at TEXT_CROP_PX px/mm, straightened from the uploaded image (as
+    row_crop): the person who types it reads the handwriting. No metadata, no sheet number."""
+    _f, x0, y0, x1, y1 = box
+    x0, y0, x1, y1 = x0 - 1.0, y0 - 1.0, x1 + 1.0, y1 + 1.0
+    size = (int(round((x1 - x0) * TEXT_CROP_PX)), int(round((y1 - y0) * TEXT_CROP_PX)))
+    if page.source is not None and page.hom is not None:
+        to_crop = np.array(
+            [[TEXT_CROP_PX / PX, 0, -x0 * TEXT_CROP_PX], [0, TEXT_CROP_PX / PX, -y0 * TEXT_CROP_PX], [0, 0, 1]]
+        )
+        img = cv2.warpPerspective(page.source, to_crop @ page.hom, size, flags=cv2.INTER_AREA, borderValue=255)
+    else:
+        patch = page.image[int(y0 * PX) : int(y1 * PX), int(x0 * PX) : int(x1 * PX)]
+        img = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 6])
+    return buf.tobytes() if ok else b""
+
+
+def written_boxes(page: Page, layout: L.Layout, page_no: int) -> dict[tuple[int, str], bytes]:
+    """{(target id, field): PNG} of the free-text boxes of page `page_no` in which something is written."""
+    out = {}
+    for row in layout.text_rows(page_no):
+        for box in layout.text_boxes(row):
+            if text_ink(page, box) > TEXT_INK:
+                out[(row.target, box[0])] = text_crop(page, box)
+    return out

@@ -6,7 +6,7 @@ from django.http import Http404
 
 from evaluations.selectors import get_evaluation_for_user
 
-from .models import RejectedPage, ScanBatch, SheetAnswer
+from .models import RejectedPage, ScanBatch, SheetAnswer, SheetText
 
 
 def get_scan_batch_for_user(user, pk: int, write: bool = True) -> ScanBatch:
@@ -31,6 +31,31 @@ def get_rejected_for_user(user, pk) -> RejectedPage:
         raise Http404
     get_evaluation_for_user(user, page.batch.evaluation_id, write=True)
     return page
+
+
+def get_text_for_user(user, pk) -> SheetText:
+    box = SheetText.objects.select_related("sheet__batch__evaluation").filter(pk=pk).first()
+    if box is None:
+        raise Http404
+    get_evaluation_for_user(user, box.sheet.batch.evaluation_id, write=True)
+    return box
+
+
+def text_boxes(batch: ScanBatch, spoilt_ids: set) -> list[SheetText]:
+    """The free-text boxes written in, in the order of their random keys (not the scan's, not by sheet),
+    each marked `spoilt` when its sheet is spoilt (its texts will not count)."""
+    from evaluations.models import FreeText
+
+    labels = dict(FreeText.Field.choices)
+    boxes = list(
+        SheetText.objects.filter(sheet__batch=batch)
+        .select_related("target__unit", "target__person", "typed_by")
+        .defer("crop")
+        .order_by("id")
+    )
+    for b in boxes:
+        b.spoilt, b.label = b.sheet_id in spoilt_ids, labels.get(b.field, b.field)
+    return boxes
 
 
 def batches_for_round(evaluation) -> list[ScanBatch]:

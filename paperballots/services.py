@@ -12,6 +12,7 @@ import hashlib
 import logging
 import random
 import secrets
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -22,11 +23,13 @@ from django.utils.translation import pgettext
 
 from audit.services import audit_record
 from core.exceptions import Conflict, ServiceError
-from evaluations.models import Evaluation, EvaluatorGroup, Grade, PaperBatch
+from evaluations import storage
+from evaluations.models import Evaluation, EvaluatorGroup, FreeText, Grade, PaperBatch
 from evaluations.services import ballot_questions, paper_batch_check, paper_batch_enter, paper_issue
 
 from . import layout as L
 from .models import (
+    HeldText,
     KeptImage,
     PrintedSheet,
     PrintRun,
@@ -37,6 +40,7 @@ from .models import (
     ScannedSheet,
     SheetAnswer,
     SheetLayout,
+    SheetText,
 )
 
 log = logging.getLogger(__name__)
@@ -66,7 +70,41 @@ def layout_current(evaluation: Evaluation, group: EvaluatorGroup) -> L.Layout:
     grades = [(g.pk, g.label) for g in evaluation.grades.all()]
     if not questions or not grades:
         raise ServiceError(_("The round needs targets, items and grades before sheets can be printed."))
-    return L.layout_build(questions, grades)
+    texts = [(f, str(FreeText.Field(f).label)) for f in evaluation.free_text_fields()]
+    return L.layout_build(questions, grades, texts)
+
+
+def _rated_per_item(evaluation: Evaluation) -> dict[int, int]:
+    """Per item, the targets it is asked about on the form (what a cap's share is taken of, as online)."""
+    rated: dict[int, int] = defaultdict(int)
+    for _target, items in ballot_questions(evaluation):
+        for i in items:
+            rated[i.pk] += 1
+    return dict(rated)
+
+
+def cap_rules(evaluation: Evaluation) -> list[str]:
+    """The round's cap on the top grade as printed in the sheet's instructions (empty: no cap)."""
+    if not evaluation.cap_grade_id or evaluation.cap_percent is None:
+        return []
+    rated = set(_rated_per_item(evaluation).values())
+    words = {"grade": evaluation.cap_grade.label, "pct": evaluation.cap_percent}
+    if len(rated) == 1:
+        (n,) = rated
+        return [
+            _(
+                "On each question, at most %(allowed)s of the %(rated)s targets may be given “%(grade)s” "
+                "(%(pct)s%%). A sheet that gives it more often is spoilt as a whole (超过规定比例的选票无效)."
+            )
+            % {**words, "allowed": evaluation.cap_allowed(n), "rated": n}
+        ]
+    return [
+        _(
+            "On each question, at most %(pct)s%% of the targets asked about may be given “%(grade)s” (rounded "
+            "down). A sheet that gives it more often is spoilt as a whole (超过规定比例的选票无效)."
+        )
+        % words
+    ]
 
 
 def _layout_row(evaluation, group) -> SheetLayout:
@@ -112,7 +150,9 @@ def sheets_print(*, actor, evaluation: Evaluation, group: EvaluatorGroup, count:
     ]
     sheet_word = pgettext("paper sheet title", "Evaluation sheet")
     title = f"{evaluation.name} · {sheet_word}"
-    return sheets_pdf(layout=layout, ids=ids, title=title, group=group.name, promise=sheet_promise())
+    return sheets_pdf(
+        layout=layout, ids=ids, title=title, group=group.name, promise=sheet_promise(), rules=cap_rules(evaluation)
+    )
 
 
 @transaction.atomic
@@ -166,6 +206,7 @@ class _PageRead:
     crops: dict = field(default_factory=dict)  # question index → PNG bytes (doubtful ones)
     kept: bytes = b""
     thumb: bytes = b""  # for a rejection found only when the batch is put together
+    texts: dict = field(default_factory=dict)  # (target id, free-text field) → PNG of a box written in
 
 
 def _reason(code: str, **kw) -> str:
@@ -288,7 +329,8 @@ def _read_one(batch: ScanBatch, img, layouts: dict):
     rows = layout.questions(sid.page - 1)
     crops = {k: reader.row_crop(page, rows[k]) for k, line in enumerate(lines) if line.doubtful}
     kept = reader.page_jpeg(reader.blank_qr(page.image)) if batch.keep_images else b""
-    return _PageRead(sid.number, sid.page - 1, sid.layout, lines, crops, kept, thumb)
+    texts = reader.written_boxes(page, layout, sid.page - 1)
+    return _PageRead(sid.number, sid.page - 1, sid.layout, lines, crops, kept, thumb, texts=texts)
 
 
 @transaction.atomic
@@ -310,7 +352,7 @@ def _store(batch: ScanBatch, pages: list[_PageRead], rejected: list, layouts: di
         ps.digest: ps for ps in PrintedSheet.objects.select_for_update().filter(digest__in=list(digests.values()))
     }
     grades = {}
-    sheets, answers, counted = [], [], []
+    sheets, answers, counted, texts = [], [], [], []
     keys = list(by_sheet)
     random.SystemRandom().shuffle(keys)  # stored in no order: not the order of the scan
     for key in keys:
@@ -346,6 +388,7 @@ def _store(batch: ScanBatch, pages: list[_PageRead], rejected: list, layouts: di
         counted.append(ps.pk)
         for n in range(len(layout.pages)):
             p = got[n]
+            texts += [SheetText(sheet=sheet, target_id=t, field=f, crop=png) for (t, f), png in p.texts.items()]
             for k, (row, line) in enumerate(zip(layout.questions(n), p.lines)):
                 grade_id = layout.grades[line.grade] if line.kind == "answer" else None
                 answers.append(
@@ -364,6 +407,8 @@ def _store(batch: ScanBatch, pages: list[_PageRead], rejected: list, layouts: di
     ScannedSheet.objects.bulk_create(sheets)
     random.SystemRandom().shuffle(answers)
     SheetAnswer.objects.bulk_create(answers, batch_size=500)
+    random.SystemRandom().shuffle(texts)
+    SheetText.objects.bulk_create(texts, batch_size=200)
     PrintedSheet.objects.filter(pk__in=counted).update(batch=batch)
     random.SystemRandom().shuffle(rejected)
     RejectedPage.objects.bulk_create(
@@ -509,21 +554,56 @@ def batch_totals(batch: ScanBatch) -> dict:
     ):
         per_sheet[sheet_id].append((kind, t, i, g))
     counts: Counter = Counter()
-    spoilt_sheets = 0
-    for rows in per_sheet.values():
+    spoilt_ids, over_cap = set(), []
+    cap = _cap(batch.evaluation)
+    for sheet_id, rows in per_sheet.items():
         marked = [(t, i, g) for kind, t, i, g in rows if kind == Reading.ANSWER]
         if not marked:
-            spoilt_sheets += 1
+            spoilt_ids.add(sheet_id)
+            continue
+        reasons = cap(marked)
+        if reasons:
+            spoilt_ids.add(sheet_id)
+            over_cap.append("；".join(reasons))
             continue
         counts.update(marked)
     spoilt_pages = batch.rejected.filter(decision=RejectedPage.Decision.SPOILT).count()
     sheets = ScannedSheet.objects.filter(batch=batch).count()
     return {
         "returned": sheets + spoilt_pages,
-        "invalid": spoilt_sheets + spoilt_pages,
+        "invalid": len(spoilt_ids) + spoilt_pages,
         "counts": dict(counts),
         "sheets": sheets,
+        "over_cap": sorted(over_cap),  # one reason per spoilt sheet, sorted: no sheet's place in the batch
+        "spoilt_ids": spoilt_ids,
     }
+
+
+def _cap(evaluation: Evaluation):
+    """A function giving why a sheet's marks [(target, item, grade)] break the round's cap on the top
+    grade (empty: they do not). As on the online ballot (evaluations' cap_refusals), per question: the
+    targets given the capped grade must be at most cap % of the targets the question asks about on
+    the form (exact: n × 100 ≤ % × rated). On paper the sheet cannot be refused: it is spoilt as a
+    whole (超过规定比例的选票无效), the usual rule of 民主评议 ballots."""
+    if not evaluation.cap_grade_id or evaluation.cap_percent is None:
+        return lambda marked: []
+    rated = _rated_per_item(evaluation)
+    items = dict(evaluation.items.values_list("pk", "text"))
+    grade, pct = evaluation.cap_grade.label, evaluation.cap_percent
+
+    def reasons(marked):
+        given = Counter(i for _t, i, g in marked if g == evaluation.cap_grade_id)
+        return [
+            _(
+                "Over the cap, the whole sheet is spoilt: “%(item)s” gives “%(grade)s” %(n)s times, at most "
+                "%(allowed)s allowed (%(pct)s%% of %(rated)s)."
+            )
+            % {"item": items[i], "grade": grade, "n": n, "allowed": pct * rated[i] // 100, "pct": pct, "rated": rated[i]}
+            for i, n in sorted(given.items())
+            if n * 100 > pct * rated.get(i, 0)
+        ]
+
+    return reasons
 
 
 @transaction.atomic
@@ -587,6 +667,7 @@ def scan_batch_sync(*, batch: ScanBatch) -> ScanBatch:
         return batch
     paper = batch.paper_batch
     if paper.status == PaperBatch.Status.CHECKED:
+        _texts_hold(batch, paper)
         ScannedSheet.objects.filter(batch=batch).delete()
         RejectedPage.objects.filter(batch=batch).delete()
         if not batch.keep_images or batch.evaluation.status not in (Evaluation.Status.DRAFT, Evaluation.Status.OPEN):
@@ -632,7 +713,91 @@ def images_purge() -> int:
         status=ScanBatch.Status.ENTERED, paper_batch__status__in=["checked", "rejected"]
     ):
         scan_batch_sync(batch=batch)
+    paper_texts_release()
     closed = KeptImage.objects.exclude(
         batch__evaluation__status__in=[Evaluation.Status.DRAFT, Evaluation.Status.OPEN]
     ).filter(batch__status=ScanBatch.Status.CHECKED)
     return closed.delete()[0]
+
+
+# -- free texts written on the sheets ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def text_type(*, actor, box: SheetText, text: str) -> SheetText:
+    """The person reviewing the batch types what is written in a free-text box (empty: nothing to
+    keep). Checked by the second person with the counts. The audit record says that a box was typed,
+    never what it says (the trail is kept for good and would pair the text with the batch and the time)."""
+    batch = box.sheet.batch
+    _in_review(batch)
+    text = " ".join((text or "").split())
+    if len(text) > FreeText.MAX_LENGTH:
+        raise ServiceError(_("Each comment may have at most %(n)s characters.") % {"n": FreeText.MAX_LENGTH})
+    SheetText.objects.filter(pk=box.pk).update(text=text, typed_by=actor)
+    box.refresh_from_db(fields=["text", "typed_by"])
+    audit_record(
+        actor=actor,
+        action="paperballots.text_type",
+        obj=batch.evaluation,
+        unit=batch.evaluation.unit,
+        changes={"batch": batch.label, "typed": bool(text)},
+    )
+    return box
+
+
+def _texts_hold(batch: ScanBatch, paper: PaperBatch) -> None:
+    """At the check: the typed texts of the batch's counted sheets (a spoilt sheet's texts count no more
+    than its marks) are held for the tally, under new random keys, shuffled, with no sheet."""
+    spoilt = batch_totals(batch)["spoilt_ids"]
+    rows = [
+        HeldText(id=uuid.uuid4(), paper_batch=paper, target_id=t, field=f, text=x)
+        for t, f, x in SheetText.objects.filter(sheet__batch=batch)
+        .exclude(text="")
+        .exclude(sheet_id__in=spoilt)
+        .values_list("target_id", "field", "text")
+    ]
+    random.SystemRandom().shuffle(rows)
+    HeldText.objects.bulk_create(rows)
+
+
+def paper_texts_release(*, evaluation: Evaluation | None = None) -> int:
+    """Once a round is tallied (no batch can be sent back any more), every held text of its checked
+    batches enters the round's free texts (evaluations.FreeText: shown only grouped, from the smallest
+    group shown on) in one statement, shuffled, under new random keys: no text is linkable to a batch,
+    let alone a sheet. Held texts of batches sent back, and of void rounds, are deleted. Run when a
+    round is tallied (apps.py), hourly and on the paper page. Returns the texts released."""
+    rounds = Evaluation.objects.filter(
+        status__in=[Evaluation.Status.TALLIED, Evaluation.Status.VOID],
+        pk__in=HeldText.objects.values("paper_batch__evaluation"),
+    )
+    if evaluation is not None:
+        rounds = rounds.filter(pk=evaluation.pk)
+    released = 0
+    for ev in rounds:
+        with transaction.atomic():
+            ev = Evaluation.objects.select_for_update().get(pk=ev.pk)
+            held = HeldText.objects.filter(paper_batch__evaluation=ev)
+            rows = []
+            if ev.status == Evaluation.Status.TALLIED:
+                rows = [
+                    FreeText(id=uuid.uuid4(), evaluation=ev, target_id=t, group_id=g, field=f, text=x)
+                    for t, g, f, x in held.filter(paper_batch__status=PaperBatch.Status.CHECKED).values_list(
+                        "target_id", "paper_batch__group_id", "field", "text"
+                    )
+                ]
+            random.SystemRandom().shuffle(rows)
+            storage.secure_delete(True)
+            try:
+                FreeText.objects.bulk_create(rows)
+                dropped = held.delete()[0] - len(rows)
+            finally:
+                storage.secure_delete(False)
+            audit_record(
+                actor=None,
+                action="paperballots.paper_texts_release",
+                obj=ev,
+                unit=ev.unit,
+                changes={"released": len(rows), "dropped": dropped},
+            )
+            released += len(rows)
+    return released

@@ -29,15 +29,18 @@ def marker_svg(marker_id: int) -> str:
 
 def page_context(layout: L.Layout, page: int) -> dict:
     rows = []
+    labels = dict(zip(layout.text_fields, layout.text_labels))
     for r in layout.pages[page]:
-        top = r.y - (L.ROW_H if r.kind == "q" else L.HEAD_H) / 2
-        rows.append(
-            {"row": r, "top": top, "height": L.ROW_H if r.kind == "q" else L.HEAD_H, "bubble_top": r.y - L.BUBBLE_R}
-        )
+        height = {"q": L.ROW_H, "h": L.HEAD_H, "t": L.TEXT_H}[r.kind]
+        boxes = [
+            {"label": labels[f], "left": x0, "top": y0, "width": round(x1 - x0, 2), "height": round(y1 - y0, 2)}
+            for f, x0, y0, x1, y1 in (layout.text_boxes(r) if r.kind == "t" else [])
+        ]
+        rows.append({"row": r, "top": r.y - height / 2, "height": height, "bubble_top": r.y - L.BUBBLE_R, "boxes": boxes})
     return {"rows": rows}
 
 
-def template_pdf(*, layout: L.Layout, title: str, group: str, promise: str) -> bytes:
+def template_pdf(*, layout: L.Layout, title: str, group: str, promise: str, rules: list[str] = ()) -> bytes:
     """One copy of each page of the sheet, without its QR code (WeasyPrint: text, fonts, markers)."""
     from weasyprint import HTML
 
@@ -58,6 +61,8 @@ def template_pdf(*, layout: L.Layout, title: str, group: str, promise: str) -> b
             "title": title,
             "group": group,
             "promise": promise,
+            "rules": rules,
+            "boxes_asked": bool(layout.text_fields),
             "L": {
                 "marker": L.MARKER_SIZE,
                 "d": 2 * L.BUBBLE_R,
@@ -102,14 +107,17 @@ def _stamp_qr(pdfium, page, payload: str) -> None:
             raw.FPDFPage_InsertObject(page.raw, obj)
 
 
-def sheets_pdf(*, layout: L.Layout, ids: list[list[L.SheetId]], title: str, group: str, promise: str) -> bytes:
+def sheets_pdf(
+    *, layout: L.Layout, ids: list[list[L.SheetId]], title: str, group: str, promise: str, rules: list[str] = ()
+) -> bytes:
     """`ids`: per sheet, the SheetId of each of its pages. The sheet's pages are laid out once and
-    shared (a PDF XObject); each printed page gets only its own QR code on top. Returns the PDF."""
+    shared (a PDF XObject); each printed page gets only its own QR code on top. `rules`: the round's
+    rules the voter must know (a cap on the top grade), printed with the instructions. Returns the PDF."""
     import io
 
     import pypdfium2 as pdfium
 
-    template = pdfium.PdfDocument(template_pdf(layout=layout, title=title, group=group, promise=promise))
+    template = pdfium.PdfDocument(template_pdf(layout=layout, title=title, group=group, promise=promise, rules=rules))
     out = pdfium.PdfDocument.new()
     try:
         xobjects = [template.page_as_xobject(p, out) for p in range(len(template))]

@@ -14,6 +14,8 @@ urlpatterns = [
     path("batch/<int:pk>/discard/", views.discard, name="discard"),
     path("answer/<uuid:pk>/", views.answer_decide, name="answer_decide"),
     path("answer/<uuid:pk>/image/", views.answer_crop, name="answer_crop"),
+    path("text/<uuid:pk>/", views.text_type, name="text_type"),
+    path("text/<uuid:pk>/image/", views.text_crop, name="text_crop"),
     path("rejected/<uuid:pk>/", views.rejected_decide, name="rejected_decide"),
     path("rejected/<uuid:pk>/image/", views.rejected_thumb, name="rejected_thumb"),
 ]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ServiceError
-from evaluations.models import Evaluation
+from evaluations.models import Evaluation, FreeText
 from evaluations.selectors import get_evaluation_for_user
 
 from . import layout as L
@@ -32,7 +32,7 @@ def _refused(request, e: ServiceError) -> None:
 
 def round_page(request, pk):
     ev = get_evaluation_for_user(request.user, pk, write=True)
-    services.images_purge()
+    services.images_purge()  # also releases the held texts of tallied rounds
     return render(
         request,
         "paperballots/round.html",
@@ -102,7 +102,13 @@ def _columns(grades) -> list[dict]:
 
 def _batch_context(request, batch: ScanBatch) -> dict:
     grades = list(batch.evaluation.grades.all())
-    ctx = {"batch": batch, "ev": batch.evaluation, "grades": grades, "columns": _columns(grades)}
+    ctx = {
+        "batch": batch,
+        "ev": batch.evaluation,
+        "grades": grades,
+        "columns": _columns(grades),
+        "text_max": FreeText.MAX_LENGTH,
+    }
     if batch.status in (ScanBatch.Status.REVIEW, ScanBatch.Status.ENTERED):
         ctx["state"] = selectors.review_state(batch)
         ctx["doubts"] = selectors.doubts(batch)
@@ -116,6 +122,7 @@ def _batch_context(request, batch: ScanBatch) -> dict:
         totals = services.batch_totals(batch)
         ctx["totals"] = totals
         ctx["table"] = selectors.totals_table(batch, totals)
+        ctx["texts"] = selectors.text_boxes(batch, totals["spoilt_ids"])
         ctx["may_check"] = batch.status == ScanBatch.Status.ENTERED and batch.submitted_by_id != request.user.pk
     return ctx
 
@@ -225,6 +232,23 @@ def discard(request, pk):
         return redirect("paperballots:batch", pk=batch.pk)
     messages.info(request, _("The batch was discarded; its sheets may be scanned again."))
     return redirect("paperballots:round", pk=batch.evaluation_id)
+
+
+@require_POST
+def text_type(request, pk):
+    box = selectors.get_text_for_user(request.user, pk)
+    try:
+        services.text_type(actor=request.user, box=box, text=request.POST.get("text", ""))
+    except ServiceError as e:
+        _refused(request, e)
+    return redirect(reverse("paperballots:batch", args=[box.sheet.batch_id]) + "#texts")
+
+
+def text_crop(request, pk):
+    box = selectors.get_text_for_user(request.user, pk)
+    if not box.crop:
+        return HttpResponse(status=404)
+    return _no_store(HttpResponse(bytes(box.crop), content_type="image/png"))
 
 
 def answer_crop(request, pk):

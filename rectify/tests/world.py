@@ -54,7 +54,7 @@ def build_world():
     from meetings.models import Criticism, LifeMeeting, MeetingFollowUp, MeetingMeasure, MeetingMember
     from notifications.models import Notification
     from orgs.models import Post, RoleAssignment
-    from paperballots.models import RejectedPage, ScanBatch, ScannedSheet, SheetAnswer
+    from paperballots.models import RejectedPage, ScanBatch, ScannedSheet, SheetAnswer, SheetText
     from problems.models import Manifestation, Opinion, PeerReview, Problem, ProblemEvidence
     from rectification.models import (
         Commitment,
@@ -170,6 +170,7 @@ def build_world():
         sheet=sheet, target=w.target, item=w.ev_item, machine_kind="answer", kind="answer", grade=w.grade
     )
     w.rejected_page = RejectedPage.objects.create(batch=w.scan_batch, reason="无法识别")
+    w.sheet_text = SheetText.objects.create(sheet=sheet, target=w.sheet_answer.target, field="strengths", crop=b"x")
     w.anchor_sender = AnchorSender.objects.create(code="t-col", name="江城职业技术学院", secret="0" * 64)
     return w
 
@@ -207,6 +208,8 @@ ARGS: dict[str, dict] = {
     "paperballots:answer_crop": {"pk": _pk("sheet_answer")},
     "paperballots:rejected_decide": {"pk": _pk("rejected_page")},
     "paperballots:rejected_thumb": {"pk": _pk("rejected_page")},
+    "paperballots:text_type": {"pk": _pk("sheet_text")},
+    "paperballots:text_crop": {"pk": _pk("sheet_text")},
     "analysis:campaign": {"pk": _pk("campaign")},
     "analysis:campaign_stages": {"pk": _pk("campaign")},
     "analysis:reports": {"pk": _pk("campaign")},
