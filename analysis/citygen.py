@@ -3,9 +3,14 @@
 The shape follows the demo (see docs/demo-plan.md) at city scale: a city office, institutions with their
 departments, people with posts and 分管 links, one campaign per institution with its units spread over every
 stage, problems from every channel with manifestations, approved plans with measures in every state,
-progress reports and evidence records, opinions, and a hash-chained audit trail. Rows are written with
-`bulk_create` in batches (the services would write one audit row and several queries per object: hours for
-a city, and not what the benchmarks measure). Seeded: the same arguments give the same city.
+progress reports and evidence records, opinions, self-reports, democratic life meetings with their members,
+evaluation rounds in every state (prepared; closed with their ballots stored as closing leaves them;
+tallied through the tally service), service points with public ratings and the cases of unsatisfied ones,
+and a keyed, hash-chained audit trail. Rows go straight into the tables as plain tuples (core.bulk: COPY
+on PostgreSQL, executemany on SQLite) with primary keys handed out here: model objects and the ORM's
+per-value preparation cost about a millisecond a row, an hour for a city. The services are used where a
+city has few objects and their logic matters (an evaluation round's set-up and its tally). Seeded: the
+same arguments give the same city, codes included.
 
 Nothing here is used by the running site; it exists so that every hot path can be measured against its
 baseline at the size a city runs (bench/run.py).
@@ -13,10 +18,11 @@ baseline at the size a city runs (bench/run.py).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -24,7 +30,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
-BATCH = 5000
+from core.bulk import Table
+
 FIXED_AT = datetime(2026, 10, 20, 9, tzinfo=UTC)
 PASSWORD = "Bench-pass-2026"
 
@@ -54,6 +61,14 @@ MEASURE_TEXTS = [
 ]
 
 
+REPORT_TEXTS = (
+    "通过个别谈话、征求意见、对照检查等方式开展自查",
+    "查摆出工作作风不实、服务意识不强等问题，根源在于宗旨意识淡薄",
+    "建立问题清单、责任清单、整改清单，逐项销号",
+)
+RATING_REASONS = ["等了很久没人办理", "工作人员态度不好", "材料要求讲不清楚", "让我跑了好几趟"]
+
+
 @dataclass
 class CitySize:
     """How big a city to make. `scaled(f)` keeps the proportions."""
@@ -63,9 +78,12 @@ class CitySize:
     problems: int = 300_000
     measures: int = 300_000
     opinions: int = 30_000
+    ballots: int = 1_000_000
+    ratings: int = 100_000
     audit_records: int = 1_000_000
     institutions: int = 0  # 0: one per hundred units
     seed: int = 7
+    tally_limit: int = 200_000  # rounds are tallied through the service while their ballots stay under this
 
     def scaled(self, factor: float) -> CitySize:
         return CitySize(
@@ -74,8 +92,11 @@ class CitySize:
             problems=max(200, int(self.problems * factor)),
             measures=max(200, int(self.measures * factor)),
             opinions=max(50, int(self.opinions * factor)),
+            ballots=max(100, int(self.ballots * factor)),
+            ratings=max(100, int(self.ratings * factor)),
             audit_records=max(1000, int(self.audit_records * factor)),
             seed=self.seed,
+            tally_limit=self.tally_limit,
         )
 
 
@@ -87,221 +108,207 @@ class City:
     official_username: str
     office_usernames: list[str]
     counts: dict[str, int]
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _log(out, msg: str, started: float) -> None:
-    if out is not None:
-        line = f"  {time.monotonic() - started:6.1f}s  {msg}"
-        out.write(line if hasattr(out, "style_func") else line + "\n")  # Django's OutputWrapper adds the newline
+class _Clock:
+    def __init__(self, out):
+        self.out, self.started, self.last, self.seconds = out, time.monotonic(), time.monotonic(), {}
 
-
-def _bulk(model, rows, batch=BATCH) -> list:
-    created = []
-    for i in range(0, len(rows), batch):
-        created.extend(model.objects.bulk_create(rows[i : i + batch], batch_size=batch))
-    return created
+    def step(self, key: str, msg: str) -> None:
+        now = time.monotonic()
+        self.seconds[key] = round(now - self.last, 2)
+        self.last = now
+        if self.out is not None:
+            line = f"  {now - self.started:6.1f}s  {msg}"
+            self.out.write(line if hasattr(self.out, "style_func") else line + "\n")  # OutputWrapper adds "\n"
 
 
 def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
+def _code(rng: random.Random) -> str:
+    """A public code as `secrets.token_urlsafe(9)` makes it, from the seeded generator."""
+    return base64.urlsafe_b64encode(rng.randbytes(9)).decode()
+
+
+_V4 = (0x4 << 76) | (0x2 << 62)
+_V4_MASK = ~((0xF << 76) | (0x3 << 62))
+
+
+def _uuid(rng: random.Random) -> str:
+    """A random (version 4) UUID from the seeded generator, as its 32 hex digits (what SQLite stores and
+    PostgreSQL reads)."""
+    return f"{(rng.getrandbits(128) & _V4_MASK) | _V4:032x}"
+
+
 def generate_city(size: CitySize, *, prefix: str = "GC", out=None) -> City:
     """Write one city. `prefix` keeps unit codes and staff numbers apart, so two cities can coexist."""
+    if connection.vendor != "sqlite":
+        return _generate(size, prefix, out)
+    # SQLite's page cache (2 MB by default) is what bounds writing into large indexes: a quarter of a
+    # gigabyte while writing, the default again afterwards (the benchmarks measure with the default).
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        default = cur.fetchone()[0]
+        cur.execute("PRAGMA cache_size = -262144")
+    try:
+        return _generate(size, prefix, out)
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {int(default)}")
+
+
+def _generate(size: CitySize, prefix: str, out) -> City:
     from audit.models import AuditHead
     from campaigns.models import STAGE_ORDER, Campaign, CampaignUnit
     from orgs.models import Person, Post, RoleAssignment, Supervision, Unit, User
     from problems.models import Channel, Manifestation, Opinion, Problem
     from rectification.models import Evidence, Measure, ProgressReport, RectificationPlan
 
-    started = time.monotonic()
-    rng = random.Random(size.seed)
+    clock = _Clock(out)
+    rng = random.Random(f"{size.seed}-{prefix}")
     counts: dict[str, int] = {}
+    T = lambda model, cols, **k: Table(model, cols, now=FIXED_AT, **k)  # noqa: E731
 
-    n_inst = size.institutions or max(2, size.units // 100)
+    n_inst = size.institutions or max(5, size.units // 100)  # five at least: one campaign in each stage
     depts_per_inst = max(1, (size.units - n_inst - 1) // n_inst)
 
-    # Units: the city office, its institutions, their departments. Paths need ids, so write then place.
-    with transaction.atomic():
-        city = Unit.objects.create(name=f"{prefix}江城市治庸办", kind=Unit.Kind.CITY_OFFICE, code=f"{prefix}-CITY")
-        city.path, city.depth = f"{city.pk}/", 0
-        city.save(update_fields=["path", "depth"])
-        insts = _bulk(
-            Unit,
-            [
-                Unit(
-                    name=f"江城{INSTITUTION_KINDS[i % len(INSTITUTION_KINDS)]}{i + 1:03d}",
-                    kind=Unit.Kind.INSTITUTION,
-                    code=f"{prefix}-I{i:04d}",
-                    parent=city,
-                    sort_order=i,
-                )
-                for i in range(n_inst)
-            ],
-        )
-        insts = _ids_if_missing(Unit, insts, code__startswith=f"{prefix}-I")
-        for u in insts:
-            u.path, u.depth, u.institution_id = f"{city.path}{u.pk}/", 1, None
-        Unit.objects.bulk_update(insts, ["path", "depth", "institution"], batch_size=BATCH)
-        dept_rows = []
-        for i, inst in enumerate(insts):
-            for j in range(depts_per_inst):
-                base = DEPT_NAMES[j % len(DEPT_NAMES)]
-                dept_rows.append(
-                    Unit(
-                        name=base if j < len(DEPT_NAMES) else f"{base}{j // len(DEPT_NAMES) + 1}",
-                        kind=Unit.Kind.DEPARTMENT,
-                        code=f"{prefix}-D{i:04d}-{j:03d}",
-                        parent=inst,
-                        sort_order=j,
-                    )
-                )
-        depts = _ids_if_missing(Unit, _bulk(Unit, dept_rows), code__startswith=f"{prefix}-D")
-        inst_by_id = {u.pk: u for u in insts}
-        for d in depts:
-            parent = inst_by_id[d.parent_id]
-            d.path, d.depth, d.institution_id = f"{parent.path}{d.pk}/", 2, parent.pk
-        Unit.objects.bulk_update(depts, ["path", "depth", "institution"], batch_size=BATCH)
-    counts["units"] = 1 + len(insts) + len(depts)
-    _log(out, f"{counts['units']:,} units", started)
+    # Units: the city office, its institutions, their departments (ids handed out first, so paths are
+    # written with the rows).
+    units = T(Unit, ["id", "name", "code", "kind", "parent_id", "path", "depth", "institution_id", "public_code", "sort_order"])
+    city_id = units.ids(1)
+    first_inst = units.ids(n_inst)
+    inst_ids = list(range(first_inst, first_inst + n_inst))
+    first_dept = units.ids(n_inst * depts_per_inst)
+    depts_of = {i: [first_dept + k * depts_per_inst + j for j in range(depts_per_inst)] for k, i in enumerate(inst_ids)}
+    dept_ids = [d for i in inst_ids for d in depts_of[i]]
+    dept_name, inst_of = {}, {}
 
-    depts_of: dict[int, list] = {}
-    for d in depts:
-        depts_of.setdefault(d.parent_id, []).append(d)
+    def unit_rows():
+        yield (city_id, f"{prefix}江城市治庸办", f"{prefix}-CITY", Unit.Kind.CITY_OFFICE, None, f"{city_id}/", 0, None, _code(rng), 0)
+        for k, i in enumerate(inst_ids):
+            name = f"江城{INSTITUTION_KINDS[k % len(INSTITUTION_KINDS)]}{k + 1:03d}"
+            yield (i, name, f"{prefix}-I{k:04d}", Unit.Kind.INSTITUTION, city_id, f"{city_id}/{i}/", 1, None, _code(rng), k)
+        for k, i in enumerate(inst_ids):
+            for j, d in enumerate(depts_of[i]):
+                base = DEPT_NAMES[j % len(DEPT_NAMES)]
+                name = base if j < len(DEPT_NAMES) else f"{base}{j // len(DEPT_NAMES) + 1}"
+                dept_name[d], inst_of[d] = name, i
+                yield (d, name, f"{prefix}-D{k:04d}-{j:03d}", Unit.Kind.DEPARTMENT, i, f"{city_id}/{i}/{d}/", 2, i, _code(rng), j)
+
+    with transaction.atomic():
+        counts["units"] = units.insert(unit_rows())
+        units.close()
+    clock.step("units", f"{counts['units']:,} units")
 
     # People, spread over departments; each institution gets a principal leader and a leadership team,
     # each department a head, each institution's campaign office a login. One password hash for all.
-    password = make_password(PASSWORD)
+    per_dept = max(1, size.people // max(1, len(dept_ids)))
+    people = T(Person, ["id", "name", "staff_no", "unit_id", "gender", "is_party_member", "user_id"], title="", phone="", email="")
+    first_person = people.ids(len(dept_ids) * per_dept + 1)
+    official_id = first_person + len(dept_ids) * per_dept
+    people_of = {d: list(range(first_person + k * per_dept, first_person + (k + 1) * per_dept)) for k, d in enumerate(dept_ids)}
+    users = T(User, ["id", "username"], password=make_password(PASSWORD), date_joined=FIXED_AT, is_active=True, first_name="", last_name="", email="")
+    first_user = users.ids(n_inst + 1)
+    office_person = {i: people_of[depts_of[i][-1]][0] for i in inst_ids}  # the campaign office's login
+    login = {official_id: first_user} | {p: first_user + 1 + k for k, p in enumerate(office_person.values())}
+    staff_no = lambda pid: f"{prefix}{pid - first_person + 1:07d}"  # noqa: E731
+
+    def person_rows():
+        for d in dept_ids:
+            for pid in people_of[d]:
+                yield (pid, _name(rng), staff_no(pid), d, rng.choice("MF"), rng.random() < 0.45, login.get(pid))
+        yield (official_id, "市办刘明", f"{prefix}-CITY-1", city_id, "M", True, first_user)
+
+    leaders_of = {}
     with transaction.atomic():
-        people_rows = []
-        per_dept = max(1, size.people // max(1, len(depts)))
-        n = 0
-        for d in depts:
-            for _ in range(per_dept):
-                n += 1
-                people_rows.append(
-                    Person(
-                        name=_name(rng),
-                        staff_no=f"{prefix}{n:07d}",
-                        unit=d,
-                        gender=rng.choice("MF"),
-                        is_party_member=rng.random() < 0.45,
-                    )
-                )
-        people = _ids_if_missing(Person, _bulk(Person, people_rows), staff_no__startswith=prefix)
-        people_of: dict[int, list] = {}
-        for p in people:
-            people_of.setdefault(p.unit_id, []).append(p)
-        posts, supervisions, leaders_of = [], [], {}
-        for inst in insts:
-            inst_people = [p for d in depts_of[inst.pk][:6] for p in people_of[d.pk][:1]]
-            principal, team = inst_people[0], inst_people[1:6] or inst_people[:1]
-            posts.append(Post(person=principal, unit=inst, kind=Post.Kind.PRINCIPAL_LEADER, title="党委书记"))
-            posts.extend(Post(person=m, unit=inst, kind=Post.Kind.LEADERSHIP_MEMBER, title="副职") for m in team)
-            leaders_of[inst.pk] = (principal, team)
-            for k, d in enumerate(depts_of[inst.pk]):
-                supervisions.append(Supervision(leader=team[k % len(team)], unit=d))
-        for d in depts:
-            members = people_of[d.pk]
+        users.insert(
+            [(first_user, f"{prefix}-CITY-1")] + [(login[p], staff_no(p)) for p in office_person.values()]
+        )
+        counts["people"] = people.insert(person_rows())
+        posts, supervisions = [], []
+        for i in inst_ids:
+            heads = [people_of[d][0] for d in depts_of[i][:6]]
+            principal, team = heads[0], heads[1:6] or heads[:1]
+            leaders_of[i] = (principal, team)
+            posts.append((principal, i, Post.Kind.PRINCIPAL_LEADER, "党委书记"))
+            posts += [(m, i, Post.Kind.LEADERSHIP_MEMBER, "副职") for m in team]
+            supervisions += [(team[k % len(team)], d) for k, d in enumerate(depts_of[i])]
+        for d in dept_ids:
+            members = people_of[d]
             if len(members) > 1:
-                posts.append(Post(person=members[1], unit=d, kind=Post.Kind.DEPARTMENT_HEAD, title="处长"))
-            posts.extend(Post(person=m, unit=d, kind=Post.Kind.CADRE) for m in members[2:4])
-        _bulk(Post, posts)
-        _bulk(Supervision, supervisions)
-        # Log-ins: the city official and each institution's campaign office (the first person of its first
-        # department, who is not a leader).
-        official = Person.objects.create(name="市办刘明", staff_no=f"{prefix}-CITY-1", unit=city)
-        login_people = [official] + [people_of[depts_of[i.pk][-1].pk][0] for i in insts]
-        users = _bulk(
-            User,
-            [User(username=p.staff_no, password=password, is_active=True) for p in login_people],
-        )
-        users = _ids_if_missing(User, users, username__in=[p.staff_no for p in login_people])
-        user_by_name = {u.username: u for u in users}
-        for p in login_people:
-            p.user = user_by_name[p.staff_no]
-        Person.objects.bulk_update(login_people, ["user"], batch_size=BATCH)
-        roles = [RoleAssignment(person=official, role=RoleAssignment.Role.CITY_OFFICE, unit=city)]
-        roles += [
-            RoleAssignment(person=p, role=RoleAssignment.Role.CAMPAIGN_OFFICE, unit=inst)
-            for p, inst in zip(login_people[1:], insts)
-        ]
-        _bulk(RoleAssignment, roles)
-    counts["people"] = len(people) + 1
+                posts.append((members[1], d, Post.Kind.DEPARTMENT_HEAD, "处长"))
+            posts += [(m, d, Post.Kind.CADRE, "") for m in members[2:4]]
+        T(Post, ["person_id", "unit_id", "kind", "title"]).insert(posts)
+        T(Supervision, ["leader_id", "unit_id"]).insert(supervisions)
+        roles = [(official_id, RoleAssignment.Role.CITY_OFFICE, city_id)]
+        roles += [(office_person[i], RoleAssignment.Role.CAMPAIGN_OFFICE, i) for i in inst_ids]
+        T(RoleAssignment, ["person_id", "role", "unit_id"]).insert(roles)
+        for t in (people, users):
+            t.close()
     counts["posts"] = len(posts)
-    _log(out, f"{counts['people']:,} people, {len(posts):,} posts", started)
+    clock.step("people", f"{counts['people']:,} people, {len(posts):,} posts")
 
-    # One campaign per institution; its units spread over every stage (the institution follows the
-    # slowest of its units, as the gates require).
+    # One campaign per institution, the institutions spread over every stage (the largest one at
+    # rectification); an institution's departments are at its stage or further, as the gates require.
+    campaigns = T(Campaign, ["id", "name", "institution_id", "status"],
+                  start_date=date(2026, 9, 1), finding_due=date(2026, 10, 15), meeting_due=date(2026, 11, 15),
+                  evaluation_due=date(2026, 12, 15), rectification_due=date(2027, 3, 1),
+                  milestone_3m=date(2026, 12, 1), milestone_6m=date(2027, 3, 1))  # fmt: skip
+    first_campaign = campaigns.ids(n_inst)
+    campaign_of = {i: first_campaign + k for k, i in enumerate(inst_ids)}
+    stage_of = {i: STAGE_ORDER[(k + 3) % len(STAGE_ORDER)] for k, i in enumerate(inst_ids)}
+    inst_name = {}
+    for k, i in enumerate(inst_ids):
+        inst_name[i] = f"江城{INSTITUTION_KINDS[k % len(INSTITUTION_KINDS)]}{k + 1:03d}"
     with transaction.atomic():
-        campaigns = _bulk(
-            Campaign,
-            [
-                Campaign(
-                    name=f"{inst.name}2026年自查整改",
-                    institution=inst,
-                    status=Campaign.Status.ACTIVE,
-                    start_date=date(2026, 9, 1),
-                    finding_due=date(2026, 10, 15),
-                    meeting_due=date(2026, 11, 15),
-                    evaluation_due=date(2026, 12, 15),
-                    rectification_due=date(2027, 3, 1),
-                    milestone_3m=date(2026, 12, 1),
-                    milestone_6m=date(2027, 3, 1),
-                )
-                for inst in insts
-            ],
-        )
-        campaigns = _ids_if_missing(Campaign, campaigns, institution__in=insts)
-        campaign_of = {c.institution_id: c for c in campaigns}
+        campaigns.insert(
+            (campaign_of[i], f"{inst_name[i]}2026年自查整改", i,
+             Campaign.Status.CLOSED if stage_of[i] == STAGE_ORDER[-1] else Campaign.Status.ACTIVE)
+            for i in inst_ids
+        )  # fmt: skip
+        campaigns.close()
         participants = []
-        for inst in insts:
-            c = campaign_of[inst.pk]
-            stages = [STAGE_ORDER[rng.randrange(len(STAGE_ORDER))] for _ in depts_of[inst.pk]]
-            participants.append(CampaignUnit(campaign=c, unit=inst, stage=min(stages, key=STAGE_ORDER.index)))
-            participants.extend(CampaignUnit(campaign=c, unit=d, stage=s) for d, s in zip(depts_of[inst.pk], stages))
-        _bulk(CampaignUnit, participants)
-    counts["campaigns"] = len(campaigns)
-    _log(out, f"{len(campaigns):,} campaigns, {len(participants):,} participating units", started)
+        for i in inst_ids:
+            at = STAGE_ORDER.index(stage_of[i])
+            participants.append((campaign_of[i], i, stage_of[i]))
+            participants += [(campaign_of[i], d, STAGE_ORDER[rng.randrange(at, len(STAGE_ORDER))]) for d in depts_of[i]]
+        T(CampaignUnit, ["campaign_id", "unit_id", "stage"], stage_changed_at=FIXED_AT).insert(participants)
+    counts["campaigns"] = n_inst
+    clock.step("campaigns", f"{n_inst:,} campaigns in every stage, {len(participants):,} participating units")
 
-    # Problems from every channel, each with one or two manifestations.
+    # Problems from every channel, each with one or two manifestations. A third of them belong to the
+    # first institution: one campaign as large as the biggest real ledgers (100,000 rows at full size).
     manifestations = list(Manifestation.objects.values_list("pk", flat=True))
     channels = [c for c, _ in Channel.choices]
-    PROBLEM_STATUSES = [Problem.Status.OPEN, Problem.Status.RECTIFYING, Problem.Status.RECTIFYING, Problem.Status.RESOLVED, Problem.Status.FIXED_AT_ONCE]
+    problem_statuses = [Problem.Status.OPEN, Problem.Status.RECTIFYING, Problem.Status.RECTIFYING, Problem.Status.RESOLVED, Problem.Status.FIXED_AT_ONCE]
+    problems = T(Problem, ["id", "campaign_id", "unit_id", "description", "channel", "severity", "status", "fixed_at", "public_code"],
+                 cause="宗旨意识淡薄，责任心不强，对制度执行督促检查不够", recorded_at=FIXED_AT)  # fmt: skip
+    first_problem = problems.ids(size.problems)
+    largest = depts_of[inst_ids[0]]
+    others = [d for d in dept_ids if inst_of[d] != inst_ids[0]] or largest
+    n_largest = size.problems // 3
+    problem_unit = [largest[k % len(largest)] if k < n_largest else others[k % len(others)] for k in range(size.problems)]
+
+    def problem_rows():
+        for k, d in enumerate(problem_unit):
+            status = rng.choice(problem_statuses)
+            yield (first_problem + k, campaign_of[inst_of[d]], d, f"{PROBLEM_TEXTS[k % len(PROBLEM_TEXTS)]}（{k + 1}）",
+                   channels[k % len(channels)], rng.choice(("low", "medium", "high")), status,
+                   FIXED_AT if status == Problem.Status.FIXED_AT_ONCE else None, _code(rng))  # fmt: skip
+
     with transaction.atomic():
-        rows = []
-        # A third of the problems belong to the first institution: one campaign as large as the biggest
-        # real ledgers (100,000 rows at full size), the rest spread over the city.
-        largest = depts_of[insts[0].pk]
-        others = [d for d in depts if d.parent_id != insts[0].pk] or largest
-        n_largest = size.problems // 3
-        for k in range(size.problems):
-            d = largest[k % len(largest)] if k < n_largest else others[k % len(others)]
-            rows.append(
-                Problem(
-                    campaign_id=campaign_of[d.parent_id].pk,
-                    unit=d,
-                    description=f"{PROBLEM_TEXTS[k % len(PROBLEM_TEXTS)]}（{k + 1}）",
-                    channel=channels[k % len(channels)],
-                    severity=rng.choice(("low", "medium", "high")),
-                    cause="宗旨意识淡薄，责任心不强，对制度执行督促检查不够",
-                    status=(status := rng.choice(PROBLEM_STATUSES)),
-                    fixed_at=FIXED_AT if status == Problem.Status.FIXED_AT_ONCE else None,
-                )
-            )
-        problems = _ids_if_missing(Problem, _bulk(Problem, rows), campaign__in=campaigns)
-        through = Problem.manifestations.through
+        counts["problems"] = problems.insert(problem_rows())
+        problems.close()
         if manifestations:
-            _bulk(
-                through,
-                [
-                    through(problem_id=p.pk, manifestation_id=m)
-                    for p in problems
-                    for m in rng.sample(manifestations, rng.choice((1, 2)))
-                ],
+            T(Problem.manifestations.through, ["problem_id", "manifestation_id"]).insert(
+                (first_problem + k, m)
+                for k in range(size.problems)
+                for m in rng.sample(manifestations, rng.choice((1, 2)))
             )
-    counts["problems"] = len(problems)
-    _log(out, f"{len(problems):,} problems", started)
+    clock.step("problems", f"{counts['problems']:,} problems")
 
     # Approved plans per department, measures in every state, progress reports and evidence records.
     evidence_bytes = "整改佐证材料（基准数据）".encode() * 20
@@ -310,150 +317,248 @@ def generate_city(size: CitySize, *, prefix: str = "GC", out=None) -> City:
     if not default_storage.exists(evidence_name):
         default_storage.save(evidence_name, ContentFile(evidence_bytes))
     # The states people bring a measure to (a measure completed by an Excel import needs its import row).
-    statuses = [
-        Measure.Status.PLANNED,
-        Measure.Status.IN_PROGRESS,
-        Measure.Status.CLOSEOUT_REQUESTED,
-        Measure.Status.VERIFIED,
-        Measure.Status.RETURNED,
-    ]
-    with transaction.atomic():
-        plans = _bulk(
-            RectificationPlan,
-            [
-                RectificationPlan(
-                    campaign_id=campaign_of[d.parent_id].pk,
-                    unit=d,
-                    title=f"{d.name}整改方案",
-                    status=RectificationPlan.Status.APPROVED,
-                    approved_at=FIXED_AT,
-                )
-                for d in depts
-            ],
-        )
-        plans = _ids_if_missing(RectificationPlan, plans, campaign__in=campaigns)
-        plan_of = {p.unit_id: p for p in plans}
-        today = date(2026, 11, 29)
-        measure_rows = []
+    statuses = [Measure.Status.PLANNED, Measure.Status.IN_PROGRESS, Measure.Status.CLOSEOUT_REQUESTED,
+                Measure.Status.VERIFIED, Measure.Status.RETURNED]  # fmt: skip
+    plans = T(RectificationPlan, ["id", "campaign_id", "unit_id", "title"],
+              status=RectificationPlan.Status.APPROVED, approved_at=FIXED_AT, author_kind="department")  # fmt: skip
+    first_plan = plans.ids(len(dept_ids))
+    plan_of = {d: first_plan + k for k, d in enumerate(dept_ids)}
+    measures = T(Measure, ["id", "plan_id", "content", "deadline", "responsible_unit_id", "owner_id", "status", "percent", "verified_at"],
+                 goal="按期整改到位，群众满意")  # fmt: skip
+    first_measure = measures.ids(size.measures)
+    today = date(2026, 11, 29)
+    verified_at = datetime(2026, 11, 1, tzinfo=UTC)
+    measure_status, measure_percent = [], []
+
+    def measure_rows():
         for k in range(size.measures):
-            p = problems[k % len(problems)]
-            owner_pool = people_of[p.unit_id]
+            d = problem_unit[k % size.problems]
+            owners = people_of[d]
             status = statuses[k % len(statuses)]
-            measure_rows.append(
-                Measure(
-                    plan=plan_of[p.unit_id],
-                    content=MEASURE_TEXTS[k % len(MEASURE_TEXTS)],
-                    goal="按期整改到位，群众满意",
-                    deadline=today + timedelta(days=rng.randint(-60, 120)),
-                    responsible_unit_id=p.unit_id,
-                    owner=owner_pool[k % len(owner_pool)],
-                    status=status,
-                    percent=100 if status in ("verified", "closeout_requested") else rng.choice((0, 20, 50, 80)),
-                    verified_at=datetime(2026, 11, 1, tzinfo=UTC) if status == "verified" else None,
-                )
-            )
-        measures = _ids_if_missing(Measure, _bulk(Measure, measure_rows), plan__in=plans)
-        mthrough = Measure.problems.through
-        _bulk(mthrough, [mthrough(measure_id=m.pk, problem_id=problems[k % len(problems)].pk) for k, m in enumerate(measures)])
-        progress = _bulk(
-            ProgressReport,
-            [
-                ProgressReport(measure=m, content="已召开专题会议部署整改，完成阶段性任务", percent=m.percent or 20)
-                for m in measures
-                if m.status != "planned"
-            ],
-        )
-        evidence = _bulk(
-            Evidence,
-            [
-                Evidence(
-                    measure=m,
-                    file=evidence_name,
-                    original_name="整改佐证.txt",
-                    extension="txt",
-                    mime="text/plain",
-                    sha256=sha,
-                    size=len(evidence_bytes),
-                )
-                for m in measures
-                if m.status in ("verified", "closeout_requested")
-            ],
-        )
-    counts.update(measures=len(measures), progress_reports=len(progress), evidence=len(evidence))
-    _log(out, f"{len(measures):,} measures, {len(progress):,} progress reports, {len(evidence):,} evidence", started)
+            percent = 100 if status in ("verified", "closeout_requested") else rng.choice((0, 20, 50, 80))
+            measure_status.append(status)
+            measure_percent.append(percent)
+            yield (first_measure + k, plan_of[d], MEASURE_TEXTS[k % len(MEASURE_TEXTS)],
+                   today + timedelta(days=rng.randint(-60, 120)), d, owners[k % len(owners)], status, percent,
+                   verified_at if status == "verified" else None)  # fmt: skip
 
     with transaction.atomic():
-        sources = [s for s, _ in Opinion.Source.choices]
-        opinions = _bulk(
-            Opinion,
-            [
-                Opinion(
-                    campaign_id=campaign_of[depts[k % len(depts)].parent_id].pk,
-                    unit=depts[k % len(depts)],
-                    content=f"{PROBLEM_TEXTS[(k * 3) % len(PROBLEM_TEXTS)]}，希望尽快解决",
-                    source=sources[k % len(sources)],
-                    submitter_kind=Opinion.SubmitterKind.MASSES,
-                    received_on=date(2026, 9, 1) + timedelta(days=k % 60),
-                    receipt_code=f"{prefix}{k:010d}",
-                )
-                for k in range(size.opinions)
-            ],
+        plans.insert((plan_of[d], campaign_of[inst_of[d]], d, f"{dept_name[d]}整改方案") for d in dept_ids)
+        plans.close()
+        counts["measures"] = measures.insert(measure_rows())
+        measures.close()
+        T(Measure.problems.through, ["measure_id", "problem_id"]).insert(
+            (first_measure + k, first_problem + k % size.problems) for k in range(size.measures)
         )
-    counts["opinions"] = len(opinions)
-    _log(out, f"{len(opinions):,} opinions", started)
+        counts["progress_reports"] = T(ProgressReport, ["measure_id", "percent"], content="已召开专题会议部署整改，完成阶段性任务").insert(
+            (first_measure + k, measure_percent[k] or 20) for k, s in enumerate(measure_status) if s != "planned"
+        )  # fmt: skip
+        counts["evidence"] = T(Evidence, ["measure_id"], file=evidence_name, original_name="整改佐证.txt", extension="txt",
+                               mime="text/plain", sha256=sha, size=len(evidence_bytes)).insert(
+            (first_measure + k,) for k, s in enumerate(measure_status) if s in ("verified", "closeout_requested")
+        )  # fmt: skip
+    clock.step("measures", f"{counts['measures']:,} measures, {counts['progress_reports']:,} progress reports, {counts['evidence']:,} evidence")
 
-    counts["audit_records"] = _audit_trail(size.audit_records, insts, users, rng)
-    _log(out, f"{counts['audit_records']:,} audit records (chain intact)", started)
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    sources = [s for s, _ in Opinion.Source.choices]
+    with transaction.atomic():
+        counts["opinions"] = T(Opinion, ["id", "campaign_id", "unit_id", "content", "source", "received_on", "receipt_code"],
+                               submitter_kind=Opinion.SubmitterKind.MASSES, similar=[]).insert(
+            (rng.randrange(1, 2**53), campaign_of[inst_of[d]], d, f"{PROBLEM_TEXTS[(k * 3) % len(PROBLEM_TEXTS)]}，希望尽快解决",
+             sources[k % len(sources)], date(2026, 9, 1) + timedelta(days=k % 60), "".join(rng.choices(alphabet, k=12)))
+            for k in range(size.opinions)
+            for d in (dept_ids[k % len(dept_ids)],)
+        )  # fmt: skip
+    clock.step("opinions", f"{counts['opinions']:,} opinions")
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-    elif connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-    _log(out, "statistics updated", started)
+    ctx = dict(rng=rng, T=T, inst_ids=inst_ids, depts_of=depts_of, dept_ids=dept_ids, inst_of=inst_of,
+               people_of=people_of, leaders_of=leaders_of, campaign_of=campaign_of, stage_of=stage_of,
+               dept_name=dept_name, inst_name=inst_name, city_id=city_id)  # fmt: skip
+    counts.update(_reports_and_meetings(**ctx))
+    clock.step("reports", f"{counts['self_reports']:,} self-reports, {counts['meetings']:,} meetings with {counts['meeting_members']:,} members")
+    counts.update(_service_ratings(size.ratings, **ctx))
+    clock.step("ratings", f"{counts['service_points']:,} service points, {counts['ratings']:,} ratings, {counts['service_cases']:,} cases")
+    office_users = {i: User.objects.get(pk=login[office_person[i]]) for i in inst_ids}
+    counts.update(_evaluations(size, office_users, **ctx))
+    clock.step("evaluations", f"{counts['evaluation_rounds']:,} evaluation rounds, {counts['ballots']:,} ballots ({counts['ballot_answers']:,} answers), {counts['rounds_tallied']} tallied")
+
+    from audit.models import AuditRecord
+
+    user_names = [(uid, f"{prefix}-CITY-1" if pid == official_id else staff_no(pid)) for pid, uid in login.items()]
+    made = AuditRecord.objects.count()  # the services' own records (rounds set up and tallied)
+    counts["audit_records"] = made + _audit_trail(max(0, size.audit_records - made), inst_ids, user_names, rng)
+    clock.step("audit", f"{counts['audit_records']:,} audit records in the chain")
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
     AuditHead.objects.get_or_create(pk=1)
+    clock.step("analyze", "statistics updated")
     return City(
-        city_id=city.pk,
-        institution_ids=[u.pk for u in insts],
-        campaign_ids=[c.pk for c in campaigns],
-        official_username=official.staff_no,
-        office_usernames=[p.staff_no for p in login_people[1:]],
+        city_id=city_id,
+        institution_ids=inst_ids,
+        campaign_ids=[campaign_of[i] for i in inst_ids],
+        official_username=f"{prefix}-CITY-1",
+        office_usernames=[staff_no(office_person[i]) for i in inst_ids],
         counts=counts,
+        seconds=clock.seconds,
     )
 
 
-def _audit_trail(n: int, insts, users, rng: random.Random) -> int:
+def _reports_and_meetings(*, rng, T, inst_ids, depts_of, inst_of, people_of, leaders_of, campaign_of, stage_of,
+                          dept_name, inst_name, **_) -> dict:  # fmt: skip
+    """A self-report (one version) and a democratic life meeting with its members for every participant:
+    drafts and planned meetings where the institution is still finding problems, submitted reports and
+    held meetings at the meeting stage, approved reports and filed minutes after it."""
+    from campaigns.models import STAGE_ORDER
+    from meetings.models import LifeMeeting, MeetingMember
+    from reports.models import SelfReport, SelfReportVersion
+
+    reports = T(SelfReport, ["id", "campaign_id", "unit_id", "author_kind", "person_id", "title", "status", "submitted_at", "approved_at"])
+    meetings = T(LifeMeeting, ["id", "campaign_id", "unit_id", "theme", "date", "place", "chair_id", "secretary_id", "status", "held_at", "filed_at", "summary"])
+    members = T(MeetingMember, ["meeting_id", "person_id", "attendance", "absence_reason", "sort_order"])
+    participants = []
+    for i in inst_ids:
+        principal, team = leaders_of[i]
+        participants.append((i, i, "team", principal, [principal, *team], inst_name[i]))
+        participants += [(i, d, "department", people_of[d][0], people_of[d][:4], dept_name[d]) for d in depts_of[i]]
+    first_report, first_meeting = reports.ids(len(participants)), meetings.ids(len(participants))
+    report_rows, version_rows, meeting_rows, member_rows = [], [], [], []
+    for k, (i, unit, kind, head, who, name) in enumerate(participants):
+        step = STAGE_ORDER.index(stage_of[i])
+        submitted = FIXED_AT - timedelta(days=rng.randint(5, 40)) if step >= 1 else None
+        status = "approved" if step >= 2 else "submitted" if step == 1 else rng.choice(("draft", "returned"))
+        report_rows.append((first_report + k, campaign_of[i], unit, kind, head, f"{name}对照检查材料", status,
+                            submitted, submitted + timedelta(days=3) if status == "approved" else None))  # fmt: skip
+        version_rows.append((first_report + k, 1, REPORT_TEXTS[0], REPORT_TEXTS[1], REPORT_TEXTS[2], submitted))
+        held = datetime(2026, 11, 10, 9, tzinfo=UTC) + timedelta(hours=k % 200) if step >= 1 else None
+        mstatus = "filed" if step >= 2 else "held" if step == 1 and k % 2 else "planned"
+        meeting_rows.append((first_meeting + k, campaign_of[i], unit, f"{name}专题民主生活会",
+                             held or datetime(2026, 12, 1, 9, tzinfo=UTC), "第一会议室", head, who[-1], mstatus,
+                             held if mstatus != "planned" else None, held + timedelta(days=5) if mstatus == "filed" else None,
+                             "会议通报了征求意见情况，班子成员逐一开展批评与自我批评" if mstatus != "planned" else ""))  # fmt: skip
+        for j, pid in enumerate(dict.fromkeys(who)):
+            absent = mstatus != "planned" and rng.random() < 0.05
+            member_rows.append((first_meeting + k, pid, "absent" if absent else "present" if mstatus != "planned" else "unknown",
+                                "因公出差" if absent else "", j))  # fmt: skip
+    with transaction.atomic():
+        reports.insert(report_rows)
+        reports.close()
+        T(SelfReportVersion, ["report_id", "number", "method", "problems_and_causes", "measures", "submitted_at"]).insert(version_rows)
+        meetings.insert(meeting_rows)
+        meetings.close()
+        members.insert(member_rows)
+    return {"self_reports": len(report_rows), "meetings": len(meeting_rows), "meeting_members": len(member_rows)}
+
+
+def _service_ratings(n: int, *, rng, T, dept_ids, inst_of, people_of, **_) -> dict:
+    """Every fifth department serves the public (a service point with its QR code); `n` ratings over
+    them, most satisfied; every unsatisfied one opens a case, most of them settled."""
+    from servicerating.models import Case, Rating, ServicePoint
+
+    points = dept_ids[::5] or dept_ids[:1]
+    grades = ["satisfied"] * 16 + ["basic"] * 3 + ["unsatisfied"]
+    stars = {"satisfied": 5, "basic": 3, "unsatisfied": 1}
+    day0 = date(2026, 9, 1)
+    ratings, cases = [], []
+    for k in range(n):
+        d = points[k % len(points)]
+        g = rng.choice(grades)
+        on = day0 + timedelta(days=rng.randrange(88))
+        reason = rng.choice(RATING_REASONS) if g == "unsatisfied" else ""
+        ratings.append((_uuid(rng), d, inst_of[d], on, "qr", stars[g], g, reason, True))
+        if g == "unsatisfied":
+            status = rng.choice(("investigating", "substantiated", "partly", "unsubstantiated", "substantiated"))
+            decided = status != "investigating"
+            cases.append((_uuid(rng), d, inst_of[d], reason, rng.choice(people_of[d]) if k % 2 else None, status, on,
+                          on + timedelta(days=15), hashlib.sha256(f"{d}-{k}-{on}".encode()).hexdigest(),
+                          "经调查，情况基本属实" if decided else "", "已对当事人批评教育并公开回复" if decided else "",
+                          datetime.combine(on + timedelta(days=7), datetime.min.time(), UTC) if decided else None, decided))  # fmt: skip
+    with transaction.atomic():
+        T(ServicePoint, ["unit_id", "code", "short_code"]).insert(
+            (d, _code(rng), f"{100000 + k:06d}") for k, d in enumerate(points)
+        )
+        T(Rating, ["id", "unit_id", "institution_id", "rated_on", "source", "stars", "grade", "reason", "released"]).insert(ratings)
+        T(Case, ["id", "unit_id", "handling_unit_id", "reason", "named_person_id", "status", "opened_on", "due_on",
+                 "receipt_hash", "finding", "action_taken", "decided_at", "released"]).insert(cases)  # fmt: skip
+    return {"service_points": len(points), "ratings": len(ratings), "service_cases": len(cases)}
+
+
+def _evaluations(size: CitySize, office_users, *, rng, T, inst_ids, depts_of, campaign_of, stage_of, **_) -> dict:
+    """One democratic evaluation round per institution, set up through the evaluation services (the
+    default items and the four groups; two departments' work and the leadership team rated): still
+    being prepared before the evaluation stage; closed with its ballots stored as closing leaves them at
+    the evaluation stage; tallied by `evaluation_tally` after it (while the city's tallied ballots stay
+    under `size.tally_limit`; the rest wait closed). `size.ballots` ballots in all."""
+    from campaigns.models import STAGE_ORDER, Campaign
+    from evaluations.models import Ballot, BallotAnswer, Evaluation, EvaluatorGroup
+    from evaluations.services import ballot_questions, evaluation_create, evaluation_tally, target_add
+    from orgs.models import Unit
+
+    voting = [i for i in inst_ids if STAGE_ORDER.index(stage_of[i]) >= 2]
+    per_round = size.ballots // max(1, len(voting))
+    ballots, answers = T(Ballot, ["id", "evaluation_id", "group_id"]), T(BallotAnswer, ["id", "ballot_id", "target_id", "item_id", "grade_id"])
+    n_ballots = n_answers = tallied = tallied_ballots = 0
+    for i in inst_ids:
+        actor = office_users[i]
+        campaign = Campaign.objects.select_related("institution").get(pk=campaign_of[i])
+        with transaction.atomic():
+            ev = evaluation_create(actor=actor, campaign=campaign, name=f"{campaign.institution.name}民主评议")
+            target_add(actor=actor, evaluation=ev, kind="team", unit=campaign.institution)
+            for unit in Unit.objects.filter(pk__in=depts_of[i][:2]).order_by("pk"):
+                target_add(actor=actor, evaluation=ev, kind="unit_work", unit=unit)
+        if i not in voting:
+            continue
+        questions = [(t.pk, it.pk) for t, items in ballot_questions(ev) for it in items]
+        grades = list(ev.grades.filter(is_valid=True).order_by("order").values_list("pk", flat=True))
+        weights = [6, 3, 1, 1, 1][: len(grades)] + [1] * max(0, len(grades) - 5)
+        groups = list(ev.groups.order_by("order").values_list("pk", flat=True))
+        per_group = {g: 0 for g in groups}
+        # Random keys as closing gives them, written in key order: the same tables and indexes as rows
+        # written in random order, but each index filled from one end (random inserts into a large
+        # B-tree are what made this the slowest step).
+        ballot_ids = sorted(_uuid(rng) for _ in range(per_round))
+        answer_ids = iter(sorted(_uuid(rng) for _ in range(per_round * len(questions))))
+        ballot_rows = []
+        for b in ballot_ids:
+            g = rng.choice(groups)
+            per_group[g] += 1
+            ballot_rows.append((b, ev.pk, g))
+
+        with transaction.atomic():
+            n_ballots += ballots.insert(ballot_rows)
+            n_answers += answers.insert(_answers(rng, ballot_ids, answer_ids, questions, grades, weights))
+            for g, used in per_group.items():
+                EvaluatorGroup.objects.filter(pk=g).update(codes_issued=used + used // 8, codes_used=used, planned=used + used // 8)
+            Evaluation.objects.filter(pk=ev.pk).update(status=Evaluation.Status.CLOSED, opens_on=date(2026, 11, 20), closes_on=date(2026, 11, 27))
+        if STAGE_ORDER.index(stage_of[i]) >= 3 and tallied_ballots + per_round <= size.tally_limit:
+            evaluation_tally(actor=actor, evaluation=Evaluation.objects.get(pk=ev.pk))
+            tallied += 1
+            tallied_ballots += per_round
+    return {"evaluation_rounds": len(inst_ids), "ballots": n_ballots, "ballot_answers": n_answers, "rounds_tallied": tallied}
+
+
+def _answers(rng, ballot_ids, answer_ids, questions, grades, weights):
+    """Each ballot's answers: every question, a grade drawn with the weights (most voters satisfied)."""
+    for b in ballot_ids:
+        for (t, it), gr in zip(questions, rng.choices(grades, weights, k=len(questions))):
+            yield (next(answer_ids), b, t, it, gr)
+
+
+def _audit_trail(n: int, inst_ids, users: list[tuple[int, str]], rng: random.Random) -> int:
     """Append `n` records to the audit chain, numbered, chained and sealed under the trail's key exactly
-    as audit.services does (audit_bulk_append), so that `audit_verify` walks a real chain."""
-    from audit.models import AuditRecord
-    from audit.services import audit_bulk_append
+    as audit.services does (audit_bulk_append_values), so that `audit_verify` walks a real chain."""
+    from audit.services import audit_bulk_append_values
 
     actions = ["problem.create", "measure.progress", "measure.closeout_request", "report.submit", "opinion.triage"]
     start = datetime(2026, 9, 1, 8, tzinfo=UTC)
+    changed = {"status": ["open", "fixed"]}
 
     def rows():
         for k in range(n):
-            inst = insts[k % len(insts)]
-            user = users[k % len(users)]
-            yield AuditRecord(
-                at=start + timedelta(seconds=7 * k),
-                actor_id=user.pk,
-                actor_label=user.username,
-                action=actions[k % len(actions)],
-                object_type="problems.problem",
-                object_id=str(k + 1),
-                object_repr=PROBLEM_TEXTS[k % len(PROBLEM_TEXTS)][:200],
-                unit_id=inst.pk,
-                institution_id=inst.pk,
-                changes={"status": ["open", "fixed"]} if k % 3 == 0 else {},
-            )
+            inst = inst_ids[k % len(inst_ids)]
+            user, username = users[k % len(users)]
+            yield (start + timedelta(seconds=7 * k), user, username, actions[k % len(actions)],
+                   "problems.problem", str(k + 1), PROBLEM_TEXTS[k % len(PROBLEM_TEXTS)], inst, inst,
+                   changed if k % 3 == 0 else {})  # fmt: skip
 
-    return audit_bulk_append(rows(), batch=BATCH)
-
-
-def _ids_if_missing(model, objs, **lookup):
-    """bulk_create sets primary keys on PostgreSQL and SQLite ≥ 3.35; on an older SQLite read them back."""
-    if all(o.pk is not None for o in objs):
-        return objs
-    return list(model.objects.filter(**lookup).order_by("pk"))
+    return audit_bulk_append_values(rows())
