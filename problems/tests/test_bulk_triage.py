@@ -111,7 +111,7 @@ def test_with_htmx_it_swaps_the_list_with_the_summary(cast, campaign, client_for
     )
     page = response.content.decode()
     assert response.status_code == 200 and page.startswith('<div id="opinion-list">')
-    assert "已处理 3 条意见" in page and "暂无意见" in page  # nothing left to do on the list
+    assert "已处理 3 条意见" in page and "暂无意见" in page and "已办 <mark class=\"badge\">3</mark>" in page  # nothing left to do on the list
     assert statuses(ops) == ["closed"] * 3
 
 
