@@ -895,7 +895,9 @@ def opinions_triage_bulk(
         elif action == "merge":
             opinion_merge(actor=actor, opinion=opinion, duplicate_of=duplicate_of, note=reason)
         else:
-            opinion_accept(actor=actor, opinion=opinion, problems=[_bulk_spec(opinion, manifestation, unit)], note=reason)
+            opinion_accept(
+                actor=actor, opinion=opinion, problems=[_bulk_spec(opinion, manifestation, unit)], note=reason
+            )
     return opinions
 
 
