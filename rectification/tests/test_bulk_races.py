@@ -29,7 +29,8 @@ def test_it_applies_one_of_two_overlapping_bulk_decisions_whole(cast, campaign):
             new_deadline=date(2026, 12, 30),
         ),
     )
-    assert sum(isinstance(r, list) for r in results) == 1
+    assert sum(isinstance(r, list) for r in results) == 1, results
+    assert sum(isinstance(r, ServiceError) for r in results) == 1, results
     assert sum(isinstance(r, ServiceError) for r in results) == 1
     statuses = [Measure.objects.get(pk=x.pk).status for x in m]
     assert statuses in (
