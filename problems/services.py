@@ -835,6 +835,9 @@ def _bulk_opinions(actor, ids: Sequence[int]) -> list[Opinion]:
         raise ServiceError(_("Select at least one opinion."))
     if len(ids) > BULK_MAX:
         raise ServiceError(_("Select at most %(n)s rows at once.") % {"n": BULK_MAX})
+    # Lock the rows first, in one order (see rectification.services._bulk_closeouts: no deadlock on the
+    # audit chain when two people triage overlapping rows at once).
+    list(Opinion.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     found = {
         o.pk: o
         for o in selectors.opinions_for_triage(actor)
@@ -895,7 +898,9 @@ def opinions_triage_bulk(
         elif action == "merge":
             opinion_merge(actor=actor, opinion=opinion, duplicate_of=duplicate_of, note=reason)
         else:
-            opinion_accept(actor=actor, opinion=opinion, problems=[_bulk_spec(opinion, manifestation, unit)], note=reason)
+            opinion_accept(
+                actor=actor, opinion=opinion, problems=[_bulk_spec(opinion, manifestation, unit)], note=reason
+            )
     return opinions
 
 

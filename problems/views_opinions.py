@@ -338,9 +338,14 @@ def triage_bulk(request):
             result = {"n": len(done), "codes": [o.receipt_code for o in done]}
     if request.headers.get("HX-Request") != "true":
         if result:
-            messages.success(request, _("%(n)s opinions handled: %(codes)s") % {**result, "codes": "、".join(result["codes"])})
+            messages.success(
+                request, _("%(n)s opinions handled: %(codes)s") % {**result, "codes": "、".join(result["codes"])}
+            )
         else:
-            show_error(request, error or ServiceError(_("Choose what to do with the selected opinions."), details=_form_errors(form)))
+            show_error(
+                request,
+                error or ServiceError(_("Choose what to do with the selected opinions."), details=_form_errors(form)),
+            )
         return redirect(f"{reverse('problems:opinions')}?{back.urlencode()}")
     ctx = _triage_context(request, back, form=None if result else form, result=result)
     ctx["error"] = error

@@ -657,6 +657,9 @@ def _bulk_closeouts(actor, ids) -> list[Measure]:
         raise ServiceError(_("Select at least one measure."))
     if len(ids) > BULK_MAX:
         raise ServiceError(_("Select at most %(n)s rows at once.") % {"n": BULK_MAX})
+    # Lock the rows first, in one order: two bulk decisions over the same rows then wait for each other
+    # here, before either writes its audit records (whose chain head both would lock: a deadlock).
+    list(Measure.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     found = Measure.objects.select_related(
         "plan__unit", "plan__campaign", "responsible_unit", "owner", "responsible_leader"
     ).in_bulk(ids)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.excel import download_name
 from core.exceptions import ServiceError
@@ -63,6 +63,7 @@ def _context(request, params, *, form=None, result=None, error=None) -> dict:
     }
 
 
+@require_GET
 def closeouts(request):
     """销号: 待办 are the close-out requests the user may decide, 已办 those they decided."""
     return render(request, "rectification/closeouts.html", _context(request, request.GET.copy()))

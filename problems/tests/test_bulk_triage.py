@@ -41,7 +41,10 @@ def test_it_closes_the_ticked_opinions_with_one_reason(cast, campaign, client_fo
 
 
 def test_it_accepts_each_as_a_problem_with_the_chosen_manifestation_and_unit(cast, campaign, client_for, taxonomy):
-    ops = [enter(cast, campaign, cast.dept_a, "窗口工作人员态度冷淡"), enter(cast, campaign, cast.dept_b, "报销手续繁琐复杂")]
+    ops = [
+        enter(cast, campaign, cast.dept_a, "窗口工作人员态度冷淡"),
+        enter(cast, campaign, cast.dept_b, "报销手续繁琐复杂"),
+    ]
     chosen = next(iter(taxonomy.values()))
     client_for(cast.user("office")).post(
         reverse(BULK),
@@ -68,7 +71,10 @@ def test_it_marks_the_ticked_ones_as_duplicates_of_an_earlier_opinion(cast, camp
 
 
 def test_it_changes_nothing_when_one_row_is_already_triaged_and_names_it(cast, campaign, client_for):
-    ops = [enter(cast, campaign, cast.dept_a, "意见甲：接待不热情"), enter(cast, campaign, cast.dept_a, "意见乙：回复慢")]
+    ops = [
+        enter(cast, campaign, cast.dept_a, "意见甲：接待不热情"),
+        enter(cast, campaign, cast.dept_a, "意见乙：回复慢"),
+    ]
     client = client_for(cast.user("office"))
     client.post(reverse(BULK), {"opinions": [ops[1].pk], "action": "close", "reason": "重复"})
     response = client.post(
@@ -111,12 +117,17 @@ def test_with_htmx_it_swaps_the_list_with_the_summary(cast, campaign, client_for
     )
     page = response.content.decode()
     assert response.status_code == 200 and page.startswith('<div id="opinion-list">')
-    assert "已处理 3 条意见" in page and "暂无意见" in page  # nothing left to do on the list
+    assert (
+        "已处理 3 条意见" in page and "暂无意见" in page and '已办 <mark class="badge">3</mark>' in page
+    )  # nothing left to do on the list
     assert statuses(ops) == ["closed"] * 3
 
 
 def test_the_done_tab_lists_the_triaged_ones(cast, campaign, client_for):
-    ops = [enter(cast, campaign, cast.dept_a, "待办意见：值班缺岗"), enter(cast, campaign, cast.dept_a, "已办意见：办事慢")]
+    ops = [
+        enter(cast, campaign, cast.dept_a, "待办意见：值班缺岗"),
+        enter(cast, campaign, cast.dept_a, "已办意见：办事慢"),
+    ]
     client = client_for(cast.user("office"))
     client.post(reverse(BULK), {"opinions": [ops[1].pk], "action": "close", "reason": "已核实"}, follow=True)
     todo = client.get(reverse("problems:opinions")).content.decode()

@@ -57,7 +57,9 @@ def test_it_verifies_the_ticked_measures_in_one_action(cast, three, client_for):
     page = client.get(reverse("rectification:closeouts")).content.decode()
     assert page.count('name="measures"') == 3 and "应用到所选" in page
     response = client.post(
-        reverse(BULK), {"measures": [three[0].pk, three[2].pk], "decision": "verify", "comment": "材料齐全"}, follow=True
+        reverse(BULK),
+        {"measures": [three[0].pk, three[2].pk], "decision": "verify", "comment": "材料齐全"},
+        follow=True,
     )
     assert status(three) == [S.VERIFIED, S.CLOSEOUT_REQUESTED, S.VERIFIED]
     assert "2 项整改措施已核验销号" in response.content.decode()
@@ -134,5 +136,7 @@ def test_it_exports_the_ticked_rows_and_the_tab(cast, three, client_for):
 
 def test_the_export_keeps_other_units_out(cast, campaign, client_for):
     theirs = waiting(cast, campaign, cast.dept_b, cast.head_b, "principal", 1)[0]
-    rows = _rows(client_for(cast.user("head_a")).post(reverse("rectification:closeouts_export"), {"measures": [theirs.pk]}))
+    rows = _rows(
+        client_for(cast.user("head_a")).post(reverse("rectification:closeouts_export"), {"measures": [theirs.pk]})
+    )
     assert len(rows) == 1

@@ -1,0 +1,64 @@
+"""Browser test (Chinese): the campaign office ticks several opinions on the list and closes them with one
+reason in one action; the list is swapped in place with the summary (HTMX). Wide screen and phone."""
+
+import pytest
+
+from conftest import PASSWORD
+from problems.models import Opinion
+
+
+def _login(page, live_server, person):
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("工号").fill(person.staff_no)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_office_closes_ticked_opinions_in_one_action(live_server, browser, screenshot_dir):
+    from conftest import build_campaign, build_cast
+    from problems.services import opinion_enter
+
+    cast = build_cast()
+    campaign = build_campaign(cast)
+    ops = [
+        opinion_enter(
+            actor=cast.user("office"),
+            campaign=campaign,
+            unit=cast.dept_a if i % 2 else cast.dept_b,
+            content=f"座谈会意见第{i + 1}条：窗口办事需要反复提交材料",
+            source=Opinion.Source.SYMPOSIUM,
+        )
+        for i in range(5)
+    ]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    _login(page, live_server, cast.office)
+    page.goto(f"{live_server.url}/problems/opinions/")
+    page.get_by_label("本页全选").check()
+    assert page.locator("[data-selected-count] output").inner_text() == "5"
+    page.get_by_label(ops[4].receipt_code).uncheck()
+    page.get_by_label(ops[3].receipt_code).uncheck()
+    assert page.locator("[data-selected-count] output").inner_text() == "3"
+    page.get_by_label("处理方式").select_option("close")
+    page.get_by_label("理由或备注（办结时必填）").fill("已在专项检查中处理")
+    page.screenshot(path=str(screenshot_dir / "problems-bulk-triage-1366.png"), full_page=True)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="应用到所选").click()
+    page.get_by_role("status").filter(has_text="已处理 3 条意见").wait_for()
+    assert page.url.endswith("/problems/opinions/")  # swapped in place
+    assert page.locator('input[name="opinions"]').count() == 2
+    page.screenshot(path=str(screenshot_dir / "problems-bulk-triage-done-1366.png"), full_page=True)
+    statuses = {o.pk: Opinion.objects.get(pk=o.pk).status for o in ops}
+    assert sorted(statuses.values()) == ["closed", "closed", "closed", "new", "new"]
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/problems/opinions/")
+    page.screenshot(path=str(screenshot_dir / "problems-bulk-triage-390.png"), full_page=True)
+    page.goto(f"{live_server.url}/problems/opinions/?status=done")
+    assert page.locator("tbody tr").count() == 3
+    page.screenshot(path=str(screenshot_dir / "problems-bulk-triage-done-390.png"), full_page=True)
+    context.close()
