@@ -18,32 +18,12 @@ from core.exceptions import ServiceError
 from problems.models import Problem
 from rectification.models import Measure
 
+from .conftest import DB_TASKS
+from .conftest import run_next_task as _run_next
 from .ledger_files import DISTRICT_COUNTS, district_ledger
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 1)
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-def _run_next():
-    """What the worker does: claim the next ready task and run it."""
-    from jobs.worker import LeasedWorker
-
-    result = DBTaskResult.objects.ready().get_locked()
-    assert result is not None, "no task was queued"
-    result.claim("w-test")
-    LeasedWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="w-test",
-        excluded_queue_names=[],
-    ).run_task(result)
-    result.refresh_from_db()
-    return result
 
 
 def _post_upload(client, cast, campaign, data, name="区台账.xlsx"):
