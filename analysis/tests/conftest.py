@@ -9,6 +9,31 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 TODAY = date(2026, 12, 20)
+# The real background backend, for tests that look at a task between the request and the worker.
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def run_next_task():
+    """What the worker does: claim the next ready task (of DB_TASKS) and run it."""
+    from django_tasks_db.models import DBTaskResult
+
+    from jobs.worker import LeasedWorker
+
+    result = DBTaskResult.objects.ready().get_locked()
+    assert result is not None, "no task was queued"
+    result.claim("w-test")
+    LeasedWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="w-test",
+        excluded_queue_names=[],
+    ).run_task(result)
+    result.refresh_from_db()
+    return result
 
 
 def manifestations():

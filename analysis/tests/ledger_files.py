@@ -98,7 +98,7 @@ DISTRICT_COUNTS = {
 
 def category_column_ledger() -> bytes:
     """A category column merged down over its problems, a two-row header, 进度 as percentages and a
-    status word the office has to teach (已申请销号), a unit column, 3月底 / 2026年底 deadlines."""
+    status word the office has to teach (已报送销号材料), a unit column, 3月底 / 2026年底 deadlines."""
     wb = Workbook()
     ws = wb.active
     ws.append([TITLE])
@@ -108,7 +108,7 @@ def category_column_ledger() -> bytes:
     ws.merge_cells("D2:E2")
     ws.append(["工作效能", "审批环节多", "压减审批环节", "教务处", "干部孙七", "3月底", "100%", ""])
     ws.append([None, "会议多文件多", "精简会议文件", "教务处", "干部吴九", "2026年底", "60%", ""])
-    ws.append([None, "信息公开不及时", "按月公开", "财务处", "处长钱五", "2026-12-31", "已申请销号", ""])
+    ws.append([None, "信息公开不及时", "按月公开", "财务处", "处长钱五", "2026-12-31", "已报送销号材料", ""])
     ws.merge_cells("A4:A6")
     ws.append(["工作作风", "服务态度生硬", "开展服务礼仪培训", "财务处", "王小二", "2026年10月", "0%", ""])
     buf = io.BytesIO()

@@ -18,32 +18,12 @@ from core.exceptions import ServiceError
 from problems.models import Problem
 from rectification.models import Measure
 
+from .conftest import DB_TASKS
+from .conftest import run_next_task as _run_next
 from .ledger_files import DISTRICT_COUNTS, district_ledger
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 1)
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-def _run_next():
-    """What the worker does: claim the next ready task and run it."""
-    from jobs.worker import LeasedWorker
-
-    result = DBTaskResult.objects.ready().get_locked()
-    assert result is not None, "no task was queued"
-    result.claim("w-test")
-    LeasedWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="w-test",
-        excluded_queue_names=[],
-    ).run_task(result)
-    result.refresh_from_db()
-    return result
 
 
 def _post_upload(client, cast, campaign, data, name="区台账.xlsx"):
@@ -318,3 +298,15 @@ def test_a_ledger_exported_here_imports_back_with_the_same_statuses(cast, campai
         m.problems.get().description.split("：")[1]: m.status for m in Measure.objects.filter(plan__campaign=later)
     }
     assert back == {k: v[2] for k, v in ROUND_TRIP.items()}
+
+
+def test_the_progress_says_rows_of_total_while_the_worker_runs(cast, campaign, client_for):
+    client = client_for(cast.user("office"))
+    with override_settings(TASKS=DB_TASKS):
+        r = _post_upload(client, cast, campaign, district_ledger())
+    imp = LedgerImport.objects.get()
+    LedgerImport.objects.filter(pk=imp.pk).update(job_status=JobStatus.RUNNING)
+    services._job_progress(imp.pk, 1500, 19800)  # what the worker reports after a batch
+    fragment = client.get(r.url, headers={"HX-Request": "true"}).content.decode()
+    assert "已处理 1500 行，共 19800 行（7%）" in fragment and "进行中" in fragment
+    assert 'value="1500" max="19800"' in fragment

@@ -86,3 +86,55 @@ def test_a_district_size_ledger_imports_in_bulk_with_one_audit_record(cast, camp
     m = measures.get(import_row=5)  # the second measure of the first problem
     assert (m.import_file, m.imported_by, m.content) == ("全区整改台账（汇总）.xlsx", office, "措施1-2 跟踪检查")
     assert list(m.problems.all()) == [p]
+
+
+def test_a_district_size_ledger_goes_through_the_pages_with_quick_requests(cast, campaign, client_for, settings):
+    """The office's path with the real background backend: the upload request only keeps the file, the
+    worker checks the rows, the preview page shows a page of them, the import request only asks, the
+    worker imports. Each request returns quickly whatever the size; the worker's times are printed."""
+    from django.test import override_settings
+    from django.urls import reverse
+
+    from analysis.models import JobStatus, LedgerImport
+
+    from .conftest import DB_TASKS, run_next_task
+
+    settings.DEBUG = False
+    data = large_ledger(ROWS)
+    want = large_counts(ROWS)
+    client = client_for(cast.user("office"))
+    assert client.get(reverse("analysis:import_upload", args=[campaign.pk])).status_code == 200  # a warm server
+    with override_settings(TASKS=DB_TASKS):
+        t0 = time.perf_counter()
+        r = client.post(
+            reverse("analysis:import_upload", args=[campaign.pk]),
+            {"file": SimpleUploadedFile("全区整改台账.xlsx", data), "default_unit": cast.college.pk,
+             "default_channel": "self_check", "plans_approved": "on"},
+        )
+        t_upload = time.perf_counter() - t0
+        assert r.status_code == 302
+        imp = LedgerImport.objects.get()
+        t0 = time.perf_counter()
+        progress = client.get(r.url)
+        t_progress = time.perf_counter() - t0
+        assert "import-progress" in progress.content.decode()
+        result, t_check, m_check, _q = _timed(run_next_task)
+        assert result.status == "SUCCESSFUL"
+        t0 = time.perf_counter()
+        page = client.get(r.url)
+        t_page = time.perf_counter() - t0
+        assert "问题1：制度执行不到位" in page.content.decode()
+        t0 = time.perf_counter()
+        client.post(r.url, {"action": "import"})
+        t_ask = time.perf_counter() - t0
+        result, t_commit, m_commit, _q = _timed(run_next_task)
+        assert result.status == "SUCCESSFUL"
+    imp.refresh_from_db()
+    print(
+        f"\n{ROWS} rows on {connection.vendor} through the pages: upload request {t_upload:.2f}s, progress page "
+        f"{t_progress:.2f}s, worker check {t_check:.1f}s (peak {m_check / 2**20:.1f} MiB), preview page "
+        f"{t_page:.2f}s, import request {t_ask:.2f}s, worker import {t_commit:.1f}s (peak {m_commit / 2**20:.1f} MiB)"
+    )
+    assert (imp.status, imp.job_status) == (LedgerImport.Status.IMPORTED, JobStatus.DONE)
+    assert (imp.problems_created, imp.measures_created) == (want["problems"], want["measures"])
+    assert t_upload < 5 and t_ask < 5 and t_progress < 5, (t_upload, t_ask, t_progress)

@@ -78,12 +78,12 @@ def test_it_reads_a_category_column_and_learns_a_status_word(cast, campaign):
     imp = upload(cast, campaign, category_column_ledger())
     assert imp.summary["errors"] == 1
     err = LedgerRow.objects.get(ledger_import=imp, number=6).errors
-    assert len(err) == 1 and err[0]["column"].startswith("G") and "已申请销号" in err[0]["message"]
+    assert len(err) == 1 and err[0]["column"].startswith("G") and "已报送销号材料" in err[0]["message"]
     with pytest.raises(ServiceError):
         ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
     imp.refresh_from_db()
     assert imp.status == LedgerImport.Status.PREVIEWED and not Problem.objects.exists()
-    status_word_add(actor=cast.user("office"), institution=cast.college, word="已申请销号", state="done")
+    status_word_add(actor=cast.user("office"), institution=cast.college, word="已报送销号材料", state="done")
     ledger_import_map(
         actor=cast.user("office"),
         ledger_import=imp,
