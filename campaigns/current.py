@@ -24,5 +24,6 @@ def current_campaign(request) -> Campaign | None:
 
 def remember_campaign(request, campaign: Campaign) -> None:
     """Make `campaign` the current one for this session (the switcher, or a page opened for one campaign)."""
-    request.session[SESSION_KEY] = campaign.pk
+    if request.session.get(SESSION_KEY) != campaign.pk:  # unchanged: no write of the session row
+        request.session[SESSION_KEY] = campaign.pk
     request._current_campaign = campaign
