@@ -94,14 +94,14 @@ def cap_rules(evaluation: Evaluation) -> list[str]:
         return [
             _(
                 "On each question, at most %(allowed)s of the %(rated)s targets may be given “%(grade)s” "
-                "(%(pct)s%%). A sheet that gives it more often is spoilt as a whole (超过规定比例的选票无效)."
+                "(%(pct)s%%); a sheet that gives it more often is spoilt as a whole."
             )
             % {**words, "allowed": evaluation.cap_allowed(n), "rated": n}
         ]
     return [
         _(
             "On each question, at most %(pct)s%% of the targets asked about may be given “%(grade)s” (rounded "
-            "down). A sheet that gives it more often is spoilt as a whole (超过规定比例的选票无效)."
+            "down); a sheet that gives it more often is spoilt as a whole."
         )
         % words
     ]
@@ -598,7 +598,14 @@ def _cap(evaluation: Evaluation):
                 "Over the cap, the whole sheet is spoilt: “%(item)s” gives “%(grade)s” %(n)s times, at most "
                 "%(allowed)s allowed (%(pct)s%% of %(rated)s)."
             )
-            % {"item": items[i], "grade": grade, "n": n, "allowed": pct * rated[i] // 100, "pct": pct, "rated": rated[i]}
+            % {
+                "item": items[i],
+                "grade": grade,
+                "n": n,
+                "allowed": pct * rated[i] // 100,
+                "pct": pct,
+                "rated": rated[i],
+            }
             for i, n in sorted(given.items())
             if n * 100 > pct * rated.get(i, 0)
         ]

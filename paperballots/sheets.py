@@ -36,7 +36,9 @@ def page_context(layout: L.Layout, page: int) -> dict:
             {"label": labels[f], "left": x0, "top": y0, "width": round(x1 - x0, 2), "height": round(y1 - y0, 2)}
             for f, x0, y0, x1, y1 in (layout.text_boxes(r) if r.kind == "t" else [])
         ]
-        rows.append({"row": r, "top": r.y - height / 2, "height": height, "bubble_top": r.y - L.BUBBLE_R, "boxes": boxes})
+        rows.append(
+            {"row": r, "top": r.y - height / 2, "height": height, "bubble_top": r.y - L.BUBBLE_R, "boxes": boxes}
+        )
     return {"rows": rows}
 
 

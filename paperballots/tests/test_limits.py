@@ -19,7 +19,6 @@ B 称职 2 (s0, s4), 优秀 0 (s1 does not count). Free texts after the tally: A
 (≥ 3): its three texts of counted sheets shown, sorted, under 群众; B has 2 valid ballots (< 3): its
 text is withheld; s1's text nowhere (a spoilt ballot's texts count no more than its marks)."""
 
-import io
 
 import cv2
 import numpy as np
@@ -64,7 +63,9 @@ def fill(pdf: bytes, layout: L.Layout, grades: dict, targets: dict) -> list[byte
     scans = []
     for k, (a, b, texts) in enumerate(SHEETS):
         intents = [
-            simulate.Intent("blank") if g is None else simulate.Intent("answer", grades[g], {grades[g]}, [(grades[g], "tick")])
+            simulate.Intent("blank")
+            if g is None
+            else simulate.Intent("answer", grades[g], {grades[g]}, [(grades[g], "tick")])
             for g in (a, b)
         ]
         img, _ = simulate.fill_page(simulate.rasterise(pdf, k, DPI), layout, 0, intents, DPI, rng, stray=False, ink=30)
@@ -132,7 +133,7 @@ def test_a_sheet_over_the_cap_is_spoilt_and_its_free_texts_join_the_results_only
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     pdf = r.content
     printed = "".join(_pdf_text(pdf).split())
-    assert "每一项中，2个评议对象最多可评1个“优秀”（50%）。超过的，整张评议表无效" in printed
+    assert "每一项中，2个评议对象最多可评1个“优秀”（50%），超过的整张评议表无效。" in printed
     assert printed.count("优点") >= 2  # the box's label, once per target
     layout = L.Layout.from_json(SheetLayout.objects.get().spec)
     assert layout.text_fields == ["strengths"] and len(layout.text_rows(0)) == 2
@@ -166,9 +167,7 @@ def test_a_sheet_over_the_cap_is_spoilt_and_its_free_texts_join_the_results_only
     assert image["Content-Type"] == "image/png" and image["Cache-Control"] == "no-store"
 
     def written(box):  # the test knows each sheet by its marks; the page never pairs them
-        marks = {
-            (x.target_id, x.grade.label if x.grade else None) for x in SheetAnswer.objects.filter(sheet=box.sheet)
-        }
+        marks = {(x.target_id, x.grade.label if x.grade else None) for x in SheetAnswer.objects.filter(sheet=box.sheet)}
         for ga, gb, texts in SHEETS:
             if marks == {(a.pk, ga), (b.pk, gb)}:
                 return texts["A" if box.target_id == a.pk else "B"]
@@ -237,11 +236,77 @@ def test_a_batch_sent_back_after_its_check_takes_its_held_texts_with_it(limits_r
     ev, _key = evaluation_open(actor=office, evaluation=limits_round)
     group = ev.groups.get()
     paper = PaperBatch.objects.create(
-        evaluation=ev, group=group, label="1", returned=1, entered_by=office, entered_on="2026-11-30", status="checked",
-        checked_by=office2, checked_on="2026-11-30",
+        evaluation=ev,
+        group=group,
+        label="1",
+        returned=1,
+        entered_by=office,
+        entered_on="2026-11-30",
+        status="checked",
+        checked_by=office2,
+        checked_on="2026-11-30",
     )
     HeldText.objects.create(paper_batch=paper, target=ev.targets.first(), field="strengths", text="退回的批次")
     paper_batch_send_back(actor=office2, batch=paper, note="重新核对")
     Evaluation.objects.filter(pk=ev.pk).update(status=Evaluation.Status.TALLIED, tallied_at=timezone.now())
     assert paper_texts_release() == 0
     assert not HeldText.objects.exists() and not FreeText.objects.exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_screenshots_of_the_printed_form_and_the_review_page(limits_round, office, live_server, page):
+    """The printed form (its first page, rasterised by pdftoppm) and the review page in a browser, where
+    a text is typed from its box's image; saved in test-artifacts/paper/ to be looked at."""
+    import subprocess
+    from pathlib import Path
+
+    from playwright.sync_api import expect
+
+    from evaluations.services import evaluation_open
+    from paperballots import services
+
+    from .test_e2e import _login
+
+    shots = Path(__file__).resolve().parents[2] / "test-artifacts" / "paper"
+    shots.mkdir(parents=True, exist_ok=True)
+    ev = limits_round
+    group = ev.groups.get()
+    pdf = services.sheets_print(actor=office, evaluation=ev, group=group, count=5, record_issued=True)
+    (shots / "limits-sheet.pdf").write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "100",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(shots / "limits-sheet.pdf"),
+            str(shots / "limits-sheet"),
+        ],
+        check=True,
+    )
+    assert (shots / "limits-sheet.png").stat().st_size > 10_000
+    ev, _key = evaluation_open(actor=office, evaluation=ev)
+    layout = L.Layout.from_json(SheetLayout.objects.get().spec)
+    a, b = ev.targets.order_by("order")
+    scans = fill(pdf, layout, {g.label: k for k, g in enumerate(ev.grades.all())}, {"A": a, "B": b})
+    batch = services.scan_upload(
+        actor=office, evaluation=ev, group=group, label="1号票箱", files=[SimpleUploadedFile("s.pdf", pdf_of(scans))]
+    )
+    services.scan_read(batch_id=batch.pk)
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _login(page, live_server, office)
+    page.goto(live_server.url + reverse("paperballots:batch", args=[batch.pk]))
+    expect(page.locator("#over-cap")).to_be_visible()
+    first = page.locator("article.text-box").first
+    first.locator("input[name=text]").fill("工作扎实")
+    first.get_by_role("button", name="保存").click()
+    expect(page.locator("article.text-box").filter(has_text="录入人")).to_have_count(1)
+    page.screenshot(path=str(shots / "limits-review.png"), full_page=True)
+    assert SheetText.objects.exclude(text="").count() == 1

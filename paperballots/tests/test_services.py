@@ -408,12 +408,14 @@ def test_a_long_forms_page_with_no_readable_qr_code_never_makes_a_second_ballot(
     paper_issue(actor=office, group=group, count=3)
     n = len(layout.questions(0)) + len(layout.questions(1))
     answers = [[0] * n, [1] * n, [2] * n]
-    (a1, a2), (d1, d2), (e1, e2) = fill_long_sheets(
-        pdf, layout, answers, seed=5, stained={(1, 1), (2, 0), (2, 1)}
-    )
+    (a1, a2), (d1, d2), (e1, e2) = fill_long_sheets(pdf, layout, answers, seed=5, stained={(1, 1), (2, 0), (2, 1)})
     with translation.override("en"):
         batch = _upload(
-            office, ev, group, [("scan.pdf", pdf_of([e2, a1, d2, d1, e1, a2]))], capture=django_capture_on_commit_callbacks
+            office,
+            ev,
+            group,
+            [("scan.pdf", pdf_of([e2, a1, d2, d1, e1, a2]))],
+            capture=django_capture_on_commit_callbacks,
         )
     assert batch.sheets_read == 1
     items = list(RejectedPage.objects.filter(batch=batch))

@@ -211,7 +211,11 @@ def test_a_stained_page_of_a_long_form_is_given_to_its_incomplete_sheet_on_the_r
     ((d1, d2),) = fill_long_sheets(pdf, layout, [[1] * n], seed=8, stained={(0, 1)})
     with django_capture_on_commit_callbacks(execute=True):
         batch = services.scan_upload(
-            actor=office, evaluation=ev, group=group, label="2号票箱", files=[SimpleUploadedFile("s.pdf", pdf_of([d1, d2]))]
+            actor=office,
+            evaluation=ev,
+            group=group,
+            label="2号票箱",
+            files=[SimpleUploadedFile("s.pdf", pdf_of([d1, d2]))],
         )
     sheet = RejectedPage.objects.get(batch=batch, kind="sheet")
     page = RejectedPage.objects.get(batch=batch, kind="page")
