@@ -667,6 +667,7 @@ def main() -> None:
             prefix="SM",
         )
         built = time.monotonic() - t
+        load_start = os.getloadavg()[0]
         figures: list[dict] = []
         want = lambda k: not only or k in only  # noqa: E731
         with Gunicorn(env) as server:
@@ -693,6 +694,7 @@ def main() -> None:
                     "quick": args.quick,
                     "city": big.counts,
                     "built_seconds": built,
+                    "load": f"{load_start:.1f} at the start of the figures, {os.getloadavg()[0]:.1f} at the end",
                     "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                     "figures": figures,
                 },
