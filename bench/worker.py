@@ -662,7 +662,15 @@ def main() -> None:
         big = generate_city(size, prefix="GC", out=sys.stderr)
         small = generate_city(
             CitySize(
-                units=10, people=100, problems=1000, measures=1000, opinions=300, audit_records=1000, institutions=1
+                units=10,
+                people=100,
+                problems=1000,
+                measures=1000,
+                opinions=300,
+                ballots=1000,
+                ratings=300,
+                audit_records=1000,
+                institutions=1,
             ),
             prefix="SM",
         )
