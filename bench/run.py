@@ -59,6 +59,9 @@ def run_one(db: str, quick: bool, only: str, time_cap: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTEST_VERSION")}
     try:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=time_cap)
+    except subprocess.TimeoutExpired as e:
+        done = e.stderr.decode() if isinstance(e.stderr, bytes) else (e.stderr or "")
+        return {"database": db, "error": f"over the time cap of {time_cap} s; progress:\n{done[-1500:]}", "figures": []}
     finally:
         if name:
             drop_pg_database(name)
