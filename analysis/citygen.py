@@ -177,7 +177,10 @@ def _generate(size: CitySize, prefix: str, out) -> City:
 
     # Units: the city office, its institutions, their departments (ids handed out first, so paths are
     # written with the rows).
-    units = T(Unit, ["id", "name", "code", "kind", "parent_id", "path", "depth", "institution_id", "public_code", "sort_order"])
+    units = T(
+        Unit,
+        ["id", "name", "code", "kind", "parent_id", "path", "depth", "institution_id", "public_code", "sort_order"],
+    )
     city_id = units.ids(1)
     first_inst = units.ids(n_inst)
     inst_ids = list(range(first_inst, first_inst + n_inst))
@@ -187,16 +190,49 @@ def _generate(size: CitySize, prefix: str, out) -> City:
     dept_name, inst_of = {}, {}
 
     def unit_rows():
-        yield (city_id, f"{prefix}江城市治庸办", f"{prefix}-CITY", Unit.Kind.CITY_OFFICE, None, f"{city_id}/", 0, None, _code(rng), 0)
+        yield (
+            city_id,
+            f"{prefix}江城市治庸办",
+            f"{prefix}-CITY",
+            Unit.Kind.CITY_OFFICE,
+            None,
+            f"{city_id}/",
+            0,
+            None,
+            _code(rng),
+            0,
+        )
         for k, i in enumerate(inst_ids):
             name = f"江城{INSTITUTION_KINDS[k % len(INSTITUTION_KINDS)]}{k + 1:03d}"
-            yield (i, name, f"{prefix}-I{k:04d}", Unit.Kind.INSTITUTION, city_id, f"{city_id}/{i}/", 1, None, _code(rng), k)
+            yield (
+                i,
+                name,
+                f"{prefix}-I{k:04d}",
+                Unit.Kind.INSTITUTION,
+                city_id,
+                f"{city_id}/{i}/",
+                1,
+                None,
+                _code(rng),
+                k,
+            )
         for k, i in enumerate(inst_ids):
             for j, d in enumerate(depts_of[i]):
                 base = DEPT_NAMES[j % len(DEPT_NAMES)]
                 name = base if j < len(DEPT_NAMES) else f"{base}{j // len(DEPT_NAMES) + 1}"
                 dept_name[d], inst_of[d] = name, i
-                yield (d, name, f"{prefix}-D{k:04d}-{j:03d}", Unit.Kind.DEPARTMENT, i, f"{city_id}/{i}/{d}/", 2, i, _code(rng), j)
+                yield (
+                    d,
+                    name,
+                    f"{prefix}-D{k:04d}-{j:03d}",
+                    Unit.Kind.DEPARTMENT,
+                    i,
+                    f"{city_id}/{i}/{d}/",
+                    2,
+                    i,
+                    _code(rng),
+                    j,
+                )
 
     with transaction.atomic():
         counts["units"] = units.insert(unit_rows())
@@ -206,11 +242,28 @@ def _generate(size: CitySize, prefix: str, out) -> City:
     # People, spread over departments; each institution gets a principal leader and a leadership team,
     # each department a head, each institution's campaign office a login. One password hash for all.
     per_dept = max(1, size.people // max(1, len(dept_ids)))
-    people = T(Person, ["id", "name", "staff_no", "unit_id", "gender", "is_party_member", "user_id"], title="", phone="", email="")
+    people = T(
+        Person,
+        ["id", "name", "staff_no", "unit_id", "gender", "is_party_member", "user_id"],
+        title="",
+        phone="",
+        email="",
+    )
     first_person = people.ids(len(dept_ids) * per_dept + 1)
     official_id = first_person + len(dept_ids) * per_dept
-    people_of = {d: list(range(first_person + k * per_dept, first_person + (k + 1) * per_dept)) for k, d in enumerate(dept_ids)}
-    users = T(User, ["id", "username"], password=make_password(PASSWORD), date_joined=FIXED_AT, is_active=True, first_name="", last_name="", email="")
+    people_of = {
+        d: list(range(first_person + k * per_dept, first_person + (k + 1) * per_dept)) for k, d in enumerate(dept_ids)
+    }
+    users = T(
+        User,
+        ["id", "username"],
+        password=make_password(PASSWORD),
+        date_joined=FIXED_AT,
+        is_active=True,
+        first_name="",
+        last_name="",
+        email="",
+    )
     first_user = users.ids(n_inst + 1)
     office_person = {i: people_of[depts_of[i][-1]][0] for i in inst_ids}  # the campaign office's login
     login = {official_id: first_user} | {p: first_user + 1 + k for k, p in enumerate(office_person.values())}
@@ -224,9 +277,7 @@ def _generate(size: CitySize, prefix: str, out) -> City:
 
     leaders_of = {}
     with transaction.atomic():
-        users.insert(
-            [(first_user, f"{prefix}-CITY-1")] + [(login[p], staff_no(p)) for p in office_person.values()]
-        )
+        users.insert([(first_user, f"{prefix}-CITY-1")] + [(login[p], staff_no(p)) for p in office_person.values()])
         counts["people"] = people.insert(person_rows())
         posts, supervisions = [], []
         for i in inst_ids:
@@ -283,14 +334,22 @@ def _generate(size: CitySize, prefix: str, out) -> City:
     # first institution: one campaign as large as the biggest real ledgers (100,000 rows at full size).
     manifestations = list(Manifestation.objects.values_list("pk", flat=True))
     channels = [c for c, _ in Channel.choices]
-    problem_statuses = [Problem.Status.OPEN, Problem.Status.RECTIFYING, Problem.Status.RECTIFYING, Problem.Status.RESOLVED, Problem.Status.FIXED_AT_ONCE]
+    problem_statuses = [
+        Problem.Status.OPEN,
+        Problem.Status.RECTIFYING,
+        Problem.Status.RECTIFYING,
+        Problem.Status.RESOLVED,
+        Problem.Status.FIXED_AT_ONCE,
+    ]
     problems = T(Problem, ["id", "campaign_id", "unit_id", "description", "channel", "severity", "status", "fixed_at", "public_code"],
                  cause="宗旨意识淡薄，责任心不强，对制度执行督促检查不够", recorded_at=FIXED_AT)  # fmt: skip
     first_problem = problems.ids(size.problems)
     largest = depts_of[inst_ids[0]]
     others = [d for d in dept_ids if inst_of[d] != inst_ids[0]] or largest
     n_largest = size.problems // 3
-    problem_unit = [largest[k % len(largest)] if k < n_largest else others[k % len(others)] for k in range(size.problems)]
+    problem_unit = [
+        largest[k % len(largest)] if k < n_largest else others[k % len(others)] for k in range(size.problems)
+    ]
 
     def problem_rows():
         for k, d in enumerate(problem_unit):
@@ -357,7 +416,10 @@ def _generate(size: CitySize, prefix: str, out) -> City:
                                mime="text/plain", sha256=sha, size=len(evidence_bytes)).insert(
             (first_measure + k,) for k, s in enumerate(measure_status) if s in ("verified", "closeout_requested")
         )  # fmt: skip
-    clock.step("measures", f"{counts['measures']:,} measures, {counts['progress_reports']:,} progress reports, {counts['evidence']:,} evidence")
+    clock.step(
+        "measures",
+        f"{counts['measures']:,} measures, {counts['progress_reports']:,} progress reports, {counts['evidence']:,} evidence",
+    )
 
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     sources = [s for s, _ in Opinion.Source.choices]
@@ -375,12 +437,21 @@ def _generate(size: CitySize, prefix: str, out) -> City:
                people_of=people_of, leaders_of=leaders_of, campaign_of=campaign_of, stage_of=stage_of,
                dept_name=dept_name, inst_name=inst_name, city_id=city_id)  # fmt: skip
     counts.update(_reports_and_meetings(**ctx))
-    clock.step("reports", f"{counts['self_reports']:,} self-reports, {counts['meetings']:,} meetings with {counts['meeting_members']:,} members")
+    clock.step(
+        "reports",
+        f"{counts['self_reports']:,} self-reports, {counts['meetings']:,} meetings with {counts['meeting_members']:,} members",
+    )
     counts.update(_service_ratings(size.ratings, **ctx))
-    clock.step("ratings", f"{counts['service_points']:,} service points, {counts['ratings']:,} ratings, {counts['service_cases']:,} cases")
+    clock.step(
+        "ratings",
+        f"{counts['service_points']:,} service points, {counts['ratings']:,} ratings, {counts['service_cases']:,} cases",
+    )
     office_users = {i: User.objects.get(pk=login[office_person[i]]) for i in inst_ids}
     counts.update(_evaluations(size, office_users, **ctx))
-    clock.step("evaluations", f"{counts['evaluation_rounds']:,} evaluation rounds, {counts['ballots']:,} ballots ({counts['ballot_answers']:,} answers), {counts['rounds_tallied']} tallied")
+    clock.step(
+        "evaluations",
+        f"{counts['evaluation_rounds']:,} evaluation rounds, {counts['ballots']:,} ballots ({counts['ballot_answers']:,} answers), {counts['rounds_tallied']} tallied",
+    )
 
     from audit.models import AuditRecord
 
@@ -413,8 +484,27 @@ def _reports_and_meetings(*, rng, T, inst_ids, depts_of, inst_of, people_of, lea
     from meetings.models import LifeMeeting, MeetingMember
     from reports.models import SelfReport, SelfReportVersion
 
-    reports = T(SelfReport, ["id", "campaign_id", "unit_id", "author_kind", "person_id", "title", "status", "submitted_at", "approved_at"])
-    meetings = T(LifeMeeting, ["id", "campaign_id", "unit_id", "theme", "date", "place", "chair_id", "secretary_id", "status", "held_at", "filed_at", "summary"])
+    reports = T(
+        SelfReport,
+        ["id", "campaign_id", "unit_id", "author_kind", "person_id", "title", "status", "submitted_at", "approved_at"],
+    )
+    meetings = T(
+        LifeMeeting,
+        [
+            "id",
+            "campaign_id",
+            "unit_id",
+            "theme",
+            "date",
+            "place",
+            "chair_id",
+            "secretary_id",
+            "status",
+            "held_at",
+            "filed_at",
+            "summary",
+        ],
+    )
     members = T(MeetingMember, ["meeting_id", "person_id", "attendance", "absence_reason", "sort_order"])
     participants = []
     for i in inst_ids:
@@ -443,7 +533,9 @@ def _reports_and_meetings(*, rng, T, inst_ids, depts_of, inst_of, people_of, lea
     with transaction.atomic():
         reports.insert(report_rows)
         reports.close()
-        T(SelfReportVersion, ["report_id", "number", "method", "problems_and_causes", "measures", "submitted_at"]).insert(version_rows)
+        T(
+            SelfReportVersion, ["report_id", "number", "method", "problems_and_causes", "measures", "submitted_at"]
+        ).insert(version_rows)
         meetings.insert(meeting_rows)
         meetings.close()
         members.insert(member_rows)
@@ -474,10 +566,19 @@ def _service_ratings(n: int, *, rng, T, dept_ids, inst_of, people_of, **_) -> di
                           "经调查，情况基本属实" if decided else "", "已对当事人批评教育并公开回复" if decided else "",
                           datetime.combine(on + timedelta(days=7), datetime.min.time(), UTC) if decided else None, decided))  # fmt: skip
     with transaction.atomic():
+        taken = set(ServicePoint.objects.values_list("short_code", flat=True))  # another city's points
+        short = []
+        while len(short) < len(points):
+            code = str(rng.randrange(100000, 1000000))
+            if code not in taken:
+                taken.add(code)
+                short.append(code)
         T(ServicePoint, ["unit_id", "code", "short_code"]).insert(
-            (d, _code(rng), f"{100000 + k:06d}") for k, d in enumerate(points)
+            (d, _code(rng), code) for d, code in zip(points, short)
         )
-        T(Rating, ["id", "unit_id", "institution_id", "rated_on", "source", "stars", "grade", "reason", "released"]).insert(ratings)
+        T(
+            Rating, ["id", "unit_id", "institution_id", "rated_on", "source", "stars", "grade", "reason", "released"]
+        ).insert(ratings)
         T(Case, ["id", "unit_id", "handling_unit_id", "reason", "named_person_id", "status", "opened_on", "due_on",
                  "receipt_hash", "finding", "action_taken", "decided_at", "released"]).insert(cases)  # fmt: skip
     return {"service_points": len(points), "ratings": len(ratings), "service_cases": len(cases)}
@@ -496,7 +597,10 @@ def _evaluations(size: CitySize, office_users, *, rng, T, inst_ids, depts_of, ca
 
     voting = [i for i in inst_ids if STAGE_ORDER.index(stage_of[i]) >= 2]
     per_round = size.ballots // max(1, len(voting))
-    ballots, answers = T(Ballot, ["id", "evaluation_id", "group_id"]), T(BallotAnswer, ["id", "ballot_id", "target_id", "item_id", "grade_id"])
+    ballots, answers = (
+        T(Ballot, ["id", "evaluation_id", "group_id"]),
+        T(BallotAnswer, ["id", "ballot_id", "target_id", "item_id", "grade_id"]),
+    )
     n_ballots = n_answers = tallied = tallied_ballots = 0
     for i in inst_ids:
         actor = office_users[i]
@@ -528,13 +632,22 @@ def _evaluations(size: CitySize, office_users, *, rng, T, inst_ids, depts_of, ca
             n_ballots += ballots.insert(ballot_rows)
             n_answers += answers.insert(_answers(rng, ballot_ids, answer_ids, questions, grades, weights))
             for g, used in per_group.items():
-                EvaluatorGroup.objects.filter(pk=g).update(codes_issued=used + used // 8, codes_used=used, planned=used + used // 8)
-            Evaluation.objects.filter(pk=ev.pk).update(status=Evaluation.Status.CLOSED, opens_on=date(2026, 11, 20), closes_on=date(2026, 11, 27))
+                EvaluatorGroup.objects.filter(pk=g).update(
+                    codes_issued=used + used // 8, codes_used=used, planned=used + used // 8
+                )
+            Evaluation.objects.filter(pk=ev.pk).update(
+                status=Evaluation.Status.CLOSED, opens_on=date(2026, 11, 20), closes_on=date(2026, 11, 27)
+            )
         if STAGE_ORDER.index(stage_of[i]) >= 3 and tallied_ballots + per_round <= size.tally_limit:
             evaluation_tally(actor=actor, evaluation=Evaluation.objects.get(pk=ev.pk))
             tallied += 1
             tallied_ballots += per_round
-    return {"evaluation_rounds": len(inst_ids), "ballots": n_ballots, "ballot_answers": n_answers, "rounds_tallied": tallied}
+    return {
+        "evaluation_rounds": len(inst_ids),
+        "ballots": n_ballots,
+        "ballot_answers": n_answers,
+        "rounds_tallied": tallied,
+    }
 
 
 def _answers(rng, ballot_ids, answer_ids, questions, grades, weights):

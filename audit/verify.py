@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import TextField, Value
-from django.db.models.functions import Cast, Concat, Replace
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from . import anchors
 from .chain import FIELDS, GENESIS, KEY_ROTATE, KEY_START, _q, changes_json, legacy_digest, utc_text
@@ -164,22 +164,84 @@ def _anchors_checked(report: TrailReport, received: list[str] | None = None, rec
     return by_seq
 
 
-def _rows():
-    """The records in order as plain tuples, streamed: (seq, at as UTC ISO text, actor, label, action,
-    object type, object id, repr, unit, institution, changes as JSON text, key id, prev, seal).
-    No ORM objects and no per-row converters: `changes` comes as text (parsed only when its text was not
-    seen before), and on SQLite the time as stored (UTC), turned into ISO text by slicing."""
-    qs = AuditRecord.objects.order_by("seq").annotate(changes_text=Cast("changes", TextField()))
-    if connection.vendor == "sqlite":
-        # Stored as str(naive UTC datetime), "2026-09-01 08:00:07[.000123]": the ISO text in SQL.
-        text = TextField()
-        at_iso = Concat(
-            Replace(Cast("at", text), Value(" ", text), Value("T", text)), Value("+00:00", text), output_field=text
+def _head_sql(vendor: str) -> str:
+    """SQL for the start of a record's sealed bytes (audit.chain.canonical), up to and including the comma
+    before `changes`: `[seq,"at",actor,"label","action","type","id","repr",unit,institution,`. Strings
+    are quoted by the database's JSON quoting, which writes what Python's encoder writes (escapes `"`,
+    `\\` and the control characters, the short forms for \\b \\f \\n \\r \\t, every other character as is:
+    test_chain checks the two byte for byte); the time is the stored UTC instant as ISO text. The row then
+    crosses into Python as one string instead of ten values, and Python adds `changes` (whose keys the
+    seal sorts), the key id and the previous seal."""
+    if vendor == "sqlite":
+        # Stored as str(naive UTC datetime), "2026-09-01 08:00:07[.000123]".
+        at = "replace(at, ' ', 'T') || '+00:00'"
+        q = "json_quote({})".format
+        num = "coalesce(CAST({} AS TEXT), 'null')".format
+    else:
+        utc = "(at AT TIME ZONE 'UTC')"
+        at = (
+            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({utc}, 'US') = '000000' THEN '' "
+            f"ELSE '.' || to_char({utc}, 'US') END || '+00:00'"
         )
-        qs = qs.annotate(at_text=at_iso)
-        return qs.values_list("seq", "at_text", *FIELDS[2:10], "changes_text", *FIELDS[11:]).iterator(chunk_size=CHUNK)
-    rows = qs.values_list("seq", "at", *FIELDS[2:10], "changes_text", *FIELDS[11:]).iterator(chunk_size=CHUNK)
-    return ((r[0], utc_text(r[1]), *r[2:]) for r in rows)
+        q = "to_json({}::text)::text".format
+        num = "coalesce({}::text, 'null')".format
+    parts = [
+        f"'[' || {num('seq')}",
+        f"'\"' || {at} || '\"'",
+        num("actor_id"),
+        q("actor_label"),
+        q("action"),
+        q("object_type"),
+        q("object_id"),
+        q("object_repr"),
+        num("unit_id"),
+        num("institution_id"),
+    ]
+    return " || ',' || ".join(parts) + " || ','"
+
+
+def _rows():
+    """The records in order as plain tuples, streamed in chunks: (seq, head, changes as JSON text, action,
+    key id, prev, seal), `head` being the sealed bytes before `changes`. No ORM objects, no per-row
+    converters. PostgreSQL builds the head (_head_sql: the work is the server's, and one string crosses
+    instead of ten values); SQLite runs in this process, where its JSON quoting costs more than Python's,
+    so the head is written here from the plain columns."""
+    table = AuditRecord._meta.db_table
+    if connection.vendor != "sqlite":
+        sql = (
+            f"SELECT seq, {_head_sql(connection.vendor)}, changes::text, action, key_id, prev_hash, hash "
+            f'FROM "{table}" ORDER BY seq'
+        )
+        with connection.chunked_cursor() as cur:
+            cur.execute(sql)
+            while rows := cur.fetchmany(CHUNK):
+                yield from rows
+        return
+    # `at` is stored as str(naive UTC datetime), "2026-09-01 08:00:07[.000123]".
+    sql = (
+        "SELECT seq, replace(at, ' ', 'T') || '+00:00', actor_id, actor_label, action, object_type, object_id, "
+        f'object_repr, unit_id, institution_id, changes, key_id, prev_hash, hash FROM "{table}" ORDER BY seq'
+    )
+    q = _q
+    with connection.chunked_cursor() as cur:
+        cur.execute(sql)
+        while rows := cur.fetchmany(CHUNK):
+            for seq, at, actor, label, action, otype, oid, orepr, unit, inst, raw, key_id, prev, stored in rows:
+                # chain.canonical up to `changes`, written out (a call per record costs a tenth of the budget)
+                head = (
+                    f"[{seq},{q(at)},{'null' if actor is None else actor},{q(label)},{q(action)},{q(otype)},"
+                    f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},{'null' if inst is None else inst},"
+                )
+                yield seq, head, raw, action, key_id, prev, stored
+
+
+def _unkeyed_row(seq: int) -> tuple:
+    """A record from before the trail was keyed, as _unkeyed_ok reads it (rare: read one by one)."""
+    qs = AuditRecord.objects.filter(seq=seq).annotate(changes_text=Cast("changes", TextField()))
+    seq, at, *mid, changes_text, key_id, prev, stored = qs.values_list(
+        "seq", "at", *FIELDS[2:10], "changes_text", *FIELDS[11:]
+    ).get()
+    return (seq, utc_text(at), *mid, changes_text, key_id, prev, stored)
 
 
 def _unkeyed_ok(row: tuple, prev: str, local_tz) -> bool:
@@ -202,8 +264,8 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
     digest, q = hmac.digest, _q
     count = 0
     normal: dict[str, str] = {}  # changes as stored → as sealed (most records share a few shapes)
-    for row in _rows():
-        seq, at_text, actor, label, action, otype, oid, orepr, unit, inst, raw, key_id, prev_hash, stored = row
+    quoted: dict[str, str] = {}  # key ids as JSON strings
+    for seq, head, raw, action, key_id, prev_hash, stored in _rows():
         if seq != expected_seq:
             if seq > expected_seq:
                 gap = f"#{expected_seq}" + (f"–#{seq - 1}" if seq - 1 > expected_seq else "")
@@ -234,10 +296,8 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
             elif (
                 digest(
                     secret,
-                    # chain.canonical(...) written out: a function call per record is a tenth of the budget.
-                    f"[{seq},{q(at_text)},{'null' if actor is None else actor},{q(label)},{q(action)},{q(otype)},"
-                    f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},{'null' if inst is None else inst},"
-                    f"{changes},{q(key_id)},{q(prev_hash)}]".encode(),
+                    # chain.canonical(...): the head from the database, then changes, key id and prev
+                    f"{head}{changes},{quoted.get(key_id) or quoted.setdefault(key_id, q(key_id))},{q(prev_hash)}]".encode(),
                     "sha256",
                 ).hex()
                 != stored
@@ -257,7 +317,7 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
                 problem(
                     f"record #{seq} has no key, but the trail was keyed before it (a record re-hashed without the key)"
                 )
-            elif not _unkeyed_ok(row, prev_hash, local_tz):
+            elif not _unkeyed_ok(_unkeyed_row(seq), prev_hash, local_tz):
                 problem(f"record #{seq} was altered (its plain SHA-256 does not match)")
         if seq in wanted:
             for a, label in wanted.pop(seq):

@@ -662,30 +662,38 @@ def main() -> None:
         big = generate_city(size, prefix="GC", out=sys.stderr)
         small = generate_city(
             CitySize(
-                units=10, people=100, problems=1000, measures=1000, opinions=300, audit_records=1000, institutions=1
+                units=10,
+                people=100,
+                problems=1000,
+                measures=1000,
+                opinions=300,
+                ballots=1000,
+                ratings=300,
+                audit_records=1000,
+                institutions=1,
             ),
             prefix="SM",
         )
         built = time.monotonic() - t
+        load_start = os.getloadavg()[0]
         figures: list[dict] = []
         want = lambda k: not only or k in only  # noqa: E731
+
+        def run(key, measure):
+            if want(key):
+                t = time.monotonic()
+                figures.extend(measure())
+                print(f"  {key} measured in {time.monotonic() - t:.0f} s", file=sys.stderr, flush=True)
+
         with Gunicorn(env) as server:
-            if want("P1"):
-                figures += p1_ballots(big, server.port, reps, voters=120 if args.quick else 2000)
-            if want("P2"):
-                figures += p2_dashboards(big, small, server.port, reps)
-            if want("P3"):
-                figures += p3_lists(big, small, server.port, reps)
-        if want("P4"):
-            figures += p4_export(big, reps)
-        if want("P5"):
-            figures += p5_reports(big, reps)
-        if want("P6"):
-            figures += p6_tally(big, reps, [1_000] if args.quick else [10_000, 1_000_000])
-        if want("P8"):
-            figures += p8_opinions(big, 80 if args.quick else 1000)
-        if want("P7"):
-            figures += p7_audit(reps)
+            run("P1", lambda: p1_ballots(big, server.port, reps, voters=120 if args.quick else 2000))
+            run("P2", lambda: p2_dashboards(big, small, server.port, reps))
+            run("P3", lambda: p3_lists(big, small, server.port, reps))
+        run("P4", lambda: p4_export(big, reps))
+        run("P5", lambda: p5_reports(big, reps))
+        run("P6", lambda: p6_tally(big, reps, [1_000] if args.quick else [10_000, 1_000_000]))
+        run("P8", lambda: p8_opinions(big, 80 if args.quick else 1000))
+        run("P7", lambda: p7_audit(reps))
         print(
             json.dumps(
                 {
@@ -693,6 +701,7 @@ def main() -> None:
                     "quick": args.quick,
                     "city": big.counts,
                     "built_seconds": built,
+                    "load": f"{load_start:.1f} at the start of the figures, {os.getloadavg()[0]:.1f} at the end",
                     "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                     "figures": figures,
                 },

@@ -14,7 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from audit import anchors, keys
-from audit.chain import KEY_ROTATE, KEY_START, legacy_digest, message, record_row
+from audit.chain import KEY_ROTATE, KEY_START, legacy_digest, message, record_row, seal_record
+from audit.keys import keyring
 from audit.models import AuditAnchor, AuditHead, AuditRecord
 from audit.services import audit_anchor, audit_key_rotate, audit_record, audit_verify
 from audit.verify import trail_verify
@@ -381,3 +382,35 @@ def test_the_write_path_and_the_verifier_build_the_same_bytes_for_awkward_record
         assert message(record_row(rec)) == message_as_json_array(record_row(rec))
     report = trail_verify()
     assert report.ok, report.problems
+
+
+def test_the_verifier_reads_every_ascii_character_and_both_time_shapes_as_the_writer_sealed_them(cast):
+    """The verifier takes the start of each record's sealed bytes from the database's JSON quoting
+    (audit.verify._head_sql): it must write every character as Python's encoder does, in every text
+    field, and the time with and without microseconds."""
+    from datetime import UTC, datetime
+
+    every = "".join(
+        chr(c) for c in range(1, 128)
+    )  # NUL: PostgreSQL keeps none in text + "\u00a0\u2028\u3000字🚩\ufeff"
+    for i in range(4):
+        rec = audit_record(
+            actor=cast.user("office"), action=f"t.{every[i * 32 : (i + 1) * 32]}"[:60], object_repr=every[i::2],
+            changes={"all": every},
+        )  # fmt: skip
+        AuditRecord.objects.filter(pk=rec.pk).update(actor_label=every[::-1][:100])
+        rec.refresh_from_db()
+        rec.at = datetime(2026, 9, 1, 8, 0, i, 0 if i % 2 else 123, tzinfo=UTC)
+        rec.object_id = every[i * 10 : i * 10 + 60]
+        rec.object_type = every[64:124]
+        prev = AuditRecord.objects.filter(seq=rec.seq - 1).values_list("hash", flat=True).get()
+        rec.prev_hash = prev
+        rec.hash = seal_record(rec, keyring().secret(rec.key_id))
+        AuditRecord.objects.filter(pk=rec.pk).update(
+            at=rec.at, actor_label=rec.actor_label, object_id=rec.object_id, object_type=rec.object_type, hash=rec.hash
+        )
+        AuditHead.objects.filter(pk=1).update(last_hash=rec.hash)
+    report = trail_verify()
+    assert report.ok, report.problems
+    AuditRecord.objects.filter(seq=rec.seq).update(object_repr=every[1::2] + "x")
+    assert not trail_verify().ok
