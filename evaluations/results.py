@@ -133,19 +133,50 @@ def weighted_score(by_group: dict[int, dict[int, int]], grades: dict, groups: di
     return shown(weighted_exact(by_group, grades, groups))
 
 
-def _online(evaluation):
-    answers = (
+def _online(evaluation, targets: list, items: list, grades: dict):
+    """The online ballots' figures: one GROUP BY (target, item, grade, group) over the stored answers,
+    and the ballots per group. The valid ballots per target and group follow from these exactly
+    wherever every ballot of the group answered every item of the target (as casting requires) and some
+    item got no non-vote (不了解) from the group: then no ballot of the group is without a valid answer
+    for the target, so every ballot of the group is valid for it. Only the (target, group) pairs where
+    this cannot be told (some ballot may have answered every item with 不了解) are counted from the
+    answers, ballot by ballot."""
+    answers = list(
         BallotAnswer.objects.filter(ballot__evaluation=evaluation)
         .values("target_id", "item_id", "grade_id", "ballot__group_id")
         .annotate(n=Count("id"))
     )
-    valid_ballots = (
-        BallotAnswer.objects.filter(ballot__evaluation=evaluation, grade__is_valid=True)
-        .values("target_id", "ballot__group_id")
-        .annotate(n=Count("ballot_id", distinct=True))
-    )
-    ballots = Ballot.objects.filter(evaluation=evaluation).values("group_id").annotate(n=Count("id"))
-    return list(answers), list(valid_ballots), {r["group_id"]: r["n"] for r in ballots}
+    ballots = {
+        r["group_id"]: r["n"] for r in Ballot.objects.filter(evaluation=evaluation).values("group_id").annotate(n=Count("id"))
+    }
+    answered = defaultdict(lambda: defaultdict(int))  # (target, group) → item → answers
+    non_votes = defaultdict(lambda: defaultdict(int))  # (target, group) → item → 不了解 answers
+    for r in answers:
+        key = (r["target_id"], r["ballot__group_id"])
+        answered[key][r["item_id"]] += r["n"]
+        if not grades[r["grade_id"]].is_valid:
+            non_votes[key][r["item_id"]] += r["n"]
+    kinds = {t.pk: t.kind for t in targets}
+    applicable = {kind: {i.pk for i in items if i.applies(kind)} for kind in set(kinds.values())}
+    valid, unsure = [], set()
+    for (tid, gid), by_item in answered.items():
+        every_item = set(by_item) == applicable.get(kinds.get(tid), set()) and all(
+            n == ballots.get(gid, 0) for n in by_item.values()
+        )
+        if every_item and any(not non_votes[(tid, gid)].get(i) for i in by_item):
+            valid.append({"target_id": tid, "ballot__group_id": gid, "n": ballots[gid]})
+        else:
+            unsure.add((tid, gid))
+    if unsure:
+        counted = (
+            BallotAnswer.objects.filter(
+                ballot__evaluation=evaluation, grade__is_valid=True, target_id__in={t for t, _g in unsure}
+            )
+            .values("target_id", "ballot__group_id")
+            .annotate(n=Count("ballot_id", distinct=True))
+        )
+        valid += [r for r in counted if (r["target_id"], r["ballot__group_id"]) in unsure]
+    return answers, valid, ballots
 
 
 def _paper(evaluation):
@@ -172,7 +203,7 @@ def collect(evaluation: Evaluation) -> dict:
     targets = list(evaluation.targets.select_related("unit", "person"))
     bands = list(evaluation.score_bands.all())
     rules = list(evaluation.rules.prefetch_related("grades"))
-    answers, online_valid, ballots_by_group = _online(evaluation)
+    answers, online_valid, ballots_by_group = _online(evaluation, targets, items, grades)
     paper_counts, batches = _paper(evaluation)
     components = scheme(evaluation)
     component_values = stored_values(evaluation) if components else {}

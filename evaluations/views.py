@@ -634,7 +634,7 @@ def components(request, pk):
                 n = services.component_values_save(actor=request.user, evaluation=ev, values=values)
                 messages.success(request, _("%(n)s value(s) saved.") % {"n": n})
             else:
-                raise Http404
+                raise ServiceError(_("Nothing was saved."))
         except ServiceError as e:
             _refused(request, e)
         return redirect("evaluations:components", pk=ev.pk)
