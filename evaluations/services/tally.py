@@ -9,6 +9,7 @@ from audit.services import audit_record
 from core.exceptions import Conflict, ServiceError
 
 from ..models import BallotToken, Evaluation, EvaluationTarget, PaperBatch, SealedBallot
+from ..signals import round_tallied
 
 
 @transaction.atomic
@@ -75,6 +76,7 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         reason = _("Too little participation: %(reasons)s.") % {"reasons": "；".join(data["void_reasons"])}
         evaluation_void(actor=actor, evaluation=evaluation, reason=reason)
         evaluation.targets.update(result=EvaluationTarget.Result.VOID, fail_reasons=reason)
+        round_tallied.send(sender=Evaluation, evaluation=evaluation)
         return evaluation
     updated = Evaluation.objects.filter(pk=evaluation.pk, status=Evaluation.Status.CLOSED).update(
         status=Evaluation.Status.TALLIED, tallied_at=timezone.now()
@@ -104,6 +106,7 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
             "ballots": data["ballots"],
         },  # who passed is recorded when the results are published, not before
     )
+    round_tallied.send(sender=Evaluation, evaluation=evaluation)
     return evaluation
 
 
