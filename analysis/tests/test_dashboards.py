@@ -169,22 +169,28 @@ def _count(client, url):
     return len(ctx.captured_queries)
 
 
-def test_it_keeps_the_dashboard_query_count_constant_in_the_number_of_units(cast, campaign, dataset, client_for):
+def test_it_keeps_the_dashboard_query_count_constant_in_the_number_of_units(
+    cast, campaign, dataset, client_for, settings
+):
+    settings.SESSION_TOUCH_SECONDS = 3600  # the session's last-request time is written on the first page only
     client = client_for(cast.user("office"))
     url = reverse("analysis:campaign", args=[campaign.pk])
+    client.get(url)
     _grow(cast, campaign, 2)
     small = _count(client, url)
     _grow(cast, campaign, 25)
     assert _count(client, url) == small
 
 
-def test_it_keeps_the_city_dashboard_query_count_constant(cast, campaign, dataset, client_for):
+def test_it_keeps_the_city_dashboard_query_count_constant(cast, campaign, dataset, client_for, settings):
     from datetime import date
 
     from campaigns.services import campaign_activate, campaign_create
 
+    settings.SESSION_TOUCH_SECONDS = 3600  # the session's last-request time is written on the first page only
     client = client_for(cast.user("city_official"))
     url = reverse("analysis:city", args=[cast.city.pk])
+    client.get(url)
     small = _count(client, url)
     other = campaign_create(
         actor=None,
