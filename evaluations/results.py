@@ -147,7 +147,8 @@ def _online(evaluation, targets: list, items: list, grades: dict):
         .annotate(n=Count("*"))
     )
     ballots = {
-        r["group_id"]: r["n"] for r in Ballot.objects.filter(evaluation=evaluation).values("group_id").annotate(n=Count("*"))
+        r["group_id"]: r["n"]
+        for r in Ballot.objects.filter(evaluation=evaluation).values("group_id").annotate(n=Count("*"))
     }
     answered = defaultdict(lambda: defaultdict(int))  # (target, group) → item → answers
     non_votes = defaultdict(lambda: defaultdict(int))  # (target, group) → item → 不了解 answers

@@ -205,9 +205,7 @@ def token_for_code(code: str, today: date | None = None) -> BallotToken:
         raise CodeRefused(_("This evaluation is not open for voting yet."), "not_open")
     ev, group = _open_round(evaluation_id, fingerprint, group_id)
     ev.status, ev.opens_on, ev.closes_on, ev.key_fingerprint = status, opens_on, closes_on, fingerprint
-    token = BallotToken(
-        pk=pk, evaluation=ev, group=group, batch_id=batch_id, code_hash=hashed, used_on=used_on
-    )
+    token = BallotToken(pk=pk, evaluation=ev, group=group, batch_id=batch_id, code_hash=hashed, used_on=used_on)
     token._state.adding = False
     return token
 
