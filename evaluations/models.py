@@ -496,6 +496,10 @@ class Ballot(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="ballots")
     group = models.ForeignKey(EvaluatorGroup, on_delete=models.CASCADE, related_name="ballots")
 
+    class Meta:
+        # the tally counts a round's ballots per group from this index alone (no row read per ballot)
+        indexes = [models.Index(fields=["evaluation", "group"], name="ballot_round_group")]
+
 
 class BallotAnswer(models.Model):
     """One grade given on one ballot to one target for one item (random key, no order)."""

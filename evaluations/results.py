@@ -144,10 +144,11 @@ def _online(evaluation, targets: list, items: list, grades: dict):
     answers = list(
         BallotAnswer.objects.filter(ballot__evaluation=evaluation)
         .values("target_id", "item_id", "grade_id", "ballot__group_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     ballots = {
-        r["group_id"]: r["n"] for r in Ballot.objects.filter(evaluation=evaluation).values("group_id").annotate(n=Count("id"))
+        r["group_id"]: r["n"]
+        for r in Ballot.objects.filter(evaluation=evaluation).values("group_id").annotate(n=Count("*"))
     }
     answered = defaultdict(lambda: defaultdict(int))  # (target, group) → item → answers
     non_votes = defaultdict(lambda: defaultdict(int))  # (target, group) → item → 不了解 answers
@@ -180,13 +181,18 @@ def _online(evaluation, targets: list, items: list, grades: dict):
 
 
 def _paper(evaluation):
-    checked = PaperBatch.objects.filter(evaluation=evaluation, status=PaperBatch.Status.CHECKED)
+    batches = list(
+        PaperBatch.objects.filter(evaluation=evaluation, status=PaperBatch.Status.CHECKED).values(
+            "id", "group_id", "returned", "invalid"
+        )
+    )
+    if not batches:  # a round held online only: no counts to read
+        return [], batches
     counts = list(
-        PaperCount.objects.filter(batch__in=checked)
+        PaperCount.objects.filter(batch__in=[b["id"] for b in batches])
         .values("batch_id", "batch__group_id", "target_id", "item_id", "grade_id", "grade__is_valid")
         .annotate(n=Sum("count"))
     )
-    batches = list(checked.values("id", "group_id", "returned", "invalid"))
     return counts, batches
 
 

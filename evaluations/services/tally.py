@@ -78,14 +78,16 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         evaluation.targets.update(result=EvaluationTarget.Result.VOID, fail_reasons=reason)
         round_tallied.send(sender=Evaluation, evaluation=evaluation)
         return evaluation
+    now = timezone.now()
     updated = Evaluation.objects.filter(pk=evaluation.pk, status=Evaluation.Status.CLOSED).update(
-        status=Evaluation.Status.TALLIED, tallied_at=timezone.now()
+        status=Evaluation.Status.TALLIED, tallied_at=now
     )
     if not updated:
         raise Conflict(_("Only a closed round can be tallied."))
-    evaluation.refresh_from_db()
+    evaluation.status, evaluation.tallied_at = Evaluation.Status.TALLIED, now
     # what is stored (and read by other apps, and sent in notices) is what the release shows
     shown = {r["target"].pk: r for r in release(data)["targets"]}
+    targets, triggered = [], []
     for row in data["targets"]:
         t, r = row["target"], shown[row["target"].pk]
         t.result = row["outcome"]
@@ -94,8 +96,17 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         t.score = r["score"]
         t.valid_ballots = row["valid_ballots"]
         t.fail_reasons = "；".join(r["fail_reasons"])
-        t.save(update_fields=["result", "satisfaction", "low_share", "score", "valid_ballots", "fail_reasons"])
-        t.triggered_rules.set(row["triggered"])
+        targets.append(t)
+        triggered += [(t.pk, getattr(rule, "pk", rule)) for rule in row["triggered"]]
+    # one UPDATE for every target and one write of the rules that held, not two queries per target
+    EvaluationTarget.objects.bulk_update(
+        targets, ["result", "satisfaction", "low_share", "score", "valid_ballots", "fail_reasons"], batch_size=500
+    )
+    held = EvaluationTarget.triggered_rules.through
+    held.objects.filter(evaluationtarget_id__in=[t.pk for t in targets]).delete()
+    held.objects.bulk_create(
+        [held(evaluationtarget_id=t, passrule_id=rule) for t, rule in dict.fromkeys(triggered)], batch_size=500
+    )
     audit_record(
         actor=actor,
         action="evaluation.tally",

@@ -116,27 +116,97 @@ def code_slips(base_url: str, codes: list[str]) -> list[dict]:
     return [{"code": c, "link": ballot_link(base_url, c)} for c in codes]
 
 
+# Open rounds' evaluation and groups, read once per process (like `round_shape`): a ballot reads only the
+# token and, fresh, what can change while a round is open (its status, dates and key fingerprint), so a
+# closed, voided or reopened round is never served from what is kept. Kept per (round, key fingerprint):
+# each opening makes a new key, and the setup services change a round only while it is a draft.
+_open_rounds: dict[tuple[int, str], tuple[Evaluation, dict[int, EvaluatorGroup]]] = {}
+_ROUNDS_KEPT = 200
+
+
+def _fresh_copy(obj):
+    """A copy of a kept model instance for one request (its own state and cache of related objects)."""
+    from django.db.models.base import ModelState
+
+    copy = obj.__class__.__new__(obj.__class__)
+    copy.__dict__.update(obj.__dict__)
+    copy._state = ModelState()
+    copy._state.adding, copy._state.db = False, obj._state.db
+    return copy
+
+
+def _open_round(evaluation_id: int, fingerprint: str, group_id: int) -> tuple[Evaluation, EvaluatorGroup]:
+    key = (evaluation_id, fingerprint)
+    kept = _open_rounds.get(key) if fingerprint else None
+    if kept is None or group_id not in kept[1]:
+        ev = Evaluation.objects.get(pk=evaluation_id)
+        kept = (ev, {g.pk: g for g in EvaluatorGroup.objects.filter(evaluation_id=evaluation_id)})
+        if fingerprint and ev.key_fingerprint == fingerprint:
+            if len(_open_rounds) >= _ROUNDS_KEPT:
+                _open_rounds.clear()
+            _open_rounds[key] = kept
+    return _fresh_copy(kept[0]), _fresh_copy(kept[1][group_id])
+
+
+_TOKEN_COLUMNS = (
+    "pk",
+    "evaluation_id",
+    "group_id",
+    "batch_id",
+    "used_on",
+    "evaluation__status",
+    "evaluation__opens_on",
+    "evaluation__closes_on",
+    "evaluation__key_fingerprint",
+)
+_token_sql: dict[str, str] = {}  # the token look-up's SQL, made by the ORM once per database vendor
+
+
+def _token_row(hashed: str) -> tuple | None:
+    """The token with this code hash and its round's status, dates and key fingerprint, or None. The SQL
+    is the ORM's own, compiled once (compiling it took ten times as long as running it)."""
+    from django.db import connection
+
+    sql = _token_sql.get(connection.vendor)
+    if sql is None:
+        qs = BallotToken.objects.filter(code_hash=hashed).values_list(*_TOKEN_COLUMNS)
+        sql = _token_sql[connection.vendor] = qs.query.sql_with_params()[0]
+    with connection.cursor() as cur:
+        cur.execute(sql, [hashed])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    return tuple(date.fromisoformat(v) if isinstance(v, str) and i in (4, 6, 7) else v for i, v in enumerate(row))
+
+
 def token_for_code(code: str, today: date | None = None) -> BallotToken:
-    """The usable token for `code`, or CodeRefused saying why not (unknown, used, expired, not open)."""
+    """The usable token for `code`, or CodeRefused saying why not (unknown, used, expired, not open).
+    Its round's status, dates and key fingerprint are read with the token; the rest of the round and
+    its group come from `_open_rounds`."""
     today = today or timezone.localdate()
     if len(code_normalize(code)) != CODE_LENGTH:
         raise CodeRefused(
             _("This ballot code is not valid, or its evaluation has ended. Check it and try again."), "unknown"
         )
-    token = BallotToken.objects.filter(code_hash=code_hash(code)).select_related("evaluation", "group").first()
-    if token is None:
+    hashed = code_hash(code)
+    row = _token_row(hashed)
+    if row is None:
         raise CodeRefused(
             _("This ballot code is not valid, or its evaluation has ended. Check it and try again."), "unknown"
         )
-    if token.used_on is not None:
+    pk, evaluation_id, group_id, batch_id, used_on, status, opens_on, closes_on, fingerprint = row
+    if used_on is not None:
         raise CodeRefused(_("This ballot code has already been used. Each code gives one ballot."), "used")
-    ev = token.evaluation
-    if ev.status in (Evaluation.Status.CLOSED, Evaluation.Status.TALLIED, Evaluation.Status.VOID) or (
-        ev.closes_on and ev.closes_on < today
+    if status in (Evaluation.Status.CLOSED, Evaluation.Status.TALLIED, Evaluation.Status.VOID) or (
+        closes_on and closes_on < today
     ):
         raise CodeRefused(_("This evaluation has ended; the code can no longer be used."), "expired")
-    if ev.status != Evaluation.Status.OPEN or (ev.opens_on and ev.opens_on > today):
+    if status != Evaluation.Status.OPEN or (opens_on and opens_on > today):
         raise CodeRefused(_("This evaluation is not open for voting yet."), "not_open")
+    ev, group = _open_round(evaluation_id, fingerprint, group_id)
+    ev.status, ev.opens_on, ev.closes_on, ev.key_fingerprint = status, opens_on, closes_on, fingerprint
+    token = BallotToken(pk=pk, evaluation=ev, group=group, batch_id=batch_id, code_hash=hashed, used_on=used_on)
+    token._state.adding = False
     return token
 
 

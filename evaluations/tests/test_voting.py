@@ -115,3 +115,25 @@ def test_it_refuses_a_ballot_before_the_round_opens(make_round, office):
     _b, codes = codes_issue(actor=office, evaluation=ev, group=ev.groups.first(), count=1, base_url="http://t")
     r = Client().post(reverse("evaluations_public:open"), {"code": codes[0]})
     assert r.status_code == 409 and "尚未开始" in r.content.decode()
+
+
+def test_a_round_kept_in_memory_still_ends_when_its_dates_or_status_say_so(open_round):
+    """The ballot path keeps an open round per process; what can change while it is open is read fresh."""
+    import datetime
+
+    from django.utils import timezone
+
+    from evaluations.models import Evaluation
+
+    ev, codes = open_round()
+    c = Client()
+    assert c.post(reverse("evaluations_public:open"), {"code": codes["党员"][0]}).status_code == 200  # kept now
+    Evaluation.objects.filter(pk=ev.pk).update(closes_on=timezone.localdate() - datetime.timedelta(days=1))
+    r = c.post(reverse("evaluations_public:open"), {"code": codes["党员"][1]})
+    assert r.status_code == 409 and "已结束" in r.content.decode()
+    Evaluation.objects.filter(pk=ev.pk).update(closes_on=None, status=Evaluation.Status.CLOSED)
+    r = c.post(reverse("evaluations_public:submit"), {"code": codes["党员"][1], **_answers(ev)})
+    assert r.status_code == 409 and not SealedBallot.objects.exists()
+    Evaluation.objects.filter(pk=ev.pk).update(status=Evaluation.Status.OPEN)
+    r = c.post(reverse("evaluations_public:submit"), {"code": codes["党员"][1], **_answers(ev)})
+    assert r.status_code == 302 and SealedBallot.objects.count() == 1
