@@ -9,13 +9,15 @@ JSON encoding and one HMAC per record (see audit.chain). For whoever may verify 
 from __future__ import annotations
 
 import hmac
+import itertools
 import json
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
@@ -208,14 +210,10 @@ def _rows():
     so the head is written here from the plain columns."""
     table = AuditRecord._meta.db_table
     if connection.vendor != "sqlite":
-        sql = (
+        yield from _rows_ahead(
             f"SELECT seq, {_head_sql(connection.vendor)}, changes::text, action, key_id, prev_hash, hash "
             f'FROM "{table}" ORDER BY seq'
         )
-        with connection.chunked_cursor() as cur:
-            cur.execute(sql)
-            while rows := cur.fetchmany(CHUNK):
-                yield from rows
         return
     # `at` is stored as str(naive UTC datetime), "2026-09-01 08:00:07[.000123]".
     sql = (
@@ -233,6 +231,31 @@ def _rows():
                     f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},{'null' if inst is None else inst},"
                 )
                 yield seq, head, raw, action, key_id, prev, stored
+
+
+_cursor_names = itertools.count(1)
+
+
+def _rows_ahead(sql: str, size: int = 2000, ahead: int = 3):
+    """The rows of `sql`, read through a cursor in the database `size` rows at a time with the next
+    `ahead` reads already asked for (psycopg's pipeline mode): the database computes and sends the next
+    rows while this process hashes the current ones, two cores at work instead of taking turns."""
+    connection.ensure_connection()
+    conn = connection.connection
+    name = f"audit_verify_{next(_cursor_names)}"
+    with transaction.atomic(), conn.pipeline():
+        conn.execute(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}")
+        fetch = f"FETCH FORWARD {int(size)} FROM {name}"
+        pending = deque()
+        for _ in range(ahead):
+            pending.append(conn.execute(fetch))
+        while pending:
+            rows = pending.popleft().fetchall()
+            if not rows:
+                break
+            pending.append(conn.execute(fetch))
+            yield from rows
+        conn.execute(f"CLOSE {name}")
 
 
 def _unkeyed_row(seq: int) -> tuple:
