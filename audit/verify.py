@@ -166,95 +166,69 @@ def _anchors_checked(report: TrailReport, received: list[str] | None = None, rec
     return by_seq
 
 
-def _head_sql(vendor: str) -> str:
-    """SQL for the start of a record's sealed bytes (audit.chain.canonical), up to and including the comma
-    before `changes`: `[seq,"at",actor,"label","action","type","id","repr",unit,institution,`. Strings
-    are quoted by the database's JSON quoting, which writes what Python's encoder writes (escapes `"`,
-    `\\` and the control characters, the short forms for \\b \\f \\n \\r \\t, every other character as is:
-    test_chain checks the two byte for byte); the time is the stored UTC instant as ISO text. The row then
-    crosses into Python as one string instead of ten values, and Python adds `changes` (whose keys the
-    seal sorts), the key id and the previous seal."""
-    if vendor == "sqlite":
-        # Stored as str(naive UTC datetime), "2026-09-01 08:00:07[.000123]".
-        at = "replace(at, ' ', 'T') || '+00:00'"
-        q = "json_quote({})".format
-        num = "coalesce(CAST({} AS TEXT), 'null')".format
-    else:
-        utc = "(at AT TIME ZONE 'UTC')"
-        at = (
-            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({utc}, 'US') = '000000' THEN '' "
-            f"ELSE '.' || to_char({utc}, 'US') END || '+00:00'"
-        )
-        q = "to_json({}::text)::text".format
-        num = "coalesce({}::text, 'null')".format
-    parts = [
-        f"'[' || {num('seq')}",
-        f"'\"' || {at} || '\"'",
-        num("actor_id"),
-        q("actor_label"),
-        q("action"),
-        q("object_type"),
-        q("object_id"),
-        q("object_repr"),
-        num("unit_id"),
-        num("institution_id"),
-    ]
-    return " || ',' || ".join(parts) + " || ','"
+# The time as sealed (chain.utc_text), written by the database: SQLite stores str(naive UTC datetime),
+# "2026-09-01 08:00:07[.000123]"; PostgreSQL writes the UTC instant in one to_char, microseconds left out
+# when they are zero, as Python's isoformat does.
+_AT_SQL = {
+    "sqlite": "replace(at, ' ', 'T') || '+00:00'",
+    "postgresql": "replace(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), '.000000+', '+')",
+}
 
 
 def _rows():
-    """The records in order as plain tuples, streamed in chunks: (seq, head, changes as JSON text, action,
-    key id, prev, seal), `head` being the sealed bytes before `changes`. No ORM objects, no per-row
-    converters. PostgreSQL builds the head (_head_sql: the work is the server's, and one string crosses
-    instead of ten values); SQLite runs in this process, where its JSON quoting costs more than Python's,
-    so the head is written here from the plain columns."""
+    """The records in order as plain tuples: (seq, head, changes as JSON text, action, key id, prev,
+    seal), `head` being the sealed bytes before `changes`. No ORM objects, no per-row converters: the
+    database writes the time as sealed and hands over the plain columns; the head is written here with
+    the encoder's own string quoting (C), cheaper in total than the database's JSON quoting, which
+    on PostgreSQL cost more server time than this process spends hashing."""
     table = AuditRecord._meta.db_table
-    if connection.vendor != "sqlite":
-        yield from _rows_ahead(
-            f"SELECT seq, {_head_sql(connection.vendor)}, changes::text, action, key_id, prev_hash, hash "
-            f'FROM "{table}" ORDER BY seq'
-        )
-        return
-    # `at` is stored as str(naive UTC datetime), "2026-09-01 08:00:07[.000123]".
+    changes = "changes" if connection.vendor == "sqlite" else "changes::text"
     sql = (
-        "SELECT seq, replace(at, ' ', 'T') || '+00:00', actor_id, actor_label, action, object_type, object_id, "
-        f'object_repr, unit_id, institution_id, changes, key_id, prev_hash, hash FROM "{table}" ORDER BY seq'
+        f"SELECT seq, {_AT_SQL[connection.vendor]}, actor_id, actor_label, action, object_type, object_id, "
+        f'object_repr, unit_id, institution_id, {changes}, key_id, prev_hash, hash FROM "{table}" ORDER BY seq'
     )
     q = _q
-    with connection.chunked_cursor() as cur:
-        cur.execute(sql)
-        while rows := cur.fetchmany(CHUNK):
-            for seq, at, actor, label, action, otype, oid, orepr, unit, inst, raw, key_id, prev, stored in rows:
-                # chain.canonical up to `changes`, written out (a call per record costs a tenth of the budget)
-                head = (
-                    f"[{seq},{q(at)},{'null' if actor is None else actor},{q(label)},{q(action)},{q(otype)},"
-                    f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},{'null' if inst is None else inst},"
-                )
-                yield seq, head, raw, action, key_id, prev, stored
+    for rows in _chunks(sql):
+        for seq, at, actor, label, action, otype, oid, orepr, unit, inst, raw, key_id, prev, stored in rows:
+            # chain.canonical up to `changes`, written out (a call per record costs a tenth of the budget)
+            head = (
+                f"[{seq},{q(at)},{'null' if actor is None else actor},{q(label)},{q(action)},{q(otype)},"
+                f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},{'null' if inst is None else inst},"
+            )
+            yield seq, head, raw, action, key_id, prev, stored
+
+
+def _chunks(sql: str):
+    """The rows of `sql` in chunks. SQLite runs in this process: a plain chunked cursor. PostgreSQL: see
+    _chunks_ahead."""
+    if connection.vendor != "postgresql":
+        with connection.chunked_cursor() as cur:
+            cur.execute(sql)
+            while rows := cur.fetchmany(CHUNK):
+                yield rows
+        return
+    yield from _chunks_ahead(sql)
 
 
 _cursor_names = itertools.count(1)
 
 
-def _rows_ahead(sql: str, size: int = 2000, ahead: int = 3):
-    """The rows of `sql`, read through a cursor in the database `size` rows at a time with the next
-    `ahead` reads already asked for (psycopg's pipeline mode): the database computes and sends the next
-    rows while this process hashes the current ones, two cores at work instead of taking turns."""
+def _chunks_ahead(sql: str, size: int = 2000, ahead: int = 3):
+    """The rows of `sql` through a cursor in the database, `size` rows at a time, with the next `ahead`
+    reads already sent (psycopg's pipeline mode): the database reads and sends the next rows while this
+    process hashes the current ones, the two working at once instead of taking turns (a plain
+    server-side cursor asks for the next chunk only when the last one is done). A reader thread does
+    not help: it waits for the GIL behind the hashing loop at every packet."""
     connection.ensure_connection()
     conn = connection.connection
     name = f"audit_verify_{next(_cursor_names)}"
     with transaction.atomic(), conn.pipeline():
         conn.execute(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}")
         fetch = f"FETCH FORWARD {int(size)} FROM {name}"
-        pending = deque()
-        for _ in range(ahead):
+        pending = deque(conn.execute(fetch) for _ in range(ahead))
+        while rows := pending.popleft().fetchall():
             pending.append(conn.execute(fetch))
-        while pending:
-            rows = pending.popleft().fetchall()
-            if not rows:
-                break
-            pending.append(conn.execute(fetch))
-            yield from rows
+            yield rows
         conn.execute(f"CLOSE {name}")
 
 
