@@ -175,27 +175,18 @@ _AT_SQL = {
 }
 
 
-def _rows():
-    """The records in order as plain tuples: (seq, head, changes as JSON text, action, key id, prev,
-    seal), `head` being the sealed bytes before `changes`. No ORM objects, no per-row converters: the
-    database writes the time as sealed and hands over the plain columns; the head is written here with
-    the encoder's own string quoting (C), cheaper in total than the database's JSON quoting, which
-    on PostgreSQL cost more server time than this process spends hashing."""
-    table = AuditRecord._meta.db_table
+def _rows_sql() -> str:
+    """The records in order as plain columns in FIELDS order, `at` as the sealed time text and `changes`
+    as JSON text. No ORM objects, no per-row converters: the database writes the time as sealed and
+    hands over the plain columns; trail_verify writes the sealed bytes with the encoder's own string
+    quoting (C), cheaper in total than the database's JSON quoting, which on PostgreSQL cost more server
+    time than this process spends hashing."""
     changes = "changes" if connection.vendor == "sqlite" else "changes::text"
-    sql = (
+    return (
         f"SELECT seq, {_AT_SQL[connection.vendor]}, actor_id, actor_label, action, object_type, object_id, "
-        f'object_repr, unit_id, institution_id, {changes}, key_id, prev_hash, hash FROM "{table}" ORDER BY seq'
+        f"object_repr, unit_id, institution_id, {changes}, key_id, prev_hash, hash "
+        f'FROM "{AuditRecord._meta.db_table}" ORDER BY seq'
     )
-    q = _q
-    for rows in _chunks(sql):
-        for seq, at, actor, label, action, otype, oid, orepr, unit, inst, raw, key_id, prev, stored in rows:
-            # chain.canonical up to `changes`, written out (a call per record costs a tenth of the budget)
-            head = (
-                f"[{seq},{q(at)},{'null' if actor is None else actor},{q(label)},{q(action)},{q(otype)},"
-                f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},{'null' if inst is None else inst},"
-            )
-            yield seq, head, raw, action, key_id, prev, stored
 
 
 def _chunks(sql: str):
@@ -262,71 +253,77 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
     count = 0
     normal: dict[str, str] = {}  # changes as stored → as sealed (most records share a few shapes)
     quoted: dict[str, str] = {}  # key ids as JSON strings
-    for seq, head, raw, action, key_id, prev_hash, stored in _rows():
-        if seq != expected_seq:
-            if seq > expected_seq:
-                gap = f"#{expected_seq}" + (f"–#{seq - 1}" if seq - 1 > expected_seq else "")
-                problem(f"record {gap} missing (next found: #{seq})")
-            else:
-                problem(f"record #{seq} appears twice or out of order")
-        if prev_hash != prev:
-            problem(f"record #{seq} does not follow record #{seq - 1} (inserted, removed or reordered)")
-        if key_id:
-            if key_id != current_key:
-                if current_key is None and action == KEY_START:
-                    current_key = key_id
-                    report.keys.append(key_id)
-                elif current_key is None:
-                    problem(f"record #{seq} is sealed with key {key_id} but the trail was never keyed before it")
+    for rows in _chunks(_rows_sql()):
+        for seq, at, actor, actor_label, action, otype, oid, orepr, unit, inst, raw, key_id, prev_hash, stored in rows:
+            if seq != expected_seq:
+                if seq > expected_seq:
+                    gap = f"#{expected_seq}" + (f"–#{seq - 1}" if seq - 1 > expected_seq else "")
+                    problem(f"record {gap} missing (next found: #{seq})")
                 else:
+                    problem(f"record #{seq} appears twice or out of order")
+            if prev_hash != prev:
+                problem(f"record #{seq} does not follow record #{seq - 1} (inserted, removed or reordered)")
+            if key_id:
+                if key_id != current_key:
+                    if current_key is None and action == KEY_START:
+                        current_key = key_id
+                        report.keys.append(key_id)
+                    elif current_key is None:
+                        problem(f"record #{seq} is sealed with key {key_id} but the trail was never keyed before it")
+                    else:
+                        problem(
+                            f"record #{seq} is sealed with key {key_id}, but the trail's key at that point is {current_key}"
+                        )
+                changes = normal.get(raw)
+                if changes is None:
+                    if len(normal) > 100_000:
+                        normal.clear()
+                    changes = normal[raw] = changes_json(json.loads(raw))
+                secret = secrets.get(key_id)
+                if secret is None:
+                    problem(f"record #{seq} is sealed with key {key_id!r}, which is not in the keyring ({ring.source})")
+                elif (
+                    digest(
+                        secret,
+                        # chain.canonical(...), written out (a call per record costs a tenth of the budget)
+                        f"[{seq},{q(at)},{'null' if actor is None else actor},{q(actor_label)},{q(action)},{q(otype)},"
+                        f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},"
+                        f"{'null' if inst is None else inst},{changes},"
+                        f"{quoted.get(key_id) or quoted.setdefault(key_id, q(key_id))},{q(prev_hash)}]".encode(),
+                        "sha256",
+                    ).hex()
+                    != stored
+                ):
                     problem(
-                        f"record #{seq} is sealed with key {key_id}, but the trail's key at that point is {current_key}"
+                        f"record #{seq} does not match its seal under key {key_id}: the record was altered, "
+                        f"or this is not the key it was sealed with"
                     )
-            changes = normal.get(raw)
-            if changes is None:
-                if len(normal) > 100_000:
-                    normal.clear()
-                changes = normal[raw] = changes_json(json.loads(raw))
-            secret = secrets.get(key_id)
-            if secret is None:
-                problem(f"record #{seq} is sealed with key {key_id!r}, which is not in the keyring ({ring.source})")
-            elif (
-                digest(
-                    secret,
-                    # chain.canonical(...): the head from the database, then changes, key id and prev
-                    f"{head}{changes},{quoted.get(key_id) or quoted.setdefault(key_id, q(key_id))},{q(prev_hash)}]".encode(),
-                    "sha256",
-                ).hex()
-                != stored
-            ):
-                problem(
-                    f"record #{seq} does not match its seal under key {key_id}: the record was altered, "
-                    f"or this is not the key it was sealed with"
-                )
-            if action == KEY_ROTATE and key_id == current_key:
-                to = json.loads(raw)
-                current_key = to.get("to") if isinstance(to, dict) else None
-                if current_key:
-                    report.keys.append(current_key)
-        else:
-            report.unkeyed += 1
-            if current_key is not None:
-                problem(
-                    f"record #{seq} has no key, but the trail was keyed before it (a record re-hashed without the key)"
-                )
-            elif not _unkeyed_ok(_unkeyed_row(seq), prev_hash, local_tz):
-                problem(f"record #{seq} was altered (its plain SHA-256 does not match)")
-        if seq in wanted:
-            for a, label in wanted.pop(seq):
-                if a["hash"] != stored:
+                if action == KEY_ROTATE and key_id == current_key:
+                    to = json.loads(raw)
+                    current_key = to.get("to") if isinstance(to, dict) else None
+                    if current_key:
+                        report.keys.append(current_key)
+            else:
+                report.unkeyed += 1
+                if current_key is not None:
                     problem(
-                        f"{label} says record #{seq} was sealed {a['hash'][:16]}…, the trail has {stored[:16]}…: "
-                        f"record #{seq} or an earlier one was rewritten and re-sealed"
+                        f"record #{seq} has no key, but the trail was keyed before it (a record re-hashed without the key)"
                     )
-                elif a["key_id"] != key_id:
-                    problem(f"{label} says record #{seq} was sealed with key {a['key_id']}, the trail says {key_id}")
-        prev, expected_seq, last_seq = stored, seq + 1, seq
-        count += 1
+                elif not _unkeyed_ok(_unkeyed_row(seq), prev_hash, local_tz):
+                    problem(f"record #{seq} was altered (its plain SHA-256 does not match)")
+            if seq in wanted:
+                for a, label in wanted.pop(seq):
+                    if a["hash"] != stored:
+                        problem(
+                            f"{label} says record #{seq} was sealed {a['hash'][:16]}…, the trail has {stored[:16]}…: "
+                            f"record #{seq} or an earlier one was rewritten and re-sealed"
+                        )
+                    elif a["key_id"] != key_id:
+                        problem(
+                            f"{label} says record #{seq} was sealed with key {a['key_id']}, the trail says {key_id}"
+                        )
+            prev, expected_seq, last_seq = stored, seq + 1, seq
+            count += 1
     report.records = count
     for seq in sorted(wanted):
         for _a, label in wanted[seq]:
