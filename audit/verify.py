@@ -9,13 +9,15 @@ JSON encoding and one HMAC per record (see audit.chain). For whoever may verify 
 from __future__ import annotations
 
 import hmac
+import itertools
 import json
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
@@ -164,75 +166,61 @@ def _anchors_checked(report: TrailReport, received: list[str] | None = None, rec
     return by_seq
 
 
-def _head_sql(vendor: str) -> str:
-    """SQL for the start of a record's sealed bytes (audit.chain.canonical), up to and including the comma
-    before `changes`: `[seq,"at",actor,"label","action","type","id","repr",unit,institution,`. Strings
-    are quoted by the database's JSON quoting, which writes what Python's encoder writes (escapes `"`,
-    `\\` and the control characters, the short forms for \\b \\f \\n \\r \\t, every other character as is:
-    test_chain checks the two byte for byte); the time is the stored UTC instant as ISO text. The row then
-    crosses into Python as one string instead of ten values, and Python adds `changes` (whose keys the
-    seal sorts), the key id and the previous seal."""
-    if vendor == "sqlite":
-        # Stored as str(naive UTC datetime), "2026-09-01 08:00:07[.000123]".
-        at = "replace(at, ' ', 'T') || '+00:00'"
-        q = "json_quote({})".format
-        num = "coalesce(CAST({} AS TEXT), 'null')".format
-    else:
-        utc = "(at AT TIME ZONE 'UTC')"
-        at = (
-            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({utc}, 'US') = '000000' THEN '' "
-            f"ELSE '.' || to_char({utc}, 'US') END || '+00:00'"
-        )
-        q = "to_json({}::text)::text".format
-        num = "coalesce({}::text, 'null')".format
-    parts = [
-        f"'[' || {num('seq')}",
-        f"'\"' || {at} || '\"'",
-        num("actor_id"),
-        q("actor_label"),
-        q("action"),
-        q("object_type"),
-        q("object_id"),
-        q("object_repr"),
-        num("unit_id"),
-        num("institution_id"),
-    ]
-    return " || ',' || ".join(parts) + " || ','"
+# The time as sealed (chain.utc_text), written by the database: SQLite stores str(naive UTC datetime),
+# "2026-09-01 08:00:07[.000123]"; PostgreSQL writes the UTC instant in one to_char, microseconds left out
+# when they are zero, as Python's isoformat does.
+_AT_SQL = {
+    "sqlite": "replace(at, ' ', 'T') || '+00:00'",
+    "postgresql": "replace(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), '.000000+', '+')",
+}
 
 
-def _rows():
-    """The records in order as plain tuples, streamed in chunks: (seq, head, changes as JSON text, action,
-    key id, prev, seal), `head` being the sealed bytes before `changes`. No ORM objects, no per-row
-    converters. PostgreSQL builds the head (_head_sql: the work is the server's, and one string crosses
-    instead of ten values); SQLite runs in this process, where its JSON quoting costs more than Python's,
-    so the head is written here from the plain columns."""
-    table = AuditRecord._meta.db_table
-    if connection.vendor != "sqlite":
-        sql = (
-            f"SELECT seq, {_head_sql(connection.vendor)}, changes::text, action, key_id, prev_hash, hash "
-            f'FROM "{table}" ORDER BY seq'
-        )
+def _rows_sql() -> str:
+    """The records in order as plain columns in FIELDS order, `at` as the sealed time text and `changes`
+    as JSON text. No ORM objects, no per-row converters: the database writes the time as sealed and
+    hands over the plain columns; trail_verify writes the sealed bytes with the encoder's own string
+    quoting (C), cheaper in total than the database's JSON quoting, which on PostgreSQL cost more server
+    time than this process spends hashing."""
+    changes = "changes" if connection.vendor == "sqlite" else "changes::text"
+    return (
+        f"SELECT seq, {_AT_SQL[connection.vendor]}, actor_id, actor_label, action, object_type, object_id, "
+        f"object_repr, unit_id, institution_id, {changes}, key_id, prev_hash, hash "
+        f'FROM "{AuditRecord._meta.db_table}" ORDER BY seq'
+    )
+
+
+def _chunks(sql: str):
+    """The rows of `sql` in chunks. SQLite runs in this process: a plain chunked cursor. PostgreSQL: see
+    _chunks_ahead."""
+    if connection.vendor != "postgresql":
         with connection.chunked_cursor() as cur:
             cur.execute(sql)
             while rows := cur.fetchmany(CHUNK):
-                yield from rows
+                yield rows
         return
-    # `at` is stored as str(naive UTC datetime), "2026-09-01 08:00:07[.000123]".
-    sql = (
-        "SELECT seq, replace(at, ' ', 'T') || '+00:00', actor_id, actor_label, action, object_type, object_id, "
-        f'object_repr, unit_id, institution_id, changes, key_id, prev_hash, hash FROM "{table}" ORDER BY seq'
-    )
-    q = _q
-    with connection.chunked_cursor() as cur:
-        cur.execute(sql)
-        while rows := cur.fetchmany(CHUNK):
-            for seq, at, actor, label, action, otype, oid, orepr, unit, inst, raw, key_id, prev, stored in rows:
-                # chain.canonical up to `changes`, written out (a call per record costs a tenth of the budget)
-                head = (
-                    f"[{seq},{q(at)},{'null' if actor is None else actor},{q(label)},{q(action)},{q(otype)},"
-                    f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},{'null' if inst is None else inst},"
-                )
-                yield seq, head, raw, action, key_id, prev, stored
+    yield from _chunks_ahead(sql)
+
+
+_cursor_names = itertools.count(1)
+
+
+def _chunks_ahead(sql: str, size: int = 2000, ahead: int = 3):
+    """The rows of `sql` through a cursor in the database, `size` rows at a time, with the next `ahead`
+    reads already sent (psycopg's pipeline mode): the database reads and sends the next rows while this
+    process hashes the current ones, the two working at once instead of taking turns (a plain
+    server-side cursor asks for the next chunk only when the last one is done). A reader thread does
+    not help: it waits for the GIL behind the hashing loop at every packet."""
+    connection.ensure_connection()
+    conn = connection.connection
+    name = f"audit_verify_{next(_cursor_names)}"
+    with transaction.atomic(), conn.pipeline():
+        conn.execute(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}")
+        fetch = f"FETCH FORWARD {int(size)} FROM {name}"
+        pending = deque(conn.execute(fetch) for _ in range(ahead))
+        while rows := pending.popleft().fetchall():
+            pending.append(conn.execute(fetch))
+            yield rows
+        conn.execute(f"CLOSE {name}")
 
 
 def _unkeyed_row(seq: int) -> tuple:
@@ -265,71 +253,77 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
     count = 0
     normal: dict[str, str] = {}  # changes as stored → as sealed (most records share a few shapes)
     quoted: dict[str, str] = {}  # key ids as JSON strings
-    for seq, head, raw, action, key_id, prev_hash, stored in _rows():
-        if seq != expected_seq:
-            if seq > expected_seq:
-                gap = f"#{expected_seq}" + (f"–#{seq - 1}" if seq - 1 > expected_seq else "")
-                problem(f"record {gap} missing (next found: #{seq})")
-            else:
-                problem(f"record #{seq} appears twice or out of order")
-        if prev_hash != prev:
-            problem(f"record #{seq} does not follow record #{seq - 1} (inserted, removed or reordered)")
-        if key_id:
-            if key_id != current_key:
-                if current_key is None and action == KEY_START:
-                    current_key = key_id
-                    report.keys.append(key_id)
-                elif current_key is None:
-                    problem(f"record #{seq} is sealed with key {key_id} but the trail was never keyed before it")
+    for rows in _chunks(_rows_sql()):
+        for seq, at, actor, actor_label, action, otype, oid, orepr, unit, inst, raw, key_id, prev_hash, stored in rows:
+            if seq != expected_seq:
+                if seq > expected_seq:
+                    gap = f"#{expected_seq}" + (f"–#{seq - 1}" if seq - 1 > expected_seq else "")
+                    problem(f"record {gap} missing (next found: #{seq})")
                 else:
+                    problem(f"record #{seq} appears twice or out of order")
+            if prev_hash != prev:
+                problem(f"record #{seq} does not follow record #{seq - 1} (inserted, removed or reordered)")
+            if key_id:
+                if key_id != current_key:
+                    if current_key is None and action == KEY_START:
+                        current_key = key_id
+                        report.keys.append(key_id)
+                    elif current_key is None:
+                        problem(f"record #{seq} is sealed with key {key_id} but the trail was never keyed before it")
+                    else:
+                        problem(
+                            f"record #{seq} is sealed with key {key_id}, but the trail's key at that point is {current_key}"
+                        )
+                changes = normal.get(raw)
+                if changes is None:
+                    if len(normal) > 100_000:
+                        normal.clear()
+                    changes = normal[raw] = changes_json(json.loads(raw))
+                secret = secrets.get(key_id)
+                if secret is None:
+                    problem(f"record #{seq} is sealed with key {key_id!r}, which is not in the keyring ({ring.source})")
+                elif (
+                    digest(
+                        secret,
+                        # chain.canonical(...), written out (a call per record costs a tenth of the budget)
+                        f"[{seq},{q(at)},{'null' if actor is None else actor},{q(actor_label)},{q(action)},{q(otype)},"
+                        f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},"
+                        f"{'null' if inst is None else inst},{changes},"
+                        f"{quoted.get(key_id) or quoted.setdefault(key_id, q(key_id))},{q(prev_hash)}]".encode(),
+                        "sha256",
+                    ).hex()
+                    != stored
+                ):
                     problem(
-                        f"record #{seq} is sealed with key {key_id}, but the trail's key at that point is {current_key}"
+                        f"record #{seq} does not match its seal under key {key_id}: the record was altered, "
+                        f"or this is not the key it was sealed with"
                     )
-            changes = normal.get(raw)
-            if changes is None:
-                if len(normal) > 100_000:
-                    normal.clear()
-                changes = normal[raw] = changes_json(json.loads(raw))
-            secret = secrets.get(key_id)
-            if secret is None:
-                problem(f"record #{seq} is sealed with key {key_id!r}, which is not in the keyring ({ring.source})")
-            elif (
-                digest(
-                    secret,
-                    # chain.canonical(...): the head from the database, then changes, key id and prev
-                    f"{head}{changes},{quoted.get(key_id) or quoted.setdefault(key_id, q(key_id))},{q(prev_hash)}]".encode(),
-                    "sha256",
-                ).hex()
-                != stored
-            ):
-                problem(
-                    f"record #{seq} does not match its seal under key {key_id}: the record was altered, "
-                    f"or this is not the key it was sealed with"
-                )
-            if action == KEY_ROTATE and key_id == current_key:
-                to = json.loads(raw)
-                current_key = to.get("to") if isinstance(to, dict) else None
-                if current_key:
-                    report.keys.append(current_key)
-        else:
-            report.unkeyed += 1
-            if current_key is not None:
-                problem(
-                    f"record #{seq} has no key, but the trail was keyed before it (a record re-hashed without the key)"
-                )
-            elif not _unkeyed_ok(_unkeyed_row(seq), prev_hash, local_tz):
-                problem(f"record #{seq} was altered (its plain SHA-256 does not match)")
-        if seq in wanted:
-            for a, label in wanted.pop(seq):
-                if a["hash"] != stored:
+                if action == KEY_ROTATE and key_id == current_key:
+                    to = json.loads(raw)
+                    current_key = to.get("to") if isinstance(to, dict) else None
+                    if current_key:
+                        report.keys.append(current_key)
+            else:
+                report.unkeyed += 1
+                if current_key is not None:
                     problem(
-                        f"{label} says record #{seq} was sealed {a['hash'][:16]}…, the trail has {stored[:16]}…: "
-                        f"record #{seq} or an earlier one was rewritten and re-sealed"
+                        f"record #{seq} has no key, but the trail was keyed before it (a record re-hashed without the key)"
                     )
-                elif a["key_id"] != key_id:
-                    problem(f"{label} says record #{seq} was sealed with key {a['key_id']}, the trail says {key_id}")
-        prev, expected_seq, last_seq = stored, seq + 1, seq
-        count += 1
+                elif not _unkeyed_ok(_unkeyed_row(seq), prev_hash, local_tz):
+                    problem(f"record #{seq} was altered (its plain SHA-256 does not match)")
+            if seq in wanted:
+                for a, label in wanted.pop(seq):
+                    if a["hash"] != stored:
+                        problem(
+                            f"{label} says record #{seq} was sealed {a['hash'][:16]}…, the trail has {stored[:16]}…: "
+                            f"record #{seq} or an earlier one was rewritten and re-sealed"
+                        )
+                    elif a["key_id"] != key_id:
+                        problem(
+                            f"{label} says record #{seq} was sealed with key {a['key_id']}, the trail says {key_id}"
+                        )
+            prev, expected_seq, last_seq = stored, seq + 1, seq
+            count += 1
     report.records = count
     for seq in sorted(wanted):
         for _a, label in wanted[seq]:

@@ -385,9 +385,9 @@ def test_the_write_path_and_the_verifier_build_the_same_bytes_for_awkward_record
 
 
 def test_the_verifier_reads_every_ascii_character_and_both_time_shapes_as_the_writer_sealed_them(cast):
-    """The verifier takes the start of each record's sealed bytes from the database's JSON quoting
-    (audit.verify._head_sql): it must write every character as Python's encoder does, in every text
-    field, and the time with and without microseconds."""
+    """The verifier reads the plain columns with the time written by the database (audit.verify._AT_SQL)
+    and writes the start of each record's sealed bytes itself: every character of every text field must
+    come through as the writer sealed it, and the time with and without microseconds."""
     from datetime import UTC, datetime
 
     every = "".join(
