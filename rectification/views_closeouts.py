@@ -33,7 +33,7 @@ def _rows(user, params):
         qs = qs.order_by("-verified_at", "-pk")
     else:
         qs = selectors.closeout_queue(user)
-    q = (params.get("q") or "").strip()[:100]
+    q = (params.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL text holds no NUL
     if q:
         qs = qs.filter(Q(content__icontains=q) | Q(plan__unit__name__icontains=q) | Q(owner__name__icontains=q))
     return qs

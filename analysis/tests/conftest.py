@@ -15,13 +15,15 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": 
 
 def run_next_task():
     """What the worker does: claim the next ready task (of DB_TASKS) and run it."""
+    from django.db import transaction
     from django_tasks_db.models import DBTaskResult
 
     from jobs.worker import LeasedWorker
 
-    result = DBTaskResult.objects.ready().get_locked()
-    assert result is not None, "no task was queued"
-    result.claim("w-test")
+    with transaction.atomic():  # as the worker claims (select_for_update needs a transaction on PostgreSQL)
+        result = DBTaskResult.objects.ready().get_locked()
+        assert result is not None, "no task was queued"
+        result.claim("w-test")
     LeasedWorker(
         queue_names=["default"],
         interval=0,
