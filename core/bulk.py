@@ -92,7 +92,7 @@ class Table:
         """Reserve `n` consecutive primary keys; returns the first."""
         if self._next_id is None:
             with connection.cursor() as cur:
-                cur.execute(f'SELECT COALESCE(MAX("{self.pk_column}"), 0) FROM "{self.table}"')
+                cur.execute(f'SELECT COALESCE(MAX("{self.pk_column}"), 0) FROM "{self.table}"')  # nosec B608 (model meta)
                 self._next_id = cur.fetchone()[0] + 1
         first = self._next_id
         self._next_id += n
@@ -121,7 +121,7 @@ class Table:
                         n += 1
                 return n
             marks = ", ".join(["%s"] * len(self.fields))
-            sql = f'INSERT INTO "{self.table}" ({names}) VALUES ({marks})'
+            sql = f'INSERT INTO "{self.table}" ({names}) VALUES ({marks})'  # nosec B608 (model meta, %s marks)
             it = iter(rows)
             while chunk := [full(r) for r in islice(it, BATCH)]:
                 cur.executemany(sql, chunk)

@@ -16,7 +16,7 @@ not evict keys either (`maxmemory-policy noeviction`, or no `maxmemory`): see do
 from __future__ import annotations
 
 import io
-import pickle
+import pickle  # nosec B403 (the cache's own files, as Django's file cache; never data from outside)
 import zlib
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
