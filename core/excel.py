@@ -142,3 +142,25 @@ def _styled_cell_class():
 
     return StyledCell
 
+
+
+def table_xlsx(title: str, widths: list[int], headers: list[str], rows) -> bytes:
+    """One sheet: bold centred headers frozen on top, the given column widths, then the rows (write-only)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title)
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    ws.freeze_panes = "A2"
+    bold, centred = Font(bold=True), Alignment(horizontal="center")
+    ws.append([cell(ws, h, font=bold, alignment=centred) for h in headers])
+    for row in rows:
+        ws.append([cell(ws, v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

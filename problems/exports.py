@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from core.excel import cell
+from core.excel import cell, table_xlsx
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -118,15 +118,4 @@ def opinion_rows(qs):
 
 
 def opinions_xlsx(qs) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Opinions"))
-    for i, w in enumerate([14, 12, 18, 16, 60, 22, 14, 40, 12]):
-        ws.column_dimensions[chr(ord("A") + i)].width = w
-    ws.freeze_panes = "A2"
-    bold, centred = Font(bold=True), Alignment(horizontal="center")
-    ws.append([cell(ws, h, font=bold, alignment=centred) for h in opinion_headers()])
-    for row in opinion_rows(qs):
-        ws.append([cell(ws, v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return table_xlsx(_("Opinions"), [14, 12, 18, 16, 60, 22, 14, 40, 12], opinion_headers(), opinion_rows(qs))

@@ -3,14 +3,11 @@
 Cells keep their type (core.excel.cell): deadlines and the days of request and decision are date cells,
 percentages numbers, and text that begins like a formula is stored as typed, never run."""
 
-import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
-from core.excel import cell
+from core.excel import table_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -57,15 +54,4 @@ def closeout_rows(qs):
 
 
 def closeouts_xlsx(qs) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Close-outs"))
-    for i, w in enumerate([8, 22, 16, 50, 40, 12, 12, 14, 40, 16, 8, 12]):
-        ws.column_dimensions[chr(ord("A") + i)].width = w
-    ws.freeze_panes = "A2"
-    bold, centred = Font(bold=True), Alignment(horizontal="center")
-    ws.append([cell(ws, h, font=bold, alignment=centred) for h in closeout_headers()])
-    for row in closeout_rows(qs):
-        ws.append([cell(ws, v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return table_xlsx(_("Close-outs"), [8, 22, 16, 50, 40, 12, 12, 14, 40, 16, 8, 12], closeout_headers(), closeout_rows(qs))
