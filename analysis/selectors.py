@@ -277,15 +277,17 @@ def participants(scope: Scope) -> list[CampaignUnit]:
 
 
 def participant_blockers(scope: Scope) -> list[dict]:
-    """Each unit's stage and what blocks its next gate. The gates are other apps' checks and run per
-    unit, so this is shown in its own partial, loaded after the dashboard."""
-    from campaigns.gates import gate_blockers
+    """Each unit's stage and what blocks its next gate. The gates are other apps' checks; each answers
+    for all the units at once (campaigns.gates), so the queries do not grow with the units. Shown in its
+    own partial, loaded after the dashboard."""
+    from campaigns.gates import gate_blockers_for
 
-    rows = []
-    for p in participants(scope):
-        blockers = [] if p.stage == Stage.CLOSED else gate_blockers(p)
-        rows.append({"participant": p, "unit": p.unit, "stage": Stage(p.stage).label, "blockers": blockers})
-    return rows
+    parts = participants(scope)
+    blockers = gate_blockers_for(p for p in parts if p.stage != Stage.CLOSED)
+    return [
+        {"participant": p, "unit": p.unit, "stage": Stage(p.stage).label, "blockers": blockers.get(p.pk, [])}
+        for p in parts
+    ]
 
 
 def problem_queryset(scope: Scope):

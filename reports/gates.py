@@ -12,7 +12,7 @@ from campaigns.gates import register_gate
 from campaigns.models import Stage
 
 from .models import SelfReport
-from .selectors import requirements_for
+from .selectors import requirements_for_many
 
 K = SelfReport.AuthorKind
 
@@ -46,9 +46,20 @@ def _state(report) -> str:
 
 
 @register_gate(Stage.FINDING)
+def reports_approved_many(participants) -> dict[int, list[str]]:
+    """The FINDING gate for many participating units: two queries whatever their number
+    (selectors.requirements_for_many)."""
+    return {pk: _blockers(reqs) for pk, reqs in requirements_for_many(participants).items()}
+
+
 def reports_approved(participant) -> list[str]:
+    """The FINDING gate for one participating unit."""
+    return reports_approved_many([participant]).get(participant.pk, [])
+
+
+def _blockers(requirements) -> list[str]:
     blockers = []
-    for req in requirements_for(participant):
+    for req in requirements:
         if req.report is not None and req.report.status == SelfReport.Status.APPROVED:
             continue
         if req.person is None and req.author_kind in (K.TEAM, K.PRINCIPAL, K.DEPARTMENT):

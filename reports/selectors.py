@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign, CampaignUnit
 from orgs.access import Perm, can, person_of, units_where
 from orgs.models import Person, Post, Unit
-from orgs.selectors import head_of, principal_leader_of, subtree
+from orgs.selectors import head_of, principal_leader_of
 
 from .models import ReportReview, SelfReport
 
@@ -227,27 +227,82 @@ def requirements_for(participant: CampaignUnit) -> list[Requirement]:
     Department: the department's report and each department leadership member's, plus every cadre
     report started in the department (the ones that exist).
     """
-    unit = participant.unit
-    scope = Q(unit=unit) if unit.kind == Unit.Kind.INSTITUTION else Q(unit__in=subtree(unit))
-    reports = list(_base().filter(scope, campaign_id=participant.campaign_id, round=participant.round))
+    return requirements_for_many([participant])[participant.pk]
+
+
+# Above this many units, the reports are read for their whole campaigns (all under one institution)
+# instead of naming each unit's subtree in the query.
+_NAMED_SCOPES = 20
+
+
+def requirements_for_many(participants: list[CampaignUnit]) -> dict[int, list[Requirement]]:
+    """`requirements_for` of many participating units (with `unit` loaded), by participant pk, in two
+    queries whatever their number: the reports of their campaigns and rounds in their units (and, for a
+    department, below it), and the posts that name the authors (principal leader or head, members)."""
+    insts = [p for p in participants if p.unit.kind == Unit.Kind.INSTITUTION]
+    depts = [p for p in participants if p.unit.kind != Unit.Kind.INSTITUTION]
+    posts = (
+        Post.objects.filter(
+            Q(
+                unit_id__in={p.unit_id for p in insts},
+                kind__in=[Post.Kind.PRINCIPAL_LEADER, Post.Kind.LEADERSHIP_MEMBER],
+            )
+            | Q(
+                unit_id__in={p.unit_id for p in depts},
+                kind__in=[Post.Kind.DEPARTMENT_HEAD, Post.Kind.DEPARTMENT_MEMBER],
+            )
+        )
+        .select_related("person")
+        .order_by("person__name", "person_id", "pk")  # the members' order; the head is the first post by pk
+    )
+    leader: dict[int, Post] = {}
+    members: dict[int, list[Person]] = {}
+    for post in posts:
+        if post.kind in (Post.Kind.PRINCIPAL_LEADER, Post.Kind.DEPARTMENT_HEAD):
+            if post.unit_id not in leader or post.pk < leader[post.unit_id].pk:
+                leader[post.unit_id] = post
+        elif post.person.active:
+            members.setdefault(post.unit_id, []).append(post.person)
+    scope = Q(unit_id__in={p.unit_id for p in insts})
+    if len(participants) > _NAMED_SCOPES:
+        scope = Q()
+    else:
+        for p in depts:
+            scope |= Q(unit__path__startswith=p.unit.path)
+    # A report counts for the institution it was written in, and for each participating department
+    # whose subtree holds its unit.
+    own = {(p.campaign_id, p.round, p.unit_id): p.pk for p in insts}
+    below = {(p.campaign_id, p.round, p.unit.path): p.pk for p in depts}
+    found: dict[int, list[SelfReport]] = {p.pk: [] for p in participants}
+    reports = _base().filter(
+        scope, campaign_id__in={p.campaign_id for p in participants}, round__in={p.round for p in participants}
+    )
+    for r in reports.order_by("-updated_at", "-pk"):
+        if (r.campaign_id, r.round, r.unit_id) in own:
+            found[own[r.campaign_id, r.round, r.unit_id]].append(r)
+        path = r.unit.path
+        for end in (i + 1 for i, ch in enumerate(path) if ch == "/"):
+            pk = below.get((r.campaign_id, r.round, path[:end]))
+            if pk is not None:
+                found[pk].append(r)
+    out = {}
+    for p in participants:
+        head = leader.get(p.unit_id)
+        out[p.pk] = _requirements(p.unit, found[p.pk], head.person if head else None, members.get(p.unit_id, []))
+    return out
+
+
+def _requirements(unit: Unit, reports: list[SelfReport], head: Person | None, members: list[Person]):
     by_unit_kind = {(r.unit_id, r.author_kind): r for r in reports if r.author_kind in SelfReport.UNIT_KINDS}
     by_person_kind = {(r.person_id, r.author_kind): r for r in reports if r.author_kind not in SelfReport.UNIT_KINDS}
     reqs: list[Requirement] = []
     if unit.kind == Unit.Kind.INSTITUTION:
-        principal = principal_leader_of(unit)
-        reqs.append(Requirement(K.TEAM, unit, principal, by_unit_kind.get((unit.pk, K.TEAM))))
-        reqs.append(
-            Requirement(K.PRINCIPAL, unit, principal, by_person_kind.get((getattr(principal, "pk", None), K.PRINCIPAL)))
-        )
+        reqs.append(Requirement(K.TEAM, unit, head, by_unit_kind.get((unit.pk, K.TEAM))))
+        reqs.append(Requirement(K.PRINCIPAL, unit, head, by_person_kind.get((getattr(head, "pk", None), K.PRINCIPAL))))
         member_kind, started_kind = K.LEADERSHIP_MEMBER, K.LEADERSHIP_MEMBER
-        post_kind = Post.Kind.LEADERSHIP_MEMBER
     else:
-        reqs.append(Requirement(K.DEPARTMENT, unit, head_of(unit), by_unit_kind.get((unit.pk, K.DEPARTMENT))))
+        reqs.append(Requirement(K.DEPARTMENT, unit, head, by_unit_kind.get((unit.pk, K.DEPARTMENT))))
         member_kind, started_kind = K.DEPARTMENT_MEMBER, K.CADRE
-        post_kind = Post.Kind.DEPARTMENT_MEMBER
-    members = (
-        Person.objects.filter(posts__unit=unit, posts__kind=post_kind, active=True).distinct().order_by("name", "pk")
-    )
     required = {(m.pk, member_kind) for m in members}
     for m in members:
         reqs.append(Requirement(member_kind, unit, m, by_person_kind.get((m.pk, member_kind))))

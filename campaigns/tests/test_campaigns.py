@@ -32,8 +32,8 @@ def test_it_opens_a_gate_when_its_registered_check_is_satisfied(cast, campaign, 
     state = {"missing": ["班子成员张三的自查报告尚未经分管领导审定"]}
 
     @gates.register_gate(Stage.FINDING)
-    def reports_approved(participant):
-        return list(state["missing"])
+    def reports_approved(participants):
+        return {p.pk: list(state["missing"]) for p in participants}
 
     try:
         with pytest.raises(ServiceError) as exc:
