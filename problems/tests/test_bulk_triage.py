@@ -1,6 +1,7 @@
 """Bulk triage on the opinions list: many rows handled in one action, all or none, each row checked."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -106,6 +107,27 @@ def test_it_refuses_to_close_without_a_reason(cast, campaign, client_for):
     )
     assert statuses([op]) == ["new"]
     assert "请填写办结理由" in response.content.decode()
+
+
+def test_without_javascript_every_field_is_labelled_and_each_is_marked_for_its_decision(cast, campaign, client_for):
+    enter(cast, campaign, cast.dept_a, "意见丁：窗口推诿")
+    page = client_for(cast.user("office")).get(reverse("problems:opinions")).content.decode()
+    bar = page[page.index('<fieldset class="bulkbar') : page.index("</fieldset>")]
+    # every field is in the page (app.js hides the ones the chosen decision does not need)
+    assert re.search(r'<label data-show-if="action=accept">表现 <select name="manifestation"', bar)
+    assert re.search(r'<label data-show-if="action=accept">交由单位 <select name="unit"', bar)
+    assert re.search(r'<label data-show-if="action=merge">原意见的回执码 <input type="text" name="receipt_code"', bar)
+    assert re.search(r'<label class="grow">理由或备注<small data-show-if="action=close">（办结时必填）</small> <input', bar)
+    assert "placeholder" not in bar  # labels, not placeholders that vanish when typing
+
+
+def test_it_refuses_to_merge_without_the_earlier_code(cast, campaign, client_for):
+    op = enter(cast, campaign, cast.dept_a, "意见戊：材料要求反复")
+    response = client_for(cast.user("office")).post(
+        reverse(BULK), {"opinions": [op.pk], "action": "merge", "manifestation": "", "reason": ""}, follow=True
+    )
+    assert statuses([op]) == ["new"]
+    assert "请填写原意见的回执码。" in response.content.decode()
 
 
 def test_with_htmx_it_swaps_the_list_with_the_summary(cast, campaign, client_for):

@@ -1,5 +1,6 @@
 """Browser test (Chinese): the campaign office ticks several opinions on the list and closes them with one
-reason in one action; the list is swapped in place with the summary (HTMX). Wide screen and phone."""
+reason in one action; the list is swapped in place with the summary (HTMX). Wide screen and phone. Each
+decision shows only the fields it needs; accepting turns the ticked ones into problems of the chosen unit."""
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_the_office_closes_ticked_opinions_in_one_action(live_server, browser, s
     page.get_by_label(ops[3].receipt_code).uncheck()
     assert page.locator("[data-selected-count] output").inner_text() == "3"
     page.get_by_label("处理方式").select_option("close")
-    page.get_by_label("理由或备注（办结时必填）").fill("已在专项检查中处理")
+    page.get_by_label("理由或备注").fill("已在专项检查中处理")
     page.screenshot(path=str(screenshot_dir / "problems-bulk-triage-1366.png"), full_page=True)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="应用到所选").click()
@@ -61,4 +62,70 @@ def test_the_office_closes_ticked_opinions_in_one_action(live_server, browser, s
     page.goto(f"{live_server.url}/problems/opinions/?status=done")
     assert page.locator("tbody tr").count() == 3
     page.screenshot(path=str(screenshot_dir / "problems-bulk-triage-done-390.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_each_decision_shows_its_fields_and_accepting_makes_problems(live_server, browser, screenshot_dir):
+    from conftest import build_campaign, build_cast
+    from problems.models import Manifestation
+    from problems.services import opinion_enter, taxonomy_ensure
+
+    taxonomy_ensure()
+    cast = build_cast()
+    campaign = build_campaign(cast)
+    ops = [
+        opinion_enter(
+            actor=cast.user("office"),
+            campaign=campaign,
+            unit=cast.dept_a,
+            content=f"书面意见第{i + 1}条：报销审批要跑多个部门签字",
+            source=Opinion.Source.PAPER,
+        )
+        for i in range(3)
+    ]
+    chosen = Manifestation.objects.get(name="工作推进不力")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    _login(page, live_server, cast.office)
+    page.goto(f"{live_server.url}/problems/opinions/")
+    decision = page.get_by_label("处理方式")
+    bar = page.locator("#bulk-triage fieldset")
+    manifestation, unit = bar.locator('select[name="manifestation"]'), bar.locator('select[name="unit"]')
+    earlier = bar.locator('input[name="receipt_code"]')
+    for label in ("处理方式", "表现", "交由单位", "原意见的回执码", "理由或备注"):  # labelled in words, not placeholders
+        assert bar.locator("label", has_text=label).count() >= 1, label
+    required = page.locator("#bulk-triage small", has_text="办结时必填")
+    shown = {
+        "accept": [manifestation, unit],
+        "merge": [earlier],
+        "close": [required],
+    }
+    for action, fields in shown.items():
+        decision.select_option(action)
+        for other, others in shown.items():
+            for field in others:
+                assert field.is_visible() == (other == action), (action, other)
+        page.screenshot(path=str(screenshot_dir / f"problems-bulk-triage-{action}-1366.png"))
+    decision.select_option("merge")
+    earlier.fill("NOTACODE")
+    decision.select_option("accept")  # the hidden code is not sent
+    manifestation.select_option(str(chosen.pk))
+    unit.select_option(str(cast.dept_b.pk))
+    page.get_by_label(ops[0].receipt_code).check()
+    page.get_by_label(ops[1].receipt_code).check()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="应用到所选").click()
+    page.get_by_role("status").filter(has_text="已处理 2 条意见").wait_for()
+    assert page.locator('input[name="opinions"]').count() == 1
+    for o in ops[:2]:
+        problem = Opinion.objects.get(pk=o.pk).problems.get()
+        assert problem.unit == cast.dept_b and list(problem.manifestations.all()) == [chosen]
+    assert Opinion.objects.get(pk=ops[2].pk).status == Opinion.Status.NEW
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/problems/opinions/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the bar wraps on a phone
+    page.screenshot(path=str(screenshot_dir / "problems-bulk-triage-accept-390.png"), full_page=True)
     context.close()

@@ -142,6 +142,22 @@ def test_it_names_the_author_of_a_signed_staff_opinion(cast, campaign, client_fo
     assert cast.staff_a.name in client_for(cast.user("office")).get(f"/problems/opinions/{o.pk}/").content.decode()
 
 
+def test_the_opinion_page_shows_a_footer_only_with_something_in_it(cast, campaign, client_for):
+    from problems.services import opinion_enter
+
+    office = client_for(cast.user("office"))
+    entered = opinion_enter(
+        actor=cast.user("office"), campaign=campaign, unit=cast.dept_a, content="座谈会：办事慢", source="symposium"
+    )
+    page = office.get(f"/problems/opinions/{entered.pk}/").content.decode()
+    assert "<footer>" not in page[page.index('class="prewrap opinion-text"') : page.index('class="hint"')]
+    public = opinion_submit(
+        campaign=campaign, unit=cast.dept_a, content="网上意见：推诿", source="public_form", contact="13800000000"
+    )
+    page = office.get(f"/problems/opinions/{public.pk}/").content.decode()
+    assert re.search(r'<footer><small class="opinion-meta">\s*<span>联系方式：13800000000</span>', page)
+
+
 def test_it_enters_symposium_opinions_for_the_office(cast, campaign, client_for):
     client = client_for(cast.user("office"))
     r = client.post(

@@ -54,3 +54,19 @@ document.addEventListener("click", function (e) {
   picker.querySelector(".person-picker-hits").innerHTML = "";
   picker.querySelector('input[type="search"]').value = "";
 });
+// Fields a choice needs: <… data-show-if="action=accept merge"> is shown only while its form's field
+// "action" has one of the listed values; hidden, its inputs are disabled (not sent). Without JavaScript
+// everything stays visible and the server checks what each choice needs.
+function rectifyShowIf(root) {
+  root.querySelectorAll("[data-show-if]").forEach(function (el) {
+    var rule = el.dataset.showIf.split("="), form = el.closest("form");
+    var field = form && form.elements[rule[0]];
+    if (!field) return;
+    var show = rule[1].split(" ").indexOf(field.value) !== -1;
+    el.hidden = !show;
+    el.querySelectorAll("input, select, textarea").forEach(function (input) { input.disabled = !show; });
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { rectifyShowIf(document); });
+document.addEventListener("htmx:afterSwap", function () { rectifyShowIf(document); });
+document.addEventListener("change", function (e) { if (e.target.tagName === "SELECT") rectifyShowIf(document); });
