@@ -322,10 +322,11 @@ def p5_reports(big, reps) -> list[dict]:
     return out
 
 
-def ballot_round(city, codes: int):
+def ballot_round(city, codes: int, *, include_unknown: bool = False):
     """An open round of the city's largest campaign made through the evaluation services, as an office
-    would: 4 units rated on the 3 unit items (12 answers a ballot), one group, `codes` codes. Only the
-    codes' hashes are stored, so the plain codes are kept here. Returns (round, codes, key)."""
+    would: 4 units rated on the 3 unit items (12 answers a ballot), one group, `codes` codes, the grade
+    不了解 offered when `include_unknown`. Only the codes' hashes are stored, so the plain codes are kept
+    here. Returns (round, codes, key)."""
     from campaigns.models import Campaign
     from evaluations.services import evaluation_create, evaluation_open, target_add
     from orgs.models import Unit, User
@@ -333,7 +334,11 @@ def ballot_round(city, codes: int):
     actor = User.objects.get(username=city.office_usernames[0])
     campaign = Campaign.objects.select_related("institution").get(pk=city.campaign_ids[0])
     ev = evaluation_create(
-        actor=actor, campaign=campaign, name="基准评议", groups=[{"kind": "staff", "name": "干部职工"}]
+        actor=actor,
+        campaign=campaign,
+        name="基准评议",
+        groups=[{"kind": "staff", "name": "干部职工"}],
+        include_unknown=include_unknown,
     )
     for unit in Unit.objects.filter(parent=campaign.institution).order_by("pk")[:4]:
         target_add(actor=actor, evaluation=ev, kind="unit_work", unit=unit)
@@ -458,7 +463,7 @@ def p6_tally(city, reps, sizes: list[int]) -> list[dict]:
     for n in sizes:
         cast_through_services = n <= 20_000
         t = time.perf_counter()
-        ev, codes, key = ballot_round(city, n if cast_through_services else 1)
+        ev, codes, key = ballot_round(city, n if cast_through_services else 1, include_unknown=True)
         questions = [(t.pk, i.pk) for t, items in ballot_questions(ev) for i in items]
         grades = list(ev.grades.values_list("pk", flat=True))
         if cast_through_services:
