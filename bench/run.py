@@ -2,7 +2,7 @@
 """Benchmarks (not tests): every hot path against its baseline in the same run, on SQLite and on
 PostgreSQL, written to bench/results.md. See bench/README.md.
 
-    python bench/run.py [--quick] [--db sqlite,postgres] [--only P2,P4]
+    python bench/run.py [--quick] [--db sqlite,postgres] [--only P2,P4] [--p6-sizes 10000,1000000]
 """
 
 from __future__ import annotations
@@ -46,12 +46,14 @@ def drop_pg_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_one(db: str, quick: bool, only: str, time_cap: int) -> dict:
+def run_one(db: str, quick: bool, only: str, time_cap: int, p6_sizes: str = "") -> dict:
     cmd = [sys.executable, str(ROOT / "bench" / "worker.py")]
     if quick:
         cmd.append("--quick")
     if only:
         cmd += ["--only", only]
+    if p6_sizes:
+        cmd += ["--p6-sizes", p6_sizes]
     name = None
     if db == "postgres":
         name = f"rectify_bench_{os.getpid()}"
@@ -164,6 +166,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="a small city in a few minutes (what CI runs)")
     ap.add_argument("--db", default="sqlite,postgres")
     ap.add_argument("--only", default="")
+    ap.add_argument("--p6-sizes", default="", help="P6's rounds in ballots, e.g. 10000,1000000")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
     ap.add_argument("--time-cap", type=int, default=0, help="seconds per database (default 15 min quick, 3 h full)")
     args = ap.parse_args()
@@ -179,7 +182,7 @@ def main() -> None:
             )
             continue
         print(f"=== {db} ({'quick' if args.quick else 'full'}) ===", flush=True)
-        r = run_one(db, args.quick, args.only, cap)
+        r = run_one(db, args.quick, args.only, cap, args.p6_sizes)
         for f in r.get("figures", []):
             ratio = f"{f['ratio']:.2f}x" if f.get("ratio") is not None else "-"
             print(f"  {f['key']} {f['what'][:60]:<60} {ratio:>7} {'pass' if f['pass'] else 'FAIL'}", flush=True)

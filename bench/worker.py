@@ -322,10 +322,11 @@ def p5_reports(big, reps) -> list[dict]:
     return out
 
 
-def ballot_round(city, codes: int):
+def ballot_round(city, codes: int, *, include_unknown: bool = False):
     """An open round of the city's largest campaign made through the evaluation services, as an office
-    would: 4 units rated on the 3 unit items (12 answers a ballot), one group, `codes` codes. Only the
-    codes' hashes are stored, so the plain codes are kept here. Returns (round, codes, key)."""
+    would: 4 units rated on the 3 unit items (12 answers a ballot), one group, `codes` codes, the grade
+    不了解 offered when `include_unknown`. Only the codes' hashes are stored, so the plain codes are kept
+    here. Returns (round, codes, key)."""
     from campaigns.models import Campaign
     from evaluations.services import evaluation_create, evaluation_open, target_add
     from orgs.models import Unit, User
@@ -333,7 +334,11 @@ def ballot_round(city, codes: int):
     actor = User.objects.get(username=city.office_usernames[0])
     campaign = Campaign.objects.select_related("institution").get(pk=city.campaign_ids[0])
     ev = evaluation_create(
-        actor=actor, campaign=campaign, name="基准评议", groups=[{"kind": "staff", "name": "干部职工"}]
+        actor=actor,
+        campaign=campaign,
+        name="基准评议",
+        groups=[{"kind": "staff", "name": "干部职工"}],
+        include_unknown=include_unknown,
     )
     for unit in Unit.objects.filter(parent=campaign.institution).order_by("pk")[:4]:
         target_add(actor=actor, evaluation=ev, kind="unit_work", unit=unit)
@@ -442,11 +447,10 @@ def p6_tally(city, reps, sizes: list[int]) -> list[dict]:
     Ballots are sealed while the round is open; closing opens them with the committee's key and stores
     them in plain rows (Ballot, BallotAnswer) in random order. The tally (`evaluation_tally`: every
     figure of `results.collect`, the targets' results, the audit record) reads those rows, so the
-    baseline is the one GROUP BY (target, item, grade, group) over them that any count needs. The
-    smaller round is cast through `ballot_cast` (sealed) and closed with its key (the closing time is
-    reported beside); a round of a million ballots is written as closing leaves it (bulk rows)."""
-    import uuid
-
+    baseline is the one GROUP BY (target, item, grade, group) over them that any count needs. A round
+    of up to 20,000 ballots is cast through `ballot_cast` (sealed) and closed with its key (the closing
+    time is reported beside); a larger one is closed empty and its rows written as closing leaves them
+    (`core.bulk`, the same answers). The peak memory of one tally is measured apart from the timed runs."""
     from django.db import connection, transaction
 
     from evaluations.models import Ballot, BallotAnswer, Evaluation
@@ -458,41 +462,28 @@ def p6_tally(city, reps, sizes: list[int]) -> list[dict]:
     out = []
     for n in sizes:
         cast_through_services = n <= 20_000
-        ev, codes, key = ballot_round(city, n if cast_through_services else 1)
+        t = time.perf_counter()
+        ev, codes, key = ballot_round(city, n if cast_through_services else 1, include_unknown=True)
         questions = [(t.pk, i.pk) for t, items in ballot_questions(ev) for i in items]
         grades = list(ev.grades.values_list("pk", flat=True))
-        closing = ""
         if cast_through_services:
             for k, code in enumerate(codes):
                 ballot_cast(code=code, answers={q: grades[(k + j) % len(grades)] for j, q in enumerate(questions)})
             t = time.perf_counter()
             evaluation_close(actor=actor, evaluation=ev, key=key.text())
-            closing = f"closing (opening {n:,} sealed ballots with the key) {time.perf_counter() - t:.1f} s"
+            made = f"closing (opening {n:,} sealed ballots with the key) {time.perf_counter() - t:.1f} s"
         else:
             evaluation_close(actor=actor, evaluation=ev, key=key.text())
-            group = ev.groups.get().pk
-            for start in range(0, n, 20_000):
-                ballots = [
-                    Ballot(id=uuid.uuid4(), evaluation=ev, group_id=group) for _ in range(min(20_000, n - start))
-                ]
-                Ballot.objects.bulk_create(ballots, batch_size=5000)
-                BallotAnswer.objects.bulk_create(
-                    [
-                        BallotAnswer(
-                            id=uuid.uuid4(), ballot=b, target_id=t, item_id=i, grade_id=grades[(k + j) % len(grades)]
-                        )
-                        for k, b in enumerate(ballots, start=start)
-                        for j, (t, i) in enumerate(questions)
-                    ],
-                    batch_size=5000,
-                )
-            with connection.cursor() as cur:
-                cur.execute("ANALYZE")
+            write_closed_ballots(ev, n, questions, grades)
+            made = f"answers written as closing stores them, in {time.perf_counter() - t:.0f} s"
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        print(f"  P6 round of {n:,} ballots ready ({made})", file=sys.stderr, flush=True)
 
         def group_by(ev=ev):
             with connection.cursor() as cur:
                 cur.execute(
-                    f"SELECT a.target_id, a.item_id, a.grade_id, b.group_id, COUNT(*) FROM {table_a} a "
+                    f"SELECT a.target_id, a.item_id, a.grade_id, b.group_id, COUNT(*) FROM {table_a} a "  # nosec B608 (model meta)
                     f"JOIN {table_b} b ON b.id = a.ballot_id WHERE b.evaluation_id = %s "
                     "GROUP BY a.target_id, a.item_id, a.grade_id, b.group_id",
                     [ev.pk],
@@ -506,6 +497,7 @@ def p6_tally(city, reps, sizes: list[int]) -> list[dict]:
             ev.refresh_from_db()
             assert ev.status == Evaluation.Status.CLOSED
 
+        peak_py, peak_rss = tally_memory(tally)
         b, s = alternate(group_by, tally, max(1, reps - 2) if n > 100_000 else reps)
         out.append(
             figure(
@@ -516,10 +508,72 @@ def p6_tally(city, reps, sizes: list[int]) -> list[dict]:
                 s,
                 "≤ 1.5×",
                 s / b <= 1.5,
-                detail=closing or "answers written as closing stores them",
+                memory=f"one tally: peak Python allocation {peak_py:.1f} MB, resident set grew {peak_rss:.0f} MB",
+                detail=f"{made}; load average {os.getloadavg()[0]:.1f}",
             )
         )
     return out
+
+
+def write_closed_ballots(ev, n: int, questions: list, grades: list) -> None:
+    """`n` ballots of the round's one group with the answers the cast rounds get (grade (k + j) mod the
+    grades: every grade, 不了解 included, on every item), written as closing stores them: random ballot
+    keys, every ballot's answers together (`core.bulk`: COPY on PostgreSQL). Written in chunks, so the
+    bench process stays small."""
+    import random
+
+    from django.db import transaction
+
+    from core.bulk import Table
+    from evaluations.models import Ballot, BallotAnswer
+
+    rng = random.Random(f"p6-{n}")
+    group = ev.groups.get().pk
+    ballots = Table(Ballot, ["id", "evaluation_id", "group_id"])
+    answers = Table(BallotAnswer, ["id", "ballot_id", "target_id", "item_id", "grade_id"])
+    # ballot keys random and sorted (each index filled from one end, as analysis.citygen does); answer
+    # keys increasing from a random start: no query reads them
+    ids = sorted(rng.getrandbits(126) for _ in range(n))
+    first_answer = rng.getrandbits(120)
+    chunk = 50_000
+    for start in range(0, n, chunk):
+        part = [f"{ids[k]:032x}" for k in range(start, min(n, start + chunk))]
+        with transaction.atomic():
+            ballots.insert((b, ev.pk, group) for b in part)
+            answers.insert(
+                (f"{first_answer + k * len(questions) + j:032x}", b, t, i, grades[(k + j) % len(grades)])
+                for k, b in enumerate(part, start=start)
+                for j, (t, i) in enumerate(questions)
+            )
+
+
+def _rss_mb(field: str) -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def tally_memory(run) -> tuple[float, float]:
+    """(peak Python allocation, growth of the resident set's high-water mark) in MB of one call of `run`:
+    tracemalloc in one call (it slows the code it traces, so never in a timed run), the kernel's
+    high-water mark (reset through /proc/self/clear_refs; it counts the database driver and SQLite's
+    page cache too) in another."""
+    gc.collect()
+    tracemalloc.start()
+    run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    gc.collect()
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # high-water mark := current resident set
+    except OSError:
+        return peak / 2**20, float("nan")
+    before = _rss_mb("VmRSS")
+    run()
+    return peak / 2**20, _rss_mb("VmHWM") - before
 
 
 def p8_opinions(city, n: int) -> list[dict]:
@@ -645,9 +699,18 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--database-url", default="")
     ap.add_argument("--only", default="", help="comma-separated figure keys, e.g. P2,P4")
+    ap.add_argument(
+        "--p6-sizes",
+        default="",
+        help="P6's rounds in ballots, e.g. 10000,1000000 (default 1,000 quick, else those two)",
+    )
     args = ap.parse_args()
     reps = 3 if args.quick else 5
     only = {k.strip().upper() for k in args.only.split(",") if k.strip()}
+    p6_sizes = [int(n) for n in args.p6_sizes.replace("_", "").split(",") if n.strip()] or (
+        [1_000] if args.quick else [10_000, 1_000_000]
+    )
+    want = lambda k: not only or k in only  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="rectify-bench-") as tmpdir:
         tmp = Path(tmpdir)
         env = setup(tmp, args.database_url or None)
@@ -658,40 +721,59 @@ def main() -> None:
 
         t = time.monotonic()
         full = CitySize()
-        size = full.scaled(0.01) if args.quick else full
-        big = generate_city(size, prefix="GC", out=sys.stderr)
-        small = generate_city(
-            CitySize(
-                units=10,
-                people=100,
-                problems=1000,
-                measures=1000,
-                opinions=300,
-                ballots=1000,
-                ratings=300,
+        if only and only <= {"P6"}:
+            # P6 needs one campaign with four units to rate: the smallest city, whatever the round's size
+            size = CitySize(
+                units=30,
+                people=200,
+                problems=200,
+                measures=200,
+                opinions=50,
+                ballots=100,
+                ratings=100,
                 audit_records=1000,
-                institutions=1,
-            ),
-            prefix="SM",
-        )
+            )
+        else:
+            size = full.scaled(0.01) if args.quick else full
+        big = generate_city(size, prefix="GC", out=sys.stderr)
+        small = None
+        if want("P2") or want("P3"):  # the baselines that are the same page in a small city
+            small = generate_city(
+                CitySize(
+                    units=10,
+                    people=100,
+                    problems=1000,
+                    measures=1000,
+                    opinions=300,
+                    ballots=1000,
+                    ratings=300,
+                    audit_records=1000,
+                    institutions=1,
+                ),
+                prefix="SM",
+            )
         built = time.monotonic() - t
         load_start = os.getloadavg()[0]
         figures: list[dict] = []
-        want = lambda k: not only or k in only  # noqa: E731
 
         def run(key, measure):
             if want(key):
                 t = time.monotonic()
                 figures.extend(measure())
-                print(f"  {key} measured in {time.monotonic() - t:.0f} s", file=sys.stderr, flush=True)
+                print(
+                    f"  {key} measured in {time.monotonic() - t:.0f} s, load average {os.getloadavg()[0]:.1f}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
-        with Gunicorn(env) as server:
-            run("P1", lambda: p1_ballots(big, server.port, reps, voters=120 if args.quick else 2000))
-            run("P2", lambda: p2_dashboards(big, small, server.port, reps))
-            run("P3", lambda: p3_lists(big, small, server.port, reps))
+        if want("P1") or want("P2") or want("P3"):
+            with Gunicorn(env) as server:
+                run("P1", lambda: p1_ballots(big, server.port, reps, voters=120 if args.quick else 2000))
+                run("P2", lambda: p2_dashboards(big, small, server.port, reps))
+                run("P3", lambda: p3_lists(big, small, server.port, reps))
         run("P4", lambda: p4_export(big, reps))
         run("P5", lambda: p5_reports(big, reps))
-        run("P6", lambda: p6_tally(big, reps, [1_000] if args.quick else [10_000, 1_000_000]))
+        run("P6", lambda: p6_tally(big, reps, p6_sizes))
         run("P8", lambda: p8_opinions(big, 80 if args.quick else 1000))
         run("P7", lambda: p7_audit(reps))
         print(

@@ -135,12 +135,12 @@ def weighted_score(by_group: dict[int, dict[int, int]], grades: dict, groups: di
 
 def _online(evaluation, targets: list, items: list, grades: dict):
     """The online ballots' figures: one GROUP BY (target, item, grade, group) over the stored answers,
-    and the ballots per group. The valid ballots per target and group follow from these exactly
-    wherever every ballot of the group answered every item of the target (as casting requires) and some
-    item got no non-vote (不了解) from the group: then no ballot of the group is without a valid answer
-    for the target, so every ballot of the group is valid for it. Only the (target, group) pairs where
-    this cannot be told (some ballot may have answered every item with 不了解) are counted from the
-    answers, ballot by ballot."""
+    and the ballots per group. A ballot is valid for a target when it gives it at least one valid answer.
+    Wherever every ballot of a group answered every item of a target once (as casting requires; an
+    answer is stored once per ballot, target and item), the valid ballots are the group's ballots less
+    those that answered every item of the target with a non-vote (不了解): none where some item got no
+    non-vote from the group, else counted from the non-vote answers alone (`_all_non_votes`). Other
+    (target, group) pairs are counted from the answers, ballot by ballot."""
     answers = list(
         BallotAnswer.objects.filter(ballot__evaluation=evaluation)
         .values("target_id", "item_id", "grade_id", "ballot__group_id")
@@ -160,14 +160,23 @@ def _online(evaluation, targets: list, items: list, grades: dict):
     kinds = {t.pk: t.kind for t in targets}
     applicable = {kind: {i.pk for i in items if i.applies(kind)} for kind in set(kinds.values())}
     valid, unsure = [], set()
+    every_non_vote = {}  # (target, group) → items: a ballot answering them all with non-votes is not valid
     for (tid, gid), by_item in answered.items():
         every_item = set(by_item) == applicable.get(kinds.get(tid), set()) and all(
             n == ballots.get(gid, 0) for n in by_item.values()
         )
-        if every_item and any(not non_votes[(tid, gid)].get(i) for i in by_item):
+        if not every_item:
+            unsure.add((tid, gid))
+        elif any(not non_votes[(tid, gid)].get(i) for i in by_item):
             valid.append({"target_id": tid, "ballot__group_id": gid, "n": ballots[gid]})
         else:
-            unsure.add((tid, gid))
+            every_non_vote[(tid, gid)] = len(by_item)
+    if every_non_vote:
+        spoilt = _all_non_votes(evaluation, every_non_vote, [gid for gid, g in grades.items() if not g.is_valid])
+        for (tid, gid), _n in every_non_vote.items():
+            n = ballots[gid] - spoilt.get((tid, gid), 0)
+            if n:
+                valid.append({"target_id": tid, "ballot__group_id": gid, "n": n})
     if unsure:
         counted = (
             BallotAnswer.objects.filter(
@@ -178,6 +187,33 @@ def _online(evaluation, targets: list, items: list, grades: dict):
         )
         valid += [r for r in counted if (r["target_id"], r["ballot__group_id"]) in unsure]
     return answers, valid, ballots
+
+
+def _all_non_votes(evaluation, pairs: dict, non_vote_grades: list) -> dict:
+    """{(target, group): ballots whose answers to every one of the target's `pairs[(target, group)]`
+    items are non-votes}. Reads the non-vote answers alone (a small share of the answers, through the
+    grade's index), counts them per ballot and target, and looks up the group only of the ballots with
+    as many non-votes as the target has items."""
+    from django.db import connection
+
+    answer, ballot = BallotAnswer._meta.db_table, Ballot._meta.db_table
+    targets = sorted({t for t, _g in pairs})
+    marks = lambda values: ", ".join(["%s"] * len(values))  # noqa: E731
+    sql = (
+        f"SELECT s.target_id, b.group_id, s.n, COUNT(*) FROM ("  # nosec B608 (model tables, %s marks)
+        f"SELECT a.ballot_id, a.target_id, COUNT(*) AS n FROM {answer} a "
+        f"WHERE a.grade_id IN ({marks(non_vote_grades)}) AND a.target_id IN ({marks(targets)}) "
+        "GROUP BY a.ballot_id, a.target_id HAVING COUNT(*) >= %s"
+        f") s JOIN {ballot} b ON b.id = s.ballot_id WHERE b.evaluation_id = %s "
+        "GROUP BY s.target_id, b.group_id, s.n"
+    )
+    out = defaultdict(int)
+    with connection.cursor() as cur:
+        cur.execute(sql, [*non_vote_grades, *targets, min(pairs.values()), evaluation.pk])
+        for tid, gid, n, ballots in cur.fetchall():
+            if pairs.get((tid, gid)) == n:
+                out[(tid, gid)] += ballots
+    return out
 
 
 def _paper(evaluation):
