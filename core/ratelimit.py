@@ -81,31 +81,60 @@ def _window_start(window: int, now: float) -> int:
 
 def _add(key: str, delta: int, *, ttl: float) -> int:
     """Add `delta` to the counter at `key` (created with `ttl` seconds to live); the new value."""
+    return _add_many([key], delta, ttl=ttl)[0]
+
+
+def _add_many(keys: list[str], delta: int, *, ttl: float, floor: int | None = None) -> list[int]:
+    """Add `delta` to each counter in `keys` under one hold of the lock (the file cache: one lock for all
+    instead of one each); the new values. With `floor`, a counter that would go below it is left alone
+    (giving back never makes a count negative)."""
     ttl = max(1, int(ttl))
     cache = store()
+    values = []
     with _atomic():
-        if isinstance(cache, FileBasedCache):  # its incr is get + set with the default timeout
-            value = cache.get(key, 0) + delta
-            cache.set(key, value, ttl)
-            return value
-        if cache.add(key, delta, ttl):
-            return delta
-        try:
-            return cache.incr(key, delta)
-        except ValueError:  # expired between add and incr
-            cache.add(key, delta, ttl)
-            return delta
+        for key in keys:
+            if isinstance(cache, FileBasedCache):  # its incr is get + set with the default timeout
+                value = cache.get(key, 0)
+                if floor is None or value + delta >= floor:
+                    value += delta
+                    cache.set(key, value, ttl)
+                values.append(value)
+                continue
+            if floor is not None:
+                value = cache.get(key, 0)
+                if value + delta < floor:
+                    values.append(value)
+                    continue
+            if cache.add(key, delta, ttl):
+                values.append(delta)
+                continue
+            try:
+                values.append(cache.incr(key, delta))
+            except ValueError:  # expired between add and incr
+                cache.add(key, delta, ttl)
+                values.append(delta)
+    return values
 
 
 def hit(scope: str, who: str, *, limit: int, window: int, cost: int = 1) -> Result:
     """Count `cost` events of `scope` by `who` in the current fixed window of `window` seconds; allowed while
     the count stays within `limit`. Events over the limit are counted too (a client hammering on stays out)."""
+    return hit_many(scope, {who: limit}, window=window, cost=cost)[who]
+
+
+def hit_many(scope: str, limits: dict[str, int], *, window: int, cost: int = 1) -> dict[str, Result]:
+    """`hit` for several counters of one scope at once ({who: limit}), counted together: on the file cache
+    under one hold of its lock instead of one each (a ballot page counts an address and the whole site)."""
     now = time.time()
     start = _window_start(window, now)
-    key = f"{_key(scope, who)}:{start}"
-    count = _add(key, cost, ttl=start + window + 5 - now)
-    retry = 0 if count <= limit else max(1, int(start + window - now) + 1)
-    return Result(count <= limit, count, limit, retry)
+    whos = list(limits)
+    counts = _add_many([f"{_key(scope, who)}:{start}" for who in whos], cost, ttl=start + window + 5 - now)
+    out = {}
+    for who, count in zip(whos, counts, strict=True):
+        limit = limits[who]
+        retry = 0 if count <= limit else max(1, int(start + window - now) + 1)
+        out[who] = Result(count <= limit, count, limit, retry)
+    return out
 
 
 def peek(scope: str, who: str, *, limit: int, window: int) -> Result:
@@ -120,12 +149,16 @@ def peek(scope: str, who: str, *, limit: int, window: int) -> Result:
 
 def give_back(scope: str, who: str, *, window: int, cost: int = 1) -> None:
     """Take back events counted by `hit` that turned out not to count (a successful log-in)."""
-    cache = store()
+    give_back_many(scope, [who], window=window, cost=cost)
+
+
+def give_back_many(scope: str, whos: list[str], *, window: int, cost: int = 1) -> None:
+    """`give_back` for several counters of one scope at once (one hold of the lock); a counter already below
+    `cost` (its window just began) is left alone."""
     now = time.time()
     start = _window_start(window, now)
-    key = f"{_key(scope, who)}:{start}"
-    if cache.get(key, 0) >= cost:
-        _add(key, -cost, ttl=start + window + 5 - now)
+    keys = [f"{_key(scope, who)}:{start}" for who in whos]
+    _add_many(keys, -cost, ttl=start + window + 5 - now, floor=0)
 
 
 def clear(scope: str, who: str, *, window: int) -> None:

@@ -23,6 +23,8 @@ behind a human check.
 
 from django.conf import settings
 from django.core import signing
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -60,16 +62,13 @@ def _count_attempt(request) -> bool:
     the look-up, so a burst cannot pass together); False once either is used up. Codes are 79-bit random
     secrets, so the allowance is generous (a voting hall behind one address) and is given back for every
     code that turns out to exist: only wrong codes use it up."""
-    window = settings.BALLOT_CODE_WINDOW
-    mine = ratelimit.hit("ballot-code", _ip(request), limit=settings.BALLOT_CODE_FAILS_PER_ADDRESS, window=window)
-    everyone = ratelimit.hit("ballot-code", "*", limit=settings.BALLOT_CODE_FAILS_GLOBAL, window=window)
-    return mine.allowed and everyone.allowed
+    limits = {_ip(request): settings.BALLOT_CODE_FAILS_PER_ADDRESS, "*": settings.BALLOT_CODE_FAILS_GLOBAL}
+    counted = ratelimit.hit_many("ballot-code", limits, window=settings.BALLOT_CODE_WINDOW)
+    return all(r.allowed for r in counted.values())
 
 
 def _give_back(request) -> None:
-    window = settings.BALLOT_CODE_WINDOW
-    ratelimit.give_back("ballot-code", _ip(request), window=window)
-    ratelimit.give_back("ballot-code", "*", window=window)
+    ratelimit.give_back_many("ballot-code", [_ip(request), "*"], window=settings.BALLOT_CODE_WINDOW)
 
 
 def _admit(request) -> bool:
@@ -121,20 +120,28 @@ def _pad_to_round(response, evaluation, group):
     return response
 
 
-# The questions of an open round rendered once per process and language (they are the same for every
-# voter: no code, no group, nothing chosen yet); keyed like services.voting.round_shape.
-_questions_html: dict[tuple, str] = {}
+# The fresh ballot page of an open round (no error, nothing chosen yet), rendered once per process, group and
+# language, keyed like services.voting.round_shape (a reopened round has a new key fingerprint; the setup
+# services change a round only while it is a draft). What differs from voter to voter (the code, the note
+# that it was found, the CSRF token of the language switch) is rendered as a marker and put in per request:
+# each has the same length for every voter. Rendering the page took more CPU than the rest of opening a ballot.
+_pages: dict[tuple, str] = {}
+_PAGES_KEPT = 200
+_MARKS = {"code": "\x00code\x00", "admission": "\x00admission\x00", "csrf_token": "\x00csrf\x00"}
 
 
-def _questions_fragment(ev, context: dict) -> str:
-    key = (ev.pk, ev.key_fingerprint, translation.get_language())
-    html = _questions_html.get(key)
+def _fresh_page(request, ev, group, code: str) -> HttpResponse:
+    key = (ev.pk, ev.key_fingerprint, group.pk, translation.get_language(), request.get_full_path())
+    html = _pages.get(key)
     if html is None:
-        html = render_to_string("evaluations/public/_questions.html", context)
-        if len(_questions_html) >= 200:
-            _questions_html.clear()
-        _questions_html[key] = html
-    return html
+        context = {"ev": ev, "group": group, **_questions_context(ev, {}, {}), **_MARKS, "messages": ()}
+        html = render_to_string("evaluations/public/ballot.html", context, request=request)
+        if len(_pages) >= _PAGES_KEPT:
+            _pages.clear()
+        _pages[key] = html
+    for name, value in (("code", code), ("admission", _admission(code)), ("csrf_token", get_token(request))):
+        html = html.replace(_MARKS[name], value)
+    return HttpResponse(html)
 
 
 def ballot_grids(ev, chosen: dict) -> list[dict]:
@@ -190,20 +197,21 @@ def ballot_text_boxes(ev, texts: dict) -> list[dict]:
     ]
 
 
-def _ballot_page(request, token, code: str, error: str = "", chosen=None, texts=None, status: int = 200):
+def _questions_context(ev, chosen: dict, texts: dict) -> dict:
     from .models import FreeText
 
-    ev = token.evaluation
-    chosen = chosen or {}
-    texts = texts or {}
-    grades = round_shape(ev).grades
-    context = {
+    return {
         "grids": ballot_grids(ev, chosen),
-        "grades": grades,
+        "grades": round_shape(ev).grades,
         "text_targets": ballot_text_boxes(ev, texts),
         "text_max": FreeText.MAX_LENGTH,
     }
-    fresh = not chosen and not texts and ev.status == ev.Status.OPEN and ev.key_fingerprint
+
+
+def _ballot_page(request, token, code: str, error: str = "", chosen=None, texts=None, status: int = 200):
+    ev = token.evaluation
+    if not chosen and not texts and not error and status == 200 and ev.status == ev.Status.OPEN and ev.key_fingerprint:
+        return _private(_pad_to_round(_fresh_page(request, ev, token.group, code), ev, token.group))
     page = render(
         request,
         "evaluations/public/ballot.html",
@@ -211,8 +219,7 @@ def _ballot_page(request, token, code: str, error: str = "", chosen=None, texts=
             "ev": ev,
             "group": token.group,
             "code": code,
-            **context,
-            "questions_html": _questions_fragment(ev, context) if fresh else "",
+            **_questions_context(ev, chosen or {}, texts or {}),
             "error": error,
             "admission": _admission(code),
         },
