@@ -22,12 +22,14 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from . import anchors
-from .chain import FIELDS, GENESIS, KEY_ROTATE, KEY_START, _q, changes_json, legacy_digest, utc_text
+from .chain import FIELDS, GENESIS, KEY_ROTATE, KEY_START, canonical, changes_json, legacy_digest, utc_text
 from .keys import KeyringError, keyring
 from .models import AuditAnchor, AuditHead, AuditRecord
 
 MAX_LISTED = 50
 CHUNK = 10_000
+# The bytes JSON escapes in a string (ensure_ascii off): the quote, the backslash, the control characters.
+_ESCAPES = b'"\\' + bytes(range(32))
 
 
 @dataclass
@@ -173,21 +175,45 @@ _AT_SQL = {
     "sqlite": "replace(at, ' ', 'T') || '+00:00'",
     "postgresql": "replace(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), '.000000+', '+')",
 }
+_PLAIN_COLUMNS = (
+    "seq, {at}, actor_id, actor_label, action, object_type, object_id, object_repr, unit_id, institution_id, "
+    "{changes}, key_id, prev_hash, hash"
+)
+
+
+def _text(sql: str) -> str:
+    """A text column of the database handed over as bytes: PostgreSQL's text comes as bytes through the
+    loader _chunks_ahead registers (the binary form of text is its UTF-8 bytes); SQLite's needs a cast."""
+    return f"CAST({sql} AS BLOB)" if connection.vendor == "sqlite" else sql
 
 
 def _rows_sql() -> str:
-    """The records in order as plain columns in FIELDS order, `at` as the sealed time text and `changes`
-    as JSON text. No ORM objects, no per-row converters: the database writes the time as sealed and
-    hands over the plain columns; trail_verify writes the sealed bytes with the encoder's own string
-    quoting (C), cheaper in total than the database's JSON quoting, which on PostgreSQL cost more server
-    time than this process spends hashing."""
-    changes = "changes" if connection.vendor == "sqlite" else "changes::text"
-    columns = (
-        f"seq, {_AT_SQL[connection.vendor]}, actor_id, actor_label, action, object_type, object_id, "
-        f"object_repr, unit_id, institution_id, {changes}, key_id, prev_hash, hash"
+    """The records in order, each as (seq, head, changes, tail, key_id, prev_hash, hash, action): `head` the
+    start of its sealed bytes, `[seq,"at",actor,"label","action","type","id","repr",unit,institution,`, and
+    `tail` the end, `,"key","prev"]`, put together by the database with the strings between plain quotes;
+    `changes` the JSON text as stored. trail_verify checks that no string needed JSON escaping (no quote, backslash
+    or control character: then these are the sealed bytes exactly) and puts the record's sealed bytes
+    together from three pieces: the database does the cheap part (concatenating, the time in one
+    to_char) and sends three byte strings instead of ten values for this process to quote and join; its
+    own JSON quoting (to_json) cost more than this process spends hashing, and a check for characters
+    to escape (a regular expression) as much again."""
+    null = "'null'"
+    if connection.vendor == "postgresql":
+        num = "coalesce({}::text, 'null')".format
+    else:
+        num = ("coalesce({}, " + null + ")").format
+    head = (
+        f"""'[' || seq || ',"' || {_AT_SQL[connection.vendor]} || '",' || {num("actor_id")} || ',"' || actor_label """
+        f"""|| '","' || action || '","' || object_type || '","' || object_id || '","' || object_repr || '",' """
+        f"""|| {num("unit_id")} || ',' || {num("institution_id")} || ','"""
     )
+    tail = """',"' || key_id || '","' || prev_hash || '"]'"""
+    changes = "changes" if connection.vendor == "sqlite" else "changes::text"
     table = AuditRecord._meta.db_table
-    return f'SELECT {columns} FROM "{table}" ORDER BY seq'  # nosec B608 (fixed columns, the model's table)
+    return (
+        f"SELECT seq, {_text(head)}, {_text(changes)}, {_text(tail)}, key_id, prev_hash, hash, action "
+        f'FROM "{table}" ORDER BY seq'  # nosec B608 (fixed columns, the model's table)
+    )
 
 
 def _chunks(sql: str):
@@ -210,18 +236,57 @@ def _chunks_ahead(sql: str, size: int = 2000, ahead: int = 3):
     reads already sent (psycopg's pipeline mode): the database reads and sends the next rows while this
     process hashes the current ones, the two working at once instead of taking turns (a plain
     server-side cursor asks for the next chunk only when the last one is done). A reader thread does
-    not help: it waits for the GIL behind the hashing loop at every packet."""
+    not help: it waits for the GIL behind the hashing loop at every packet. Results come in binary form,
+    text as its UTF-8 bytes (no decoding: they are hashed as they come), numbers without parsing."""
+    from psycopg import Cursor
+    from psycopg.types.string import ByteaBinaryLoader
+
     connection.ensure_connection()
     conn = connection.connection
+    if conn.info.encoding != "utf-8":
+        raise RuntimeError(f"the audit trail is read as UTF-8; this connection's encoding is {conn.info.encoding}")
     name = f"audit_verify_{next(_cursor_names)}"
+    fetch = f"FETCH FORWARD {int(size)} FROM {name}"  # nosec B608 (an int and our cursor name)
+
+    def sent():
+        cur = Cursor(conn)  # server-side binding: Django's client-side cursors have no binary results
+        cur.adapters.register_loader("text", ByteaBinaryLoader)
+        return cur.execute(fetch, binary=True)
+
     with transaction.atomic(), conn.pipeline():
         conn.execute(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}")  # nosec B608 (our cursor name and query)
-        fetch = f"FETCH FORWARD {int(size)} FROM {name}"  # nosec B608 (an int and our cursor name)
-        pending = deque(conn.execute(fetch) for _ in range(ahead))
+        pending = deque(sent() for _ in range(ahead))
         while rows := pending.popleft().fetchall():
-            pending.append(conn.execute(fetch))
+            pending.append(sent())
             yield rows
         conn.execute(f"CLOSE {name}")
+
+
+def _plain_rows(seq: int) -> list[tuple]:
+    """The record(s) numbered `seq` as plain columns (FIELDS order, `at` as sealed, `changes` as JSON
+    text): for the rare record whose strings need JSON escaping, read again by itself."""
+    changes = "changes" if connection.vendor == "sqlite" else "changes::text"
+    columns = _PLAIN_COLUMNS.format(at=_AT_SQL[connection.vendor], changes=changes)
+    table = AuditRecord._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT {columns} FROM "{table}" WHERE seq = %s', [seq])  # nosec B608 (fixed columns)
+        return cur.fetchall()
+
+
+def _plain_head_tail(row: tuple) -> tuple[bytes, bytes]:
+    """What _rows_sql's head and tail are for a row of _plain_rows (to tell apart two records sharing a seq)."""
+    seq, at, actor, label, action, otype, oid, orepr, unit, inst, _changes, key_id, prev, _stored = row
+    n = lambda v: "null" if v is None else str(v)  # noqa: E731
+    head = f'[{seq},"{at}",{n(actor)},"{label}","{action}","{otype}","{oid}","{orepr}",{n(unit)},{n(inst)},'
+    return head.encode(), f',"{key_id}","{prev}"]'.encode()
+
+
+def _escaped_message(seq: int, head: bytes | None, tail: bytes | None, changes: bytes) -> bytes:
+    """The sealed bytes of a record whose strings need JSON escaping, quoted field by field."""
+    rows = _plain_rows(seq)
+    row = next((r for r in rows if _plain_head_tail(r) == (head, tail)), rows[0])
+    seq, at, actor, label, action, otype, oid, orepr, unit, inst, _changes, key_id, prev, _stored = row
+    return canonical(seq, at, actor, label, action, otype, oid, orepr, unit, inst, changes.decode(), key_id, prev)
 
 
 def _unkeyed_row(seq: int) -> tuple:
@@ -250,12 +315,14 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
     prev, expected_seq, current_key = GENESIS, 1, None
     last_seq = 0
     problem = report.problem
-    digest, q = hmac.digest, _q
+    digest, escapes = hmac.digest, _ESCAPES
     count = 0
-    normal: dict[str, str] = {}  # changes as stored → as sealed (most records share a few shapes)
-    quoted: dict[str, str] = {}  # key ids as JSON strings
+    # changes as stored → (as sealed, and how many bytes of the whole sealed text _ESCAPES removes when no
+    # string needs escaping: the 16 quotes around the 8 strings and those of the changes). Most records
+    # share a few shapes.
+    normal: dict[bytes, tuple[bytes, int]] = {}
     for rows in _chunks(_rows_sql()):
-        for seq, at, actor, actor_label, action, otype, oid, orepr, unit, inst, raw, key_id, prev_hash, stored in rows:
+        for seq, start, raw, end, key_id, prev_hash, stored, action in rows:
             if seq != expected_seq:
                 if seq > expected_seq:
                     gap = f"#{expected_seq}" + (f"–#{seq - 1}" if seq - 1 > expected_seq else "")
@@ -275,30 +342,27 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
                         problem(
                             f"record #{seq} is sealed with key {key_id}, but the trail's key at that point is {current_key}"
                         )
-                changes = normal.get(raw)
-                if changes is None:
+                shape = normal.get(raw)
+                if shape is None:
                     if len(normal) > 100_000:
                         normal.clear()
-                    changes = normal[raw] = changes_json(json.loads(raw))
+                    sealed = changes_json(json.loads(raw)).encode()
+                    shape = normal[raw] = (sealed, 16 + len(sealed) - len(sealed.translate(None, escapes)))
+                changes, removed = shape
                 secret = secrets.get(key_id)
                 if secret is None:
                     problem(f"record #{seq} is sealed with key {key_id!r}, which is not in the keyring ({ring.source})")
-                elif (
-                    digest(
-                        secret,
-                        # chain.canonical(...), written out (a call per record costs a tenth of the budget)
-                        f"[{seq},{q(at)},{'null' if actor is None else actor},{q(actor_label)},{q(action)},{q(otype)},"
-                        f"{q(oid)},{q(orepr)},{'null' if unit is None else unit},"
-                        f"{'null' if inst is None else inst},{changes},"
-                        f"{quoted.get(key_id) or quoted.setdefault(key_id, q(key_id))},{q(prev_hash)}]".encode(),
-                        "sha256",
-                    ).hex()
-                    != stored
-                ):
-                    problem(
-                        f"record #{seq} does not match its seal under key {key_id}: the record was altered, "
-                        f"or this is not the key it was sealed with"
-                    )
+                else:
+                    msg = start + changes + end if start is not None and end is not None else None
+                    # No string needed escaping exactly when the escaping characters are the 16 quotes
+                    # put around them and those of the changes (one pass in C, no decoding).
+                    if msg is None or len(msg) - len(msg.translate(None, escapes)) != removed:
+                        msg = _escaped_message(seq, start, end, changes)
+                    if digest(secret, msg, "sha256").hex() != stored:
+                        problem(
+                            f"record #{seq} does not match its seal under key {key_id}: the record was altered, "
+                            f"or this is not the key it was sealed with"
+                        )
                 if action == KEY_ROTATE and key_id == current_key:
                     to = json.loads(raw)
                     current_key = to.get("to") if isinstance(to, dict) else None

@@ -414,3 +414,36 @@ def test_the_verifier_reads_every_ascii_character_and_both_time_shapes_as_the_wr
     assert report.ok, report.problems
     AuditRecord.objects.filter(seq=rec.seq).update(object_repr=every[1::2] + "x")
     assert not trail_verify().ok
+
+
+def resealed_as_written(rec: AuditRecord, **fields) -> None:
+    """Give the last record these field values and seal it as the writer would have (with the key)."""
+    rec.refresh_from_db()
+    for name, value in fields.items():
+        setattr(rec, name, value)
+    rec.hash = seal_record(rec, keyring().secret(rec.key_id))
+    AuditRecord.objects.filter(pk=rec.pk).update(hash=rec.hash, **fields)
+    AuditHead.objects.filter(pk=1).update(last_hash=rec.hash)
+
+
+# A string as sealed, and the same string rewritten into the JSON escapes its sealed bytes hold: between
+# plain quotes the forgery gives exactly the sealed bytes of the original.
+ESCAPES_WRITTEN_OUT = [
+    ('say "hi"', 'say \\"hi\\"'),
+    ("two\nlines", "two\\nlines"),
+    ("\x01", "\\u0001"),
+    ("a\\b", "a\\\\b"),
+]
+
+
+@pytest.mark.parametrize("field", ["actor_label", "action", "object_type", "object_id", "object_repr"])
+@pytest.mark.parametrize("sealed, forged", ESCAPES_WRITTEN_OUT)
+def test_it_names_a_string_rewritten_into_the_escapes_of_its_sealed_bytes(field, sealed, forged):
+    records(2)
+    rec = audit_record(actor=None, action="test.x", object_repr="plain")
+    resealed_as_written(rec, **{field: sealed})
+    assert trail_verify().ok
+    AuditRecord.objects.filter(pk=rec.pk).update(**{field: forged})
+    report = trail_verify()
+    assert report.problem_count == 1
+    assert report.problems[0].startswith(f"record #{rec.seq} does not match its seal under key {rec.key_id}")
