@@ -9,3 +9,9 @@ def may_triage(user) -> bool:
     from problems.selectors import may_handle_opinions
 
     return may_handle_opinions(user)
+
+
+@register.filter
+def names(people) -> str:
+    """The people's names joined with the Chinese enumeration comma (e.g. the persons recused)."""
+    return "、".join(p.name for p in people)

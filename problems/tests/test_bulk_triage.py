@@ -117,7 +117,9 @@ def test_without_javascript_every_field_is_labelled_and_each_is_marked_for_its_d
     assert re.search(r'<label data-show-if="action=accept">表现 <select name="manifestation"', bar)
     assert re.search(r'<label data-show-if="action=accept">交由单位 <select name="unit"', bar)
     assert re.search(r'<label data-show-if="action=merge">原意见的回执码 <input type="text" name="receipt_code"', bar)
-    assert re.search(r'<label class="grow">理由或备注<small data-show-if="action=close">（办结时必填）</small> <input', bar)
+    assert re.search(
+        r'<label class="grow">理由或备注<small data-show-if="action=close">（办结时必填）</small> <input', bar
+    )
     assert "placeholder" not in bar  # labels, not placeholders that vanish when typing
 
 

@@ -94,7 +94,8 @@ def test_each_decision_shows_its_fields_and_accepting_makes_problems(live_server
     bar = page.locator("#bulk-triage fieldset")
     manifestation, unit = bar.locator('select[name="manifestation"]'), bar.locator('select[name="unit"]')
     earlier = bar.locator('input[name="receipt_code"]')
-    for label in ("处理方式", "表现", "交由单位", "原意见的回执码", "理由或备注"):  # labelled in words, not placeholders
+    # every field labelled in words, not by a placeholder
+    for label in ("处理方式", "表现", "交由单位", "原意见的回执码", "理由或备注"):
         assert bar.locator("label", has_text=label).count() >= 1, label
     required = page.locator("#bulk-triage small", has_text="办结时必填")
     shown = {
@@ -102,7 +103,7 @@ def test_each_decision_shows_its_fields_and_accepting_makes_problems(live_server
         "merge": [earlier],
         "close": [required],
     }
-    for action, fields in shown.items():
+    for action in shown:
         decision.select_option(action)
         for other, others in shown.items():
             for field in others:
@@ -110,7 +111,8 @@ def test_each_decision_shows_its_fields_and_accepting_makes_problems(live_server
         page.screenshot(path=str(screenshot_dir / f"problems-bulk-triage-{action}-1366.png"))
     decision.select_option("merge")
     earlier.fill("NOTACODE")
-    decision.select_option("accept")  # the hidden code is not sent
+    decision.select_option("accept")
+    assert earlier.is_disabled()  # hidden, so not sent with the decision
     manifestation.select_option(str(chosen.pk))
     unit.select_option(str(cast.dept_b.pk))
     page.get_by_label(ops[0].receipt_code).check()

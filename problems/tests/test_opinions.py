@@ -158,6 +158,21 @@ def test_the_opinion_page_shows_a_footer_only_with_something_in_it(cast, campaig
     assert re.search(r'<footer><small class="opinion-meta">\s*<span>联系方式：13800000000</span>', page)
 
 
+def test_the_recusal_note_reads_as_one_chinese_sentence(cast, campaign, client_for):
+    o = opinion_submit(
+        campaign=campaign,
+        unit=cast.dept_a,
+        content="建议公开评优评先结果",
+        source="staff_signed",
+        submitter=cast.staff_a,
+        concerns_person=cast.cadre_a,
+    )
+    assert o.recusal_route == ""  # a cadre leads nobody: the usual handlers decide
+    page = client_for(cast.user("office")).get(f"/problems/opinions/{o.pk}/").content.decode()
+    assert "：干部孙七。本人及其下属看不到此件，按常规渠道办理。" in page and "办理办理" not in page
+    assert "署名：教师周八" in page and "涉及人员：干部孙七" in page
+
+
 def test_it_enters_symposium_opinions_for_the_office(cast, campaign, client_for):
     client = client_for(cast.user("office"))
     r = client.post(
