@@ -29,6 +29,7 @@ def campaign_choices(user) -> QuerySet[Campaign]:
     from django.db.models import Exists, OuterRef, Value
 
     from orgs.access import person_of
+    from orgs.models import Unit
 
     q = Q(pk__in=campaigns_visible_to(user).values("pk"))
     me = person_of(user)
@@ -37,8 +38,10 @@ def campaign_choices(user) -> QuerySet[Campaign]:
         own = CampaignUnit.objects.filter(campaign=OuterRef("pk"), unit_id=me.unit_id)
         is_own = Exists(own)
         q |= Q(Exists(own))
-        if me.unit.institution_id:
-            q |= Q(institution_id=me.unit.institution_id)
+        # the campaigns of their unit's institution (in the same query: the unit is not loaded for it)
+        q |= Q(
+            institution_id__in=Unit.objects.filter(pk=me.unit_id, institution__isnull=False).values("institution_id")
+        )
     return (
         Campaign.objects.filter(q)
         .exclude(status=Campaign.Status.DRAFT)
@@ -55,9 +58,11 @@ def campaign_shown_to(
     session) if they still may see it; otherwise the newest campaign in progress in which their own
     unit takes part; otherwise the newest in progress they may see; otherwise their newest closed one.
     Every page that shows "the current campaign" asks here (through campaigns.current for a request).
-    `choices` may pass campaign_choices(user) already read (one query in all)."""
+    `choices` may pass campaign_choices(user) already read; otherwise the switcher's cached list."""
     if choices is None:
-        choices = list(campaign_choices(user)[:50])
+        from .current import cached_choices
+
+        choices = cached_choices(user)
     chosen = str(chosen_pk) if chosen_pk else None
     for rule in (
         lambda c: str(c.pk) == chosen,

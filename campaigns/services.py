@@ -8,6 +8,7 @@ from audit.services import audit_record
 from core.bounds import check_campaign_dates
 from core.exceptions import Conflict, ServiceError
 
+from .current import choices_changed
 from .gates import gate_blockers
 from .models import Campaign, CampaignUnit, LookBack, Stage, StageTransition, next_stage
 
@@ -28,6 +29,7 @@ def campaign_create(*, actor, institution, units, **fields) -> Campaign:
         unit=institution,
         changes={"units": [u.pk for u in units], **fields},
     )
+    choices_changed()  # the campaign switcher's lists
     return campaign
 
 
@@ -45,6 +47,7 @@ def campaign_activate(*, actor, campaign: Campaign) -> Campaign:
         unit=campaign.institution,
         changes={"status": [Campaign.Status.DRAFT, Campaign.Status.ACTIVE]},
     )
+    choices_changed()
     campaign.refresh_from_db()
     return campaign
 
@@ -178,6 +181,7 @@ def campaign_update(*, actor, campaign: Campaign, units=None, **fields) -> Campa
         if added or removed:
             changes["units"] = {"added": [u.pk for u in added], "removed": [p.unit_id for p in removed]}
     audit_record(actor=actor, action="campaign.update", obj=campaign, unit=campaign.institution, changes=changes)
+    choices_changed()
     return campaign
 
 
@@ -201,5 +205,6 @@ def campaign_close(*, actor, campaign: Campaign) -> Campaign:
         unit=campaign.institution,
         changes={"status": [Campaign.Status.ACTIVE, Campaign.Status.CLOSED]},
     )
+    choices_changed()
     campaign.refresh_from_db()
     return campaign

@@ -18,10 +18,10 @@ MAX_NAMED = 8
 
 @register_gate(Stage.RECTIFICATION)
 def rectifications_done(participants) -> dict[int, list[str]]:
-    """The RECTIFICATION gate for many participating units, in four queries whatever their number: the
-    plans; the first MAX_NAMED open deadline measures of each unit with how many there are (a window, so
-    a campaign of 100,000 measures does not load them); the long-term measures with no progress; the
-    open look-backs."""
+    """The RECTIFICATION gate for many participating units, in five queries whatever their number: the
+    plans; the first MAX_NAMED open deadline measures of each unit (a window, so that a campaign of
+    100,000 measures does not load them) and how many there are; the long-term measures with no
+    progress; the open look-backs."""
     key = {(p.campaign_id, p.unit_id): p.pk for p in participants}
     scope = Q(campaign_id__in={c for c, _u in key}, unit_id__in={u for _c, u in key})
     plans: dict[int, list[RectificationPlan]] = {pk: [] for pk in key.values()}
@@ -32,19 +32,18 @@ def rectifications_done(participants) -> dict[int, list[str]]:
         plan_campaign_id=F("plan__campaign_id"), plan_unit_id=F("plan__unit_id")
     )
     per_unit = [F("plan__campaign_id"), F("plan__unit_id")]
+    unverified = measures.exclude(time_class=Measure.TimeClass.LONG_TERM).exclude(status=Measure.Status.VERIFIED)
+    # The window ranks narrow rows (ids and deadlines); only the named measures are read whole.
+    first = unverified.annotate(
+        nth=Window(RowNumber(), partition_by=per_unit, order_by=[F("deadline").asc(), F("pk").asc()])
+    ).filter(nth__lte=MAX_NAMED)
     open_deadline: dict[int, list[Measure]] = {}
-    for m in (
-        measures.exclude(time_class=Measure.TimeClass.LONG_TERM)
-        .exclude(status=Measure.Status.VERIFIED)
-        .annotate(
-            nth=Window(RowNumber(), partition_by=per_unit, order_by=[F("deadline").asc(), F("pk").asc()]),
-            total=Window(Count("pk"), partition_by=per_unit),
-        )
-        .filter(nth__lte=MAX_NAMED)
-        .select_related("owner")
-        .order_by("deadline", "pk")
-    ):
+    for m in measures.filter(pk__in=first.values("pk")).select_related("owner").order_by("deadline", "pk"):
         open_deadline.setdefault(key.get((m.plan_campaign_id, m.plan_unit_id)), []).append(m)
+    open_count = {
+        key.get((c, u)): n
+        for c, u, n in unverified.order_by().values_list("plan__campaign_id", "plan__unit_id").annotate(n=Count("pk"))
+    }
     no_progress: dict[int, list[Measure]] = {}
     for m in (
         measures.filter(time_class=Measure.TimeClass.LONG_TERM)
@@ -62,7 +61,12 @@ def rectifications_done(participants) -> dict[int, list[str]]:
         lookbacks.setdefault(lb.participant_id, []).append(lb)
     return {
         p.pk: _blockers(
-            p.unit, plans[p.pk], open_deadline.get(p.pk, []), no_progress.get(p.pk, []), lookbacks.get(p.pk, [])
+            p.unit,
+            plans[p.pk],
+            open_deadline.get(p.pk, []),
+            open_count.get(p.pk, 0),
+            no_progress.get(p.pk, []),
+            lookbacks.get(p.pk, []),
         )
         for p in participants
     }
@@ -73,7 +77,7 @@ def rectification_done(participant) -> list[str]:
     return rectifications_done([participant]).get(participant.pk, [])
 
 
-def _blockers(unit, plans, open_deadline, no_progress, lookbacks) -> list[str]:
+def _blockers(unit, plans, open_deadline, open_count, no_progress, lookbacks) -> list[str]:
     blockers: list[str] = []
     if not any(p.status == RectificationPlan.Status.APPROVED for p in plans):
         blockers.append(_("%(unit)s has no approved rectification plan.") % {"unit": unit})
@@ -88,9 +92,8 @@ def _blockers(unit, plans, open_deadline, no_progress, lookbacks) -> list[str]:
             _("The measure “%(m)s” (responsible: %(owner)s) is not verified (%(status)s).")
             % {"m": m, "owner": m.owner, "status": Measure.Status(m.status).label}
         )
-    more = open_deadline[0].total - len(open_deadline) if open_deadline else 0
-    if more > 0:
-        blockers.append(_("… and %(n)s more measures not verified.") % {"n": more})
+    if open_count > len(open_deadline):
+        blockers.append(_("… and %(n)s more measures not verified.") % {"n": open_count - len(open_deadline)})
     for m in no_progress:
         blockers.append(
             _("The long-term measure “%(m)s” (responsible: %(owner)s) has no progress reported.")

@@ -139,6 +139,51 @@ def test_it_refuses_to_switch_to_a_campaign_the_user_cannot_see(cast, campaign, 
     assert client.get(reverse("home")).context["current_campaign"] == campaign
 
 
+def _switcher_queries(client, url) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries if '"is_own"' in q["sql"]]
+
+
+def test_it_reads_the_switchers_list_once_a_minute_not_on_every_page(cast, campaign, client_for):
+    client = client_for(cast.user("office"))
+    assert len(_switcher_queries(client, reverse("home"))) == 1
+    assert _switcher_queries(client, reverse("home")) == []
+    assert _switcher_queries(client, reverse("notifications:index")) == []
+    assert [c.pk for c in client.get(reverse("home")).context["campaign_choices"]] == [campaign.pk]
+
+
+def test_the_switcher_shows_a_campaign_change_at_once(cast, campaign, client_for):
+    from campaigns.services import campaign_update
+
+    client = client_for(cast.user("cadre_a"))
+    assert [c.pk for c in client.get(reverse("home")).context["campaign_choices"]] == [campaign.pk]
+    newer = second_campaign(cast, units=[cast.dept_b])
+    choices = client.get(reverse("home")).context["campaign_choices"]
+    assert [(c.pk, c.is_own) for c in choices] == [(newer.pk, False), (campaign.pk, True)]
+    campaign_update(actor=cast.user("office"), campaign=newer, units=[cast.dept_a], name="2027年专项整治")
+    choices = client.get(reverse("home")).context["campaign_choices"]
+    assert [(c.name, c.is_own) for c in choices] == [("2027年专项整治", True), (campaign.name, True)]
+
+
+def test_the_switcher_follows_a_role_given_and_withdrawn_at_once(cast, campaign, client_for):
+    """The outsider sees nothing of the college; given its campaign office role they see its campaign
+    on the next page, and no longer once the role is withdrawn (the cached list is keyed by the grants)."""
+    from orgs.models import RoleAssignment
+    from orgs.services import role_assign, role_remove
+
+    client = client_for(cast.user("outsider"))
+    assert client.get(reverse("home")).context["campaign_choices"] == []
+    role = role_assign(actor=None, person=cast.outsider, role=RoleAssignment.Role.CAMPAIGN_OFFICE, unit=cast.college)
+    assert [c.pk for c in client.get(reverse("home")).context["campaign_choices"]] == [campaign.pk]
+    role_remove(actor=None, assignment=role)
+    assert client.get(reverse("home")).context["campaign_choices"] == []
+    assert client.get(reverse("home")).context["current_campaign"] is None
+
+
 def test_it_never_redirects_the_switcher_off_site(cast, campaign, client_for):
     response = client_for(cast.user("office")).post(
         reverse("campaigns:switch"), {"campaign": campaign.pk, "next": "https://evil.example/"}
