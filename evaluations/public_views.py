@@ -28,6 +28,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -110,7 +111,6 @@ def ballot_start(request):
 def _pad_to_round(response, evaluation, group):
     """Pad the page with trailing spaces to the length it has for the round's longest group name (the
     only thing on the page that depends on the group)."""
-    from django.utils.html import escape
 
     def size(name):
         return len(escape(name).encode())
@@ -140,7 +140,7 @@ def _fresh_page(request, ev, group, code: str) -> HttpResponse:
             _pages.clear()
         _pages[key] = html
     for name, value in (("code", code), ("admission", _admission(code)), ("csrf_token", get_token(request))):
-        html = html.replace(_MARKS[name], value)
+        html = html.replace(_MARKS[name], escape(value))
     return HttpResponse(html)
 
 

@@ -275,3 +275,29 @@ def test_the_file_counters_change_in_place_and_read_back_whole(tmp_path):
         assert cache.get("c", "gone") == "gone"
         results = _burst(32, lambda: ratelimit.hit("inplace", "a", limit=100, window=WHOLE_RUN).count)
         assert sorted(results) == list(range(1, 33))
+
+
+def test_it_counts_several_counters_at_once_exactly_under_a_burst(tmp_path):
+    """hit_many (an address and the whole site under one hold of the lock) counts each counter as hit would."""
+    for name, caches in _caches(tmp_path):
+        with override_settings(CACHES=caches):
+            who = uuid.uuid4().hex
+            results = _burst(32, lambda who=who: ratelimit.hit_many("many", {who: 5, "*": 40}, window=WHOLE_RUN))
+            assert sum(r[who].allowed for r in results) == 5, name
+            assert sorted(r["*"].count for r in results) == list(range(1, 33)), name
+            assert all(r["*"].allowed for r in results), name
+
+
+def test_it_gives_back_several_counters_at_once_and_never_below_zero(tmp_path):
+    for name, caches in _caches(tmp_path):
+        with override_settings(CACHES=caches):
+            who = uuid.uuid4().hex
+            scope = f"back-{who}"
+            ratelimit.hit_many(scope, {who: 1, "*": 1}, window=WHOLE_RUN)
+            ratelimit.hit(scope, "*", limit=1, window=WHOLE_RUN)
+            ratelimit.give_back_many(scope, [who, "*"], window=WHOLE_RUN)
+            ratelimit.give_back_many(scope, [who, "*"], window=WHOLE_RUN)
+            ratelimit.give_back_many(scope, [who], window=WHOLE_RUN)
+            assert ratelimit.peek(scope, who, limit=1, window=WHOLE_RUN).count == 0, name
+            assert ratelimit.peek(scope, "*", limit=1, window=WHOLE_RUN).count == 0, name
+            assert ratelimit.hit(scope, who, limit=1, window=WHOLE_RUN).count == 1, name
