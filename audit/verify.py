@@ -181,37 +181,45 @@ _PLAIN_COLUMNS = (
 )
 
 
-def _text(sql: str) -> str:
-    """A text column of the database handed over as bytes: PostgreSQL's text comes as bytes through the
-    loader _chunks_ahead registers (the binary form of text is its UTF-8 bytes); SQLite's needs a cast."""
-    return f"CAST({sql} AS BLOB)" if connection.vendor == "sqlite" else sql
+# The start and the end of a record's sealed bytes with the strings between plain quotes (see _rows_sql).
+# PostgreSQL: a NULL anywhere makes the whole NULL (read again by itself). SQLite: one printf, cheaper than
+# twenty concatenations in its engine (a NULL string, which its NOT NULL columns refuse, makes it NULL too).
+_HEAD_SQL = {
+    "postgresql": (
+        """'[' || seq || ',"' || {at} || '",' || coalesce(actor_id::text, 'null') || ',"' || actor_label """
+        """|| '","' || action || '","' || object_type || '","' || object_id || '","' || object_repr || '",' """
+        """|| coalesce(unit_id::text, 'null') || ',' || coalesce(institution_id::text, 'null') || ','"""
+    ).format(at=_AT_SQL["postgresql"]),
+    "sqlite": (
+        "CAST(CASE WHEN at IS NULL OR actor_label IS NULL OR action IS NULL OR object_type IS NULL "
+        """OR object_id IS NULL OR object_repr IS NULL THEN NULL ELSE printf('[%s,"%s+00:00",%s,"%s","%s","%s",'"""
+        """ || '"%s","%s",%s,%s,', seq, replace(at, ' ', 'T'), coalesce(actor_id, 'null'), actor_label, """
+        "action, object_type, object_id, object_repr, coalesce(unit_id, 'null'), coalesce(institution_id, 'null')) "
+        "END AS BLOB)"
+    ),
+}
+_TAIL_SQL = {
+    "postgresql": """',"' || key_id || '","' || prev_hash || '"]'""",
+    "sqlite": """CAST(',"' || key_id || '","' || prev_hash || '"]' AS BLOB)""",
+}
 
 
 def _rows_sql() -> str:
-    """The records in order, each as (seq, head, changes, tail, key_id, prev_hash, hash, action): `head` the
-    start of its sealed bytes, `[seq,"at",actor,"label","action","type","id","repr",unit,institution,`, and
-    `tail` the end, `,"key","prev"]`, put together by the database with the strings between plain quotes;
-    `changes` the JSON text as stored. trail_verify checks that no string needed JSON escaping (no quote, backslash
-    or control character: then these are the sealed bytes exactly) and puts the record's sealed bytes
-    together from three pieces: the database does the cheap part (concatenating, the time in one
-    to_char) and sends three byte strings instead of ten values for this process to quote and join; its
-    own JSON quoting (to_json) cost more than this process spends hashing, and a check for characters
-    to escape (a regular expression) as much again."""
-    null = "'null'"
-    if connection.vendor == "postgresql":
-        num = "coalesce({}::text, 'null')".format
-    else:
-        num = ("coalesce({}, " + null + ")").format
-    head = (
-        f"""'[' || seq || ',"' || {_AT_SQL[connection.vendor]} || '",' || {num("actor_id")} || ',"' || actor_label """
-        f"""|| '","' || action || '","' || object_type || '","' || object_id || '","' || object_repr || '",' """
-        f"""|| {num("unit_id")} || ',' || {num("institution_id")} || ','"""
-    )
-    tail = """',"' || key_id || '","' || prev_hash || '"]'"""
-    changes = "changes" if connection.vendor == "sqlite" else "changes::text"
+    """The records in order, each as (seq, head, changes, tail, key_id, prev_hash, hash, action) where
+    `head` is the start of its sealed bytes, `[seq,"at",actor,"label","action","type","id","repr",unit,
+    institution,`, and `tail` the end, `,"key","prev"]`, put together by the database with the strings
+    between plain quotes, and `changes` the JSON text as stored; the three as bytes (PostgreSQL's text
+    comes as its UTF-8 bytes through the loader _chunks_ahead registers, SQLite's is cast to a blob).
+    trail_verify checks that no string needed JSON escaping (no quote, backslash or control character:
+    then these are the sealed bytes exactly) and hashes the three pieces: the database does the cheap
+    part (joining, the time) and hands over three byte strings instead of ten values for this process
+    to quote and join. PostgreSQL's own JSON quoting (to_json per string) cost more than this process
+    spends hashing, and a check there for characters to escape (a regular expression) as much again."""
+    vendor = connection.vendor
+    changes = "CAST(changes AS BLOB)" if vendor == "sqlite" else "changes::text"
     table = AuditRecord._meta.db_table
     return (
-        f"SELECT seq, {_text(head)}, {_text(changes)}, {_text(tail)}, key_id, prev_hash, hash, action "
+        f"SELECT seq, {_HEAD_SQL[vendor]}, {changes}, {_TAIL_SQL[vendor]}, key_id, prev_hash, hash, action "
         f'FROM "{table}" ORDER BY seq'  # nosec B608 (fixed columns, the model's table)
     )
 
@@ -313,7 +321,6 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
     wanted = _anchors_checked(report, received, received_from)
     local_tz = ZoneInfo(settings.TIME_ZONE)
     prev, expected_seq, current_key = GENESIS, 1, None
-    last_seq = 0
     problem = report.problem
     digest, escapes = hmac.digest, _ESCAPES
     count = 0
@@ -353,10 +360,13 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
                 if secret is None:
                     problem(f"record #{seq} is sealed with key {key_id!r}, which is not in the keyring ({ring.source})")
                 else:
-                    msg = start + changes + end if start is not None and end is not None else None
+                    try:
+                        msg = start + changes + end
+                    except TypeError:  # a NULL in the head or the tail
+                        msg = b""
                     # No string needed escaping exactly when the escaping characters are the 16 quotes
                     # put around them and those of the changes (one pass in C, no decoding).
-                    if msg is None or len(msg) - len(msg.translate(None, escapes)) != removed:
+                    if len(msg) - len(msg.translate(None, escapes)) != removed:
                         msg = _escaped_message(seq, start, end, changes)
                     if digest(secret, msg, "sha256").hex() != stored:
                         problem(
@@ -387,9 +397,11 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
                         problem(
                             f"{label} says record #{seq} was sealed with key {a['key_id']}, the trail says {key_id}"
                         )
-            prev, expected_seq, last_seq = stored, seq + 1, seq
-            count += 1
+            prev = stored
+            expected_seq = seq + 1
+        count += len(rows)
     report.records = count
+    last_seq = expected_seq - 1
     for seq in sorted(wanted):
         for _a, label in wanted[seq]:
             problem(
