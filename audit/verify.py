@@ -302,6 +302,8 @@ def _escaped_message(seq: int, head: bytes | None, tail: bytes | None, changes: 
     if head is not None and tail is not None and head.count(b'"') == 12 and tail.count(b'"') == 4:
         return _quoted(head.split(b'"')) + changes + _quoted(tail.split(b'"'))
     rows = _plain_rows(seq)
+    if not rows:  # removed since it was read: nothing matches its seal
+        return b""
     row = next((r for r in rows if _plain_head_tail(r) == (head, tail)), rows[0])
     seq, at, actor, label, action, otype, oid, orepr, unit, inst, _changes, key_id, prev, _stored = row
     return canonical(seq, at, actor, label, action, otype, oid, orepr, unit, inst, changes.decode(), key_id, prev)
