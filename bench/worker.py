@@ -176,7 +176,7 @@ def p2_dashboards(big, small, port, reps) -> list[dict]:
     return out
 
 
-PORTAL_ITEMS = 1_000  # problems an institution has made public, in each city (the portal page shows them all)
+PORTAL_ITEMS = 200  # problems an institution has made public, in each city (the portal page shows them all)
 
 
 def ensure_published(city, n: int) -> str:
