@@ -2,7 +2,8 @@
 """Benchmarks (not tests): every hot path against its baseline in the same run, on SQLite and on
 PostgreSQL, written to bench/results.md. See bench/README.md.
 
-    python bench/run.py [--quick] [--db sqlite,postgres] [--only P2,P4] [--p6-sizes 10000,1000000]
+    python bench/run.py [--quick] [--db sqlite,postgres] [--only P2,P4] [--reps N] [--p6-sizes 10000,1000000]
+    python bench/run.py --city-url postgres://…/rectify_city --only P3,P4,P5   # a city built beforehand
 """
 
 from __future__ import annotations
@@ -46,7 +47,16 @@ def drop_pg_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_one(db: str, quick: bool, only: str, time_cap: int, p6_sizes: str = "") -> dict:
+def run_one(
+    db: str,
+    quick: bool,
+    only: str,
+    time_cap: int,
+    p6_sizes: str = "",
+    city_url: str = "",
+    city_var: str = "",
+    reps: int = 0,
+) -> dict:
     cmd = [sys.executable, str(ROOT / "bench" / "worker.py")]
     if quick:
         cmd.append("--quick")
@@ -54,8 +64,12 @@ def run_one(db: str, quick: bool, only: str, time_cap: int, p6_sizes: str = "") 
         cmd += ["--only", only]
     if p6_sizes:
         cmd += ["--p6-sizes", p6_sizes]
+    if reps:
+        cmd += ["--reps", str(reps)]
     name = None
-    if db == "postgres":
+    if city_url:
+        cmd += ["--city-url", city_url, "--city-var", city_var]  # the operator's city: neither created nor dropped
+    elif db == "postgres":
         name = f"rectify_bench_{os.getpid()}"
         cmd += ["--database-url", fresh_pg_database(name)]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTEST_VERSION")}
@@ -137,10 +151,11 @@ def write_results(results: list[dict], quick: bool, path: Path) -> None:
             continue
         c = r.get("city", {})
         if c:
+            made = "an existing city, read back in" if r.get("existing_city") else "built in"
             lines.append(
                 "City: "
                 + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in c.items())
-                + f" (built in {r.get('built_seconds', 0):.0f} s"
+                + f" ({made} {r.get('built_seconds', 0):.0f} s"
                 + (f"; load average {r['load']}" if r.get("load") else "")
                 + ")"
             )
@@ -169,10 +184,28 @@ def main() -> None:
     ap.add_argument("--p6-sizes", default="", help="P6's rounds in ballots, e.g. 10000,1000000")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
     ap.add_argument("--time-cap", type=int, default=0, help="seconds per database (default 15 min quick, 3 h full)")
+    ap.add_argument(
+        "--city-url",
+        default="",
+        help="a database that `manage.py generate_city` filled beforehand (postgres://… or sqlite:////path): measure "
+        "against it instead of building a city; it is migrated, and the small city of the baselines is added once. "
+        "P1, P6 and P8 add rows as they measure, so they run against it only when named in --only",
+    )
+    ap.add_argument(
+        "--city-var",
+        default="",
+        help="with --city-url: the RECTIFY_VAR_DIR `generate_city` ran with (the audit keyring the chain is sealed "
+        "with, the evidence files)",
+    )
+    ap.add_argument("--reps", type=int, default=0, help="repetitions per figure (default 3 quick, 5 full)")
     args = ap.parse_args()
+    if args.city_url and not args.city_var:
+        ap.error("--city-url needs --city-var (the directory with the city's audit_keys and media)")
     cap = args.time_cap or (900 if args.quick else 3 * 3600)
     results = []
     dbs = [d.strip() for d in args.db.split(",") if d.strip()]
+    if args.city_url:
+        dbs = ["sqlite" if args.city_url.startswith("sqlite") else "postgres"]  # the database the city is in
     if args.only and {k.strip().upper() for k in args.only.split(",") if k.strip()} == {"P9"}:
         dbs = []  # the paper figure needs no database
     for db in dbs:
@@ -182,7 +215,16 @@ def main() -> None:
             )
             continue
         print(f"=== {db} ({'quick' if args.quick else 'full'}) ===", flush=True)
-        r = run_one(db, args.quick, args.only, cap, args.p6_sizes)
+        r = run_one(
+            db,
+            args.quick,
+            args.only,
+            cap,
+            args.p6_sizes,
+            city_url=args.city_url,
+            city_var=args.city_var,
+            reps=args.reps,
+        )
         for f in r.get("figures", []):
             ratio = f"{f['ratio']:.2f}x" if f.get("ratio") is not None else "-"
             print(f"  {f['key']} {f['what'][:60]:<60} {ratio:>7} {'pass' if f['pass'] else 'FAIL'}", flush=True)
@@ -190,7 +232,7 @@ def main() -> None:
             print("  failed:\n" + r["error"], flush=True)
         results.append(r)
     wanted = {k.strip().upper() for k in args.only.split(",") if k.strip()}
-    if not wanted or "P9" in wanted:
+    if (not wanted and not args.city_url) or "P9" in wanted:
         print("=== paper ballots (no database) ===", flush=True)
         r = paper_scan(args.quick, cap)
         for f in r["figures"]:

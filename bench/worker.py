@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def setup(tmp: Path, database_url: str | None) -> dict:
+def setup(tmp: Path, database_url: str | None, city_var: str = "") -> dict:
     env = {
         "RECTIFY_VAR_DIR": str(tmp),
         "RECTIFY_SQLITE_PATH": str(tmp / "bench.sqlite3"),
@@ -40,6 +40,9 @@ def setup(tmp: Path, database_url: str | None) -> dict:
     }
     if database_url:
         env["DATABASE_URL"] = database_url
+    if city_var:  # a city built beforehand: its audit keyring (the chain is sealed with it) and its files
+        env["RECTIFY_AUDIT_KEYS_FILE"] = str(Path(city_var) / "audit_keys")
+        env["RECTIFY_MEDIA_ROOT"] = str(Path(city_var) / "media")
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
@@ -174,45 +177,104 @@ def p2_dashboards(big, small, port, reps) -> list[dict]:
     return out
 
 
+PORTAL_ITEMS = 200  # problems an institution has made public, in each city (the portal page shows them all)
+
+
+def ensure_published(city, n: int) -> str:
+    """The largest campaign's first `n` publishable problems and their measures made public through the
+    disclosure service, as its office would, unless something is public already (so a city measured
+    again is not published again). Returns the institution's public code."""
+    from campaigns.models import Campaign
+    from disclosure.public import publishable_measures, publishable_problems
+    from disclosure.selectors import published
+    from disclosure.services import publication_apply
+    from orgs.models import User
+
+    campaign = Campaign.objects.select_related("institution").get(pk=city.campaign_ids[0])
+    if not published(campaign).exists():
+        problems = list(publishable_problems(campaign).order_by("pk").values_list("pk", flat=True)[:n])
+        measures = publishable_measures(campaign).filter(problems__in=problems).values_list("pk", flat=True)
+        actor = User.objects.get(username=city.office_usernames[0])
+        publication_apply(actor=actor, campaign=campaign, problem_ids=problems, measure_ids=set(measures))
+    return campaign.institution.public_code
+
+
 def p3_lists(big, small, port, reps) -> list[dict]:
-    """List pages, first and deep pages with filters, at city size against the same pages at 1,000 rows."""
+    """List pages, first and deep pages with filters, at city size against the same pages at 1,000 rows:
+    the city office's ledger (every problem of the city), the largest institution's opinions, measures and
+    warnings, the office's disclosure list and the public portal (the same number of items published in
+    each city)."""
     from django.urls import reverse
 
-    out = []
-    city, office = (
-        (big.official_username, small.official_username),
-        (big.office_usernames[0], small.office_usernames[0]),
-    )
+    from orgs.models import Unit
+    from problems.models import Manifestation
+
+    codes = {id(c): ensure_published(c, PORTAL_ITEMS) for c in (big, small)}
+    first_dept = {
+        id(c): Unit.objects.filter(parent_id=c.institution_ids[0]).order_by("sort_order", "pk")[0] for c in (big, small)
+    }
+    manifestation = Manifestation.objects.order_by("pk").values_list("pk", flat=True).first()
+    ledger, opinions = reverse("problems:ledger"), reverse("problems:opinions")
+    # (label, who: city office or the largest institution's campaign office, address in a given city)
     cases = [
-        ("ledger, first page", reverse("problems:ledger"), "", city),
-        ("ledger, page 40", reverse("problems:ledger"), "page=40", city),
-        ("ledger, filtered by channel", reverse("problems:ledger"), "channel=self_check", city),
-        ("opinions, first page", reverse("problems:opinions"), "", office),
-        ("measures board", reverse("rectification:index"), "", office),
-        ("warnings board", reverse("rectification:warnings"), "", office),
-    ]
-    cookies = {u: session_cookie(u) for pair in (city, office) for u in pair}
-    for label, path, qs, (big_user, small_user) in cases:
-        big_cookie, small_cookie = cookies[big_user], cookies[small_user]
-        url_b = f"{path}?{qs}" if qs else path
-        subject = http_get_timer(port, big_cookie, url_b)
-        baseline = http_get_timer(port, small_cookie, url_b)
-        subject()
-        baseline()
+        ("ledger, first page", "city", lambda c: ledger),
+        ("ledger, page 40", "city", lambda c: f"{ledger}?page=40"),
+        ("ledger, page 200 (the last one counted)", "city", lambda c: f"{ledger}?page=200"),
+        ("ledger, filtered by channel", "city", lambda c: f"{ledger}?channel=self_check"),
+        ("ledger, channel + status + severity, page 5", "city",
+         lambda c: f"{ledger}?channel=self_check&status=rectifying&severity=high&page=5"),
+        ("ledger, filtered by manifestation", "city", lambda c: f"{ledger}?manifestation={manifestation}"),
+        ("ledger, one department, sorted by unit", "office", lambda c: f"{ledger}?unit={first_dept[id(c)].pk}&sort=unit"),
+        ("ledger, search", "city", lambda c: f"{ledger}?q=%E7%AA%97%E5%8F%A3"),  # 窗口
+        ("opinions, first page", "office", lambda c: opinions),
+        ("opinions, page 30", "office", lambda c: f"{opinions}?page=30"),
+        ("opinions, waiting, by source", "office", lambda c: f"{opinions}?status=new&source=public_form"),
+        ("measures board", "office", lambda c: reverse("rectification:index")),
+        ("warnings board", "office", lambda c: reverse("rectification:warnings")),
+        ("disclosure list of the campaign (office)", "office",
+         lambda c: reverse("disclosure:campaign", args=[c.campaign_ids[0]]) + f"?unit={first_dept[id(c)].pk}"),
+        ("public portal: institution page", "public", lambda c: reverse("disclosure_public:institution", args=[codes[id(c)]])),
+        ("public portal: institution page, filtered", "public",
+         lambda c: reverse("disclosure_public:institution", args=[codes[id(c)]]) + "?status=in_progress"),
+    ]  # fmt: skip
+    user = {
+        "city": lambda c: c.official_username,
+        "office": lambda c: c.office_usernames[0],
+        "public": lambda c: None,
+    }
+    cookies = {}
+    for c in (big, small):
+        for who in ("city", "office"):
+            name = user[who](c)
+            cookies[name] = session_cookie(name)
+    cookies[None] = ""
+    who_label = {"city": "city office", "office": "largest institution", "public": "anonymous"}
+    p95 = lambda xs: sorted(xs)[min(len(xs) - 1, int(0.95 * len(xs)))]  # noqa: E731
+    out = []
+    for label, who, url in cases:
+        subject = http_get_timer(port, cookies[user[who](big)], url(big))
+        baseline = http_get_timer(port, cookies[user[who](small)], url(small))
         bs, ss = [], []
-        for _ in range(max(reps, 5)):
-            t = time.perf_counter()
-            baseline()
-            bs.append(time.perf_counter() - t)
-            t = time.perf_counter()
+        try:
             subject()
-            ss.append(time.perf_counter() - t)
-        p95 = lambda xs: sorted(xs)[min(len(xs) - 1, int(0.95 * len(xs)))]  # noqa: E731
+            baseline()
+            for _ in range(reps):
+                t = time.perf_counter()
+                baseline()
+                bs.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                subject()
+                ss.append(time.perf_counter() - t)
+        except (SystemExit, OSError) as e:  # a page that fails or times out is a failed figure, not a lost run
+            out.append(figure("P3", f"{label} ({who_label[who]})", "same page at 1,000 problems", None, None,
+                              "p95 ≤ 2×", False, detail=f"failed: {str(e)[:200]}"))  # fmt: skip
+            print(f"    P3 {label}: failed {e}", file=sys.stderr, flush=True)
+            continue
         b, s = p95(bs), p95(ss)
         out.append(
             figure(
                 "P3",
-                f"{label} ({'city office' if big_user == city[0] else 'largest institution'}, {big.counts['problems']:,} problems in the city)",
+                f"{label} ({who_label[who]}, {big.counts['problems']:,} problems in the city)",
                 f"same page at {small.counts['problems']:,} problems",
                 b,
                 s,
@@ -220,6 +282,7 @@ def p3_lists(big, small, port, reps) -> list[dict]:
                 s / b <= 2,
             )
         )
+        print(f"    P3 {label}: {s * 1000:.0f} vs {b * 1000:.0f} ms", file=sys.stderr, flush=True)
     return out
 
 
@@ -695,18 +758,95 @@ def p7_audit(reps) -> list[dict]:
     ]
 
 
+SMALL_CITY = dict(
+    units=10, people=100, problems=1000, measures=1000, opinions=300, ballots=1000, ratings=300, audit_records=1000,
+    institutions=1,
+)  # fmt: skip
+# Figures that add rows to the city as they measure (a ballot round with its codes and ballots, a round of
+# up to a million ballots, a thousand opinions): against a city built beforehand (--city-url) they run
+# only when asked for by name, since each run would leave the city larger than the last.
+WRITING_FIGURES = {"P1", "P6", "P8"}
+
+
+def existing_city(prefix: str):
+    """The city `analysis.citygen` wrote with this prefix, read back from the database (None if there is
+    none): the same `City` that `generate_city` returns, its counts taken from the tables."""
+    from analysis.citygen import City
+    from campaigns.models import Campaign
+    from orgs.models import RoleAssignment, Unit
+
+    city = Unit.objects.filter(code=f"{prefix}-CITY", kind=Unit.Kind.CITY_OFFICE).first()
+    if city is None:
+        return None
+    institutions = list(
+        Unit.objects.filter(parent=city, kind=Unit.Kind.INSTITUTION)
+        .order_by("sort_order", "pk")
+        .values_list("pk", flat=True)
+    )
+    campaign_of = dict(Campaign.objects.filter(institution_id__in=institutions).values_list("institution_id", "pk"))
+    office_of = dict(
+        RoleAssignment.objects.filter(role=RoleAssignment.Role.CAMPAIGN_OFFICE, unit_id__in=institutions)
+        .exclude(person__user=None)
+        .values_list("unit_id", "person__user__username")
+    )
+    return City(
+        city_id=city.pk,
+        institution_ids=institutions,
+        campaign_ids=[campaign_of[i] for i in institutions],
+        official_username=f"{prefix}-CITY-1",
+        office_usernames=[office_of[i] for i in institutions],
+        counts=_city_counts(city, campaign_of.values()),
+    )
+
+
+def _city_counts(city, campaign_ids) -> dict[str, int]:
+    from audit.models import AuditRecord
+    from evaluations.models import Ballot
+    from orgs.models import Person, Unit
+    from problems.models import Opinion, Problem
+    from rectification.models import Evidence, Measure, ProgressReport
+
+    campaigns = list(campaign_ids)
+    units = Unit.objects.filter(path__startswith=city.path)
+    measures = Measure.objects.filter(plan__campaign_id__in=campaigns)
+    return {
+        "units": units.count(),
+        "people": Person.objects.filter(unit__in=units).count(),
+        "campaigns": len(campaigns),
+        "problems": Problem.objects.filter(campaign_id__in=campaigns).count(),
+        "measures": measures.count(),
+        "progress_reports": ProgressReport.objects.filter(measure__in=measures).count(),
+        "evidence": Evidence.objects.filter(measure__in=measures).count(),
+        "opinions": Opinion.objects.filter(campaign_id__in=campaigns).count(),
+        "ballots": Ballot.objects.filter(evaluation__campaign_id__in=campaigns).count(),
+        "audit_records": AuditRecord.objects.count(),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--database-url", default="")
+    ap.add_argument(
+        "--city-url",
+        default="",
+        help="measure against the city `generate_city` already wrote into this database (migrated first; the "
+        "small city is added beside it once if missing) instead of building one",
+    )
+    ap.add_argument(
+        "--city-var",
+        default="",
+        help="with --city-url: the RECTIFY_VAR_DIR the city was built with (its audit_keys and media)",
+    )
     ap.add_argument("--only", default="", help="comma-separated figure keys, e.g. P2,P4")
     ap.add_argument(
         "--p6-sizes",
         default="",
         help="P6's rounds in ballots, e.g. 10000,1000000 (default 1,000 quick, else those two)",
     )
+    ap.add_argument("--reps", type=int, default=0, help="repetitions per figure (default 3 quick, 5 full)")
     args = ap.parse_args()
-    reps = 3 if args.quick else 5
+    reps = args.reps or (3 if args.quick else 5)
     only = {k.strip().upper() for k in args.only.split(",") if k.strip()}
     p6_sizes = [int(n) for n in args.p6_sizes.replace("_", "").split(",") if n.strip()] or (
         [1_000] if args.quick else [10_000, 1_000_000]
@@ -714,45 +854,46 @@ def main() -> None:
     want = lambda k: not only or k in only  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="rectify-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        env = setup(tmp, args.database_url or None)
-        from django.db import connection
+        if args.city_url and not args.city_var:
+            raise SystemExit("--city-url needs --city-var: the directory with the city's audit_keys and media")
+        env = setup(tmp, args.city_url or args.database_url or None, args.city_var)
+        from django.db import connection, transaction
 
         from analysis.citygen import CitySize, generate_city
         from bench.server import Gunicorn
 
         t = time.monotonic()
-        full = CitySize()
-        if only and only <= {"P6"}:
-            # P6 needs one campaign with four units to rate: the smallest city, whatever the round's size
-            size = CitySize(
-                units=30,
-                people=200,
-                problems=200,
-                measures=200,
-                opinions=50,
-                ballots=100,
-                ratings=100,
-                audit_records=1000,
-            )
+        if args.city_url:
+            want = lambda k: k in only if k in WRITING_FIGURES else not only or k in only  # noqa: E731
+            big = existing_city("GC")
+            if big is None:
+                raise SystemExit(
+                    f"no city in {connection.settings_dict['NAME']}: run `manage.py generate_city` there first"
+                )
+            small = existing_city("SM")
+            if small is None and (want("P2") or want("P3")):
+                with transaction.atomic():  # all of it or nothing, so that the next run finds it whole
+                    small = generate_city(CitySize(**SMALL_CITY), prefix="SM")
         else:
-            size = full.scaled(0.01) if args.quick else full
-        big = generate_city(size, prefix="GC", out=sys.stderr)
-        small = None
-        if want("P2") or want("P3"):  # the baselines that are the same page in a small city
-            small = generate_city(
-                CitySize(
-                    units=10,
-                    people=100,
-                    problems=1000,
-                    measures=1000,
-                    opinions=300,
-                    ballots=1000,
-                    ratings=300,
+            full = CitySize()
+            if only and only <= {"P6"}:
+                # P6 needs one campaign with four units to rate: the smallest city, whatever the round's size
+                size = CitySize(
+                    units=30,
+                    people=200,
+                    problems=200,
+                    measures=200,
+                    opinions=50,
+                    ballots=100,
+                    ratings=100,
                     audit_records=1000,
-                    institutions=1,
-                ),
-                prefix="SM",
-            )
+                )
+            else:
+                size = full.scaled(0.01) if args.quick else full
+            big = generate_city(size, prefix="GC", out=sys.stderr)
+            small = None
+            if want("P2") or want("P3"):  # the baselines that are the same page in a small city
+                small = generate_city(CitySize(**SMALL_CITY), prefix="SM")
         built = time.monotonic() - t
         load_start = os.getloadavg()[0]
         figures: list[dict] = []
@@ -771,7 +912,7 @@ def main() -> None:
             with Gunicorn(env) as server:
                 run("P1", lambda: p1_ballots(big, server.port, reps, voters=120 if args.quick else 2000))
                 run("P2", lambda: p2_dashboards(big, small, server.port, reps))
-                run("P3", lambda: p3_lists(big, small, server.port, reps))
+                run("P3", lambda: p3_lists(big, small, server.port, args.reps or max(reps, 5)))
         run("P4", lambda: p4_export(big, reps))
         run("P5", lambda: p5_reports(big, reps))
         run("P6", lambda: p6_tally(big, reps, p6_sizes))
@@ -784,6 +925,7 @@ def main() -> None:
                     "quick": args.quick,
                     "city": big.counts,
                     "built_seconds": built,
+                    "existing_city": bool(args.city_url),
                     "load": f"{load_start:.1f} at the start of the figures, {os.getloadavg()[0]:.1f} at the end",
                     "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                     "figures": figures,

@@ -41,6 +41,24 @@ class UnitTreeFilter(django_filters.ModelChoiceFilter):
     field_class = UnitTreeChoiceField
 
 
+UNIT_OPTIONS_SHOWN = 300
+
+
+def trim_unit_options(form) -> None:
+    """A city office sees every unit of the city (7,000): as options of one select they were most of the
+    ledger's time (seconds of rendering). Beyond UNIT_OPTIONS_SHOWN units the select offers the top two
+    levels of the user's tree (the city and its institutions: "and below" reaches the departments) and the
+    chosen unit; any unit of the user's may still be asked for (the field validates against all of them)."""
+    field = form.fields["unit"]
+    units = field.queryset
+    if units.count() <= UNIT_OPTIONS_SHOWN:
+        return
+    top = units.order_by("depth").values_list("depth", flat=True).first()
+    chosen = form.data.get(form.add_prefix("unit")) if form.is_bound else None
+    shown = units.filter(Q(depth__lte=top + 1) | Q(pk=chosen if str(chosen or "").isdigit() else None))
+    field.widget.choices = [("", field.empty_label), *((u.pk, field.label_from_instance(u)) for u in shown)]
+
+
 class ProblemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=None)
@@ -65,6 +83,14 @@ class ProblemFilter(django_filters.FilterSet):
         self.filters["unit"].queryset = Unit.objects.filter(pk__in=units_where(user, Perm.PROBLEM_VIEW)).order_by(
             "path"
         )
+
+    @property
+    def form(self):
+        fresh = not hasattr(self, "_form")
+        form = super().form
+        if fresh:
+            trim_unit_options(form)
+        return form
 
     def filter_q(self, qs, name, value):
         value = value.strip()[:100]

@@ -49,10 +49,12 @@ def ledger(request):
     """问题清单: filters, search, sort, capped count, counts by channel and manifestation."""
     f = _ledger_filter(request)
     qs = f.qs if f.is_bound else f.queryset
-    counts = selectors.ledger_counts(qs)
     ordered = f.ordered(qs).select_related("unit", "subject_person", "campaign").prefetch_related("manifestations")
     paginator = CappedPaginator(ordered, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    # Counted like the rows, up to the cap: a city office's whole ledger (300,000 problems) is counted by
+    # channel and manifestation on the dashboards; here the counts come once a filter narrows it.
+    counts = None if paginator.capped else selectors.ledger_counts(qs)
     rows = list(page.object_list)
     stages = selectors.stage_map(rows)
     labels = dict(Stage.choices)
@@ -69,8 +71,11 @@ def ledger(request):
             "rows": rows,
             "capped": paginator.capped,
             "cap": paginator.CAP,
-            "by_channel": [(label, counts["channel"].get(value, 0), value) for value, label in Channel.choices],
-            "by_manifestation": [(m, counts["manifestation"].get(m.pk, 0)) for m in manifestations],
+            "counted": counts is not None,
+            "by_channel": [
+                (label, counts["channel"].get(value, 0) if counts else None, value) for value, label in Channel.choices
+            ],
+            "by_manifestation": [(m, counts["manifestation"].get(m.pk, 0) if counts else None) for m in manifestations],
             "querystring": querystring,
             "can_record": has_any(request.user, Perm.PROBLEM_EDIT),
         },

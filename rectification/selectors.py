@@ -9,11 +9,15 @@ Who may see what (on top of orgs.access):
   supervising leader, but never the measure's owner (nor the one who asked for the extension).
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from orgs.access import Perm, can, person_of, units_where
+from orgs.models import Supervision
 from orgs.selectors import supervisor_of
 
 from .models import CloseoutReview, Commitment, CommitmentItem, Evidence, Measure, RectificationPlan
@@ -72,20 +76,24 @@ def get_plan_for_user(user, pk: int, write: bool = False) -> RectificationPlan:
 
 
 def plans_visible_to(user) -> QuerySet[RectificationPlan]:
+    """Plans the user may see (see the module's docstring), each with its number of measures and of
+    verified ones. The measures are counted per plan by sub-query and the plans of the user's own measures
+    found by key: a join of plans to measures with DISTINCT counts reads every measure of the city (a
+    few seconds at 300,000 measures) even for one page of plans."""
     me = person_of(user)
     q = Q(unit__in=units_where(user, Perm.RECTIFICATION_VIEW)) | Q(reviewer=user)
     if me is not None:
-        q |= Q(person=me) | Q(measures__owner=me) | Q(measures__responsible_leader=me)
+        theirs = Measure.objects.filter(Q(owner=me) | Q(responsible_leader=me)).values("plan_id")
+        q |= Q(person=me) | Q(pk__in=theirs)
     city = units_where(user, Perm.REPORT_REVIEW_CITY)
     q |= Q(reviewer_is_city_office=True, unit__in=city)
-    ids = RectificationPlan.objects.filter(q).values("pk")
+    per_plan = Measure.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
+    count = per_plan.annotate(n=Count("pk")).values("n")
+    verified = per_plan.filter(status=Measure.Status.VERIFIED).annotate(n=Count("pk")).values("n")
     return (
-        RectificationPlan.objects.filter(pk__in=ids)
+        RectificationPlan.objects.filter(q)
         .select_related("unit", "person", "campaign", "lookback")
-        .annotate(
-            n_measures=Count("measures", distinct=True),
-            n_verified=Count("measures", filter=Q(measures__status=Measure.Status.VERIFIED), distinct=True),
-        )
+        .annotate(n_measures=Coalesce(Subquery(count), 0), n_verified=Coalesce(Subquery(verified), 0))
     )
 
 
@@ -192,20 +200,51 @@ def closeout_queue(user) -> QuerySet[Measure]:
     manage = units_where(user, Perm.RECTIFICATION_MANAGE)
     q = Q(plan__unit__in=manage) | Q(responsible_unit__in=manage)
     if me is not None:
-        q |= Q(responsible_leader=me) | Q(plan__unit__supervisors__leader=me)
-    ids = Measure.objects.filter(q, status=Measure.Status.CLOSEOUT_REQUESTED)
+        # the supervised units by key, not a join (a join repeats rows and needs DISTINCT or an id sub-query,
+        # after which the planner joins every measure of the city to its plan, unit and owner first)
+        q |= Q(responsible_leader=me) | Q(plan__unit__in=Supervision.objects.filter(leader=me).values("unit_id"))
+    queue = Measure.objects.filter(q, status=Measure.Status.CLOSEOUT_REQUESTED)
     if me is not None:
-        ids = ids.exclude(owner=me)
-    return (
-        Measure.objects.filter(pk__in=ids.values("pk"))
-        .select_related("plan__unit", "plan__campaign", "owner", "responsible_unit")
-        .order_by("closeout_requested_at", "pk")
+        queue = queue.exclude(owner=me)
+    return queue.select_related("plan__unit", "plan__campaign", "owner", "responsible_unit").order_by(
+        "closeout_requested_at", "pk"
     )
 
 
 def closeouts_to_verify(user) -> list[Measure]:
     """Close-out requests this user may decide (used by the home page and the index)."""
     return list(closeout_queue(user))
+
+
+WARNING_COLOURS = (Measure.Colour.RED, Measure.Colour.YELLOW, Measure.Colour.GREEN)
+
+
+def warning_measures(user, campaign, *, today, green_days: int, yellow_days: int) -> dict[str, QuerySet[Measure]]:
+    """The unfinished measures of the campaign's approved plans that the user may see, by warning colour
+    (red, yellow, green), each by deadline: the rows `rectification.warnings.colour_for` colours so, chosen
+    by deadline ranges in the query (one campaign, one policy) instead of colouring every measure in Python."""
+    qs = (
+        measures_visible_to(user)
+        .filter(plan__campaign=campaign, plan__status=RectificationPlan.Status.APPROVED, deadline__isnull=False)
+        .exclude(status__in=[Measure.Status.VERIFIED, Measure.Status.COMPLETED])
+        .order_by("deadline", "pk")
+    )
+    yellow_end = today + timedelta(days=yellow_days)
+    return {
+        Measure.Colour.RED: qs.filter(deadline__lt=today),
+        Measure.Colour.YELLOW: qs.filter(deadline__gte=today, deadline__lte=yellow_end),
+        Measure.Colour.GREEN: qs.filter(deadline__gt=yellow_end, deadline__lte=today + timedelta(days=green_days)),
+    }
+
+
+def warning_counts(by_colour: dict[str, QuerySet[Measure]]) -> dict[str, int]:
+    """How many measures `warning_measures` gives in each colour, in one query."""
+    first = next(iter(by_colour.values()))
+    where = {colour: Q(pk__in=qs.order_by().values("pk")) for colour, qs in by_colour.items()}
+    union = Q()
+    for q in where.values():
+        union |= q
+    return first.model.objects.filter(union).aggregate(**{colour: Count("pk", filter=q) for colour, q in where.items()})
 
 
 def closeouts_decided_by(user) -> QuerySet[CloseoutReview]:

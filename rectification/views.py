@@ -4,9 +4,11 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -75,14 +77,21 @@ def service_view(fn):
 # ---------------------------------------------------------------- index
 
 
+CLOSEOUTS_SHOWN = 20
+
+
 def index(request):
     user = request.user
     mine = annotate_colours(list(selectors.with_evidence_flag(selectors.measures_owned_by(user))))
     plans = selectors.plans_visible_to(user).order_by("campaign_id", "unit__path", "round", "pk")
+    # the oldest requests; all of them on the close-outs page (a city office may have thousands waiting)
+    queue = selectors.closeout_queue(user)
+    to_verify = annotate_colours(list(queue[:CLOSEOUTS_SHOWN]))
     context = {
         "mine": mine,
         "plans": plans,
-        "to_verify": annotate_colours(selectors.closeouts_to_verify(user)),
+        "to_verify": to_verify,
+        "to_verify_total": len(to_verify) if len(to_verify) < CLOSEOUTS_SHOWN else queue.count(),
         "extensions": selectors.extensions_to_decide(user),
         "to_review": selectors.plans_to_review(user),
         "can_create": has_manage(user) or person_of(user) is not None,
@@ -492,13 +501,9 @@ def rule_edit(request, pk: int):
 
 def warnings_board(request):
     campaign = _campaign_or_404(request)
-    qs = selectors.measures_visible_to(request.user).filter(plan__campaign=campaign, plan__status="approved")
-    measures = annotate_colours(
-        list(qs.exclude(status__in=[Measure.Status.VERIFIED, Measure.Status.COMPLETED]).order_by("deadline", "pk"))
-    )
-    by_colour = {c: [m for m in measures if m.colour == c] for c in ("red", "yellow", "green")}
     may_set = can(request.user, Perm.CAMPAIGN_MANAGE, campaign.institution)
     policy = policy_for(campaign)
+    by_colour = _warning_pages(request, campaign, policy)
     form = forms.PolicyForm(initial={"green_days": policy.green_days, "yellow_days": policy.yellow_days})
     if request.method == "POST":
         if not may_set:
@@ -517,6 +522,32 @@ def warnings_board(request):
         "rectification/warnings.html",
         {"campaign": campaign, "by_colour": by_colour, "policy": policy, "form": form, "may_set": may_set},
     )
+
+
+WARNING_PAGE_SIZE = 50
+
+
+def _warning_pages(request, campaign, policy) -> dict:
+    """Per colour: its count and one page of its measures (?colour=red&page=3 pages through one colour,
+    the others show their first page). A city's campaign has tens of thousands of late measures: the
+    colours are chosen by the query and counted in one, and only the rows shown are loaded."""
+    by_colour = selectors.warning_measures(
+        request.user,
+        campaign,
+        today=timezone.localdate(),
+        green_days=policy.green_days,
+        yellow_days=policy.yellow_days,
+    )
+    counts = selectors.warning_counts(by_colour)
+    chosen = request.GET.get("colour")
+    pages = {}
+    for colour, qs in by_colour.items():
+        paginator = Paginator(qs, WARNING_PAGE_SIZE)
+        paginator.count = counts[colour]  # counted above, all three colours in one query
+        page = paginator.get_page(request.GET.get("page") if colour == chosen else 1)
+        page.object_list = annotate_colours(list(page.object_list), policies={campaign.pk: policy})
+        pages[colour] = {"count": counts[colour], "page": page, "querystring": f"colour={colour}"}
+    return pages
 
 
 # ---------------------------------------------------------------- commitments

@@ -70,10 +70,17 @@ def colour_of(measure: Measure, today: date | None = None) -> str:
     )
 
 
-def annotate_colours(measures, today: date | None = None):
-    """Set `.colour` on each measure (plan__campaign must be selected)."""
+def annotate_colours(measures, today: date | None = None, policies: dict | None = None):
+    """Set `.colour` on each measure (plan__campaign must be selected). The policy is read once per
+    campaign, not once per measure (each row brings its own copy of the campaign); `policies` (campaign
+    pk → policy) may hold those the caller has read already."""
     today = today or timezone.localdate()
+    policies = {} if policies is None else policies
     for m in measures:
+        campaign = m.plan.campaign
+        if campaign.pk not in policies:
+            policies[campaign.pk] = policy_for(campaign)
+        campaign._warning_policy = policies[campaign.pk]
         m.colour = colour_of(m, today)
         m.colour_label = C(m.colour).label
     return measures

@@ -149,3 +149,40 @@ def test_it_lets_a_cadre_self_check_but_not_record_for_others(cast, campaign, ta
         "severity": "low",
     }
     assert client.post("/problems/new/", data).status_code == 403
+
+
+def test_it_counts_by_channel_and_manifestation_only_up_to_the_cap(cast, campaign, taxonomy, monkeypatch, client_for):
+    """Above the cap (a city office's whole ledger) the page lists the same rows but leaves the counts by
+    channel and manifestation to a narrower filter; at or under it they are counted as before."""
+    from problems.filters import CappedPaginator
+
+    make(cast, campaign, 4, manifestations=[taxonomy["纪律涣散"]])
+    make(cast, campaign, 3, unit=cast.dept_b, channel=Channel.FIX_AS_FOUND)
+    client = client_for(cast.user("office"))
+    under = client.get("/problems/").context
+    assert under["counted"]
+    assert dict((v, n) for _label, n, v in under["by_channel"])[Channel.SELF_CHECK] == 4
+    assert dict((m.name, n) for m, n in under["by_manifestation"])["纪律涣散"] == 4
+    monkeypatch.setattr(CappedPaginator, "CAP", 5)
+    over = client.get("/problems/").context
+    assert over["capped"] and not over["counted"]
+    assert all(n is None for _label, n, _v in over["by_channel"])
+    shown = [p.pk for p in over["rows"]]  # the paginator counts CAP + 1 rows, so one page of them here
+    assert len(shown) == 6 and shown == [p.pk for p in under["rows"]][:6]  # the same rows, the same order
+    narrowed = client.get(f"/problems/?unit={cast.dept_b.pk}").context  # 3 rows: counted again
+    assert narrowed["counted"] and dict((v, n) for _l, n, v in narrowed["by_channel"])[Channel.FIX_AS_FOUND] == 3
+
+
+def test_it_offers_the_top_of_a_large_unit_tree_and_still_filters_by_any_unit(cast, campaign, monkeypatch, client_for):
+    from problems import filters
+
+    make(cast, campaign, 2, unit=cast.dept_a, text="教务问题")
+    make(cast, campaign, 2, unit=cast.dept_b, text="财务问题")
+    monkeypatch.setattr(filters, "UNIT_OPTIONS_SHOWN", 1)
+    client = client_for(cast.user("city_official"))  # the city office: every unit of the city
+    options = dict(client.get("/problems/").context["filter"].form.fields["unit"].widget.choices)
+    assert cast.dept_a.pk not in options and {cast.city.pk, cast.college.pk} <= set(options)
+    response = client.get(f"/problems/?unit={cast.dept_a.pk}")  # not offered, still accepted and shown chosen
+    body = response.content.decode()
+    assert "教务问题0" in body and "财务问题0" not in body
+    assert cast.dept_a.pk in dict(response.context["filter"].form.fields["unit"].widget.choices)
