@@ -46,13 +46,14 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=4, help="slowest queries shown")
     ap.add_argument("--explain", type=int, default=0, help="EXPLAIN ANALYZE the N slowest queries")
     ap.add_argument("--users", nargs="*", help="usernames (default: the city office and the first office)")
+    ap.add_argument("--url", help="another page than the home page (e.g. /reports/states/?campaign=1)")
     args = ap.parse_args()
     lines = [ln for ln in Path(args.city).read_text().splitlines() if ln.startswith("{")]
     city = json.loads(lines[-1])
     setup()
     from django.urls import reverse
 
-    url = reverse("home")
+    url = args.url or reverse("home")
     for username in args.users or [city["official_username"], city["office_usernames"][0]]:
         client = client_for(username)
         client.get(url)
