@@ -357,22 +357,34 @@ def report_states(campaign: Campaign, user) -> list[UnitStates]:
     """For the campaign office and leaders (report.view): per participating unit they may see, every
     report it owes (the FINDING gate's, started or not) and every cadre's (started or not), with its
     state."""
-    visible = set(units_where(user, Perm.REPORT_VIEW).values_list("pk", flat=True))
-    participants = (
-        campaign.participants.filter(unit_id__in=visible).select_related("unit", "campaign").order_by("unit__path")
+    participants = list(
+        campaign.participants.filter(unit__in=units_where(user, Perm.REPORT_VIEW))
+        .select_related("unit", "campaign")
+        .order_by("unit__path")
     )
+    # A fixed number of queries whatever the number of units: the requirements of all of them at once (as
+    # the stage gates read them), and the active cadres of every department in one query.
+    requirements = requirements_for_many(participants)
+    depts = [p.unit_id for p in participants if p.unit.kind != Unit.Kind.INSTITUTION]
+    cadres: dict[int, list[Person]] = {}
+    if depts:
+        posts = (
+            Post.objects.filter(unit_id__in=depts, kind=Post.Kind.CADRE, person__active=True)
+            .select_related("person")
+            .order_by("person__name", "person_id", "pk")
+        )
+        for post in posts:
+            listed = cadres.setdefault(post.unit_id, [])
+            if not listed or listed[-1].pk != post.person_id:  # one row per person (a person with two posts)
+                listed.append(post.person)
     out = []
     for participant in participants:
-        rows = [StateRow(r.author_kind, r.person, r.report, True) for r in requirements_for(participant)]
+        rows = [StateRow(r.author_kind, r.person, r.report, True) for r in requirements[participant.pk]]
         if participant.unit.kind != Unit.Kind.INSTITUTION:
             listed = {r.person.pk for r in rows if r.person and r.author_kind == K.CADRE}
-            cadres = (
-                Person.objects.filter(posts__unit=participant.unit, posts__kind=Post.Kind.CADRE, active=True)
-                .exclude(pk__in=listed)
-                .distinct()
-                .order_by("name", "pk")
-            )
-            rows += [StateRow(K.CADRE, p, None, False) for p in cadres]
+            rows += [
+                StateRow(K.CADRE, p, None, False) for p in cadres.get(participant.unit_id, []) if p.pk not in listed
+            ]
         out.append(UnitStates(participant, rows))
     return out
 

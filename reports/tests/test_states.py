@@ -50,3 +50,94 @@ def test_it_asks_the_same_number_of_queries_whatever_the_number_of_reports(
     writer("cadre_a2", "cadre", cast.dept_a)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/reports/states/")
+
+
+def _departments_campaign(cast, n):
+    """An active campaign of the college and n new departments, each with a head, a member, a cadre who
+    started a report and one who did not."""
+    from datetime import date
+
+    from campaigns.services import campaign_activate, campaign_create
+    from orgs.models import Post, Unit
+    from orgs.services import person_create, post_assign, unit_create
+    from reports.models import SelfReport
+
+    global _seq
+    units, started = [], []
+    for _ in range(n):
+        _seq += 1
+        unit = unit_create(
+            actor=None, name=f"部门{_seq}", kind=Unit.Kind.DEPARTMENT, code=f"RS{_seq}", parent=cast.college
+        )
+        people = {}
+        for kind, name in [
+            ("department_head", "处长"),
+            ("department_member", "副处长"),
+            ("cadre", "干部甲"),
+            ("cadre", "干部乙"),
+        ]:
+            _seq += 1
+            p = person_create(
+                actor=None, name=f"{name}{_seq}", staff_no=f"RS{_seq:04d}", unit=unit, email=f"rs{_seq}@example.cn"
+            )
+            post_assign(actor=None, person=p, unit=unit, kind=getattr(Post.Kind, kind.upper()))
+            people.setdefault(kind, []).append(p)
+        units.append(unit)
+        started.append((unit, people["cadre"][0], people["cadre"][1]))
+    c = campaign_create(
+        actor=cast.user("office"),
+        institution=cast.college,
+        units=[cast.college, *units],
+        name=f"专项整治{_seq}",
+        start_date=date(2026, 9, 1),
+        finding_due=date(2026, 10, 15),
+        meeting_due=date(2026, 11, 15),
+        evaluation_due=date(2026, 12, 15),
+        rectification_due=date(2027, 3, 1),
+        milestone_3m=date(2026, 12, 1),
+        milestone_6m=date(2027, 3, 1),
+    )
+    c = campaign_activate(actor=cast.user("office"), campaign=c)
+    for unit, cadre, _idle in started:
+        SelfReport.objects.create(campaign=c, unit=unit, person=cadre, author_kind="cadre", title="干部自查")
+    return c, started
+
+
+_seq = 0
+
+
+def test_report_states_asks_the_same_number_of_queries_whatever_the_number_of_units(cast, settings, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.selectors import report_states
+
+    settings.SESSION_TOUCH_SECONDS = 3600
+    office = cast.user("office")
+    small, small_units = _departments_campaign(cast, 2)
+    big, big_units = _departments_campaign(cast, 9)
+    counts = {}
+    report_states(small, office)  # the user's grants, read once per user object
+    for c, units in ((small, small_units), (big, big_units)):
+        with CaptureQueriesContext(connection) as ctx:
+            states = report_states(c, office)
+        counts[c.pk] = len(ctx.captured_queries)
+        assert len(states) == len(units) + 1  # the college and every department
+        by_unit = {s.participant.unit_id: s for s in states}
+        for unit, cadre, idle in units:
+            rows = by_unit[unit.pk].rows
+            cadre_rows = [(r.person.pk, r.required, r.state) for r in rows if r.author_kind == "cadre"]
+            # the started cadre report is required and in draft; the idle cadre is listed once, not started
+            assert sorted(cadre_rows) == sorted([(cadre.pk, True, "draft"), (idle.pk, False, "not_started")])
+            assert [r.author_kind for r in rows][:2] == ["department", "department_member"]
+    assert counts[small.pk] == counts[big.pk]
+
+    client = client_for(office)
+    pages = {}
+    for c in (small, big):
+        client.get(f"/reports/states/?campaign={c.pk}")
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(f"/reports/states/?campaign={c.pk}")
+        assert page.status_code == 200
+        pages[c.pk] = len(ctx.captured_queries)
+    assert pages[small.pk] == pages[big.pk]
