@@ -173,7 +173,7 @@ def _online(evaluation, targets: list, items: list, grades: dict):
             every_non_vote[(tid, gid)] = set(by_item)
     if every_non_vote:
         rare = defaultdict(int)  # item → non-votes: the chain starts from the item with the fewest
-        for key, by_item in non_votes.items():
+        for by_item in non_votes.values():
             for i, n in by_item.items():
                 rare[i] += n
         pairs = {key: tuple(sorted(i, key=lambda i: (rare[i], i))) for key, i in every_non_vote.items()}
