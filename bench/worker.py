@@ -541,7 +541,10 @@ def p6_tally(city, reps, sizes: list[int]) -> list[dict]:
             write_closed_ballots(ev, n, questions, grades)
             made = f"answers written as closing stores them, in {time.perf_counter() - t:.0f} s"
         with connection.cursor() as cur:
-            cur.execute("ANALYZE")
+            # what autovacuum does within minutes of a close (its insert threshold): statistics, and on
+            # PostgreSQL the visibility map, without which the tally's index-only reads of the non-votes
+            # (results._all_non_votes) fetch every row; this machine's server runs with autovacuum off
+            cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         print(f"  P6 round of {n:,} ballots ready ({made})", file=sys.stderr, flush=True)
 
         def group_by(ev=ev):

@@ -160,7 +160,7 @@ def _online(evaluation, targets: list, items: list, grades: dict):
     kinds = {t.pk: t.kind for t in targets}
     applicable = {kind: {i.pk for i in items if i.applies(kind)} for kind in set(kinds.values())}
     valid, unsure = [], set()
-    every_non_vote = {}  # (target, group) → items: a ballot answering them all with non-votes is not valid
+    every_non_vote = {}  # (target, group) → its items: a ballot answering them all with non-votes is not valid
     for (tid, gid), by_item in answered.items():
         every_item = set(by_item) == applicable.get(kinds.get(tid), set()) and all(
             n == ballots.get(gid, 0) for n in by_item.values()
@@ -170,9 +170,14 @@ def _online(evaluation, targets: list, items: list, grades: dict):
         elif any(not non_votes[(tid, gid)].get(i) for i in by_item):
             valid.append({"target_id": tid, "ballot__group_id": gid, "n": ballots[gid]})
         else:
-            every_non_vote[(tid, gid)] = len(by_item)
+            every_non_vote[(tid, gid)] = set(by_item)
     if every_non_vote:
-        spoilt = _all_non_votes(evaluation, every_non_vote, [gid for gid, g in grades.items() if not g.is_valid])
+        rare = defaultdict(int)  # item → non-votes: the chain starts from the item with the fewest
+        for by_item in non_votes.values():
+            for i, n in by_item.items():
+                rare[i] += n
+        pairs = {key: tuple(sorted(i, key=lambda i: (rare[i], i))) for key, i in every_non_vote.items()}
+        spoilt = _all_non_votes(evaluation, pairs, [gid for gid, g in grades.items() if not g.is_valid])
         for (tid, gid), _n in every_non_vote.items():
             n = ballots[gid] - spoilt.get((tid, gid), 0)
             if n:
@@ -190,28 +195,43 @@ def _online(evaluation, targets: list, items: list, grades: dict):
 
 
 def _all_non_votes(evaluation, pairs: dict, non_vote_grades: list) -> dict:
-    """{(target, group): ballots whose answers to every one of the target's `pairs[(target, group)]`
-    items are non-votes}. Reads the non-vote answers alone (a small share of the answers, through the
-    grade's index), counts them per ballot and target, and looks up the group only of the ballots with
-    as many non-votes as the target has items."""
+    """{(target, group): ballots that answered every one of the target's items `pairs[(target, group)]`
+    with a non-vote}. One statement; for each set of items, the non-vote answers to its first item
+    joined on (target, ballot) with the non-votes to each next item, all read from the index
+    `ballot_answer_by_grade` (grade, item, target, ballot) alone: each item's non-votes come in
+    (target, ballot) order, so PostgreSQL merges them without sorting, hashing or reading a row, and
+    SQLite looks each one up in the same index. Only the ballots left (those with a non-vote on every
+    item) are looked up for their group. The items come rarest first (fewest non-votes), so the chain
+    narrows at once. Exact where the caller checked that every ballot of the group answered each of the
+    items once."""
     from django.db import connection
 
     answer, ballot = BallotAnswer._meta.db_table, Ballot._meta.db_table
-    targets = sorted({t for t, _g in pairs})
-    marks = lambda values: ", ".join(["%s"] * len(values))  # noqa: E731
-    sql = (
-        f"SELECT s.target_id, b.group_id, s.n, COUNT(*) FROM ("  # nosec B608 (model tables, %s marks)
-        f"SELECT a.ballot_id, a.target_id, COUNT(*) AS n FROM {answer} a "
-        f"WHERE a.grade_id IN ({marks(non_vote_grades)}) AND a.target_id IN ({marks(targets)}) "
-        "GROUP BY a.ballot_id, a.target_id HAVING COUNT(*) >= %s"
-        f") s JOIN {ballot} b ON b.id = s.ballot_id WHERE b.evaluation_id = %s "
-        "GROUP BY s.target_id, b.group_id, s.n"
-    )
+    chains = defaultdict(set)  # items in order → targets
+    for (tid, _gid), items in pairs.items():
+        chains[items].add(tid)
+    grade_marks = ", ".join(["%s"] * len(non_vote_grades))
+    parts, params = [], []
+    for items, targets in sorted(chains.items()):
+        joins = "".join(
+            f" JOIN {answer} a{k} ON a{k}.grade_id IN ({grade_marks}) AND a{k}.item_id = %s"
+            f" AND a{k}.target_id = a0.target_id AND a{k}.ballot_id = a0.ballot_id"
+            for k in range(1, len(items))
+        )
+        parts.append(
+            f"SELECT a0.target_id, b.group_id, COUNT(*) FROM {answer} a0{joins}"  # nosec B608 (model tables, %s marks)
+            f" JOIN {ballot} b ON b.id = a0.ballot_id WHERE a0.grade_id IN ({grade_marks}) AND a0.item_id = %s"
+            f" AND a0.target_id IN ({', '.join(['%s'] * len(targets))}) AND b.evaluation_id = %s"
+            " GROUP BY a0.target_id, b.group_id"
+        )
+        for i in items[1:]:
+            params += [*non_vote_grades, i]
+        params += [*non_vote_grades, items[0], *sorted(targets), evaluation.pk]
     out = defaultdict(int)
     with connection.cursor() as cur:
-        cur.execute(sql, [*non_vote_grades, *targets, min(pairs.values()), evaluation.pk])
-        for tid, gid, n, ballots in cur.fetchall():
-            if pairs.get((tid, gid)) == n:
+        cur.execute(" UNION ALL ".join(parts), params)
+        for tid, gid, ballots in cur.fetchall():
+            if (tid, gid) in pairs:
                 out[(tid, gid)] += ballots
     return out
 
