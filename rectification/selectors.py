@@ -253,8 +253,10 @@ def warning_counts(user, campaign, *, today, green_days: int, yellow_days: int) 
     union = Q()
     for q in ranges.values():
         union |= q
-    return _warning_base(user, campaign).filter(union).aggregate(
-        **{colour: Count("pk", filter=q) for colour, q in ranges.items()}
+    return (
+        _warning_base(user, campaign)
+        .filter(union)
+        .aggregate(**{colour: Count("pk", filter=q) for colour, q in ranges.items()})
     )
 
 
