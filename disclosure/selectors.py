@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -252,9 +253,14 @@ def get_campaign_for_user(user, pk: int, write: bool = False) -> Campaign:
     return campaign
 
 
-def management_rows(campaign: Campaign, unit_id: int | None = None) -> list[dict]:
-    """Every publishable problem with its measures and their publication state (for the office)."""
-    pubs = {(p.problem_id, p.measure_id): p for p in Publication.objects.filter(campaign=campaign)}
+MANAGEMENT_PAGE_SIZE = 50
+
+
+def management_rows(campaign: Campaign, unit_id: int | None = None, page_number=None) -> tuple[Page, list[dict]]:
+    """One page of the publishable problems (MANAGEMENT_PAGE_SIZE, by unit and date) with their measures and
+    their publication state, for the office; the measures that answer no publishable problem come on the
+    last page. A city institution has 100,000 problems: the whole list was megabytes of check boxes."""
+    pubs = Publication.objects.filter(campaign=campaign)
     measures_qs = publishable_measures(campaign).select_related("responsible_unit")
     problems = (
         publishable_problems(campaign)
@@ -263,6 +269,21 @@ def management_rows(campaign: Campaign, unit_id: int | None = None) -> list[dict
     )
     if unit_id:
         problems = problems.filter(unit_id=unit_id)
+    page = Paginator(problems.order_by("unit__path", "recorded_at", "pk"), MANAGEMENT_PAGE_SIZE).get_page(page_number)
+    page_problems = list(page.object_list)
+    loose = []
+    if not page.has_next():
+        # Measures that answer no publishable problem (e.g. agreed at a meeting as a new rule) are published
+        # on their own, like the public page's loose measures.
+        loose_qs = measures_qs.exclude(problems__in=publishable_problems(campaign))
+        if unit_id:
+            loose_qs = loose_qs.filter(plan__unit_id=unit_id)
+        loose = list(loose_qs.distinct().order_by("plan__unit__path", "pk"))
+    measure_ids = {m.pk for p in page_problems for m in p.unit_measures} | {m.pk for m in loose}
+    pubs = {
+        (p.problem_id, p.measure_id): p
+        for p in pubs.filter(Q(problem_id__in=[p.pk for p in page_problems]) | Q(measure_id__in=measure_ids))
+    }
     today = timezone.localdate()
 
     def measure_row(m):
@@ -273,19 +294,13 @@ def management_rows(campaign: Campaign, unit_id: int | None = None) -> list[dict
             "percent": measure_percent(m),
         }
 
-    rows = []
-    for p in problems.order_by("unit__path", "recorded_at", "pk"):
-        rows.append({"problem": p, "publication": pubs.get((p.pk, None)), "measures": [measure_row(m) for m in p.unit_measures]})
-    # Measures that answer no publishable problem (e.g. agreed at a meeting as a new rule) are published
-    # on their own, like the public page's loose measures.
-    shown = {m["measure"].pk for row in rows for m in row["measures"]}
-    loose = measures_qs.exclude(pk__in=shown).exclude(problems__in=publishable_problems(campaign))
-    if unit_id:
-        loose = loose.filter(plan__unit_id=unit_id)
-    loose = [measure_row(m) for m in loose.distinct().order_by("plan__unit__path", "pk")]
+    rows = [
+        {"problem": p, "publication": pubs.get((p.pk, None)), "measures": [measure_row(m) for m in p.unit_measures]}
+        for p in page_problems
+    ]
     if loose:
-        rows.append({"problem": None, "publication": None, "measures": loose})
-    return rows
+        rows.append({"problem": None, "publication": None, "measures": [measure_row(m) for m in loose]})
+    return page, rows
 
 
 def selection_from_ids(campaign: Campaign, problem_ids, measure_ids) -> tuple[dict[int, str], dict[int, str]]:

@@ -138,12 +138,18 @@ def publication_withdraw(*, actor, publication: Publication) -> Publication:
 
 
 @transaction.atomic
-def publication_apply(*, actor, campaign: Campaign, problem_ids, measure_ids) -> dict[str, int]:
+def publication_apply(
+    *, actor, campaign: Campaign, problem_ids, measure_ids, shown_problem_ids=None, shown_measure_ids=None
+) -> dict[str, int]:
     """Make exactly the chosen problems and measures public: publish the new ones, withdraw the others.
 
+    With `shown_problem_ids`/`shown_measure_ids` (the items of the one page of the list the office ticked
+    on), "the others" are only those shown there: what is public on other pages or units stays public.
     Returns {"published": n, "withdrawn": n}.
     """
     problem_ids, measure_ids = set(map(int, problem_ids)), set(map(int, measure_ids))
+    scoped = shown_problem_ids is not None or shown_measure_ids is not None
+    shown_problems, shown_measures = set(map(int, shown_problem_ids or ())), set(map(int, shown_measure_ids or ()))
     problems = list(publishable_problems(campaign).filter(pk__in=problem_ids))
     measures = list(publishable_measures(campaign).filter(pk__in=measure_ids))
     if len(problems) != len(problem_ids) or len(measures) != len(measure_ids):
@@ -163,6 +169,8 @@ def publication_apply(*, actor, campaign: Campaign, problem_ids, measure_ids) ->
             new.append(pub)
     counts["published"] = len(new)
     for (problem_id, measure_id), pub in current.items():
+        if scoped and problem_id not in shown_problems and measure_id not in shown_measures:
+            continue  # not on the page the office ticked on
         if problem_id not in problem_ids and measure_id not in measure_ids:
             publication_withdraw(actor=actor, publication=pub)
             counts["withdrawn"] += 1

@@ -1,5 +1,7 @@
 """Staff side at /disclosure/: the campaign office decides what is public; staff see the internal disclosure."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -35,7 +37,15 @@ def campaign(request, pk):
     c = selectors.get_campaign_for_user(request.user, pk, write=True)
     if request.method == "POST":
         problem_ids, measure_ids = _ids(request, "problems"), _ids(request, "measures")
+        # The list is paged: the form names the items its page showed, so an unticked item is withdrawn only
+        # where the office saw it (a post without them, from an older page, decides the whole campaign).
+        scoped = request.POST.get("scoped") == "1"
+        shown = (_ids(request, "shown_problems"), _ids(request, "shown_measures")) if scoped else (None, None)
         if request.POST.get("action") == "preview":
+            if scoped:  # what the public would see: this page as ticked, the rest as it is
+                elsewhere = selectors.published(c).exclude(problem_id__in=shown[0]).exclude(measure_id__in=shown[1])
+                problem_ids += [p for p in elsewhere.values_list("problem_id", flat=True) if p is not None]
+                measure_ids += [m for m in elsewhere.values_list("measure_id", flat=True) if m is not None]
             problems, measures = selectors.selection_from_ids(c, problem_ids, measure_ids)
             ctx = {
                 "campaign": c,
@@ -49,7 +59,12 @@ def campaign(request, pk):
             return render(request, "disclosure/public/institution.html", ctx)
         try:
             counts = services.publication_apply(
-                actor=request.user, campaign=c, problem_ids=problem_ids, measure_ids=measure_ids
+                actor=request.user,
+                campaign=c,
+                problem_ids=problem_ids,
+                measure_ids=measure_ids,
+                shown_problem_ids=shown[0],
+                shown_measure_ids=shown[1],
             )
         except ServiceError as e:
             messages.error(request, e.message)
@@ -58,12 +73,15 @@ def campaign(request, pk):
                 request,
                 _("%(published)d items published, %(withdrawn)d withdrawn.") % counts,
             )
-        return redirect("disclosure:campaign", c.pk)
+        return redirect(request.get_full_path())  # the same page of the same unit
     unit_id = request.GET.get("unit")
-    rows = selectors.management_rows(c, int(unit_id) if unit_id and unit_id.isdigit() else None)
+    unit_id = int(unit_id) if unit_id and unit_id.isdigit() else None
+    page, rows = selectors.management_rows(c, unit_id, request.GET.get("page"))
     ctx = {
         "campaign": c,
         "rows": rows,
+        "page": page,
+        "querystring": urlencode({"unit": unit_id}) if unit_id else "",
         "snapshots": selectors.snapshots_of(c),
         "snapshot_form": SnapshotForm(),
         "published_count": selectors.published(c).count(),

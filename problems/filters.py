@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from campaigns.models import CampaignUnit, Stage
 from core import forms as bounded
 from orgs.access import Perm, units_where
-from orgs.models import Unit
+from orgs.models import Person, Unit
 
 from .models import Channel, Manifestation, Opinion, Problem
 
@@ -96,9 +96,9 @@ class ProblemFilter(django_filters.FilterSet):
         value = value.strip()[:100]
         if not value:
             return qs
-        return qs.filter(
-            Q(description__icontains=value) | Q(cause__icontains=value) | Q(subject_person__name__icontains=value)
-        )
+        # the people by key, not a join: the join made PostgreSQL hash every person of the city for each search
+        people = Person.objects.filter(name__icontains=value).values("pk")
+        return qs.filter(Q(description__icontains=value) | Q(cause__icontains=value) | Q(subject_person__in=people))
 
     def filter_unit(self, qs, name, value):
         return qs.filter(unit__path__startswith=value.path)

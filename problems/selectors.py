@@ -67,13 +67,10 @@ def ledger_counts(qs: QuerySet[Problem]) -> dict:
     by_channel = {
         row["channel"]: row["n"] for row in qs.order_by().values("channel").annotate(n=Count("pk")).order_by()
     }
-    through = Problem.manifestations.through
-    by_manifestation = dict(
-        through.objects.filter(problem_id__in=qs.order_by().values("pk"))
-        .values_list("manifestation_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    # From the filtered problems to their manifestations (the through-table's problem index), not the
+    # whole through-table against the filtered ids: PostgreSQL scanned all 450,000 pairs of a city for that.
+    by_manifestation = dict(qs.order_by().values_list("manifestations").annotate(n=Count("pk")).order_by())
+    by_manifestation.pop(None, None)  # problems with no manifestation
     return {"channel": by_channel, "manifestation": by_manifestation}
 
 

@@ -223,32 +223,45 @@ def closeouts_to_verify(user) -> list[Measure]:
 WARNING_COLOURS = (Measure.Colour.RED, Measure.Colour.YELLOW, Measure.Colour.GREEN)
 
 
+def _warning_base(user, campaign) -> QuerySet[Measure]:
+    return (
+        measures_visible_to(user)
+        .filter(plan__campaign=campaign, plan__status=RectificationPlan.Status.APPROVED, deadline__isnull=False)
+        .exclude(status__in=[Measure.Status.VERIFIED, Measure.Status.COMPLETED])
+    )
+
+
+def _warning_ranges(today, green_days: int, yellow_days: int) -> dict[str, Q]:
+    """Each colour's deadlines, as `rectification.warnings.colour_for` colours them."""
+    yellow_end = today + timedelta(days=yellow_days)
+    return {
+        Measure.Colour.RED: Q(deadline__lt=today),
+        Measure.Colour.YELLOW: Q(deadline__gte=today, deadline__lte=yellow_end),
+        Measure.Colour.GREEN: Q(deadline__gt=yellow_end, deadline__lte=today + timedelta(days=green_days)),
+    }
+
+
 def warning_measures(user, campaign, *, today, green_days: int, yellow_days: int) -> dict[str, QuerySet[Measure]]:
     """The unfinished measures of the campaign's approved plans that the user may see, by warning colour
     (red, yellow, green), each by deadline: the rows `rectification.warnings.colour_for` colours so, chosen
     by deadline ranges in the query (one campaign, one policy) instead of colouring every measure in Python."""
-    qs = (
-        measures_visible_to(user)
-        .filter(plan__campaign=campaign, plan__status=RectificationPlan.Status.APPROVED, deadline__isnull=False)
-        .exclude(status__in=[Measure.Status.VERIFIED, Measure.Status.COMPLETED])
-        .order_by("deadline", "pk")
-    )
-    yellow_end = today + timedelta(days=yellow_days)
-    return {
-        Measure.Colour.RED: qs.filter(deadline__lt=today),
-        Measure.Colour.YELLOW: qs.filter(deadline__gte=today, deadline__lte=yellow_end),
-        Measure.Colour.GREEN: qs.filter(deadline__gt=yellow_end, deadline__lte=today + timedelta(days=green_days)),
-    }
+    qs = _warning_base(user, campaign).order_by("deadline", "pk")
+    return {colour: qs.filter(q) for colour, q in _warning_ranges(today, green_days, yellow_days).items()}
 
 
-def warning_counts(by_colour: dict[str, QuerySet[Measure]]) -> dict[str, int]:
-    """How many measures `warning_measures` gives in each colour, in one query."""
-    first = next(iter(by_colour.values()))
-    where = {colour: Q(pk__in=qs.order_by().values("pk")) for colour, qs in by_colour.items()}
+def warning_counts(user, campaign, *, today, green_days: int, yellow_days: int) -> dict[str, int]:
+    """How many measures `warning_measures` gives in each colour, in one pass over the campaign's measures
+    with a filter per colour. (Counting each colour's rows through `pk IN (its query)` made PostgreSQL scan
+    every measure of the city against three hashed sub-queries: 430 ms of the board's 720 ms of SQL.)"""
+    ranges = _warning_ranges(today, green_days, yellow_days)
     union = Q()
-    for q in where.values():
+    for q in ranges.values():
         union |= q
-    return first.model.objects.filter(union).aggregate(**{colour: Count("pk", filter=q) for colour, q in where.items()})
+    return (
+        _warning_base(user, campaign)
+        .filter(union)
+        .aggregate(**{colour: Count("pk", filter=q) for colour, q in ranges.items()})
+    )
 
 
 def closeouts_decided_by(user) -> QuerySet[CloseoutReview]:

@@ -186,3 +186,30 @@ def test_it_offers_the_top_of_a_large_unit_tree_and_still_filters_by_any_unit(ca
     body = response.content.decode()
     assert "教务问题0" in body and "财务问题0" not in body
     assert cast.dept_a.pk in dict(response.context["filter"].form.fields["unit"].widget.choices)
+
+
+def test_it_pages_every_sort_and_a_search_in_the_same_rows_and_order(cast, campaign, taxonomy, monkeypatch, client_for):
+    """The ledger loads a page's ids, then their rows: the pages together are the whole filtered ledger in
+    the sort's order, as one unpaged query gives it, and a search still finds a problem by its person."""
+    from problems import views
+    from problems.filters import SORTS, ProblemFilter
+    from problems.selectors import campaigns_for, problems_visible_to
+
+    made = make(cast, campaign, 5, unit=cast.dept_a, text="窗口服务") + make(cast, campaign, 4, unit=cast.dept_b)
+    Problem.objects.filter(pk=made[2].pk).update(severity=Problem.Severity.HIGH, status=Problem.Status.RECTIFYING)
+    Problem.objects.filter(pk=made[7].pk).update(subject_kind=Problem.SubjectKind.PERSON, subject_person=cast.cadre_a)
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    user = cast.user("office")
+    client = client_for(user)
+    for params in [*({"sort": key} for key in SORTS), {"q": "窗口"}, {"q": cast.cadre_a.name[:2]}]:
+        f = ProblemFilter(params, queryset=problems_visible_to(user), user=user, campaigns=campaigns_for(user))
+        expected = list(f.ordered(f.qs).values_list("pk", flat=True))
+        shown, page = [], 1
+        while True:
+            ctx = client.get("/problems/", {**params, "page": page}).context
+            shown += [p.pk for p in ctx["rows"]]
+            if not ctx["page"].has_next():
+                break
+            page += 1
+        assert shown == expected and expected, params
+    assert made[7].pk in [p.pk for p in client.get("/problems/", {"q": cast.cadre_a.name}).context["rows"]]
