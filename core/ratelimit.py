@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fcntl
 import ipaddress
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.filebased import FileBasedCache
 from django.utils.crypto import salted_hmac
+
+from .cache import CounterFileCache
 
 _thread_lock = threading.Lock()
 
@@ -56,23 +59,37 @@ def _key(scope: str, who: str) -> str:
     return f"rl:{scope}:" + salted_hmac("core.ratelimit", f"{scope}\0{who}").hexdigest()[:32]
 
 
+_lock_files: dict[str, tuple[int, int]] = {}  # cache directory -> (process id, open lock file)
+
+
+def _lock_file(directory: str) -> int:
+    """The lock file of the file cache in `directory`, opened once per process (a forked process opens its
+    own: flock locks belong to an open file, which a fork would share)."""
+    pid = os.getpid()
+    held = _lock_files.get(directory)
+    if held is None or held[0] != pid:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        fd = os.open(Path(directory) / "ratelimit.lock", os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        _lock_files[directory] = held = (pid, fd)
+    return held[1]
+
+
 @contextmanager
 def _atomic():
     """Held while a counter changes. Redis and local memory need nothing more than their own add/incr; the
     file cache reads and writes a file per key, so its changes are serialised with a lock file that every
-    process of this machine opens."""
+    process of this machine locks."""
     backend = store()
     if not isinstance(backend, FileBasedCache):
         yield
         return
-    path = Path(backend._dir) / "ratelimit.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _thread_lock, path.open("a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+    with _thread_lock:
+        fd = _lock_file(backend._dir)
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _window_start(window: int, now: float) -> int:
@@ -93,6 +110,9 @@ def _add_many(keys: list[str], delta: int, *, ttl: float, floor: int | None = No
     values = []
     with _atomic():
         for key in keys:
+            if isinstance(cache, CounterFileCache):  # one open of the key's file
+                values.append(cache.change(key, delta, ttl, floor))
+                continue
             if isinstance(cache, FileBasedCache):  # its incr is get + set with the default timeout
                 value = cache.get(key, 0)
                 if floor is None or value + delta >= floor:

@@ -48,7 +48,7 @@ from .services import (
     public_rating_submit,
     token_for_code,
 )
-from .services.voting import round_shape
+from .services.voting import Found, round_shape
 
 RATING_LIMIT = 5  # public ratings per address per hour
 ADMISSION_SALT = "evaluations.ballot-admission"
@@ -130,7 +130,8 @@ _PAGES_KEPT = 200
 _MARKS = {"code": "\x00code\x00", "admission": "\x00admission\x00", "csrf_token": "\x00csrf\x00"}
 
 
-def _fresh_page(request, ev, group, code: str) -> HttpResponse:
+def _fresh_page(request, token, code: str) -> HttpResponse:
+    ev, group = token.evaluation, token.group
     key = (ev.pk, ev.key_fingerprint, group.pk, translation.get_language(), request.get_full_path())
     html = _pages.get(key)
     if html is None:
@@ -139,7 +140,7 @@ def _fresh_page(request, ev, group, code: str) -> HttpResponse:
         if len(_pages) >= _PAGES_KEPT:
             _pages.clear()
         _pages[key] = html
-    for name, value in (("code", code), ("admission", _admission(code)), ("csrf_token", get_token(request))):
+    for name, value in (("code", code), ("admission", _admission(code, token)), ("csrf_token", get_token(request))):
         html = html.replace(_MARKS[name], escape(value))
     return HttpResponse(html)
 
@@ -211,7 +212,7 @@ def _questions_context(ev, chosen: dict, texts: dict) -> dict:
 def _ballot_page(request, token, code: str, error: str = "", chosen=None, texts=None, status: int = 200):
     ev = token.evaluation
     if not chosen and not texts and not error and status == 200 and ev.status == ev.Status.OPEN and ev.key_fingerprint:
-        return _private(_pad_to_round(_fresh_page(request, ev, token.group, code), ev, token.group))
+        return _private(_pad_to_round(_fresh_page(request, token, code), ev, token.group))
     page = render(
         request,
         "evaluations/public/ballot.html",
@@ -221,26 +222,33 @@ def _ballot_page(request, token, code: str, error: str = "", chosen=None, texts=
             "code": code,
             **_questions_context(ev, chosen or {}, texts or {}),
             "error": error,
-            "admission": _admission(code),
+            "admission": _admission(code, token),
         },
         status=status,
     )
     return _private(_pad_to_round(page, ev, token.group))
 
 
-def _admission(code: str) -> str:
-    """A signed note on the ballot page that this code was found (fixed length: it only repeats what the
-    voter knows), so sending the ballot is never held up by the throttle of a busy voting hall."""
-    return signing.dumps(code_hash(code)[:32], salt=ADMISSION_SALT)
+def _admission(code: str, token) -> str:
+    """A signed note on the ballot page that this code was found, with its round, group and the round's key
+    fingerprint: sending the ballot is then never held up by the throttle of a busy voting hall, and needs no
+    second look-up of the code (`ballot_cast(found=…)`). Fixed length (numbers zero-padded): it only repeats
+    what the voter knows (their group is named on the page)."""
+    ev = token.evaluation
+    facts = f"{code_hash(code)[:32]}|{ev.pk:012d}|{token.group_id:012d}|{ev.key_fingerprint:<20}"
+    return signing.dumps(facts, salt=ADMISSION_SALT)
 
 
-def _admitted(request) -> bool:
+def _admitted(request) -> Found | None:
+    """What the ballot page's note says of the posted code (None: no valid note for this code)."""
     code = request.POST.get("code", "")
     try:
         noted = signing.loads(request.POST.get("admission", ""), salt=ADMISSION_SALT, max_age=6 * 3600)
-    except signing.BadSignature:
-        return False
-    return bool(code) and noted == code_hash(code)[:32]
+        hashed, evaluation_id, group_id, fingerprint = noted.split("|")
+        found = Found(int(evaluation_id), int(group_id), fingerprint.rstrip())
+    except (signing.BadSignature, AttributeError, ValueError):
+        return None
+    return found if code and hashed == code_hash(code)[:32] else None
 
 
 @csrf_exempt
@@ -270,7 +278,8 @@ def _code_display(code: str) -> str:
 @require_POST
 def ballot_submit(request):
     """POST /v/submit: spend the code and store the ballot (one transaction); then /v/thanks."""
-    counted = not _admitted(request)  # a ballot page's own note: the code was found already
+    found = _admitted(request)  # a ballot page's own note: the code was found already
+    counted = found is None
     if counted and not _admit(request):
         return _too_many(request)
     code = request.POST.get("code", "")
@@ -289,7 +298,7 @@ def ballot_submit(request):
             except ValueError:
                 continue
     try:
-        ballot_cast(code=code, answers=answers, texts=texts)
+        ballot_cast(code=code, answers=answers, texts=texts, found=found)
     except CodeRefused as e:
         if e.reason != "unknown":
             if counted:

@@ -293,8 +293,36 @@ def cap_refusals(shape: RoundShape, rows: list[tuple[int, int, int]]) -> list[st
     return out
 
 
+@dataclass(frozen=True)
+class Found:
+    """What the ballot page knew of a code when it was found (its signed note, public_views._admission)."""
+
+    evaluation_id: int
+    group_id: int
+    fingerprint: str
+
+
+def _token_found(code: str, found: Found) -> BallotToken | None:
+    """The token as the ballot page found it, without reading it again: its round and group from what is
+    kept of open rounds (None if the round's key is no longer the one noted). Whether the code is still
+    unused and the round still open is checked by the statement that spends it."""
+    try:
+        ev, group = _open_round(found.evaluation_id, found.fingerprint, found.group_id)
+    except (Evaluation.DoesNotExist, KeyError):
+        return None
+    if not found.fingerprint or ev.key_fingerprint != found.fingerprint or group.evaluation_id != ev.pk:
+        return None
+    token = BallotToken(evaluation=ev, group=group, code_hash=code_hash(code))
+    token._state.adding = False
+    return token
+
+
 def ballot_cast(
-    *, code: str, answers: dict[tuple[int, int], int], texts: dict[tuple[int, str], str] | None = None
+    *,
+    code: str,
+    answers: dict[tuple[int, int], int],
+    texts: dict[tuple[int, str], str] | None = None,
+    found: Found | None = None,
 ) -> None:
     """Cast one ballot with `code`. `answers` maps (target id, item id) to a grade id; every
     question must be answered (the scale may offer 不了解). `texts` maps (target id, free-text field) to
@@ -303,8 +331,15 @@ def ballot_cast(
 
     One transaction: the conditional update spends the code (0 rows: someone used it first →
     CodeRefused "used") and the sealed ballot is stored. Nothing returned, audited or logged.
+
+    `found`: what the ballot page noted when it found the code; the code is then not read again, and the
+    update spends it only if its round is still open with the same key and within its dates. When it spends
+    nothing, the code is read again to say why (or, if it is still usable, the ballot is cast afresh).
     """
-    token = token_for_code(code)
+    token = _token_found(code, found) if found else None
+    if token is None:
+        found = None
+        token = token_for_code(code)
     ev = token.evaluation
     shape = round_shape(ev)
     grades = shape.grade_ids
@@ -333,13 +368,19 @@ def ballot_cast(
     if not ev.public_key:
         raise CodeRefused(_("This evaluation is not open for voting yet."), "not_open")
     box = sealing.seal(bytes(ev.public_key), sealing.ballot_pack(token.group_id, rows, packed_texts))
-    if not _spend_and_store(token.code_hash, ev.pk, box):
-        raise CodeRefused(_("This ballot code has already been used. Each code gives one ballot."), "used")
+    if _spend_and_store(token.code_hash, ev.pk, box, found=found):
+        return
+    if found:  # the page's note no longer holds: read the code again (raises why it cannot be used)
+        token_for_code(code)
+        return ballot_cast(code=code, answers=answers, texts=texts)
+    raise CodeRefused(_("This ballot code has already been used. Each code gives one ballot."), "used")
 
 
-def _spend_and_store(hashed: str, evaluation_id: int, box: bytes) -> bool:
-    """Spend the code (if still unused) and store the sealed box, in one transaction; False when the code
-    was spent already (by a concurrent submission: nothing is stored).
+def _spend_and_store(hashed: str, evaluation_id: int, box: bytes, *, found: Found | None = None) -> bool:
+    """Spend the code (if still unused) and store the sealed box, in one transaction; False when nothing was
+    spent: the code was spent already (by a concurrent submission: nothing is stored), or, with `found`, it
+    is no longer what the ballot page noted (another round or group, the round no longer open with that key
+    or outside its dates).
 
     The same two writes as `BallotToken.objects.filter(code_hash=..., used_on__isnull=True).update(...)`
     and `SealedBallot.objects.create(...)`, in SQL made once per process: compiling the two ORM queries
@@ -351,12 +392,16 @@ def _spend_and_store(hashed: str, evaluation_id: int, box: bytes) -> bool:
 
     today = connection.ops.adapt_datefield_value(timezone.localdate())
     box_id = SealedBallot._meta.pk.get_db_prep_value(uuid.uuid4(), connection)
+    spend = [today, hashed]
+    if found:
+        spend += [found.evaluation_id, found.group_id, found.evaluation_id, found.fingerprint, today, today]
+    checked = "_found" if found else ""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute(_spend_sql("store"), [today, hashed, box_id, box])
+            cur.execute(_spend_sql("store" + checked), [*spend, box_id, box])
             return cur.rowcount == 1
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(_spend_sql("spend"), [today, hashed])
+        cur.execute(_spend_sql("spend" + checked), spend)
         if cur.rowcount != 1:
             return False
         cur.execute(_spend_sql("insert"), [box_id, evaluation_id, box])
@@ -368,20 +413,27 @@ _spend_sqls: dict[str, str] = {}
 
 def _spend_sql(which: str) -> str:
     """spend: the conditional update of the token; insert: the sealed box; store (PostgreSQL): both in one
-    statement, the box's round taken from the spent token."""
+    statement, the box's round taken from the spent token. The "_found" forms also check what the ballot
+    page noted: the token's round and group, the round open with the noted key, today within its dates."""
     if not _spend_sqls:
         from django.db import connection
 
         q = connection.ops.quote_name
         tokens, boxes = q(BallotToken._meta.db_table), q(SealedBallot._meta.db_table)
+        rounds = q(Evaluation._meta.db_table)
         spend = f"UPDATE {tokens} SET used_on = %s WHERE code_hash = %s AND used_on IS NULL"  # nosec B608 (the model's table)
+        spend_found = (
+            f"{spend} AND evaluation_id = %s AND group_id = %s AND EXISTS (SELECT 1 FROM {rounds} e "  # nosec B608 (the model's tables)
+            f"WHERE e.id = %s AND e.status = '{Evaluation.Status.OPEN.value}' AND e.key_fingerprint = %s "
+            "AND (e.opens_on IS NULL OR e.opens_on <= %s) AND (e.closes_on IS NULL OR e.closes_on >= %s))"
+        )
+        store = "WITH spent AS ({} RETURNING evaluation_id) INSERT INTO {} (id, evaluation_id, box) SELECT %s, evaluation_id, %s FROM spent"
         _spend_sqls.update(
             spend=spend,
+            spend_found=spend_found,
             insert=f"INSERT INTO {boxes} (id, evaluation_id, box) VALUES (%s, %s, %s)",  # nosec B608 (the model's table)
-            store=(
-                f"WITH spent AS ({spend} RETURNING evaluation_id) "  # nosec B608 (the model's tables)
-                f"INSERT INTO {boxes} (id, evaluation_id, box) SELECT %s, evaluation_id, %s FROM spent"
-            ),
+            store=store.format(spend, boxes),
+            store_found=store.format(spend_found, boxes),
         )
     return _spend_sqls[which]
 
