@@ -270,6 +270,9 @@ def p3_lists(big, small, port, reps) -> list[dict]:
         ("ledger, filtered by manifestation", "city", lambda c: f"{ledger}?manifestation={manifestation}"),
         ("ledger, one department, sorted by unit", "office", lambda c: f"{ledger}?unit={first_dept[id(c)].pk}&sort=unit"),
         ("ledger, search", "city", lambda c: f"{ledger}?q=%E7%AA%97%E5%8F%A3"),  # 窗口
+        # Three characters or more: what the trigram indexes serve (problems migration 0005, PostgreSQL)
+        ("ledger, search of four characters", "city", lambda c: f"{ledger}?q=%E6%8E%A8%E8%AF%BF%E6%89%AF%E7%9A%AE"),  # 推诿扯皮
+        ("ledger, search matching nothing", "city", lambda c: f"{ledger}?q=%E4%B9%B1%E4%BD%9C%E4%B8%BA"),  # 乱作为
         ("opinions, first page", "office", lambda c: opinions),
         ("opinions, page 30", "office", lambda c: f"{opinions}?page=30"),
         ("opinions, waiting, by source", "office", lambda c: f"{opinions}?status=new&source=public_form"),
