@@ -249,6 +249,7 @@ def p3_lists(big, small, port, reps) -> list[dict]:
     from django.urls import reverse
 
     from orgs.models import Unit
+    from problems.filters import CappedPaginator
     from problems.models import Manifestation
     from problems.views import PAGE_SIZE
 
@@ -323,8 +324,10 @@ def p3_lists(big, small, port, reps) -> list[dict]:
             for side, c in (("big", big), ("small", small)):
                 path, _, query = url(c).partition("?")
                 n = ledger_matches(user[who](c), query)
-                page = int(QueryDict(query).get("page") or 1)
-                shown[side] = f"{min(PAGE_SIZE, max(0, n - (page - 1) * PAGE_SIZE))} of {n:,} matches"
+                last = max(1, -(-min(n, CappedPaginator.CAP + 1) // PAGE_SIZE))  # a page past the end shows the last
+                page = min(int(QueryDict(query).get("page") or 1), last)
+                rows = min(PAGE_SIZE, max(0, n - (page - 1) * PAGE_SIZE))
+                shown[side] = f"page {page}, {rows} rows, of {n:,} matches"
             detail = f"page of {PAGE_SIZE}: {shown['big']} vs {shown['small']}; {detail}"
         out.append(
             figure(
