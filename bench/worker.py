@@ -245,6 +245,7 @@ def p3_lists(big, small, port, reps) -> list[dict]:
     the city office's ledger (every problem of the city), the largest institution's opinions, measures and
     warnings, the office's disclosure list and the public portal (the same number of items published in
     each city)."""
+    from django.db import connection
     from django.http import QueryDict
     from django.urls import reverse
 
@@ -254,6 +255,12 @@ def p3_lists(big, small, port, reps) -> list[dict]:
     from problems.views import PAGE_SIZE
 
     codes = {id(c): ensure_published(c, PORTAL_ITEMS) for c in (big, small)}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            # what autovacuum does within minutes of a bulk load: the visibility map, without which the
+            # warnings board's index-only counts (rectification measure_unfinished_warnings) read every row;
+            # this machine's server runs with autovacuum off
+            cur.execute("VACUUM ANALYZE rectification_measure")
     first_dept = {
         id(c): Unit.objects.filter(parent_id=c.institution_ids[0]).order_by("sort_order", "pk")[0] for c in (big, small)
     }
