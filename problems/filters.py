@@ -59,6 +59,10 @@ def trim_unit_options(form) -> None:
     field.widget.choices = [("", field.empty_label), *((u.pk, field.label_from_instance(u)) for u in shown)]
 
 
+# A search naming more people than this (a surname alone) matches them through a sub-query instead of a list.
+SEARCH_PEOPLE_LISTED = 500
+
+
 class ProblemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=None)
@@ -96,9 +100,18 @@ class ProblemFilter(django_filters.FilterSet):
         value = value.strip()[:100]
         if not value:
             return qs
-        # the people by key, not a join: the join made PostgreSQL hash every person of the city for each search
-        people = Person.objects.filter(name__icontains=value).values("pk")
-        return qs.filter(Q(description__icontains=value) | Q(cause__icontains=value) | Q(subject_person__in=people))
+        # The people by key, not a join (the join made PostgreSQL hash every person of the city per search),
+        # and as a list of ids read once: a sub-query in the OR kept PostgreSQL from combining the trigram
+        # indexes of description and cause (problems migration 0005) with the person index, so every search
+        # read the whole ledger, and the people were searched again by the count and by the page.
+        # A term without letters of two cases (Chinese, digits) is matched as it is: UPPER() of 200,000 names
+        # was half of the people's search (93 → 42 ms on the full city), for the same people.
+        caseless = value.upper() == value.lower()
+        people = Person.objects.filter(**{"name__contains" if caseless else "name__icontains": value})
+        people = people.order_by().values_list("pk", flat=True)  # any order: no join to the units to sort them
+        listed = list(people[: SEARCH_PEOPLE_LISTED + 1])
+        by_person = Q(subject_person__in=listed if len(listed) <= SEARCH_PEOPLE_LISTED else people)
+        return qs.filter(Q(description__icontains=value) | Q(cause__icontains=value) | by_person)
 
     def filter_unit(self, qs, name, value):
         return qs.filter(unit__path__startswith=value.path)

@@ -2,8 +2,11 @@ import io
 from datetime import datetime
 from urllib.parse import quote
 
+import pytest
+from django.db import connection
 from openpyxl import load_workbook
 
+from orgs.models import Person
 from problems.models import Channel, Problem
 from problems.services import problem_create
 
@@ -213,3 +216,54 @@ def test_it_pages_every_sort_and_a_search_in_the_same_rows_and_order(cast, campa
             page += 1
         assert shown == expected and expected, params
     assert made[7].pk in [p.pk for p in client.get("/problems/", {"q": cast.cadre_a.name}).context["rows"]]
+
+
+def test_the_search_finds_a_problem_by_its_text_its_cause_and_its_person_listed_or_not(
+    cast, campaign, client_for, monkeypatch
+):
+    """The people a search names are matched as a list of ids (so that PostgreSQL can combine the indexes)
+    up to SEARCH_PEOPLE_LISTED, beyond it through a sub-query: the same problems either way."""
+    from problems import filters
+
+    made = make(cast, campaign, 4, text="窗口服务")
+    Problem.objects.filter(pk=made[0].pk).update(description="会议多文件多", cause="督促检查不够")
+    Problem.objects.filter(pk=made[1].pk).update(
+        description="基层负担重", subject_kind=Problem.SubjectKind.PERSON, subject_person=cast.cadre_a
+    )
+    Problem.objects.filter(pk=made[3].pk).update(
+        description="基层负担重", subject_kind=Problem.SubjectKind.PERSON, subject_person=cast.cadre_a2
+    )
+    Person.objects.filter(pk=cast.cadre_a2.pk).update(name="Alice Wang")  # a name with letters of two cases
+    client = client_for(cast.user("office"))
+
+    def found(q):
+        return {p.pk for p in client.get("/problems/", {"q": q}).context["rows"]}
+
+    for listed in (500, 0):  # 0: every search names more people than listed
+        monkeypatch.setattr(filters, "SEARCH_PEOPLE_LISTED", listed)
+        assert found("督促检查") == {made[0].pk}, listed
+        assert found(cast.cadre_a.name) == {made[1].pk}, listed
+        assert found("窗口服务") == {made[2].pk}, listed
+        assert found("alice WANG") == found("Alice Wang") == {made[3].pk}, listed
+        assert found("无此问题") == set(), listed
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes exist on PostgreSQL only")
+def test_the_search_can_be_served_by_the_trigram_indexes_on_postgresql(cast, campaign):
+    """Migration 0005 indexes UPPER(description) and UPPER(cause) with gin_trgm_ops; the search's query must
+    keep a form those indexes serve (no sub-query in its OR): with sequential scans priced out, PostgreSQL
+    reads the ledger through both of them for a term of three characters or more."""
+    from problems.filters import ProblemFilter
+    from problems.selectors import campaigns_for, problems_visible_to
+
+    make(cast, campaign, 3, text="窗口服务")
+    user = cast.user("office")
+    f = ProblemFilter({}, queryset=problems_visible_to(user), user=user, campaigns=campaigns_for(user))
+    searched = f.filter_q(Problem.objects.all(), "q", "推诿扯皮")  # the search alone, not the units it is within
+    sql, params = searched.values("pk").query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("SET LOCAL enable_indexscan = off")  # left: bitmap scans, which only these indexes offer
+        cur.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert "problem_description_trgm" in plan and "problem_cause_trgm" in plan, plan

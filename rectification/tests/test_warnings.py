@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accountability.models import AccountabilityCase
 from core.exceptions import ServiceError
@@ -207,3 +209,31 @@ def test_it_registers_the_warning_task_with_the_scheduler():
     from core.registry import periodic_tasks
 
     assert "rectification.measure_warnings" in {p.name for p in periodic_tasks()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan of PostgreSQL")
+def test_the_warnings_board_reads_the_partial_index_of_unfinished_measures_on_postgresql(cast, campaign, measure_a):
+    """Index measure_unfinished_warnings holds only unfinished measures with a deadline: the board's count
+    and each colour's page must keep the conditions that let PostgreSQL use it, or the board reads every
+    measure of the city again."""
+    from rectification import selectors
+
+    window = {"today": date(2026, 12, 18), "green_days": 14, "yellow_days": 3}
+    office = cast.user("office")
+    queries = [selectors.warning_measures(office, campaign, **window)["red"].values("pk")]
+    with CaptureQueriesContext(connection) as counted:
+        assert selectors.warning_counts(office, campaign, **window)["yellow"] == 1
+    with connection.cursor() as cur:
+        # Left to choose from: the primary key's whole length, or the partial index if the conditions imply its
+        # own (the other indexes of the table are dropped inside the test's transaction, rolled back after it).
+        cur.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'rectification_measure' AND indexname NOT IN "
+            "('rectification_measure_pkey', 'measure_unfinished_warnings') AND indexdef NOT LIKE '%UNIQUE%'"
+        )
+        for (index,) in cur.fetchall():
+            cur.execute(f'DROP INDEX "{index}"')  # nosec B608 (names read from pg_indexes)
+        cur.execute("SET LOCAL enable_seqscan = off")
+        for sql, params in [q.query.sql_with_params() for q in queries] + [(counted[0]["sql"], None)]:
+            cur.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+            assert "measure_unfinished_warnings" in plan, plan
