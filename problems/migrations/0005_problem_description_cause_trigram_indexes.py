@@ -6,7 +6,7 @@ The search (`problems.filters.ProblemFilter.filter_q`) matches `description__ico
 more (pg_trgm finds no trigram in a two-character term without its word boundaries, so `窗口` still
 scans the table). On the full city (300,000 problems) a three-character search that matches nothing went
 from a 765 ms count and a 1,033 ms page query to under 1 ms each; a four-character one matching 37,500
-problems counts its first 10,001 in 57 ms instead of 285 ms. bench/results.md, 1 Dec session.
+problems counts its first 10,001 in 57 ms instead of 285 ms. bench/results.md, "P3 at full size, second pass" (30 Nov).
 
 pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it. Built without
 CONCURRENTLY: at 300,000 problems the two indexes take about 8 s, during which problems cannot be written.
