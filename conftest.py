@@ -212,3 +212,31 @@ def apply_to_ticked(page, done):
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="应用到所选").click()
     page.get_by_role("status").filter(has_text=done).wait_for()
+
+
+# Race tests (PostgreSQL, real threads).
+def run_at_once(*fns):
+    """Call every function at the same moment, each in its own thread (and database connection); their
+    results in order, an exception raised standing as the result."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(fns))
+    results = [None] * len(fns)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            results[i] = fn()
+        except Exception as e:  # noqa: BLE001 - the outcome is what we test
+            results[i] = e
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

@@ -7,10 +7,10 @@ import pytest
 
 from audit.models import AuditRecord
 from audit.services import audit_verify
+from conftest import run_at_once
 from core.exceptions import ServiceError
 from problems.models import Opinion, Problem
 from problems.services import opinions_triage_bulk, taxonomy_ensure
-from rectification.tests.test_races import run_at_once
 
 from .conftest import opinions_entered
 
