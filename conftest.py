@@ -13,6 +13,9 @@ The cast (one per test, built through the services so that it looks like real da
   other           another institution;           outsider: its campaign office → sees nothing of college
 
 Every person has a login (user name = staff number, password = PASSWORD); `cast.user("head_a")`.
+
+Also shared, imported from here: build_campaign (and the `campaign` fixture) for campaigns; log_in,
+log_in_by_session and apply_to_ticked for browser tests; run_at_once for race tests.
 """
 
 from datetime import date
@@ -193,9 +196,8 @@ def log_in(page, live_server, person, password=PASSWORD, *, home=True):
 
 
 def log_in_by_session(page, live_server, user):
-    """Log in as `user` (a User) by handing the browser a session cookie, without the log-in form (walked by
-    its own tests). (It once worked round the form's `<meta name="referrer" content="no-referrer">`, which
-    made Chromium send `Origin: null` and Django's CSRF check refuse the form.)"""
+    """Log in as `user` (a User) by handing the browser a session cookie: for tests whose point is not the
+    log-in (the form is walked by core/tests/test_e2e_login.py and by log_in above)."""
     from django.conf import settings
     from django.test import Client
 
