@@ -13,8 +13,12 @@ The cast (one per test, built through the services so that it looks like real da
   other           another institution;           outsider: its campaign office → sees nothing of college
 
 Every person has a login (user name = staff number, password = PASSWORD); `cast.user("head_a")`.
+
+Also shared, imported from here: build_campaign (and the `campaign` fixture) for campaigns; log_in,
+log_in_by_session and apply_to_ticked for browser tests; run_at_once for race tests.
 """
 
+from datetime import date
 from types import SimpleNamespace
 
 # Test-only environment (immediate tasks, plain static files…) is set in settings.py when
@@ -99,26 +103,33 @@ def client_for(client):
     return login
 
 
-def build_campaign(cast):
-    """An active campaign of the college with dept_a and dept_b taking part (both in finding)."""
-    from datetime import date
+CAMPAIGN_DATES = {
+    "start_date": date(2026, 9, 1),
+    "finding_due": date(2026, 10, 15),
+    "meeting_due": date(2026, 11, 15),
+    "evaluation_due": date(2026, 12, 15),
+    "rectification_due": date(2027, 3, 1),
+    "milestone_3m": date(2026, 12, 1),
+    "milestone_6m": date(2027, 3, 1),
+}
 
+
+def build_campaign(cast, *, actor="office", institution=None, units=None, name="2026年自查整改", **dates):
+    """An active campaign, created and activated by `actor` (a key of the cast, or None for the system).
+
+    By default the college's, with dept_a and dept_b taking part (all in finding), on CAMPAIGN_DATES;
+    `dates` replaces some of those dates."""
     from campaigns.services import campaign_activate, campaign_create
 
+    user = cast.user(actor) if actor else None
     c = campaign_create(
-        actor=cast.user("office"),
-        institution=cast.college,
-        units=[cast.college, cast.dept_a, cast.dept_b],
-        name="2026年自查整改",
-        start_date=date(2026, 9, 1),
-        finding_due=date(2026, 10, 15),
-        meeting_due=date(2026, 11, 15),
-        evaluation_due=date(2026, 12, 15),
-        rectification_due=date(2027, 3, 1),
-        milestone_3m=date(2026, 12, 1),
-        milestone_6m=date(2027, 3, 1),
+        actor=user,
+        institution=cast.college if institution is None else institution,
+        units=[cast.college, cast.dept_a, cast.dept_b] if units is None else units,
+        name=name,
+        **{**CAMPAIGN_DATES, **dates},
     )
-    return campaign_activate(actor=cast.user("office"), campaign=c)
+    return campaign_activate(actor=user, campaign=c)
 
 
 @pytest.fixture
@@ -167,3 +178,67 @@ def screenshot_dir():
     d = Path(__file__).parent / "test-artifacts" / "screenshots"
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+
+# Browser tests: the two ways in. Both start from a browser context with no log-in (its cookies cleared).
+def log_in(page, live_server, person, password=PASSWORD, *, home=True):
+    """Log in as `person` (a Person: staff number and password) through the log-in form; then wait for the
+    home page, or (home=False) only for the page the form leads to, e.g. the first log-in's new password."""
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("工号").fill(person.staff_no)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    if home:
+        page.wait_for_url(f"{live_server.url}/")
+    else:
+        page.wait_for_load_state()
+
+
+def log_in_by_session(page, live_server, user):
+    """Log in as `user` (a User) by handing the browser a session cookie: for tests whose point is not the
+    log-in (the form is walked by core/tests/test_e2e_login.py and by log_in above)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def apply_to_ticked(page, done):
+    """Apply the bulk bar's action to the ticked rows of a list (the confirmation accepted); wait for the list
+    swapped in place with its summary saying `done`."""
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="应用到所选").click()
+    page.get_by_role("status").filter(has_text=done).wait_for()
+
+
+# Race tests (PostgreSQL, real threads).
+def run_at_once(*fns):
+    """Call every function at the same moment, each in its own thread (and database connection); their
+    results in order, an exception raised standing as the result."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(fns))
+    results = [None] * len(fns)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            results[i] = fn()
+        except Exception as e:  # noqa: BLE001 - the outcome is what we test
+            results[i] = e
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

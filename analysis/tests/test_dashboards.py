@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from analysis import selectors
 from analysis.selectors import Scope
+from conftest import build_campaign
 
 from .conftest import TODAY, add_measure, add_problem, manifestations
 
@@ -183,29 +184,12 @@ def test_it_keeps_the_dashboard_query_count_constant_in_the_number_of_units(
 
 
 def test_it_keeps_the_city_dashboard_query_count_constant(cast, campaign, dataset, client_for, settings):
-    from datetime import date
-
-    from campaigns.services import campaign_activate, campaign_create
-
     settings.SESSION_TOUCH_SECONDS = 3600  # the session's last-request time is written on the first page only
     client = client_for(cast.user("city_official"))
     url = reverse("analysis:city", args=[cast.city.pk])
     client.get(url)
     small = _count(client, url)
-    other = campaign_create(
-        actor=None,
-        institution=cast.other,
-        units=[cast.other, cast.other_dept],
-        name="考试院自查整改",
-        start_date=date(2026, 9, 1),
-        finding_due=date(2026, 10, 15),
-        meeting_due=date(2026, 11, 15),
-        evaluation_due=date(2026, 12, 15),
-        rectification_due=date(2027, 3, 1),
-        milestone_3m=date(2026, 12, 1),
-        milestone_6m=date(2027, 3, 1),
-    )
-    campaign_activate(actor=None, campaign=other)
+    build_campaign(cast, actor=None, institution=cast.other, units=[cast.other, cast.other_dept], name="考试院自查整改")
     _grow(cast, campaign, 20)
     client.get(url)  # a new campaign: the navigation's campaign switcher reads its list again, once
     assert _count(client, url) == small

@@ -1,54 +1,25 @@
 """Browser test (Chinese): the office uploads a messy district ledger, reads the preview, imports it,
 links the names kept as text on the 未关联 screen and sees the dashboard; screenshots of each."""
 
-from datetime import date
-
 import pytest
 
-from conftest import PASSWORD
+from conftest import build_campaign, build_cast, log_in
 
 from .ledger_files import district_ledger
-
-
-def _login(page, live_server, person):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("工号").fill(person.staff_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_the_office_imports_a_ledger_in_the_browser(live_server, page, screenshot_dir, tmp_path, settings):
-    from campaigns.services import campaign_activate, campaign_create
-    from conftest import build_cast
     from rectification.models import Measure
 
     settings.MEDIA_ROOT = tmp_path / "media"
     cast = build_cast()
-    office = cast.user("office")
-    campaign = campaign_activate(
-        actor=office,
-        campaign=campaign_create(
-            actor=office,
-            institution=cast.college,
-            units=[cast.college, cast.dept_a, cast.dept_b],
-            name="2026年自查整改",
-            start_date=date(2026, 9, 1),
-            finding_due=date(2026, 10, 15),
-            meeting_due=date(2026, 11, 15),
-            evaluation_due=date(2026, 12, 15),
-            rectification_due=date(2027, 3, 1),
-            milestone_3m=date(2026, 12, 1),
-            milestone_6m=date(2027, 3, 1),
-        ),
-    )
+    campaign = build_campaign(cast)
     ledger = tmp_path / "江城区整改台账.xlsx"
     ledger.write_bytes(district_ledger())
     page.set_viewport_size({"width": 1366, "height": 900})
-    _login(page, live_server, cast.people["office"])
+    log_in(page, live_server, cast.office)
     page.goto(f"{live_server.url}/analysis/campaign/{campaign.pk}/import/")
     page.set_input_files("input[type=file]", str(ledger))
     page.get_by_role("button", name="上传并预览").click()
@@ -84,7 +55,6 @@ def test_the_office_watches_a_ledger_being_read_and_imported_in_the_background(
 
     from analysis.models import LedgerImport
     from analysis.tests.conftest import DB_TASKS, run_next_task
-    from conftest import build_cast
     from problems.services import taxonomy_ensure
     from rectification.models import Measure
 
@@ -93,14 +63,12 @@ def test_the_office_watches_a_ledger_being_read_and_imported_in_the_background(
     taxonomy_ensure()
     settings.MEDIA_ROOT = tmp_path / "media"
     cast = build_cast()
-    from conftest import build_campaign
-
     campaign = build_campaign(cast)
     ledger = tmp_path / "全区整改台账（汇总）.xlsx"
     ledger.write_bytes(large_ledger(400))
     page.set_viewport_size({"width": 1366, "height": 900})
     with override_settings(TASKS=DB_TASKS):
-        _login(page, live_server, cast.people["office"])
+        log_in(page, live_server, cast.office)
         page.goto(f"{live_server.url}/analysis/campaign/{campaign.pk}/import/")
         page.set_input_files("input[type=file]", str(ledger))
         page.get_by_role("button", name="上传并预览").click()

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from campaigns.gates import gate_blockers, gate_blockers_for
 from campaigns.models import CampaignUnit, LookBack, Stage
+from conftest import build_campaign
 
 OPEN_STAGES = [Stage.FINDING, Stage.MEETING, Stage.EVALUATION, Stage.RECTIFICATION]
 _codes = count(1)
@@ -116,24 +117,10 @@ def _unit(parent, name):
 def _campaign(cast, n, stages):
     """An active campaign of the college with n new departments, the i-th in stages[i % len(stages)], the
     k-th of its stage in the k-th state of that stage's gate."""
-    from campaigns.services import campaign_activate, campaign_create
     from evaluations.models import Evaluation
 
     units = [_unit(cast.college, "部门") for _ in range(n)]
-    c = campaign_create(
-        actor=cast.user("office"),
-        institution=cast.college,
-        units=units,
-        name=f"专项整治{next(_codes)}",
-        start_date=date(2026, 9, 1),
-        finding_due=date(2026, 10, 15),
-        meeting_due=date(2026, 11, 15),
-        evaluation_due=date(2026, 12, 15),
-        rectification_due=date(2027, 3, 1),
-        milestone_3m=date(2026, 12, 1),
-        milestone_6m=date(2027, 3, 1),
-    )
-    c = campaign_activate(actor=cast.user("office"), campaign=c)
+    c = build_campaign(cast, units=units, name=f"专项整治{next(_codes)}")
     now = timezone.now()
     rounds = [
         Evaluation.objects.create(campaign=c, name="评议一", status="tallied", tallied_at=now),

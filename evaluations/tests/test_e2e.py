@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from conftest import log_in_by_session
 from evaluations.models import BallotToken, SealedBallot
 from evaluations.services import ballot_link
 
@@ -44,17 +45,6 @@ def test_it_lets_a_voter_vote_from_a_phone_with_a_qr_link(open_round, live_serve
     assert SealedBallot.objects.count() == 1
 
 
-def _login(page, live_server, user):
-    """Log in through a session cookie (as meetings/tests/test_e2e.py does)."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_the_office_opens_with_a_key_sheet_closes_with_two_shares_and_publishes(
@@ -65,7 +55,7 @@ def test_the_office_opens_with_a_key_sheet_closes_with_two_shares_and_publishes(
     ev = make_round()
     codes = {g.name: codes_issue(actor=office, evaluation=ev, group=g, count=6)[1] for g in ev.groups.all()}
     page.set_viewport_size({"width": 1280, "height": 900})
-    _login(page, live_server, office)
+    log_in_by_session(page, live_server, office)
     page.goto(f"{live_server.url}/evaluations/{ev.pk}/")
     page.click("form[action$='/open/'] button[type=submit]")
     page.wait_for_selector(".key-sheet")

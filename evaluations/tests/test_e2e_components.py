@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from conftest import log_in_by_session
 from evaluations.services import (
     ballot_cast,
     codes_issue,
@@ -14,8 +15,6 @@ from evaluations.services import (
     evaluation_tally,
     group_save,
 )
-
-from .test_e2e import _login
 
 SIZES = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 LONG = "服务对象代表（含退休教职工及学生家长）"
@@ -28,7 +27,7 @@ def test_the_group_names_show_in_full_on_the_round_page(size, make_round, office
     ev = make_round(groups=(("党员", 6, 0, 1), ("群众", 6, 0, 1)))
     group_save(actor=office, evaluation=ev, group=None, kind="custom", name=LONG, planned=6, minimum=0, weight=1)
     page.set_viewport_size(SIZES[size])
-    _login(page, live_server, office)
+    log_in_by_session(page, live_server, office)
     page.goto(f"{live_server.url}/evaluations/{ev.pk}/")
     name = page.locator(f'input[name="name"][value="{LONG}"]')
     name.scroll_into_view_if_needed()
@@ -73,11 +72,15 @@ def test_the_results_page_shows_the_combined_score(
     component_values_save(
         actor=office,
         evaluation=ev,
-        values={(annual.pk, a.pk): Decimal("90.35"), (attendance.pk, a.pk): Decimal("8.4"), (annual.pk, b.pk): Decimal("88")},
+        values={
+            (annual.pk, a.pk): Decimal("90.35"),
+            (attendance.pk, a.pk): Decimal("8.4"),
+            (annual.pk, b.pk): Decimal("88"),
+        },
     )
     evaluation_publish(actor=office, evaluation=ev)
     page.set_viewport_size(SIZES[size])
-    _login(page, live_server, office)
+    log_in_by_session(page, live_server, office)
     page.goto(f"{live_server.url}/evaluations/{ev.pk}/results/")
     section = page.locator("#combined")
     section.scroll_into_view_if_needed()

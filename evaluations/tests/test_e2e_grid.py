@@ -4,6 +4,7 @@ results page, which must fit the phone's width (wide tables scroll inside their 
 
 import pytest
 
+from conftest import log_in_by_session
 from evaluations.services import ballot_link, codes_issue, evaluation_publish, evaluation_tally
 
 PHONE = {"width": 390, "height": 844}
@@ -66,9 +67,8 @@ def test_a_twenty_question_grid_ballot_on_a_phone_and_the_results_page_fit_390px
     close_round(ev)
     evaluation_tally(actor=office, evaluation=ev)
     evaluation_publish(actor=office, evaluation=ev)
-    from evaluations.tests.test_e2e import _login
 
-    _login(page, live_server, office)
+    log_in_by_session(page, live_server, office)
     page.goto(f"{live_server.url}/evaluations/{ev.pk}/results/")
     page.wait_for_selector("table.turnout")
     page.wait_for_timeout(500)  # the chart draws

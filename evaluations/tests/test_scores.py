@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from conftest import log_in_by_session
 from evaluations.models import Evaluation, ScoreBand
 from evaluations.services import ballot_cast, codes_issue, evaluation_tally
 
@@ -171,11 +172,9 @@ def test_the_plain_mean_is_shown_with_a_merged_group_and_gives_nothing_beyond_th
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_the_results_page_on_a_laptop(configure, vote_and_tally, office, live_server, page, screenshot_dir):
-    from evaluations.tests.test_e2e import _login
-
     ev, _c = configure("group_weighted")
     page.set_viewport_size({"width": 1366, "height": 900})
-    _login(page, live_server, office)
+    log_in_by_session(page, live_server, office)
     page.goto(f"{live_server.url}/evaluations/{ev.pk}/")
     assert "60 ≤ 得分 ≤ 80" in page.inner_text("main")
     page.screenshot(path=str(screenshot_dir / "evaluations-score-bands.png"), full_page=True)

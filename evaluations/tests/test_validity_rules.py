@@ -27,6 +27,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accountability.models import AccountabilityCase
+from conftest import log_in_by_session
 from evaluations.models import Evaluation, EvaluationTarget, PassRule
 from evaluations.services import ballot_cast, codes_issue, evaluation_publish, evaluation_tally
 
@@ -171,6 +172,21 @@ def two_rules_round(cast, client_for, make_round, office):
     return ev, c
 
 
+def _voted_and_tallied(office, ev, open_a_round, close_round):
+    """The two-rule round opened, voted by 6 党员 and 6 群众 (A: 8 称职, 2 基本称职, 2 不称职; B: 7, 2, 3; the
+    third target 不了解 on every ballot), closed and tallied."""
+    codes = _issue(office, ev, {"党员": 6, "群众": 6})
+    ev = open_a_round(ev)
+    a, b, s = ev.targets.order_by("order")
+    a_votes = ["称职"] * 8 + ["基本称职"] * 2 + ["不称职"] * 2
+    b_votes = ["称职"] * 7 + ["基本称职"] * 2 + ["不称职"] * 3
+    ballots = [{a: x, b: y, s: "不了解"} for x, y in zip(a_votes, b_votes, strict=True)]
+    _cast(ev, codes, {"党员": ballots[:6], "群众": ballots[6:]})
+    close_round(ev)
+    evaluation_tally(actor=office, evaluation=ev)
+    return ev
+
+
 def test_two_rules_on_the_same_ballots_each_with_its_own_consequence_compared_exactly(
     two_rules_round, open_a_round, close_round, office, cast
 ):
@@ -181,15 +197,7 @@ def test_two_rules_on_the_same_ballots_each_with_its_own_consequence_compared_ex
     detail = c.get(reverse("evaluations:detail", args=[ev.pk])).content.decode()
     assert "基本称职+不称职票占比 &gt; 1/3" in detail and "诫勉谈话" in detail
 
-    codes = _issue(office, ev, {"党员": 6, "群众": 6})
-    ev = open_a_round(ev)
-    a, b, s = ev.targets.order_by("order")
-    a_votes = ["称职"] * 8 + ["基本称职"] * 2 + ["不称职"] * 2
-    b_votes = ["称职"] * 7 + ["基本称职"] * 2 + ["不称职"] * 3
-    ballots = [{a: x, b: y, s: "不了解"} for x, y in zip(a_votes, b_votes, strict=True)]
-    _cast(ev, codes, {"党员": ballots[:6], "群众": ballots[6:]})
-    close_round(ev)
-    evaluation_tally(actor=office, evaluation=ev)
+    ev = _voted_and_tallied(office, ev, open_a_round, close_round)
     a, b, s = ev.targets.order_by("order")
     assert a.result == "passed"  # 4/12 is exactly one third: not more than 1/3
     assert b.result == "failed" and b.fail_reasons == "基本称职+不称职票占比 > 1/3"
@@ -313,8 +321,6 @@ def test_rules_ranking_and_final_grades_on_a_laptop_and_a_phone(
     two_rules_round, open_a_round, close_round, office, live_server, page, screenshot_dir
 ):
     """The results of the two-rule round, its final-grade page and the round's page, looked at."""
-    from evaluations.tests.test_e2e import _login
-
     ev, c = two_rules_round
     c.post(
         reverse("evaluations:rule", args=[ev.pk]),
@@ -328,17 +334,9 @@ def test_rules_ranking_and_final_grades_on_a_laptop_and_a_phone(
             "participation_per_group": "on",
         },
     )
-    codes = _issue(office, ev, {"党员": 6, "群众": 6})
-    ev = open_a_round(ev)
-    a, b, s = ev.targets.order_by("order")
-    a_votes = ["称职"] * 8 + ["基本称职"] * 2 + ["不称职"] * 2
-    b_votes = ["称职"] * 7 + ["基本称职"] * 2 + ["不称职"] * 3
-    ballots = [{a: x, b: y, s: "不了解"} for x, y in zip(a_votes, b_votes, strict=True)]
-    _cast(ev, codes, {"党员": ballots[:6], "群众": ballots[6:]})
-    close_round(ev)
-    evaluation_tally(actor=office, evaluation=ev)
+    ev = _voted_and_tallied(office, ev, open_a_round, close_round)
     evaluation_publish(actor=office, evaluation=ev)
-    _login(page, live_server, office)
+    log_in_by_session(page, live_server, office)
     for width, name in ((1366, "laptop"), (390, "phone")):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{live_server.url}/evaluations/{ev.pk}/results/")

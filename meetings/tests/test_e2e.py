@@ -3,20 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
+from conftest import log_in_by_session
+
 from .conftest import prepare
-
-
-def login(page, live_server, user):
-    """Log in through a session cookie. (The login page's `<meta name="referrer" content="no-referrer">`
-    makes Chromium send `Origin: null`, which Django's CSRF check refuses; reported to foundation.)"""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    page.goto(f"{live_server.url}/")
 
 
 @pytest.mark.e2e
@@ -27,7 +16,7 @@ def test_it_shows_the_checklist_with_what_is_missing(cast, meeting, live_server,
     services.opinions_route(actor=cast.user("office"), meeting=meeting)
     m = meeting.members.get(person=cast.member_a)
     services.material_save(actor=cast.user("member_a"), member=m, kind="text", text="对照检查材料")
-    login(page, live_server, cast.user("office"))
+    log_in_by_session(page, live_server, cast.user("office"))
     page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
     checklist = page.locator("#checklist")
     assert "会前准备清单" in checklist.inner_text()
@@ -50,7 +39,7 @@ def test_it_shows_the_checklist_with_what_is_missing(cast, meeting, live_server,
 def test_it_records_the_meeting_on_one_screen(cast, meeting, live_server, page, screenshot_dir):
     prepare(cast, meeting)
     page.set_viewport_size({"width": 1366, "height": 900})  # a laptop
-    login(page, live_server, cast.user("staff_a"))  # the secretary
+    log_in_by_session(page, live_server, cast.user("staff_a"))  # the secretary
     page.goto(f"{live_server.url}/meetings/{meeting.pk}/record/")
     rows = {name: page.locator(".att-row", has_text=name) for name in ("处长张三", "副处长赵六", "干部孙七")}
     rows["处长张三"].locator("input[value=present]").check()

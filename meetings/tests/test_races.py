@@ -1,36 +1,13 @@
 """Two people acting at once: the conditional updates let exactly one through (PostgreSQL, real threads)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
+from conftest import run_at_once
 from core.exceptions import Conflict, ServiceError
 from meetings import services
 from meetings.models import MaterialReview
 
 from .conftest import complete_record, hold, prepare
-
-
-def run_at_once(*fns):
-    barrier = threading.Barrier(len(fns))
-    results = [None] * len(fns)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as e:  # noqa: BLE001 - the outcome is what we test
-            results[i] = e
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.mark.postgres

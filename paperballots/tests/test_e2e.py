@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from conftest import log_in_by_session
 from evaluations.models import PaperBatch, PaperCount
 from paperballots import layout as L
 from paperballots import simulate
@@ -31,17 +32,6 @@ SHEETS = [
 ]
 
 
-def _login(page, live_server, user):
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
 def _intent(spec):
     if spec[0] == "tick":
         return simulate.Intent("answer", spec[1], {spec[1]}, [(spec[1], "tick")])
@@ -61,7 +51,7 @@ def _truth(spec):
 def test_print_fill_upload_review_check_gives_the_known_answers(paper_round, office, office2, live_server, page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     ev, group = paper_round
-    _login(page, live_server, office)
+    log_in_by_session(page, live_server, office)
     page.set_default_timeout(60_000)
     expect.set_options(timeout=60_000)
     page.set_viewport_size(LAPTOP)
@@ -132,7 +122,7 @@ def test_print_fill_upload_review_check_gives_the_known_answers(paper_round, off
     expect(page.locator("form[action$='/check/']")).to_have_count(0)  # not by the one who entered it
 
     # a second member of the office checks the batch
-    _login(page, live_server, office2)
+    log_in_by_session(page, live_server, office2)
     page.goto(page.url.split("?")[0] + "?second")  # a new address: never the browser's copy of the page
     expect(page.locator("body")).to_contain_text("何敏")
     expect(page.locator("#totals")).to_be_visible()

@@ -19,7 +19,6 @@ B 称职 2 (s0, s4), 优秀 0 (s1 does not count). Free texts after the tally: A
 (≥ 3): its three texts of counted sheets shown, sorted, under 群众; B has 2 valid ballots (< 3): its
 text is withheld; s1's text nowhere (a spoilt ballot's texts count no more than its marks)."""
 
-
 import cv2
 import numpy as np
 import pytest
@@ -27,6 +26,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import log_in_by_session
 from evaluations.models import EvaluationTarget, FreeText, PaperBatch, PaperCount, ScalePreset
 from paperballots import layout as L
 from paperballots import simulate
@@ -266,8 +266,6 @@ def test_screenshots_of_the_printed_form_and_the_review_page(limits_round, offic
     from evaluations.services import evaluation_open
     from paperballots import services
 
-    from .test_e2e import _login
-
     shots = Path(__file__).resolve().parents[2] / "test-artifacts" / "paper"
     shots.mkdir(parents=True, exist_ok=True)
     ev = limits_round
@@ -301,7 +299,7 @@ def test_screenshots_of_the_printed_form_and_the_review_page(limits_round, offic
     services.scan_read(batch_id=batch.pk)
 
     page.set_viewport_size({"width": 1366, "height": 768})
-    _login(page, live_server, office)
+    log_in_by_session(page, live_server, office)
     page.goto(live_server.url + reverse("paperballots:batch", args=[batch.pk]))
     expect(page.locator("#over-cap")).to_be_visible()
     first = page.locator("article.text-box").first

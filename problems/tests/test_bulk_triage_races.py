@@ -7,10 +7,12 @@ import pytest
 
 from audit.models import AuditRecord
 from audit.services import audit_verify
+from conftest import run_at_once
 from core.exceptions import ServiceError
 from problems.models import Opinion, Problem
-from problems.services import opinion_enter, opinions_triage_bulk, taxonomy_ensure
-from rectification.tests.test_races import run_at_once
+from problems.services import opinions_triage_bulk, taxonomy_ensure
+
+from .conftest import opinions_entered
 
 TRIAGE_ACTIONS = ("opinion.accept", "opinion.close", "opinion.merge")
 
@@ -23,16 +25,7 @@ def triage_records(opinion) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_it_applies_one_of_two_overlapping_bulk_triages_whole(cast, campaign):
     taxonomy_ensure()
-    ops = [
-        opinion_enter(
-            actor=cast.user("office"),
-            campaign=campaign,
-            unit=cast.dept_a,
-            content=f"座谈会意见{i}：窗口办事需要反复提交材料",
-            source=Opinion.Source.SYMPOSIUM,
-        )
-        for i in range(6)
-    ]
+    ops = opinions_entered(cast, campaign, [f"座谈会意见{i}：窗口办事需要反复提交材料" for i in range(6)])
     # The office closes rows 1–4 then 0; the head of 教务处 accepts rows 4–1 (the other way round) then 5.
     # Each row is decided by a conditional UPDATE (the row's lock) and then an audit record (the chain's
     # lock): unless all rows are locked first in one order, each holds its first row, one gets the chain

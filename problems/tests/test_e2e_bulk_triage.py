@@ -4,40 +4,22 @@ decision shows only the fields it needs; accepting turns the ticked ones into pr
 
 import pytest
 
-from conftest import PASSWORD
+from conftest import apply_to_ticked, build_campaign, build_cast, log_in
 from problems.models import Opinion
 
-
-def _login(page, live_server, person):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("工号").fill(person.staff_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+from .conftest import opinions_entered
 
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_the_office_closes_ticked_opinions_in_one_action(live_server, browser, screenshot_dir):
-    from conftest import build_campaign, build_cast
-    from problems.services import opinion_enter
-
     cast = build_cast()
     campaign = build_campaign(cast)
-    ops = [
-        opinion_enter(
-            actor=cast.user("office"),
-            campaign=campaign,
-            unit=cast.dept_a if i % 2 else cast.dept_b,
-            content=f"座谈会意见第{i + 1}条：窗口办事需要反复提交材料",
-            source=Opinion.Source.SYMPOSIUM,
-        )
-        for i in range(5)
-    ]
+    texts = [f"座谈会意见第{i + 1}条：窗口办事需要反复提交材料" for i in range(5)]
+    ops = opinions_entered(cast, campaign, texts, units=[cast.dept_b, cast.dept_a])
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    _login(page, live_server, cast.office)
+    log_in(page, live_server, cast.office)
     page.goto(f"{live_server.url}/problems/opinions/")
     page.get_by_label("本页全选").check()
     assert page.locator("[data-selected-count] output").inner_text() == "5"
@@ -47,9 +29,7 @@ def test_the_office_closes_ticked_opinions_in_one_action(live_server, browser, s
     page.get_by_label("处理方式").select_option("close")
     page.get_by_label("理由或备注").fill("已在专项检查中处理")
     page.screenshot(path=str(screenshot_dir / "problems-bulk-triage-1366.png"), full_page=True)
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="应用到所选").click()
-    page.get_by_role("status").filter(has_text="已处理 3 条意见").wait_for()
+    apply_to_ticked(page, "已处理 3 条意见")
     assert page.url.endswith("/problems/opinions/")  # swapped in place
     assert page.locator('input[name="opinions"]').count() == 2
     page.screenshot(path=str(screenshot_dir / "problems-bulk-triage-done-1366.png"), full_page=True)
@@ -68,27 +48,18 @@ def test_the_office_closes_ticked_opinions_in_one_action(live_server, browser, s
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_each_decision_shows_its_fields_and_accepting_makes_problems(live_server, browser, screenshot_dir):
-    from conftest import build_campaign, build_cast
     from problems.models import Manifestation
-    from problems.services import opinion_enter, taxonomy_ensure
+    from problems.services import taxonomy_ensure
 
     taxonomy_ensure()
     cast = build_cast()
     campaign = build_campaign(cast)
-    ops = [
-        opinion_enter(
-            actor=cast.user("office"),
-            campaign=campaign,
-            unit=cast.dept_a,
-            content=f"书面意见第{i + 1}条：报销审批要跑多个部门签字",
-            source=Opinion.Source.PAPER,
-        )
-        for i in range(3)
-    ]
+    texts = [f"书面意见第{i + 1}条：报销审批要跑多个部门签字" for i in range(3)]
+    ops = opinions_entered(cast, campaign, texts, source=Opinion.Source.PAPER)
     chosen = Manifestation.objects.get(name="工作推进不力")
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    _login(page, live_server, cast.office)
+    log_in(page, live_server, cast.office)
     page.goto(f"{live_server.url}/problems/opinions/")
     decision = page.get_by_label("处理方式")
     bar = page.locator("#bulk-triage fieldset")
@@ -117,9 +88,7 @@ def test_each_decision_shows_its_fields_and_accepting_makes_problems(live_server
     unit.select_option(str(cast.dept_b.pk))
     page.get_by_label(ops[0].receipt_code).check()
     page.get_by_label(ops[1].receipt_code).check()
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="应用到所选").click()
-    page.get_by_role("status").filter(has_text="已处理 2 条意见").wait_for()
+    apply_to_ticked(page, "已处理 2 条意见")
     assert page.locator('input[name="opinions"]').count() == 1
     for o in ops[:2]:
         problem = Opinion.objects.get(pk=o.pk).problems.get()

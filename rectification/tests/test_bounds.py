@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from campaigns.services import campaign_create, campaign_update
+from conftest import CAMPAIGN_DATES
 from core.exceptions import ServiceError
 from rectification import services
 from rectification.models import Extension
@@ -55,16 +56,7 @@ def test_it_keeps_other_deadlines_within_the_campaign(cast, plan_a, measure_a):
 
 
 def _dates(**over):
-    d = {
-        "start_date": date(2026, 9, 1),
-        "finding_due": date(2026, 10, 15),
-        "meeting_due": date(2026, 11, 15),
-        "evaluation_due": date(2026, 12, 15),
-        "rectification_due": date(2027, 3, 1),
-        "milestone_3m": date(2026, 12, 1),
-        "milestone_6m": date(2027, 3, 1),
-    }
-    return d | over
+    return CAMPAIGN_DATES | over
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,12 @@ from datetime import date
 
 import pytest
 
+from conftest import run_at_once
 from core.exceptions import ServiceError
 from rectification import services
 from rectification.models import Measure
 
 from .test_bulk_closeout import waiting
-from .test_races import run_at_once
 
 S = Measure.Status
 

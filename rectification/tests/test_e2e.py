@@ -5,48 +5,20 @@ from datetime import date
 
 import pytest
 
-from conftest import PASSWORD
+from conftest import build_campaign, log_in
 from rectification import samples
-
-
-def _login(page, live_server, person):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("工号").fill(person.staff_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_it_reports_progress_with_evidence_and_gets_the_measure_verified(
-    live_server, page, screenshot_dir, tmp_path, settings
+    live_server, page, screenshot_dir, tmp_path, cast
 ):
-    from campaigns.services import campaign_activate, campaign_create
-    from conftest import build_cast
     from rectification import services
     from rectification.models import Measure
 
-    settings.MEDIA_ROOT = tmp_path / "media"
-    cast = build_cast()
     office = cast.user("office")
-    campaign = campaign_activate(
-        actor=office,
-        campaign=campaign_create(
-            actor=office,
-            institution=cast.college,
-            units=[cast.college, cast.dept_a],
-            name="2026年自查整改",
-            start_date=date(2026, 9, 1),
-            finding_due=date(2026, 10, 15),
-            meeting_due=date(2026, 11, 15),
-            evaluation_due=date(2026, 12, 15),
-            rectification_due=date(2027, 3, 1),
-            milestone_3m=date(2026, 12, 1),
-            milestone_6m=date(2027, 3, 1),
-        ),
-    )
+    campaign = build_campaign(cast, units=[cast.college, cast.dept_a])
     plan = services.plan_create(actor=office, campaign=campaign, unit=cast.dept_a, title="教务处整改方案")
     m = services.measure_create(
         actor=office,
@@ -60,7 +32,7 @@ def test_it_reports_progress_with_evidence_and_gets_the_measure_verified(
     plan.refresh_from_db()
     services.plan_approve(actor=cast.user("supervisor"), plan=plan)
 
-    _login(page, live_server, cast.cadre_a)
+    log_in(page, live_server, cast.cadre_a)
     page.get_by_role("link", name="整改落实").first.click()
     assert "我的整改措施" in page.content()
     page.screenshot(path=str(screenshot_dir / "rectification-index-zh.png"), full_page=True)
@@ -76,7 +48,7 @@ def test_it_reports_progress_with_evidence_and_gets_the_measure_verified(
     assert "已申请销号" in page.content()
     page.screenshot(path=str(screenshot_dir / "rectification-measure-owner-zh.png"), full_page=True)
 
-    _login(page, live_server, cast.head_a)
+    log_in(page, live_server, cast.head_a)
     page.goto(f"{live_server.url}/rectification/measures/{m.pk}/")
     page.locator("form[action$='/verify/'] select[name=decision]").select_option("verify")
     page.locator("form[action$='/verify/'] textarea[name=comment]").fill("经核验，整改到位")

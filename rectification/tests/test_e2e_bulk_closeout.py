@@ -4,33 +4,21 @@ deadline is asked only when returning. Wide screen and phone."""
 
 import pytest
 
-from conftest import PASSWORD
-
-
-def _login(page, live_server, person):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("工号").fill(person.staff_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+from conftest import apply_to_ticked, log_in
 
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_the_office_verifies_two_ticked_closeouts_with_one_comment(
-    live_server, browser, screenshot_dir, tmp_path, settings
+    live_server, browser, screenshot_dir, cast, campaign
 ):
-    from conftest import build_campaign, build_cast
     from rectification.models import CloseoutReview, Measure
     from rectification.tests.test_bulk_closeout import waiting
 
-    settings.MEDIA_ROOT = tmp_path / "media"
-    cast = build_cast()
-    ms = waiting(cast, build_campaign(cast), cast.dept_a, cast.cadre_a, "supervisor", 3)
+    ms = waiting(cast, campaign, cast.dept_a, cast.cadre_a, "supervisor", 3)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    _login(page, live_server, cast.office)
+    log_in(page, live_server, cast.office)
     page.goto(f"{live_server.url}/rectification/")
     page.get_by_role("link", name="销号核验").first.click()
     page.wait_for_url("**/rectification/closeouts/")
@@ -47,9 +35,7 @@ def test_the_office_verifies_two_ticked_closeouts_with_one_comment(
     assert page.locator("[data-selected-count] output").inner_text() == "2"
     page.get_by_label("意见 / 退回理由").fill("佐证材料齐全，目标已达成")
     page.screenshot(path=str(screenshot_dir / "rectification-bulk-closeout-1366.png"), full_page=True)
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="应用到所选").click()
-    page.get_by_role("status").filter(has_text="2 项整改措施已核验销号").wait_for()
+    apply_to_ticked(page, "2 项整改措施已核验销号")
     assert page.url.endswith("/rectification/closeouts/")  # swapped in place
     assert page.locator('input[name="measures"]').count() == 1
     assert [Measure.objects.get(pk=m.pk).status for m in ms] == ["verified", "closeout_requested", "verified"]

@@ -6,18 +6,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from conftest import PASSWORD
+from conftest import log_in
 
 PHONE = {"width": 390, "height": 844}
-
-
-def _login(page, live_server, person):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("工号").fill(person.staff_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 @pytest.mark.e2e
@@ -51,7 +42,7 @@ def test_it_reviews_a_commitment_and_shows_it_on_a_phone(live_server, page, scre
     cs.commitment_submit(actor=office, commitment=unit_c)
     cs.commitment_review(actor=office, commitment=unit_c, approve=True)
 
-    _login(page, live_server, cast.office)
+    log_in(page, live_server, cast.office)
     page.goto(f"{live_server.url}/rectification/commitments/")
     page.get_by_role("link", name="1项承诺等待您审核。").click()
     page.get_by_role("link", name=cast.cadre_a.name).click()

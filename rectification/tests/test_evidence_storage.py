@@ -5,6 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from conftest import log_in
 from rectification import samples, services
 
 from .helpers import pdf
@@ -94,17 +95,11 @@ def test_it_keeps_evidence_in_the_bucket_and_checks_it_on_download(cast, measure
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_it_shows_the_refusal_in_chinese_in_the_browser(cast, measure_a, live_server, page, screenshot_dir):
-    from conftest import PASSWORD
-
     ev = _evidence(cast, measure_a)
     _overwrite(ev.file, samples.pdf_bytes("forged"))
     head = cast.head_a
     page.set_viewport_size({"width": 1366, "height": 800})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("工号").fill(head.staff_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server, head)
     page.goto(f"{live_server.url}{reverse('rectification:evidence_download', args=[ev.pk])}")
     assert page.get_by_role("heading", name="文件不予下载").is_visible()
     assert "校验值" in page.content()

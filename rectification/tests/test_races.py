@@ -1,37 +1,15 @@
 """Two people acting on one measure at once: exactly one gets through (PostgreSQL, real threads)."""
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 
+from conftest import run_at_once
 from core.exceptions import Conflict
 from rectification import services
 from rectification.models import CloseoutReview, Extension, Measure
 
 from .helpers import pdf
-
-
-def run_at_once(*fns):
-    barrier = threading.Barrier(len(fns))
-    results = [None] * len(fns)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as e:  # noqa: BLE001 - the outcome is what we test
-            results[i] = e
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def fresh(m):

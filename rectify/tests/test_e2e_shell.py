@@ -7,18 +7,13 @@ from datetime import date
 
 import pytest
 
-from conftest import PASSWORD
+from conftest import build_campaign, build_cast, log_in
 
 
 def campaign_of(cast):
-    from campaigns.services import campaign_activate, campaign_create
-
-    c = campaign_create(
-        actor=cast.user("office"),
-        institution=cast.college,
-        units=[cast.college, cast.dept_a, cast.dept_b],
-        name="2026年自查整改",
-        start_date=date(2026, 9, 1),
+    """The cast's campaign with every deadline two months later than build_campaign's."""
+    return build_campaign(
+        cast,
         finding_due=date(2026, 12, 15),
         meeting_due=date(2027, 1, 15),
         evaluation_due=date(2027, 2, 15),
@@ -26,16 +21,6 @@ def campaign_of(cast):
         milestone_3m=date(2027, 2, 1),
         milestone_6m=date(2027, 5, 1),
     )
-    return campaign_activate(actor=cast.user("office"), campaign=c)
-
-
-def log_in(page, url, staff_no, password=PASSWORD):
-    page.context.clear_cookies()
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("工号").fill(staff_no)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def pdf_to_png(data: bytes, path) -> None:
@@ -50,7 +35,6 @@ def pdf_to_png(data: bytes, path) -> None:
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_each_role_finds_its_work_and_a_new_user_sets_a_password(live_server, page, screenshot_dir):
-    from conftest import build_cast
     from evaluations.models import Evaluation, EvaluatorGroup
     from orgs.services import login_issue
     from problems.models import Opinion
@@ -72,7 +56,7 @@ def test_each_role_finds_its_work_and_a_new_user_sets_a_password(live_server, pa
 
     # Each role's home: 待办 with deadlines, one click from the page that does the work.
     for key in ("cadre_a", "head_a", "office", "principal", "city_official"):
-        log_in(page, url, cast.people[key].staff_no)
+        log_in(page, live_server, cast.people[key])
         assert page.locator("h2", has_text="待办").is_visible()
         page.screenshot(path=str(screenshot_dir / f"shell-home-{key}.png"), full_page=True)
         if key == "cadre_a":
@@ -81,7 +65,7 @@ def test_each_role_finds_its_work_and_a_new_user_sets_a_password(live_server, pa
             page.screenshot(path=str(screenshot_dir / "shell-cadre-self-check.png"), full_page=True)
 
     # The office's navigation: a side menu grouped by stage on a laptop…
-    log_in(page, url, cast.office.staff_no)
+    log_in(page, live_server, cast.office)
     page.goto(f"{url}/problems/opinions/")
     assert page.locator("aside.sidenav").is_visible()
     assert page.locator(".sidenav-group", has_text="集中排查问题").is_visible()
@@ -97,8 +81,8 @@ def test_each_role_finds_its_work_and_a_new_user_sets_a_password(live_server, pa
     page.set_viewport_size({"width": 1280, "height": 800})
 
     # The first log-in: the site's own page, the issued password refused, then home.
-    user, issued = login_issue(actor=cast.user("office"), person=cast.staff_a)
-    log_in(page, url, user.username, issued)
+    _user, issued = login_issue(actor=cast.user("office"), person=cast.staff_a)
+    log_in(page, live_server, cast.staff_a, issued, home=False)
     page.wait_for_url(f"{url}/accounts/password/")
     assert "Django" not in page.content()
     page.screenshot(path=str(screenshot_dir / "shell-first-login-password.png"), full_page=True)
@@ -124,7 +108,7 @@ def test_each_role_finds_its_work_and_a_new_user_sets_a_password(live_server, pa
     page.screenshot(path=str(screenshot_dir / "shell-404.png"), full_page=True)
 
     # Bulk accounts page, slips PDF and the QR poster as PNG.
-    log_in(page, url, cast.office.staff_no)
+    log_in(page, live_server, cast.office)
     page.goto(f"{url}/orgs/accounts/")
     page.screenshot(path=str(screenshot_dir / "shell-accounts.png"), full_page=True)
     from orgs.services import person_create

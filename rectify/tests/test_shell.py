@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns.current import SESSION_KEY
-from campaigns.services import campaign_activate, campaign_create
+from conftest import build_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +18,10 @@ def tasks(client) -> dict[str, object]:
 
 
 def second_campaign(cast, *, units=None):
-    c = campaign_create(
-        actor=cast.user("office"),
-        institution=cast.college,
-        units=units or [cast.college, cast.dept_a, cast.dept_b],
+    """The college's campaign of the year after build_campaign's."""
+    return build_campaign(
+        cast,
+        units=units,
         name="2027年自查整改",
         start_date=date(2027, 9, 1),
         finding_due=date(2027, 10, 15),
@@ -31,7 +31,6 @@ def second_campaign(cast, *, units=None):
         milestone_3m=date(2027, 12, 1),
         milestone_6m=date(2028, 3, 1),
     )
-    return campaign_activate(actor=cast.user("office"), campaign=c)
 
 
 def test_it_gives_a_cadre_the_self_check_with_its_deadline_one_click_away(cast, campaign, client_for):
@@ -116,20 +115,7 @@ def test_it_shows_the_newest_own_campaign_and_keeps_the_switchers_choice(cast, c
 
 
 def test_it_refuses_to_switch_to_a_campaign_the_user_cannot_see(cast, campaign, client_for):
-    other = campaign_create(
-        actor=cast.user("outsider"),
-        institution=cast.other,
-        units=[cast.other],
-        name="考试院活动",
-        start_date=date(2026, 9, 1),
-        finding_due=date(2026, 10, 15),
-        meeting_due=date(2026, 11, 15),
-        evaluation_due=date(2026, 12, 15),
-        rectification_due=date(2027, 3, 1),
-        milestone_3m=date(2026, 12, 1),
-        milestone_6m=date(2027, 3, 1),
-    )
-    campaign_activate(actor=cast.user("outsider"), campaign=other)
+    other = build_campaign(cast, actor="outsider", institution=cast.other, units=[cast.other], name="考试院活动")
     client = client_for(cast.user("office"))
     assert client.post(reverse("campaigns:switch"), {"campaign": other.pk}).status_code == 404
     # A stale choice in the session (e.g. access withdrawn) falls back to the rule.

@@ -40,6 +40,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from conftest import log_in, log_in_by_session
 from rectify.tests.pagetext import stray_latin_words
 
 PASSWORD = "Walk-pass-2026"
@@ -49,22 +50,15 @@ PHONE = {"width": 390, "height": 844}
 
 class Walk:
     def __init__(self, browser, page, live_server):
-        self.browser, self.page, self.url, self.n, self.stray = browser, page, live_server.url, 0, {}
+        self.browser, self.page, self.live_server, self.n, self.stray = browser, page, live_server, 0, {}
+        self.url = live_server.url
         SHOTS.mkdir(parents=True, exist_ok=True)
         for old in SHOTS.glob("*.png"):
             old.unlink()
 
     def as_(self, user, page=None):
         """Log in as `user` (session cookie: the log-in form itself is walked once, in step 1)."""
-        from django.conf import settings
-        from django.test import Client
-
-        page = page or self.page
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        page.context.clear_cookies()
-        page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": self.url}])
+        log_in_by_session(page or self.page, self.live_server, user)
 
     def go(self, path: str):
         self.page.goto(self.url + path)
@@ -247,11 +241,7 @@ def step_organisation(walk, office, college, tmp_path) -> dict:
     page.click("button:has-text('重置密码')")
     issued = page.locator("code.password").inner_text().strip()
     walk.shot("password-slip", names={issued})  # a random password may be all letters
-    page.context.clear_cookies()
-    walk.go("/accounts/login/")
-    page.get_by_label("工号").fill(teacher.staff_no)
-    page.get_by_label("密码").fill(issued)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, walk.live_server, teacher, issued, home=False)
     expect(page.locator("h1")).to_have_text("修改密码")
     page.locator("input[name=old_password]").fill(issued)
     page.locator("input[name=new_password1]").fill(issued)
@@ -584,6 +574,17 @@ def step_evaluation(walk, office, people, campaign):
     assert ev.status == Evaluation.Status.TALLIED and ev.published_on
 
 
+def report_done_and_ask_closeout(page, work, evidence):
+    """On a measure's page, its owner reports it done (100 %) with the file `evidence` and asks for close-out."""
+    page.get_by_label("已做工作").fill(work)
+    page.get_by_label("完成进度（%）").fill("100")
+    page.get_by_label("佐证材料").first.set_input_files(str(evidence))
+    page.get_by_role("button", name="报告", exact=True).click()
+    expect(page.locator("main")).to_contain_text(evidence.name)
+    page.get_by_role("button", name="申请销号").click()
+    expect(page.locator("main")).to_contain_text("已申请销号")
+
+
 def step_rectification(walk, office, people, campaign, meeting, problem, tmp_path):
     """6. The plan drafted from the meeting, a second measure from the problem ledger, approval; the
     person responsible reports with evidence, the close-out is returned with a comment he reads on the
@@ -643,13 +644,7 @@ def step_rectification(walk, office, people, campaign, meeting, problem, tmp_pat
     page.click("a:has-text('建立教学运行周例会制度')")
     draft = tmp_path / "例会制度（草案）.pdf"
     draft.write_bytes(samples.pdf_bytes("draft"))
-    page.get_by_label("已做工作").fill("起草了教学运行周例会制度，已开两次例会。")
-    page.get_by_label("完成进度（%）").fill("100")
-    page.get_by_label("佐证材料").first.set_input_files(str(draft))
-    page.get_by_role("button", name="报告", exact=True).click()
-    expect(page.locator("main")).to_contain_text("例会制度（草案）.pdf")
-    page.get_by_role("button", name="申请销号").click()
-    expect(page.locator("main")).to_contain_text("已申请销号")
+    report_done_and_ask_closeout(page, "起草了教学运行周例会制度，已开两次例会。", draft)
     walk.shot("measure-closeout-asked")
 
     walk.as_(head.user)
@@ -668,13 +663,7 @@ def step_rectification(walk, office, people, campaign, meeting, problem, tmp_pat
     walk.shot("owner-reads-the-return")
     issued = tmp_path / "教学运行周例会制度（印发稿）.pdf"
     issued.write_bytes(samples.pdf_bytes("issued"))
-    page.get_by_label("已做工作").fill("制度已印发，附前四次例会记录。")
-    page.get_by_label("完成进度（%）").fill("100")
-    page.get_by_label("佐证材料").first.set_input_files(str(issued))
-    page.get_by_role("button", name="报告", exact=True).click()
-    expect(page.locator("main")).to_contain_text("教学运行周例会制度（印发稿）.pdf")
-    page.get_by_role("button", name="申请销号").click()
-    expect(page.locator("main")).to_contain_text("已申请销号")
+    report_done_and_ask_closeout(page, "制度已印发，附前四次例会记录。", issued)
 
     walk.as_(head.user)
     walk.go(f"/rectification/measures/{weekly.pk}/")

@@ -2,17 +2,7 @@
 
 import pytest
 
-
-def login(page, live_server, user):
-    """Log in through a session cookie (see meetings/tests/test_e2e.py for why not the login form)."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+from conftest import log_in_by_session
 
 
 @pytest.mark.e2e
@@ -20,7 +10,7 @@ def login(page, live_server, user):
 def test_it_walks_a_report_from_draft_to_approval(cast, campaign, live_server, page, screenshot_dir):
     from reports.models import SelfReport
 
-    login(page, live_server, cast.user("cadre_a"))
+    log_in_by_session(page, live_server, cast.user("cadre_a"))
     page.goto(f"{live_server.url}/reports/")
     page.click("text=开始撰写")
     page.fill("textarea[name=method]", "对照“十种表现”逐条自查，征求服务对象意见。")
@@ -34,7 +24,7 @@ def test_it_walks_a_report_from_draft_to_approval(cast, campaign, live_server, p
     report = SelfReport.objects.get(person=cast.cadre_a)
     assert report.status == "submitted" and report.reviewer == cast.user("head_a")
 
-    login(page, live_server, cast.user("head_a"))
+    log_in_by_session(page, live_server, cast.user("head_a"))
     page.goto(f"{live_server.url}/reports/queue/")
     page.click(f"text={report.title}")
     page.check("input[name=decision][value=approved]")

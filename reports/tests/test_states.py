@@ -1,5 +1,6 @@
 """The office's page of reports by state (未开始/草稿/待审定/退回/已审定) per unit."""
 
+from conftest import build_campaign
 from reports.services import report_return
 
 
@@ -55,9 +56,7 @@ def test_it_asks_the_same_number_of_queries_whatever_the_number_of_reports(
 def _departments_campaign(cast, n):
     """An active campaign of the college and n new departments, each with a head, a member, a cadre who
     started a report and one who did not."""
-    from datetime import date
 
-    from campaigns.services import campaign_activate, campaign_create
     from orgs.models import Post, Unit
     from orgs.services import person_create, post_assign, unit_create
     from reports.models import SelfReport
@@ -84,20 +83,7 @@ def _departments_campaign(cast, n):
             people.setdefault(kind, []).append(p)
         units.append(unit)
         started.append((unit, people["cadre"][0], people["cadre"][1]))
-    c = campaign_create(
-        actor=cast.user("office"),
-        institution=cast.college,
-        units=[cast.college, *units],
-        name=f"专项整治{_seq}",
-        start_date=date(2026, 9, 1),
-        finding_due=date(2026, 10, 15),
-        meeting_due=date(2026, 11, 15),
-        evaluation_due=date(2026, 12, 15),
-        rectification_due=date(2027, 3, 1),
-        milestone_3m=date(2026, 12, 1),
-        milestone_6m=date(2027, 3, 1),
-    )
-    c = campaign_activate(actor=cast.user("office"), campaign=c)
+    c = build_campaign(cast, units=[cast.college, *units], name=f"专项整治{_seq}")
     for unit, cadre, _idle in started:
         SelfReport.objects.create(campaign=c, unit=unit, person=cadre, author_kind="cadre", title="干部自查")
     return c, started

@@ -7,18 +7,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from conftest import PASSWORD
+from conftest import log_in
 from servicerating import services
 from servicerating.models import Case
-
-
-def _login(page, live_server, person):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("工号").fill(person.staff_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def _history(cast, office):
@@ -75,7 +66,7 @@ def test_a_phone_user_rates_and_the_office_reads_the_figures(live_server, browse
 
     laptop = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = laptop.new_page()
-    _login(page, live_server, cast.office)
+    log_in(page, live_server, cast.office)
     page.goto(f"{live_server.url}/servicerating/entry/")
     page.get_by_label("单位").select_option(label=f"财务处 ({points[cast.dept_b].short_code})")
     page.get_by_text("3 不满意").click()
@@ -102,7 +93,7 @@ def test_a_phone_user_rates_and_the_office_reads_the_figures(live_server, browse
     page.screenshot(path=str(screenshot_dir / "servicerating-settings.png"), full_page=True)
 
     page = phone.new_page()
-    _login(page, live_server, cast.office)
+    log_in(page, live_server, cast.office)
     page.goto(f"{live_server.url}/servicerating/entry/")
     page.screenshot(path=str(screenshot_dir / "servicerating-entry-phone.png"), full_page=True)
     phone.close()

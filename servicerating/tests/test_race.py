@@ -1,36 +1,14 @@
 """Two at once (PostgreSQL, real threads): one decision per case, one release per rating."""
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from audit.models import AuditRecord
+from conftest import run_at_once
 from core.exceptions import Conflict
 from servicerating import services
 from servicerating.models import Case, Rating
-
-
-def run_at_once(*fns):
-    barrier = threading.Barrier(len(fns))
-    results = [None] * len(fns)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as e:  # noqa: BLE001 - the outcome is what we test
-            results[i] = e
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.mark.postgres
