@@ -46,8 +46,9 @@ def tally_blockers(evaluation: Evaluation) -> list[str]:
 def _tally_state(evaluation: Evaluation) -> Evaluation:
     """The round as it stands, in one statement: its status and any void for over-returned paper (both
     set on `evaluation` too), its campaign and institution (cached on `evaluation`: the audit record's
-    unit), the paper batches still awaiting their check (`pending`), whether its targets hold rules from
-    a tally before (`has_triggered`), and which optional parts it has (`results.part_flags`)."""
+    unit), the paper batches still awaiting their check (`pending`), whether it has any paper batch
+    (`has_paper`), whether its targets hold rules from a tally before (`has_triggered`), and which optional
+    parts it has (`results.part_flags`)."""
     from django.db.models import Count, Exists, OuterRef, Subquery, Value
     from django.db.models.functions import Coalesce
 
@@ -62,7 +63,12 @@ def _tally_state(evaluation: Evaluation) -> Evaluation:
     held = EvaluationTarget.triggered_rules.through.objects.filter(evaluationtarget__evaluation=OuterRef("pk"))
     state = (
         Evaluation.objects.select_related("campaign__institution")
-        .annotate(pending=Coalesce(Subquery(entered), Value(0)), has_triggered=Exists(held), **part_flags())
+        .annotate(
+            pending=Coalesce(Subquery(entered), Value(0)),
+            has_triggered=Exists(held),
+            has_paper=Exists(PaperBatch.objects.filter(evaluation=OuterRef("pk"))),
+            **part_flags(),
+        )
         .get(pk=evaluation.pk)
     )
     evaluation.status, evaluation.over_return_reason = state.status, state.over_return_reason
@@ -111,7 +117,7 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
         reason = _("Too little participation: %(reasons)s.") % {"reasons": "；".join(data["void_reasons"])}
         evaluation_void(actor=actor, evaluation=evaluation, reason=reason)
         evaluation.targets.update(result=EvaluationTarget.Result.VOID, fail_reasons=reason)
-        round_tallied.send(sender=Evaluation, evaluation=evaluation)
+        round_tallied.send(sender=Evaluation, evaluation=evaluation, paper=state.has_paper)
         return evaluation
     now = timezone.now()
     updated = Evaluation.objects.filter(pk=evaluation.pk, status=Evaluation.Status.CLOSED).update(
@@ -153,7 +159,7 @@ def evaluation_tally(*, actor, evaluation: Evaluation) -> Evaluation:
             "ballots": data["ballots"],
         },  # who passed is recorded when the results are published, not before
     )
-    round_tallied.send(sender=Evaluation, evaluation=evaluation)
+    round_tallied.send(sender=Evaluation, evaluation=evaluation, paper=state.has_paper)
     return evaluation
 
 
