@@ -136,3 +136,41 @@ def test_the_parts_a_round_has_are_counted(close_round, open_round, vote, office
     assert row_a["band"] is None  # 80 < 90
     row_b = next(r for r in data["targets"] if r["target"].pk == b.pk)
     assert row_b["band"] is not None and row_b["band"].label == "好"
+
+
+def test_the_results_are_written_in_batches_with_empty_figures(make_round):
+    """More targets than one statement takes (SQLite: 999 parameters, 76 targets a statement): every one
+    written; a withheld figure (None) stays empty."""
+    from evaluations.services.tally import _store_results
+
+    ev = make_round()
+    a, b = list(ev.targets.order_by("order", "pk"))
+    a.result, a.satisfaction, a.low_share, a.score, a.valid_ballots, a.fail_reasons = "failed", None, None, None, 7, "x"
+    b.result, b.satisfaction, b.low_share, b.score, b.valid_ballots = (
+        "passed",
+        Decimal("0.8333"),
+        Decimal("0.1"),
+        Decimal("91.25"),
+        12,
+    )
+    many = [a, b] * 300  # 600 rows: several statements on either database
+    with CaptureQueriesContext(connection) as ctx:
+        _store_results(many, ["result", "satisfaction", "low_share", "score", "valid_ballots", "fail_reasons"])
+    assert len(ctx.captured_queries) > 1
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.result, a.satisfaction, a.low_share, a.score, a.valid_ballots, a.fail_reasons) == (
+        "failed",
+        None,
+        None,
+        None,
+        7,
+        "x",
+    )
+    assert (b.result, b.satisfaction, b.low_share, b.score, b.valid_ballots) == (
+        "passed",
+        Decimal("0.8333"),
+        Decimal("0.1000"),
+        Decimal("91.25"),
+        12,
+    )
