@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -141,15 +141,7 @@ def _online(evaluation, targets: list, items: list, grades: dict):
     those that answered every item of the target with a non-vote (不了解): none where some item got no
     non-vote from the group, else counted from the non-vote answers alone (`_all_non_votes`). Other
     (target, group) pairs are counted from the answers, ballot by ballot."""
-    answers = list(
-        BallotAnswer.objects.filter(ballot__evaluation=evaluation)
-        .values("target_id", "item_id", "grade_id", "ballot__group_id")
-        .annotate(n=Count("*"))
-    )
-    ballots = {
-        r["group_id"]: r["n"]
-        for r in Ballot.objects.filter(evaluation=evaluation).values("group_id").annotate(n=Count("*"))
-    }
+    answers, ballots = _answers_and_ballots(evaluation)
     answered = defaultdict(lambda: defaultdict(int))  # (target, group) → item → answers
     non_votes = defaultdict(lambda: defaultdict(int))  # (target, group) → item → 不了解 answers
     for r in answers:
@@ -194,6 +186,39 @@ def _online(evaluation, targets: list, items: list, grades: dict):
     return answers, valid, ballots
 
 
+def _answers_and_ballots(evaluation) -> tuple[list[dict], dict[int, int]]:
+    """The answers counted per (target, item, grade, group) and the ballots per group, in one statement:
+    the GROUP BY over the answers and the count of the ballots by group, joined by UNION ALL (a row
+    without a target is a group's ballot count)."""
+    from django.db import connection
+
+    answer, ballot = BallotAnswer._meta.db_table, Ballot._meta.db_table
+    sql = (
+        f"SELECT a.target_id, a.item_id, a.grade_id, b.group_id, COUNT(*) FROM {answer} a"  # nosec B608 (model tables)
+        f" JOIN {ballot} b ON b.id = a.ballot_id WHERE b.evaluation_id = %s"
+        " GROUP BY a.target_id, a.item_id, a.grade_id, b.group_id"
+        f" UNION ALL SELECT NULL, NULL, NULL, group_id, COUNT(*) FROM {ballot} WHERE evaluation_id = %s"
+        " GROUP BY group_id"
+    )
+    answers, ballots = [], {}
+    with connection.cursor() as cur:
+        cur.execute(sql, [evaluation.pk, evaluation.pk])
+        for target_id, item_id, grade_id, group_id, n in cur.fetchall():
+            if target_id is None:
+                ballots[group_id] = n
+            else:
+                answers.append(
+                    {
+                        "target_id": target_id,
+                        "item_id": item_id,
+                        "grade_id": grade_id,
+                        "ballot__group_id": group_id,
+                        "n": n,
+                    }
+                )
+    return answers, ballots
+
+
 def _all_non_votes(evaluation, pairs: dict, non_vote_grades: list) -> dict:
     """{(target, group): ballots that answered every one of the target's items `pairs[(target, group)]`
     with a non-vote}. One statement; for each set of items, the non-vote answers to its first item
@@ -236,7 +261,9 @@ def _all_non_votes(evaluation, pairs: dict, non_vote_grades: list) -> dict:
     return out
 
 
-def _paper(evaluation):
+def _paper(evaluation, parts: dict):
+    if not parts["checked_batches"]:  # a round held online only: no batches, no counts to read
+        return [], []
     batches = list(
         PaperBatch.objects.filter(evaluation=evaluation, status=PaperBatch.Status.CHECKED).values(
             "id", "group_id", "returned", "invalid"
@@ -252,10 +279,53 @@ def _paper(evaluation):
     return counts, batches
 
 
-def collect(evaluation: Evaluation) -> dict:
-    """Every figure of the round, computed from the ballots and the checked paper batches."""
+def part_flags() -> dict:
+    """Annotations of an Evaluation query saying which optional parts the round has (score bands, score
+    components, free texts, checked paper batches), so that `collect` reads only those it has: one
+    statement instead of one per part."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import FreeText, ScoreBand, ScoreComponent
+
+    ev = OuterRef("pk")
+    return {
+        "has_bands": Exists(ScoreBand.objects.filter(evaluation=ev)),
+        "has_components": Exists(ScoreComponent.objects.filter(evaluation=ev)),
+        "has_free_texts": Exists(FreeText.objects.filter(evaluation=ev)),
+        "has_checked_batches": Exists(PaperBatch.objects.filter(evaluation=ev, status=PaperBatch.Status.CHECKED)),
+    }
+
+
+def parts_of(row) -> dict:
+    """{bands, components, free_texts, checked_batches: bool} from a row annotated with `part_flags`."""
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    return {k: bool(get("has_" + k)) for k in ("bands", "components", "free_texts", "checked_batches")}
+
+
+def _rules(evaluation: Evaluation, grades: dict) -> list[PassRule]:
+    """The round's rules, each with its grades (`rule.grades.all()` served from memory), in one statement:
+    one row per rule and grade counted (the grades themselves are those of the round, read already)."""
+    rules = {}
+    chosen = defaultdict(set)
+    for r in evaluation.rules.annotate(grade_pk=F("grades__id")):
+        rules.setdefault(r.pk, r)
+        if r.grade_pk is not None:
+            chosen[r.pk].add(r.grade_pk)
+    for pk, rule in rules.items():
+        prefetched = rule.grades.all()  # the queryset `rule.grades.all()` returns from now on, filled here
+        prefetched._result_cache = [g for gid, g in grades.items() if gid in chosen[pk]]
+        prefetched._prefetch_done = True
+        rule._prefetched_objects_cache = {PassRule.grades.field.name: prefetched}
+    return list(rules.values())
+
+
+def collect(evaluation: Evaluation, parts: dict | None = None) -> dict:
+    """Every figure of the round, computed from the ballots and the checked paper batches. `parts`
+    (`parts_of` a row annotated with `part_flags`) saves reading which parts the round has."""
     from .selectors import groups_with_code_counts
 
+    if parts is None:
+        parts = parts_of(Evaluation.objects.filter(pk=evaluation.pk).values(**part_flags()).get())
     grades = {g.pk: g for g in evaluation.grades.all()}
     every_group = {g.pk: g for g in groups_with_code_counts(evaluation)}
     # groups counted apart (e.g. 预备党员): tallied on their own, never in the main figures
@@ -263,11 +333,11 @@ def collect(evaluation: Evaluation) -> dict:
     groups = {gid: g for gid, g in every_group.items() if gid not in apart}
     items = list(evaluation.items.all())
     targets = list(evaluation.targets.select_related("unit", "person"))
-    bands = list(evaluation.score_bands.all())
-    rules = list(evaluation.rules.prefetch_related("grades"))
+    bands = list(evaluation.score_bands.all()) if parts["bands"] else []
+    rules = _rules(evaluation, grades)
     answers, online_valid, ballots_by_group = _online(evaluation, targets, items, grades)
-    paper_counts, batches = _paper(evaluation)
-    components = scheme(evaluation)
+    paper_counts, batches = _paper(evaluation, parts)
+    components = scheme(evaluation) if parts["components"] else []
     component_values = stored_values(evaluation) if components else {}
 
     per_target = {t.pk: Figures() for t in targets}
@@ -423,7 +493,7 @@ def collect(evaluation: Evaluation) -> dict:
         "void_reasons": round_void_reasons(evaluation, {t["group"].pk: t["returned"] for t in turnout}, groups),
         "apart_groups": apart,
         "every_group": every_group,
-        "free_texts": free_texts_by_target(evaluation),
+        "free_texts": free_texts_by_target(evaluation) if parts["free_texts"] else {},
         "components": components,
         "combined_formula": combined_formula(components) if components else "",
     }

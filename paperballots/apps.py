@@ -22,7 +22,9 @@ class PaperballotsConfig(AppConfig):
         round_tallied.connect(_after_tally, dispatch_uid="paperballots.after_tally")
 
 
-def _after_tally(sender, evaluation, **kwargs) -> None:
+def _after_tally(sender, evaluation, paper: bool = True, **kwargs) -> None:
+    if not paper:  # no paper batch in the round: no held texts
+        return
     from .services import paper_texts_release
 
     paper_texts_release(evaluation=evaluation)
