@@ -180,7 +180,10 @@ def indexes_deferred(*models_):
 
 def _pg_drop(cur, tables: list[str]) -> list[str]:
     """Drop the indexes and key constraints of `tables` (not a key another table's foreign key needs);
-    returns the statements that make them again, in an order that works (keys, indexes, foreign keys)."""
+    returns the statements that make them again, in an order that works (keys, indexes, foreign keys),
+    after running this transaction's deferred checks (a table with checks pending cannot be altered)."""
+    for sql in _PG_CHECK_NOW:
+        cur.execute(sql)
     cur.execute(
         """SELECT c.conname, c.conrelid::regclass::text, c.contype, pg_get_constraintdef(c.oid)
              FROM pg_constraint c
@@ -207,4 +210,8 @@ def _pg_drop(cur, tables: list[str]) -> list[str]:
     cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
     keys = [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for n, t, k, d in constraints if k != "f"]
     fks = [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for n, t, k, d in constraints if k == "f"]
-    return keys + [sql for _, sql in indexes] + fks
+    return [*_PG_CHECK_NOW, *keys, *(sql for _, sql in indexes), *fks]
+
+
+# the transaction's deferred foreign-key checks, run now (as Django's check_constraints does)
+_PG_CHECK_NOW = ("SET CONSTRAINTS ALL IMMEDIATE", "SET CONSTRAINTS ALL DEFERRED")
