@@ -22,7 +22,7 @@ import base64
 import hashlib
 import random
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -616,8 +616,11 @@ def _evaluations(size: CitySize, office_users, *, rng, T, inst_ids, depts_of, ca
     # Every round's ballots as closing leaves them, in one transaction with the tables' indexes (and on
     # PostgreSQL their keys and deferred foreign-key checks) built once at the end: row by row they cost
     # most of a city's time (evaluations 862 of 1,021 s on PostgreSQL).
+    # (Beside a larger city already in the tables, rebuilding their indexes costs more than it saves.)
     n_ballots = n_answers = 0
-    with transaction.atomic(), indexes_deferred(Ballot, BallotAnswer), _in_key_order(ballots, answers):
+    few = Ballot.objects.count() > size.ballots
+    defer = nullcontext() if few else indexes_deferred(Ballot, BallotAnswer)
+    with transaction.atomic(), defer, _in_key_order(ballots, answers):
         for i in voting:
             ev = rounds[i]
             questions = [(t.pk, it.pk) for t, items in ballot_questions(ev) for it in items]

@@ -105,3 +105,8 @@ def test_rounds_hold_every_answer_of_their_ballots_and_tallied_rounds_the_tally_
             assert t.valid_ballots == data[t.pk]["valid_ballots"] > 0
     assert tallied == city.counts["rounds_tallied"] > 0
     assert BallotAnswer.objects.count() == city.counts["ballot_answers"]
+    # a smaller city beside it (as bench/run.py adds its baselines' city) is written into the indexes as they are
+    small = generate_city(CitySize(units=20, people=200, problems=200, measures=200, ballots=100), prefix="S")
+    assert _schema(Ballot, BallotAnswer) == before
+    assert Ballot.objects.count() == city.counts["ballots"] + small.counts["ballots"]
+    assert BallotAnswer.objects.count() == city.counts["ballot_answers"] + small.counts["ballot_answers"]
