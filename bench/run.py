@@ -130,21 +130,36 @@ def fmt(v: float | None, unit: str) -> str:
     return f"{v * 1000:,.0f} ms" if unit == "s" else f"{v:,.1f}"
 
 
-def write_results(results: list[dict], quick: bool, path: Path) -> None:
+INDEX_HEADING = "## Sections"
+INDEX_NOTE = (
+    "The sections below with their dates. `bench/run.py` puts a new run at the top, below this list, and makes "
+    "the list again; sections written by hand go at the end."
+)
+_MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+
+
+def run_section(results: list[dict], quick: bool, when: datetime.datetime) -> list[str]:
+    """One run as a dated section of results.md: its heading, the machine, each database's figures."""
     import django
 
+    dbs = ", ".join(r["database"].split(":")[0] for r in results) or "no database"
     lines = [
-        "# Benchmark results",
+        f"## {'Quick' if quick else 'Full'} run, {dbs} ({when.strftime('%d %b %Y %H:%M')} UTC, `bench/run.py`)",
         "",
-        f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} · {'QUICK (small city; figures not judged)' if quick else 'full city'}"
-        f" · {platform.machine()}, {os.cpu_count()} cores · Python {platform.python_version()} · Django {django.get_version()}",
+        f"{'QUICK (small city; figures not judged)' if quick else 'full city'}"
+        f" · {platform.machine()}, {os.cpu_count()} cores · Python {platform.python_version()} · Django {django.get_version()}"
+        + (
+            f" · load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+            if hasattr(os, "getloadavg")
+            else ""
+        ),
         "",
         "Each figure is measured against its baseline in the same run, the two taking turns; times are medians",
         "(P3: 95th percentiles) of the repetitions. Ratio = subject / baseline. Made by `make bench`.",
         "",
     ]
     for r in results:
-        lines.append(f"## {r['database']}")
+        lines.append(f"### {r['database']}")
         lines.append("")
         if r.get("error"):
             lines += ["Failed:", "", "```", r["error"], "```", ""]
@@ -173,7 +188,50 @@ def write_results(results: list[dict], quick: bool, path: Path) -> None:
                 f"{ratio} | {f['target']} | {'pass' if f['pass'] else '**fail**'} |"
             )
         lines.append("")
-    path.write_text("\n".join(lines))
+    return lines
+
+
+def heading_date(heading: str) -> str:
+    """The date a section's heading names (`30 Nov`, `1 Dec 2026`, `2026-11-29`), or an empty string."""
+    import re
+
+    m = re.search(rf"\b(\d{{1,2}} (?:{_MONTHS})(?: \d{{4}})?)\b", heading) or re.search(
+        r"\b(\d{4}-\d{2}-\d{2})\b", heading
+    )
+    return m.group(1) if m else ""
+
+
+def with_index(body: list[str]) -> list[str]:
+    """`# Benchmark results`, the list of sections (each heading with its date), then the sections."""
+    import re
+
+    headings = [ln[3:].strip() for ln in body if ln.startswith("## ")]
+    index = [INDEX_HEADING, "", INDEX_NOTE, ""]
+    for h in headings:
+        anchor = re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-")
+        date = heading_date(h)
+        index.append(f"- {date + ': ' if date else ''}[{h}](#{anchor})")
+    return ["# Benchmark results", "", *index, "", *body]
+
+
+def sections_of(text: str) -> list[str]:
+    """The sections of an existing results.md: everything from its first `## ` heading that is not the
+    index on (its title and index are made again)."""
+    lines = text.splitlines()
+    start = None
+    for k, ln in enumerate(lines):
+        if ln.startswith("## ") and ln.strip() != INDEX_HEADING:
+            start = k
+            break
+    return [] if start is None else lines[start:]
+
+
+def write_results(results: list[dict], quick: bool, path: Path, *, keep: bool) -> None:
+    """`keep`: put the run at the top of `path`'s sections (below the index), earlier sections kept;
+    otherwise `path` holds this run alone."""
+    section = run_section(results, quick, datetime.datetime.now(datetime.UTC))
+    earlier = sections_of(path.read_text()) if keep and path.exists() else []
+    path.write_text("\n".join(with_index(section + earlier)).rstrip("\n") + "\n")
 
 
 def main() -> None:
@@ -182,7 +240,12 @@ def main() -> None:
     ap.add_argument("--db", default="sqlite,postgres")
     ap.add_argument("--only", default="")
     ap.add_argument("--p6-sizes", default="", help="P6's rounds in ballots, e.g. 10000,1000000")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
+    ap.add_argument(
+        "--out",
+        default="",
+        help="write this run alone to this file; without it the run goes at the top of bench/results.md, "
+        "earlier sections kept",
+    )
     ap.add_argument("--time-cap", type=int, default=0, help="seconds per database (default 15 min quick, 3 h full)")
     ap.add_argument(
         "--city-url",
@@ -242,8 +305,9 @@ def main() -> None:
         if r.get("error"):
             print("  failed:\n" + r["error"], flush=True)
         results.append(r)
-    write_results(results, args.quick, Path(args.out))
-    print(f"written {args.out}")
+    out = Path(args.out) if args.out else ROOT / "bench" / "results.md"
+    write_results(results, args.quick, out, keep=not args.out)
+    print(f"written {out}")
     sys.exit(1 if any(r.get("error") for r in results) else 0)
 
 

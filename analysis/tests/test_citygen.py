@@ -58,3 +58,55 @@ def test_the_same_seed_gives_the_same_city():
         transaction.set_rollback(True)
     generate_city(TINY, prefix="T")
     assert _fingerprint() == first
+
+
+def _schema(*models) -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        return {
+            m._meta.db_table: sorted(
+                (name, tuple(c["columns"]), c["primary_key"], c["unique"], c["foreign_key"], c["index"])
+                for name, c in connection.introspection.get_constraints(cur, m._meta.db_table).items()
+            )
+            for m in models
+        }
+
+
+@pytest.mark.django_db
+def test_rounds_hold_every_answer_of_their_ballots_and_tallied_rounds_the_tally_services_figures():
+    from audit.models import AuditRecord
+    from evaluations.models import Ballot, BallotAnswer, Evaluation, EvaluationTarget
+    from evaluations.results import collect
+    from evaluations.services import ballot_questions
+
+    before = _schema(Ballot, BallotAnswer)
+    city = generate_city(TINY, prefix="T")
+    # the indexes and keys dropped while loading are all back, as they were
+    assert _schema(Ballot, BallotAnswer) == before
+    tallied = 0
+    for ev in Evaluation.objects.all():
+        ballots = Ballot.objects.filter(evaluation=ev).count()
+        questions = sum(len(items) for _, items in ballot_questions(ev))
+        assert BallotAnswer.objects.filter(ballot__evaluation=ev).count() == ballots * questions
+        if ev.status == "draft":
+            assert ballots == 0
+            continue
+        assert ballots > 0 and sum(ev.groups.values_list("codes_used", flat=True)) == ballots
+        targets = EvaluationTarget.objects.filter(evaluation=ev)
+        if ev.status == "closed":
+            assert set(targets.values_list("result", flat=True)) == {"pending"}
+            continue
+        tallied += 1
+        assert AuditRecord.objects.filter(action="evaluation.tally", object_id=str(ev.pk)).exists()
+        data = {row["target"].pk: row for row in collect(ev)["targets"]}
+        for t in targets:  # what the service stored is what it counts from the stored answers
+            assert t.result == data[t.pk]["outcome"] != "pending"
+            assert t.valid_ballots == data[t.pk]["valid_ballots"] > 0
+    assert tallied == city.counts["rounds_tallied"] > 0
+    assert BallotAnswer.objects.count() == city.counts["ballot_answers"]
+    # a smaller city beside it (as bench/run.py adds its baselines' city) is written into the indexes as they are
+    small = generate_city(CitySize(units=20, people=200, problems=200, measures=200, ballots=100), prefix="S")
+    assert _schema(Ballot, BallotAnswer) == before
+    assert Ballot.objects.count() == city.counts["ballots"] + small.counts["ballots"]
+    assert BallotAnswer.objects.count() == city.counts["ballot_answers"] + small.counts["ballot_answers"]
