@@ -21,8 +21,12 @@ session is involved, a ballot needs its secret one-time code, ratings are anonym
 behind a human check.
 """
 
+import hashlib
+import hmac
+import time
+from functools import lru_cache
+
 from django.conf import settings
-from django.core import signing
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -52,6 +56,7 @@ from .services.voting import Found, round_shape
 
 RATING_LIMIT = 5  # public ratings per address per hour
 ADMISSION_SALT = "evaluations.ballot-admission"
+ADMISSION_MAX_AGE = 6 * 3600  # seconds a ballot page's note is honoured
 
 
 def _ip(request) -> str:
@@ -236,17 +241,39 @@ def _admission(code: str, token) -> str:
     what the voter knows (their group is named on the page)."""
     ev = token.evaluation
     facts = f"{code_hash(code)[:32]}|{ev.pk:012d}|{token.group_id:012d}|{ev.key_fingerprint:<20}"
-    return signing.dumps(facts, salt=ADMISSION_SALT)
+    return note_sign(facts)
+
+
+@lru_cache(maxsize=4)
+def _note_key(secret: str) -> bytes:
+    return hashlib.sha256(f"{ADMISSION_SALT}\0{secret}".encode()).digest()
+
+
+def note_sign(facts: str, now: float | None = None) -> str:
+    """`facts|time|HMAC-SHA256` under a key derived once per process from SECRET_KEY (django.core.signing
+    derives its key, encodes JSON and base64 on every call: a third of the CPU of sending a ballot's
+    note and reading it back)."""
+    body = f"{facts}|{int(now if now is not None else time.time()):012d}"
+    return f"{body}|{hmac.new(_note_key(settings.SECRET_KEY), body.encode(), hashlib.sha256).hexdigest()}"
+
+
+def note_facts(note: str) -> str | None:
+    """The facts of a note signed here within ADMISSION_MAX_AGE, or None."""
+    body, _sep, mac = note.rpartition("|")
+    facts, _sep, stamp = body.rpartition("|")
+    expected = hmac.new(_note_key(settings.SECRET_KEY), body.encode(), hashlib.sha256).hexdigest()
+    if not facts or not hmac.compare_digest(mac, expected) or not stamp.isdigit():
+        return None
+    return facts if 0 <= time.time() - int(stamp) <= ADMISSION_MAX_AGE else None
 
 
 def _admitted(request) -> Found | None:
     """What the ballot page's note says of the posted code (None: no valid note for this code)."""
     code = request.POST.get("code", "")
     try:
-        noted = signing.loads(request.POST.get("admission", ""), salt=ADMISSION_SALT, max_age=6 * 3600)
-        hashed, evaluation_id, group_id, fingerprint = noted.split("|")
+        hashed, evaluation_id, group_id, fingerprint = (note_facts(request.POST.get("admission", "")) or "").split("|")
         found = Found(int(evaluation_id), int(group_id), fingerprint.rstrip())
-    except (signing.BadSignature, AttributeError, ValueError):
+    except ValueError:
         return None
     return found if code and hashed == code_hash(code)[:32] else None
 

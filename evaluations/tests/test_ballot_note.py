@@ -62,13 +62,11 @@ def test_a_note_with_another_key_casts_the_ballot_with_the_rounds_key(open_round
     ev, codes = open_round()
     c = Client()
     note = _page(c, codes["群众"][0])
-    from django.core import signing
-
     from evaluations import public_views
 
-    facts = signing.loads(note["admission"], salt=public_views.ADMISSION_SALT).split("|")
+    facts = public_views.note_facts(note["admission"]).split("|")
     facts[3] = "0000-0000-0000".ljust(20)
-    stale = {**note, "admission": signing.dumps("|".join(facts), salt=public_views.ADMISSION_SALT)}
+    stale = {**note, "admission": public_views.note_sign("|".join(facts))}
     r = c.post(SUBMIT, {**stale, **_answers(ev)})
     assert r.status_code == 302 and SealedBallot.objects.filter(evaluation=ev).count() == 1 and _spent() == 1
 
@@ -77,15 +75,13 @@ def test_a_note_naming_another_group_never_moves_the_ballot_there(open_round, cl
     ev, codes = open_round()
     c = Client()
     note = _page(c, codes["群众"][0])
-    from django.core import signing
-
     from evaluations import public_views
     from evaluations.models import Ballot
 
-    facts = signing.loads(note["admission"], salt=public_views.ADMISSION_SALT).split("|")
+    facts = public_views.note_facts(note["admission"]).split("|")
     own_group = int(facts[2])
     facts[2] = f"{ev.groups.exclude(pk=own_group).first().pk:012d}"
-    wrong = {**note, "admission": signing.dumps("|".join(facts), salt=public_views.ADMISSION_SALT)}
+    wrong = {**note, "admission": public_views.note_sign("|".join(facts))}
     assert c.post(SUBMIT, {**wrong, **_answers(ev)}).status_code == 302  # read again: cast in its own group
     close_round(ev)
     assert list(Ballot.objects.filter(evaluation=ev).values_list("group_id", flat=True)) == [own_group]
@@ -96,3 +92,20 @@ def test_every_note_has_the_same_length(open_round):
     c = Client()
     lengths = {len(_page(c, code)["admission"]) for group in codes.values() for code in group}
     assert len(lengths) == 1
+
+
+def test_a_note_altered_or_too_old_is_not_honoured(open_round):
+    """Without a good note the code is checked as if typed (counted against the hall's allowance, read again)."""
+    import time
+
+    from evaluations import public_views
+
+    ev, codes = open_round()
+    c = Client()
+    note = _page(c, codes["党员"][0])
+    facts = public_views.note_facts(note["admission"])
+    assert facts and public_views.note_facts(note["admission"][:-1] + "0") is None
+    assert public_views.note_facts(public_views.note_sign(facts, now=time.time() - 6 * 3600 - 5)) is None
+    assert public_views.note_facts(public_views.note_sign(facts, now=time.time() - 60)) == facts
+    altered = note["admission"].replace(facts, facts.replace("|0", "|1", 1))
+    assert public_views.note_facts(altered) is None
