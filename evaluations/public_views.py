@@ -262,7 +262,7 @@ def note_facts(note: str) -> str | None:
     body, _sep, mac = note.rpartition("|")
     facts, _sep, stamp = body.rpartition("|")
     expected = hmac.new(_note_key(settings.SECRET_KEY), body.encode(), hashlib.sha256).hexdigest()
-    if not facts or not hmac.compare_digest(mac, expected) or not stamp.isdigit():
+    if not facts or not hmac.compare_digest(mac.encode(), expected.encode()) or not stamp.isdigit():
         return None
     return facts if 0 <= time.time() - int(stamp) <= ADMISSION_MAX_AGE else None
 

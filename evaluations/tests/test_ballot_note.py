@@ -109,3 +109,7 @@ def test_a_note_altered_or_too_old_is_not_honoured(open_round):
     assert public_views.note_facts(public_views.note_sign(facts, now=time.time() - 60)) == facts
     altered = note["admission"].replace(facts, facts.replace("|0", "|1", 1))
     assert public_views.note_facts(altered) is None
+    for junk in ("", "|", "||", "评议|码|" + "é" * 64, note["admission"] + "é"):
+        assert public_views.note_facts(junk) is None
+    r = c.post(SUBMIT, {"code": codes["党员"][0], "admission": "评议|码|" + "é" * 64, **_answers(ev)})
+    assert r.status_code == 302  # checked as if typed, and cast
