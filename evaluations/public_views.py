@@ -28,9 +28,9 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -92,14 +92,21 @@ def _private(response):
     return response
 
 
+# The code form is also the answer to a POST (a refused code, the human check): its language switch then
+# comes back to the form's own address, which a GET opens.
+_START_CONTEXT = {"language_next": reverse_lazy("evaluations_public:start")}
+
+
 def _start(request, error: str = "", status: int = 200):
-    return _private(render(request, "evaluations/public/start.html", {"error": error}, status=status))
+    context = {**_START_CONTEXT, "error": error}
+    return _private(render(request, "evaluations/public/start.html", context, status=status))
 
 
 def _too_many(request):
     """429 with the human check: answering it lets the code through."""
     question, token = humancheck.challenge()
     context = {
+        **_START_CONTEXT,
         "error": _("Many wrong codes were entered from this network. Answer the check question to go on."),
         "code": _code_display(request.POST.get("code", "")) if request.POST.get("code") else "",
         "hc_question": question,
@@ -128,11 +135,11 @@ def _pad_to_round(response, evaluation, group):
 # The fresh ballot page of an open round (no error, nothing chosen yet), rendered once per process, group and
 # language, keyed like services.voting.round_shape (a reopened round has a new key fingerprint; the setup
 # services change a round only while it is a draft). What differs from voter to voter (the code, the note
-# that it was found, the CSRF token of the language switch) is rendered as a marker and put in per request:
+# that it was found) is rendered as a marker and put in per request:
 # each has the same length for every voter. Rendering the page took more CPU than the rest of opening a ballot.
 _pages: dict[tuple, str] = {}
 _PAGES_KEPT = 200
-_MARKS = {"code": "\x00code\x00", "admission": "\x00admission\x00", "csrf_token": "\x00csrf\x00"}
+_MARKS = {"code": "\x00code\x00", "admission": "\x00admission\x00"}
 
 
 def _fresh_page(request, token, code: str) -> HttpResponse:
@@ -145,7 +152,7 @@ def _fresh_page(request, token, code: str) -> HttpResponse:
         if len(_pages) >= _PAGES_KEPT:
             _pages.clear()
         _pages[key] = html
-    for name, value in (("code", code), ("admission", _admission(code, token)), ("csrf_token", get_token(request))):
+    for name, value in (("code", code), ("admission", _admission(code, token))):
         html = html.replace(_MARKS[name], escape(value))
     return HttpResponse(html)
 
@@ -281,18 +288,71 @@ def _admitted(request) -> Found | None:
 @csrf_exempt
 @require_POST
 def ballot_open(request):
-    """POST /v/ballot: check the code, show the ballot."""
-    if not _admit(request):
+    """POST /v/ballot: check the code, show the ballot. The ballot page's language switch posts the ballot
+    here too, with the language and what is chosen so far: the page comes back in that language with the
+    choices kept (its note admits the code without counting it against the network's limit)."""
+    switched = _switch_language(request)
+    counted = not (switched and _admitted(request))
+    if counted and not _admit(request):
         return _too_many(request)
     code = request.POST.get("code", "")
     try:
         token = token_for_code(code)
     except CodeRefused as e:
-        if e.reason != "unknown":
+        if e.reason != "unknown" and counted:
             _give_back(request)
-        return _start(request, e.message, status=400 if e.reason == "unknown" else 409)
-    _give_back(request)
-    return _ballot_page(request, token, _code_display(code))
+        response = _start(request, e.message, status=400 if e.reason == "unknown" else 409)
+    else:
+        if counted:
+            _give_back(request)
+        answers, texts = _posted_choices(request) if switched else ({}, {})
+        response = _ballot_page(request, token, _code_display(code), chosen=answers, texts=texts)
+    return _remember_language(response, switched)
+
+
+def _switch_language(request) -> str:
+    """The language the ballot page's switch asked for ('' when none or not one of the site's)."""
+    wanted = request.POST.get("language", "")
+    if wanted not in dict(settings.LANGUAGES):
+        return ""
+    translation.activate(wanted)
+    request.LANGUAGE_CODE = wanted
+    return wanted
+
+
+def _remember_language(response, language: str):
+    """Keep the switched language for the next pages, as Django's set_language does."""
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
+
+
+def _posted_choices(request) -> tuple[dict, dict]:
+    """The grades (target, item) → grade and the free texts (target, field) → text of a posted ballot."""
+    answers, texts = {}, {}
+    for key, value in request.POST.items():
+        if key.startswith("a-"):
+            try:
+                _a, t, i = key.split("-")
+                answers[(int(t), int(i))] = int(value)
+            except ValueError:
+                continue
+        elif key.startswith("t-") and value.strip():
+            try:
+                _t, t, field = key.split("-")
+                texts[(int(t), field)] = value
+            except ValueError:
+                continue
+    return answers, texts
 
 
 def _code_display(code: str) -> str:
@@ -310,20 +370,7 @@ def ballot_submit(request):
     if counted and not _admit(request):
         return _too_many(request)
     code = request.POST.get("code", "")
-    answers, texts = {}, {}
-    for key, value in request.POST.items():
-        if key.startswith("a-"):
-            try:
-                _a, t, i = key.split("-")
-                answers[(int(t), int(i))] = int(value)
-            except ValueError:
-                continue
-        elif key.startswith("t-") and value.strip():
-            try:
-                _t, t, field = key.split("-")
-                texts[(int(t), field)] = value
-            except ValueError:
-                continue
+    answers, texts = _posted_choices(request)
     try:
         ballot_cast(code=code, answers=answers, texts=texts, found=found)
     except CodeRefused as e:

@@ -47,6 +47,36 @@ def test_it_lets_a_voter_vote_from_a_phone_with_a_qr_link(open_round, live_serve
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
+def test_a_voter_switches_the_ballot_to_english_halfway_and_keeps_the_answers(
+    open_round, live_server, page, screenshot_dir
+):
+    ev, codes = open_round()
+    page.set_viewport_size(PHONE)
+    page.goto(ballot_link(live_server.url, codes["党员"][0]))
+    page.wait_for_selector("#ballot-form")
+    names = page.eval_on_selector_all("#ballot-form input[type=radio]", "els => [...new Set(els.map(e => e.name))]")
+
+    def choose(name, label):
+        page.locator(f"#ballot-form label:has(input[name='{name}'])").filter(has_text=re.compile(f"^{label}$")).click()
+
+    choose(names[0], "基本满意")
+    switch = page.locator("header .langswitch button")
+    # seen: the switch was white on the white public header, there to click but not to see
+    assert switch.evaluate("e => getComputedStyle(e).color") != "rgb(255, 255, 255)"
+    switch.filter(has_text="English").click()
+    page.wait_for_selector("text=Submit my ballot")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.is_checked(f"#ballot-form input[name='{names[0]}'][value='{ev.grades.get(label='基本满意').pk}']")
+    page.screenshot(path=str(screenshot_dir / "evaluations-ballot-english-phone.png"), full_page=True)
+    for name in names[1:]:
+        choose(name, "满意")
+    page.click("#ballot-form button[type=submit]")
+    page.wait_for_selector("text=Your ballot has been recorded")
+    assert SealedBallot.objects.filter(evaluation=ev).count() == 1
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
 def test_the_office_opens_with_a_key_sheet_closes_with_two_shares_and_publishes(
     cast, make_round, office, live_server, page, screenshot_dir, vote
 ):
