@@ -23,6 +23,8 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import hmac
 import ipaddress
 import os
 import threading
@@ -35,7 +37,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.filebased import FileBasedCache
-from django.utils.crypto import salted_hmac
 
 from .cache import CounterFileCache
 
@@ -55,8 +56,15 @@ def store():
     return caches["limits" if "limits" in settings.CACHES else "default"]
 
 
+@lru_cache(maxsize=4)
+def _hmac_key(secret: str) -> bytes:
+    """The key django.utils.crypto.salted_hmac("core.ratelimit", …) derives, derived once per secret."""
+    return hashlib.sha1(f"core.ratelimit{secret}".encode()).digest()  # nosec B324 (salted_hmac's derivation)
+
+
 def _key(scope: str, who: str) -> str:
-    return f"rl:{scope}:" + salted_hmac("core.ratelimit", f"{scope}\0{who}").hexdigest()[:32]
+    digest = hmac.new(_hmac_key(settings.SECRET_KEY), f"{scope}\0{who}".encode(), hashlib.sha1).hexdigest()
+    return f"rl:{scope}:" + digest[:32]
 
 
 _lock_files: dict[str, tuple[int, int]] = {}  # cache directory -> (process id, open lock file)
@@ -75,11 +83,11 @@ def _lock_file(directory: str) -> int:
 
 
 @contextmanager
-def _atomic():
+def _atomic(backend=None):
     """Held while a counter changes. Redis and local memory need nothing more than their own add/incr; the
     file cache reads and writes a file per key, so its changes are serialised with a lock file that every
     process of this machine locks."""
-    backend = store()
+    backend = backend or store()
     if not isinstance(backend, FileBasedCache):
         yield
         return
@@ -108,7 +116,7 @@ def _add_many(keys: list[str], delta: int, *, ttl: float, floor: int | None = No
     ttl = max(1, int(ttl))
     cache = store()
     values = []
-    with _atomic():
+    with _atomic(cache):
         for key in keys:
             if isinstance(cache, CounterFileCache):  # one open of the key's file
                 values.append(cache.change(key, delta, ttl, floor))

@@ -26,13 +26,13 @@ LOCMEM = {
 WHOLE_RUN = 10**10
 
 
-def _file_cache(tmp_path, max_entries=20_000):
+def _file_cache(tmp_path, max_entries=20_000, counter_slots=65536):
     return {
         "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)},
         "limits": {
             "BACKEND": "core.cache.CounterFileCache",
             "LOCATION": str(tmp_path / "limits"),
-            "OPTIONS": {"MAX_ENTRIES": max_entries},
+            "OPTIONS": {"MAX_ENTRIES": max_entries, "COUNTER_SLOTS": counter_slots},
         },
     }
 
@@ -301,3 +301,48 @@ def test_it_gives_back_several_counters_at_once_and_never_below_zero(tmp_path):
             assert ratelimit.peek(scope, who, limit=1, window=WHOLE_RUN).count == 0, name
             assert ratelimit.peek(scope, "*", limit=1, window=WHOLE_RUN).count == 0, name
             assert ratelimit.hit(scope, who, limit=1, window=WHOLE_RUN).count == 1, name
+
+
+def test_a_counter_with_no_room_in_the_shared_table_is_counted_in_its_own_file(tmp_path):
+    """The file cache keeps its counters in one shared table (counters.bin); a key whose slots are all taken
+    by live counters is counted in its own file, exactly, and moves into the table when a slot frees."""
+    with override_settings(CACHES=_file_cache(tmp_path, counter_slots=4)), time_machine.travel(10**6, tick=False) as t:
+        for i in range(4):
+            ratelimit.hit("short", f"filler-{i}", limit=5, window=60)  # the whole table, live for a minute
+        results = _burst(16, lambda: ratelimit.hit("room", "late", limit=5, window=WHOLE_RUN))
+        assert sum(r.allowed for r in results) == 5 and sorted(r.count for r in results) == list(range(1, 17))
+        assert list((tmp_path / "limits").glob("*.djcache"))  # counted in a file of its own
+        t.shift(120)  # the fillers' window is over: their slots are free
+        assert ratelimit.hit("room", "late", limit=5, window=WHOLE_RUN).count == 17
+        assert not list((tmp_path / "limits").glob("*.djcache"))  # moved into the table, file gone
+        ratelimit.give_back("room", "late", window=WHOLE_RUN)
+        assert ratelimit.peek("room", "late", limit=5, window=WHOLE_RUN).count == 16
+
+
+def test_the_shared_counter_table_holds_no_address_and_no_moment(tmp_path):
+    """An operator who copies counters.bin learns neither the addresses counted nor when within the window
+    a counter began (its end is rounded to a whole second)."""
+    address = "203.0.113.77"
+    with override_settings(CACHES=_file_cache(tmp_path)), time_machine.travel(10**6 + 0.371, tick=False):
+        ratelimit.hit("ballot-code", address, limit=5, window=600)
+    table = (tmp_path / "limits" / "counters.bin").read_bytes()
+    assert address.encode() not in table and ratelimit._key("ballot-code", address).encode() not in table
+    from core.cache import CounterTable
+
+    used = [
+        CounterTable.SLOT.unpack_from(table, i)
+        for i in range(0, len(table), CounterTable.SLOT.size)
+        if table[i : i + 16] != bytes(16)
+    ]
+    assert len(used) == 1 and used[0][1] == int(used[0][1]) and used[0][2] == 1
+
+
+def test_it_forgets_a_cleared_counter_in_the_shared_table(tmp_path):
+    with override_settings(CACHES=_file_cache(tmp_path)):
+        for _ in range(3):
+            ratelimit.hit("login", "someone", limit=3, window=WHOLE_RUN)
+        assert not ratelimit.hit("login", "someone", limit=3, window=WHOLE_RUN).allowed
+        ratelimit.clear("login", "someone", window=WHOLE_RUN)
+        assert ratelimit.hit("login", "someone", limit=3, window=WHOLE_RUN).count == 1
+        ratelimit.store().clear()
+        assert ratelimit.peek("login", "someone", limit=3, window=WHOLE_RUN).count == 0
