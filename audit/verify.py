@@ -8,6 +8,7 @@ JSON encoding and one HMAC per record (see audit.chain). For whoever may verify 
 
 from __future__ import annotations
 
+import bisect
 import hmac
 import itertools
 import json
@@ -25,6 +26,13 @@ from . import anchors
 from .chain import FIELDS, GENESIS, KEY_ROTATE, KEY_START, _q, canonical, changes_json, legacy_digest, utc_text
 from .keys import KeyringError, keyring
 from .models import AuditAnchor, AuditHead, AuditRecord
+
+try:  # OpenSSL's HMAC object: keyed once, copied per record (C); hmac.new's is the same in Python
+    from _hashlib import hmac_new as _mac_new
+except ImportError:  # pragma: no cover (Python built without OpenSSL)
+
+    def _mac_new(key: bytes, digestmod: str):
+        return hmac.new(key, digestmod=digestmod)
 
 MAX_LISTED = 50
 CHUNK = 10_000
@@ -324,23 +332,84 @@ def _unkeyed_ok(row: tuple, prev: str, local_tz) -> bool:
     return stored in (legacy_digest(plain, prev), legacy_digest(plain, prev, local_tz=local_tz))
 
 
+def _intact(rows: list[tuple], first_seq: int, prev: str, key_id: str, mac, sealed_of: dict[bytes, bytes]) -> bool:
+    """Whether a chunk of _rows_sql rows holds nothing the record-by-record walk (trail_verify's `walk`)
+    would report or act on: numbered on from `first_seq` without a gap, each following the one before it
+    (the first following `prev`), all sealed under the trail's current key `key_id` and none handing it
+    over, no string needing JSON escaping, every seal matching. Checked a column at a time (C loops over
+    the chunk) and the seals with `mac`, an HMAC already keyed with the key's secret, copied per record:
+    the key schedule is per key, not per record. Any doubt returns False and the chunk is walked record
+    by record, which names what is wrong; so this decides nothing the walk would decide otherwise.
+    `sealed_of` caches changes as stored → as sealed (most records share a few shapes)."""
+    n = len(rows)
+    seqs, heads, raws, tails, keys, prevs, hashes, actions = zip(*rows)
+    if seqs != tuple(range(first_seq, first_seq + n)) or prevs[0] != prev or prevs[1:] != hashes[:-1]:
+        return False
+    if keys.count(key_id) != n or KEY_ROTATE in actions:
+        return False
+    try:
+        head_bytes, tail_bytes = b"".join(heads), b"".join(tails)
+    except TypeError:  # a NULL in a head or a tail
+        return False
+    # Every head has its 12 plain quotes and every tail its 4, so the counts add up to 12n and 4n exactly
+    # when no head and no tail has more: when no string holds a character JSON escapes.
+    if len(head_bytes) - len(head_bytes.translate(None, _ESCAPES)) != 12 * n:
+        return False
+    if len(tail_bytes) - len(tail_bytes.translate(None, _ESCAPES)) != 4 * n:
+        return False
+    if len(sealed_of) > 100_000:
+        sealed_of.clear()
+    for raw in set(raws).difference(sealed_of):
+        sealed_of[raw] = changes_json(json.loads(raw)).encode()
+    copy, sealed = mac.copy, sealed_of.__getitem__
+    for head, raw, tail, stored in zip(heads, raws, tails, hashes):
+        h = copy()
+        h.update(head)
+        h.update(sealed(raw))
+        h.update(tail)
+        if h.hexdigest() != stored:
+            return False
+    return True
+
+
 def trail_verify(received: list[str] | None = None, received_from: str = "") -> TrailReport:
     """Walk the whole trail once and report every problem found (the first MAX_LISTED named). `received`:
-    anchor lines as the city office's instance received them, checked too."""
+    anchor lines as the city office's instance received them, checked too.
+
+    A chunk of records is first checked whole (_intact: column by column, seals under a key schedule
+    computed once); only a chunk where that finds anything is walked record by record (`walk`), which
+    names each problem. An intact trail is never walked record by record past its first chunk (the one
+    that starts the key)."""
     report = TrailReport()
     ring = keyring()
     secrets = dict(ring.keys)
     wanted = _anchors_checked(report, received, received_from)
+    anchored = sorted(wanted)
     local_tz = ZoneInfo(settings.TIME_ZONE)
     prev, expected_seq, current_key = GENESIS, 1, None
     problem = report.problem
     digest, escapes = hmac.digest, _ESCAPES
     count = 0
+    macs: dict[str, object] = {}  # key id → HMAC keyed with its secret, copied per record
     # changes as stored → (as sealed, and how many bytes of the whole sealed text _ESCAPES removes when no
     # string needs escaping: the 16 quotes around the 8 strings and those of the changes). Most records
     # share a few shapes.
     normal: dict[bytes, tuple[bytes, int]] = {}
-    for rows in _chunks(_rows_sql()):
+    sealed_of: dict[bytes, bytes] = {}  # the same for _intact: changes as stored → as sealed
+
+    def check_anchors(seq: int, stored: str, key_id: str) -> None:
+        for a, label in wanted.pop(seq):
+            if a["hash"] != stored:
+                problem(
+                    f"{label} says record #{seq} was sealed {a['hash'][:16]}…, the trail has {stored[:16]}…: "
+                    f"record #{seq} or an earlier one was rewritten and re-sealed"
+                )
+            elif a["key_id"] != key_id:
+                problem(f"{label} says record #{seq} was sealed with key {a['key_id']}, the trail says {key_id}")
+
+    def walk(rows: list[tuple]) -> None:
+        """The chunk record by record, naming every problem."""
+        nonlocal prev, expected_seq, current_key
         for seq, start, raw, end, key_id, prev_hash, stored, action in rows:
             if seq != expected_seq:
                 if seq > expected_seq:
@@ -399,18 +468,27 @@ def trail_verify(received: list[str] | None = None, received_from: str = "") -> 
                 elif not _unkeyed_ok(_unkeyed_row(seq), prev_hash, local_tz):
                     problem(f"record #{seq} was altered (its plain SHA-256 does not match)")
             if seq in wanted:
-                for a, label in wanted.pop(seq):
-                    if a["hash"] != stored:
-                        problem(
-                            f"{label} says record #{seq} was sealed {a['hash'][:16]}…, the trail has {stored[:16]}…: "
-                            f"record #{seq} or an earlier one was rewritten and re-sealed"
-                        )
-                    elif a["key_id"] != key_id:
-                        problem(
-                            f"{label} says record #{seq} was sealed with key {a['key_id']}, the trail says {key_id}"
-                        )
+                check_anchors(seq, stored, key_id)
             prev = stored
             expected_seq = seq + 1
+
+    for rows in _chunks(_rows_sql()):
+        mac = None
+        if current_key is not None:
+            mac = macs.get(current_key)
+            if mac is None and current_key in secrets:
+                mac = macs[current_key] = _mac_new(secrets[current_key], digestmod="sha256")
+        if mac is not None and _intact(rows, expected_seq, prev, current_key, mac, sealed_of):
+            last = expected_seq + len(rows) - 1
+            i = bisect.bisect_left(anchored, expected_seq)
+            while i < len(anchored) and anchored[i] <= last:  # numbered on without a gap: row k is seq + k
+                seq = anchored[i]
+                if seq in wanted:
+                    check_anchors(seq, rows[seq - expected_seq][6], current_key)
+                i += 1
+            prev, expected_seq = rows[-1][6], last + 1
+        else:
+            walk(rows)
         count += len(rows)
     report.records = count
     last_seq = expected_seq - 1
