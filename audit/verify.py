@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover (Python built without OpenSSL)
     def _mac_new(key: bytes, digestmod: str):
         return hmac.new(key, digestmod=digestmod)
 
+
 MAX_LISTED = 50
 CHUNK = 10_000  # rows a SQLite read hands over at a time
 AHEAD_CHUNK = 2_000  # rows a PostgreSQL FETCH hands over at a time (_chunks_ahead)
