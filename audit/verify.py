@@ -1,8 +1,9 @@
 """Checking the audit trail: every seal under its key, the chain unbroken, the keys handed over only by
 rotation records, and the head against every anchor (the anchor file and its database copies).
 
-One pass over the records as plain tuples (values_list, streamed in chunks): no model instances, one
-JSON encoding and one HMAC per record (see audit.chain). For whoever may verify (operators,
+One pass over the records as plain tuples streamed in chunks (no model instances): each chunk checked
+whole first (_intact), a chunk with anything wrong walked record by record to name it; one HMAC per
+record under a key schedule computed once per key (see audit.chain for the sealed bytes). For whoever may verify (operators,
 `manage.py audit_verify`; the audit page for those who see every record).
 """
 
