@@ -8,6 +8,7 @@ random order under new random keys, deletes boxes and codes (keeping counts) and
 """
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -57,8 +58,11 @@ def code_new() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # \w is str.isalnum() and the underscore
+
+
 def code_normalize(code: str) -> str:
-    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return _NOT_ALNUM.sub("", (code or "").upper())
 
 
 def code_hash(code: str) -> str:
