@@ -220,6 +220,9 @@ class Measure(models.Model):
                 condition=models.Q(deadline__isnull=False) & ~models.Q(status__in=["verified", "completed"]),
                 name="measure_unfinished_warnings",
             ),
+            # The plans on the measures page with their measures and verified measures
+            # (selectors.with_measure_counts): one GROUP BY over this index alone, no measure's row read.
+            models.Index(fields=["plan", "status"], name="measure_plan_status"),
         ]
         verbose_name = _("rectification measure")
         verbose_name_plural = _("rectification measures")
