@@ -1,6 +1,9 @@
-"""The plans on the rectification page with their measures and verified measures ("verified / measures"),
-counted by one GROUP BY over the measures of the plans shown (selectors.with_measure_counts) instead of two
-correlated sub-queries per plan: the same plans, in the same order, with the same figures as before."""
+"""The rectification (measures) page's reads at city size.
+
+The plans with their measures and verified measures ("verified / measures") are counted by one GROUP BY over
+the measures of the plans shown (selectors.with_measure_counts) instead of two correlated sub-queries per plan:
+the same plans, in the same order, with the same figures as before. On PostgreSQL the counts come from the
+(plan, status) index alone and the oldest close-outs are walked in order from their partial index."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -96,3 +99,30 @@ def test_the_counts_are_read_from_the_plan_and_status_index_alone_on_postgresql(
         cur.execute("EXPLAIN " + sql)  # as run: its values are already in the captured text
         plan = "\n".join(row[0] for row in cur.fetchall())
     assert "Index Only Scan using measure_plan_status" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan of PostgreSQL")
+def test_the_oldest_closeouts_are_walked_in_order_from_their_partial_index_on_postgresql(cast, plans):
+    """Index measure_closeout_oldest holds the waiting measures by (closeout_requested_at, id), the queue's
+    order: the page's 20 oldest must be read in that order, not by sorting every waiting measure of the city."""
+    waiting = Measure.objects.filter(status="closeout_requested")
+    waiting.update(closeout_requested_at=datetime(2026, 11, 25, tzinfo=TZ))
+    queue = selectors.closeout_queue(cast.user("office"))
+    assert [m.pk for m in queue] == list(waiting.order_by("closeout_requested_at", "pk").values_list("pk", flat=True))
+    sql, params = queue[:20].query.sql_with_params()
+    with connection.cursor() as cur:
+        # Left to choose from: the primary key's whole length, the close-out queue's (plan, unit) index or the
+        # ordered one (the table's other indexes are dropped inside the test's transaction, rolled back after it).
+        cur.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'rectification_measure' AND indexname NOT IN "
+            "('rectification_measure_pkey', 'measure_closeout_queue', 'measure_closeout_oldest') "
+            "AND indexdef NOT LIKE '%UNIQUE%'"
+        )
+        for (index,) in cur.fetchall():
+            cur.execute(f'DROP INDEX "{index}"')  # nosec B608 (names read from pg_indexes)
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("SET LOCAL enable_bitmapscan = off")
+        cur.execute("SET LOCAL enable_sort = off")
+        cur.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert "Index Scan using measure_closeout_oldest" in plan, plan
