@@ -28,7 +28,9 @@ def create(apps, schema_editor):
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, expression in INDEXES.items():
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON orgs_person USING gin (({expression}) gin_trgm_ops)")
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {name} ON orgs_person USING gin (({expression}) gin_trgm_ops)"
+        )
 
 
 def drop(apps, schema_editor):

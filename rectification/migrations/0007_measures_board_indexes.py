@@ -11,18 +11,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rectification', '0006_measure_unfinished_warnings_index'),
+        ("rectification", "0006_measure_unfinished_warnings_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='measure',
-            index=models.Index(fields=['plan', 'status'], name='measure_plan_status'),
+            model_name="measure",
+            index=models.Index(fields=["plan", "status"], name="measure_plan_status"),
         ),
         migrations.AddIndex(
-            model_name='measure',
-            index=models.Index(condition=models.Q(('status', 'closeout_requested')), fields=['closeout_requested_at', 'id'], name='measure_closeout_oldest'),
+            model_name="measure",
+            index=models.Index(
+                condition=models.Q(("status", "closeout_requested")),
+                fields=["closeout_requested_at", "id"],
+                name="measure_closeout_oldest",
+            ),
         ),
     ]

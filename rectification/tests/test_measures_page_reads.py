@@ -38,7 +38,9 @@ def plans(cast, campaign, plan_a, measure_a):
         services.measure_create(
             actor=office, plan=b, content=f"b{k}", goal="g", owner=cast.head_b, deadline=date(2027, 1, 1)
         )
-    Measure.objects.filter(plan=b, content="b0").update(status="verified", verified_at=datetime(2026, 11, 21, tzinfo=TZ))
+    Measure.objects.filter(plan=b, content="b0").update(
+        status="verified", verified_at=datetime(2026, 11, 21, tzinfo=TZ)
+    )
     empty = services.plan_create(actor=office, campaign=campaign, unit=cast.dept_b, title="空方案")
     return {plan_a.pk: (8, 3), b.pk: (2, 1), empty.pk: (0, 0)}
 
