@@ -111,7 +111,7 @@ def test_the_oldest_closeouts_are_walked_in_order_from_their_partial_index_on_po
     waiting.update(closeout_requested_at=datetime(2026, 11, 25, tzinfo=TZ))
     queue = selectors.closeout_queue(cast.user("office"))
     assert [m.pk for m in queue] == list(waiting.order_by("closeout_requested_at", "pk").values_list("pk", flat=True))
-    sql, params = queue[:20].query.sql_with_params()
+    sql, params = selectors.closeout_queue(cast.user("office"))[:20].query.sql_with_params()  # the page's 20
     with connection.cursor() as cur:
         # Left to choose from: the primary key's whole length, the close-out queue's (plan, unit) index or the
         # ordered one (the table's other indexes are dropped inside the test's transaction, rolled back after it).
