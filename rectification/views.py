@@ -83,7 +83,9 @@ CLOSEOUTS_SHOWN = 20
 def index(request):
     user = request.user
     mine = annotate_colours(list(selectors.with_evidence_flag(selectors.measures_owned_by(user))))
-    plans = selectors.plans_visible_to(user).order_by("campaign_id", "unit__path", "round", "pk")
+    plans = selectors.with_measure_counts(
+        selectors.plans_visible_to(user).order_by("campaign_id", "unit__path", "round", "pk")
+    )
     # the oldest requests; all of them on the close-outs page (a city office may have thousands waiting)
     queue = selectors.closeout_queue(user)
     to_verify = annotate_colours(list(queue[:CLOSEOUTS_SHOWN]))

@@ -267,3 +267,27 @@ def test_the_search_can_be_served_by_the_trigram_indexes_on_postgresql(cast, cam
         cur.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cur.fetchall())
     assert "problem_description_trgm" in plan and "problem_cause_trgm" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes exist on PostgreSQL only")
+def test_the_search_reads_the_people_it_names_through_the_name_trigram_indexes_on_postgresql(cast, campaign):
+    """orgs migration 0002 indexes `name` and `UPPER(name)` with gin_trgm_ops: the people query the search
+    itself runs (`name LIKE` for a term without letters of two cases, `UPPER(name) LIKE UPPER(…)` otherwise)
+    must be one they serve, the first for a Chinese name, the second for a Latin one; with sequential scans
+    priced out PostgreSQL reads the people through the matching index (else through the whole table)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from problems.filters import ProblemFilter
+    from problems.selectors import campaigns_for, problems_visible_to
+
+    user = cast.user("office")
+    f = ProblemFilter({}, queryset=problems_visible_to(user), user=user, campaigns=campaigns_for(user))
+    for term, index in (("王建国", "person_name_trgm"), ("Alice Wang", "person_name_upper_trgm")):
+        with CaptureQueriesContext(connection) as ctx:
+            f.filter_q(Problem.objects.all(), "q", term)  # reads the people's ids, returns the problems unread
+        (sql,) = [q["sql"] for q in ctx.captured_queries if '"orgs_person"' in q["sql"]]
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")
+            cur.execute("EXPLAIN " + sql)  # as run: its values are already in the captured text
+            plan = "\n".join(row[0] for row in cur.fetchall())
+        assert f"Bitmap Index Scan on {index}" in plan, (term, plan)
