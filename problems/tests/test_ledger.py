@@ -373,3 +373,20 @@ def test_the_ledger_scope_takes_the_shape_its_width_calls_for(cast, campaign, mo
         assert '"unit_id" IN (SELECT' in wide and "+" not in wide
     monkeypatch.setattr(selectors, "WIDE_SCOPE_SHARE", 2)
     assert "+" not in sql("city_official")
+
+
+def test_a_search_that_matches_nothing_shows_zero_counts_without_counting_again(cast, campaign, taxonomy, client_for):
+    """Counts by channel and manifestation are 0 when nothing matches, and are not read again: on SQLite each
+    grouped count of a search matching nothing reads every problem's text (seconds at city size)."""
+    from django.test.utils import CaptureQueriesContext
+
+    make(cast, campaign, 3, manifestations=[taxonomy["纪律涣散"]])
+    client = client_for(cast.user("office"))
+    with CaptureQueriesContext(connection) as ran:
+        ctx = client.get("/problems/", {"q": "无此问题"}).context
+    assert ctx["counted"] and ctx["rows"] == []
+    assert {n for _, n, _ in ctx["by_channel"]} == {0} and {n for _, n in ctx["by_manifestation"]} == {0}
+    assert not [q["sql"] for q in ran if "GROUP BY" in q["sql"] and "problems_problem" in q["sql"]]
+    ctx = client.get("/problems/", {"q": "办事拖拉"}).context  # and counted when something matches
+    assert dict((value, n) for _, n, value in ctx["by_channel"])[Channel.SELF_CHECK] == 3
+    assert dict((m.name, n) for m, n in ctx["by_manifestation"])["纪律涣散"] == 3
