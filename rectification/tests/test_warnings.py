@@ -237,3 +237,32 @@ def test_the_warnings_board_reads_the_partial_index_of_unfinished_measures_on_po
             cur.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cur.fetchall())
             assert "measure_unfinished_warnings" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the plan of SQLite")
+def test_the_warnings_board_reads_the_partial_index_alone_on_sqlite(cast, campaign, measure_a):
+    """SQLite has no INCLUDE: migration 0007 puts the columns the board's visibility test reads, and the
+    status, after the keys of measure_unfinished_warnings, so that the count and each colour's page read the
+    index alone (at city size every unfinished measure of a campaign was otherwise read from the table, by
+    rowid). The plan is asked for with the index named (INDEXED BY): this small table's own choice would be
+    to read it whole, and SQLite says whether the index alone answers the query."""
+    from rectification import selectors
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT name FROM pragma_index_info('measure_unfinished_warnings') ORDER BY seqno")
+        columns = [row[0] for row in cur.fetchall()]
+    assert columns == ["plan_id", "deadline", "responsible_unit_id", "owner_id", "responsible_leader_id", "status"]
+    window = {"today": date(2026, 12, 18), "green_days": 14, "yellow_days": 3}
+    office = cast.user("office")
+    with CaptureQueriesContext(connection) as counted:  # as run, with the values in the text
+        assert selectors.warning_counts(office, campaign, **window)["yellow"] == 1
+        for colour, measures in selectors.warning_measures(office, campaign, **window).items():
+            assert len(measures.values_list("pk", flat=True)) == (colour == "yellow")
+    table = 'FROM "rectification_measure" '
+    with connection.cursor() as cur:
+        statements = [q["sql"] for q in counted if table in q["sql"]]
+        assert len(statements) == 4  # the count, and each colour's page
+        for sql in statements:
+            cur.execute("EXPLAIN QUERY PLAN " + sql.replace(table, table + 'INDEXED BY "measure_unfinished_warnings" '))
+            plan = "\n".join(str(row[-1]) for row in cur.fetchall())
+            assert "USING COVERING INDEX measure_unfinished_warnings" in plan, plan

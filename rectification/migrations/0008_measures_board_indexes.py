@@ -12,7 +12,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rectification", "0006_measure_unfinished_warnings_index"),
+        ("rectification", "0007_measure_unfinished_warnings_covering_on_sqlite"),
     ]
 
     operations = [
