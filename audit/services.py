@@ -43,8 +43,15 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def _head_locked() -> AuditHead:
-    AuditHead.objects.get_or_create(pk=1)
-    return AuditHead.objects.select_for_update().get(pk=1)
+    """The chain's head, locked until the transaction ends: one SELECT … FOR UPDATE once it exists. The
+    first writer ever creates it; writers racing to do so meet on its primary key (the loser's INSERT waits
+    for the winner's commit, fails inside get_or_create's savepoint and reads the winner's row), and all of
+    them then lock the one row, so the chain stays one."""
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditHead.objects.get_or_create(pk=1)
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 def _append(head: AuditHead, rec: AuditRecord, *, key_id: str | None = None) -> AuditRecord:
@@ -98,8 +105,12 @@ def audit_record(
     action concerns; it also decides which institution's office can see the record.
     `anonymous_day` (a date): a record about anonymous input of that day: no actor, and the day's
     start as its time (callers write it after the day, as a daily total, never per submission).
+
+    No savepoint of its own (savepoint=False): the record is part of the caller's change, so a failure here
+    fails the caller's transaction as a whole (a caller cannot catch it and commit the change unrecorded).
+    Three statements inside the caller's transaction: lock the head, insert the record, move the head.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         head = _head_locked()
         _ensure_keyed(head)
         if anonymous_day is not None:

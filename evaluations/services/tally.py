@@ -49,24 +49,22 @@ def _tally_state(evaluation: Evaluation) -> Evaluation:
     unit), the paper batches still awaiting their check (`pending`), whether it has any paper batch
     (`has_paper`), whether its targets hold rules from a tally before (`has_triggered`), and which optional
     parts it has (`results.part_flags`)."""
-    from django.db.models import Count, Exists, OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce
+    from django.db import connection
 
-    from ..results import part_flags
+    from ..results import part_flags, round_subquery
 
-    entered = (
-        PaperBatch.objects.filter(evaluation=OuterRef("pk"), status=PaperBatch.Status.ENTERED)
-        .values("evaluation")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    held = EvaluationTarget.triggered_rules.through.objects.filter(evaluationtarget__evaluation=OuterRef("pk"))
+    qn = connection.ops.quote_name
+    held = EvaluationTarget.triggered_rules.through
     state = (
         Evaluation.objects.select_related("campaign__institution")
         .annotate(
-            pending=Coalesce(Subquery(entered), Value(0)),
-            has_triggered=Exists(held),
-            has_paper=Exists(PaperBatch.objects.filter(evaluation=OuterRef("pk"))),
+            pending=round_subquery(PaperBatch, "x.status = %s", [PaperBatch.Status.ENTERED.value], count=True),
+            has_triggered=round_subquery(
+                held,
+                join=f"JOIN {qn(EvaluationTarget._meta.db_table)} r"
+                f" ON r.{qn('id')} = x.{qn(held._meta.get_field('evaluationtarget').column)}",
+            ),
+            has_paper=round_subquery(PaperBatch),
             **part_flags(),
         )
         .get(pk=evaluation.pk)
