@@ -515,14 +515,15 @@ def p1_ballots(city, port, reps, voters: int) -> list[dict]:
             status, body, _h, t1 = request(conn, "POST", "/v/ballot", urlencode({"code": code}).encode(), form)
             if status != 200:
                 raise RuntimeError(f"ballot page {status}")
-            answers = {}
+            # what a browser sends: the form's hidden fields (the code, the page's note) and one grade a question
+            answers = {
+                k.decode(): v.decode() for k, v in re.findall(rb'type="hidden" name="([^"]+)" value="([^"]*)"', body)
+            }
             for name, value in re.findall(rb'name="(a-\d+-\d+)" value="(\d+)"', body):
                 answers.setdefault(name.decode(), value.decode())  # the first grade of each question
-            if len(answers) != 12:
-                raise RuntimeError(f"{len(answers)} questions on the ballot")
-            status, _b, headers, t2 = request(
-                conn, "POST", "/v/submit", urlencode({"code": code, **answers}).encode(), form
-            )
+            if sum(name.startswith("a-") for name in answers) != 12 or "admission" not in answers:
+                raise RuntimeError(f"{len(answers)} fields on the ballot")
+            status, _b, headers, t2 = request(conn, "POST", "/v/submit", urlencode(answers).encode(), form)
             if status not in (302, 303) or "thanks" not in headers.get("Location", ""):
                 raise RuntimeError(f"submit {status}")
             return [t1, t2]
