@@ -13,6 +13,7 @@ from orgs.access import Perm, units_where
 from orgs.models import Person, Unit
 
 from .models import Channel, Manifestation, Opinion, Problem
+from .selectors import in_subtree
 
 SORTS = {
     "-recorded": ("-recorded_at", "-id"),
@@ -114,10 +115,7 @@ class ProblemFilter(django_filters.FilterSet):
         return qs.filter(Q(description__icontains=value) | Q(cause__icontains=value) | by_person)
 
     def filter_unit(self, qs, name, value):
-        # The units by key (a sub-query), not a join: SQLite then searches the problems' unit index for each
-        # unit of the chosen subtree even when the user's scope is tested row by row (a city office: see
-        # selectors.problems_visible_to); with a join it walked the whole ledger's order for a department's rows.
-        return qs.filter(unit__in=Unit.objects.filter(path__startswith=value.path).values("pk"))
+        return in_subtree(qs, value, self.form.cleaned_data.get("campaign"))
 
     def filter_manifestation(self, qs, name, value):
         # EXISTS instead of a join: no duplicate rows, and the count stays on the problems table.

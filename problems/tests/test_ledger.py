@@ -344,6 +344,12 @@ def test_the_ledger_lists_the_same_rows_in_the_same_order_whatever_shape_its_sco
         Problem.objects.filter(pk=p.pk).update(severity=Problem.Severity.HIGH, status=Problem.Status.RECTIFYING)
     Problem.objects.filter(pk=made[1].pk).update(recorded_at=made[0].recorded_at)  # a tie: the id decides
     queries = [*LEDGER_QUERIES, {"unit": cast.dept_a.pk}, {"unit": cast.dept_a.pk, "sort": "unit"}]
+    # with the campaign: a subtree holding all, half, and none of the campaign's units (selectors.in_subtree)
+    queries += [
+        {"campaign": campaign.pk, "unit": cast.college.pk, "status": Problem.Status.RECTIFYING},
+        {"campaign": campaign.pk, "unit": cast.dept_a.pk, "sort": "recorded"},
+        {"campaign": campaign.pk, "unit": cast.section_a.pk},
+    ]
     queries.append({"manifestation": taxonomy["纪律涣散"].pk})
     for key in ("city_official", "office", "head_a"):
         user = cast.user(key)
@@ -399,6 +405,38 @@ def test_the_ledger_scope_takes_the_shape_its_width_calls_for(cast, campaign, mo
         assert '"unit_id" IN (SELECT' in wide and "+" not in wide
     monkeypatch.setattr(selectors, "WIDE_SCOPE_SHARE", 2)
     assert "+" not in sql("city_official")
+
+
+def test_the_unit_filter_tests_each_row_when_it_does_not_narrow_the_chosen_campaign(cast, campaign):
+    """An institution chosen with its own campaign (the subtree holds every unit taking part): on SQLite the unit is
+    tested row by row, so that a page walks the campaign's ledger order (problem_ledger_order) and stops after it,
+    instead of finding every match through the (campaign, unit, status) index and sorting them all (page 5 of a
+    city's campaign: 42 → 2 ms). A subtree holding few of the campaign's units, no campaign chosen, or PostgreSQL:
+    `unit_id IN` the subtree, which the unit index serves."""
+    from problems.selectors import in_subtree
+
+    make(cast, campaign, 3)
+
+    def page_sql(unit, chosen=campaign):
+        query = in_subtree(Problem.objects.all(), unit, chosen)
+        if chosen is not None:
+            query = query.filter(campaign=chosen)
+        query = query.filter(status=Problem.Status.OPEN).order_by("-recorded_at", "-id").values("pk")[200:250]
+        return query.query.sql_with_params()
+
+    row_by_row = '+"problems_problem"."unit_id" IN'
+    sql, params = page_sql(cast.college)
+    if connection.vendor == "sqlite":
+        assert row_by_row in sql, sql
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = "\n".join(str(row[-1]) for row in cur.fetchall())
+        assert "problem_ledger_order" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
+    else:
+        assert row_by_row not in sql and '"unit_id" IN (SELECT' in sql
+    for unit, chosen in ((cast.section_a, campaign), (cast.college, None)):
+        sql, _params = page_sql(unit, chosen)
+        assert row_by_row not in sql and '"unit_id" IN (SELECT' in sql, (unit, chosen)
 
 
 def test_a_search_that_matches_nothing_shows_zero_counts_without_counting_again(cast, campaign, taxonomy, client_for):
