@@ -31,9 +31,9 @@ class PlanFilter(django_filters.FilterSet):
     def __init__(self, *args, user, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["campaign"].queryset = campaigns
-        self.filters["unit"].queryset = Unit.objects.filter(
-            pk__in=units_where(user, Perm.RECTIFICATION_VIEW)
-        ).order_by("path")
+        self.filters["unit"].queryset = Unit.objects.filter(pk__in=units_where(user, Perm.RECTIFICATION_VIEW)).order_by(
+            "path"
+        )
 
     @property
     def form(self):
