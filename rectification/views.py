@@ -124,11 +124,14 @@ def _plans_page(request) -> dict:
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = selectors.plans_in_order(list(page.object_list))
     filtered = any(request.GET.get(k) for k in PLAN_FILTERS)
+    shown = f if filtered or page.has_other_pages() else None  # a department's few plans: no filter
     return {
         "plans": page.object_list,
         "page": page,
-        "plan_filter": f if filtered or page.has_other_pages() else None,
+        "plan_filter": shown,
         "plans_filtered": filtered,
+        # a city office's plans come from each institution's campaign: say which
+        "several_campaigns": shown is not None and f.filters["campaign"].queryset.count() > 1,
         "querystring": urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v]),
     }
 
