@@ -133,6 +133,7 @@ class Measure(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("responsible leader"),
+        db_index=False,  # index measure_responsible_leader: the measures that name one
     )
     responsible_unit = models.ForeignKey(
         "orgs.Unit", on_delete=models.PROTECT, related_name="measures", verbose_name=_("responsible unit")
@@ -233,6 +234,15 @@ class Measure(models.Model):
                 fields=["closeout_requested_at", "id"],
                 condition=models.Q(status="closeout_requested"),
                 name="measure_closeout_oldest",
+            ),
+            # A leader's measures (the plans of the measures page, the close-out queue, extensions): only the
+            # measures that name a leader. Most name none, and SQLite's statistics of a plain index count the
+            # NULLs as one key shared by every measure: it then took any leader to lead them all and read the
+            # whole table for `responsible_leader = ?` (each measures page read all of a city's measures, twice).
+            models.Index(
+                fields=["responsible_leader"],
+                condition=models.Q(responsible_leader__isnull=False),
+                name="measure_responsible_leader",
             ),
         ]
         verbose_name = _("rectification measure")

@@ -118,6 +118,13 @@ def with_measure_counts(plans) -> list[RectificationPlan]:
     return plans
 
 
+def plans_in_order(ids: list[int]) -> list[RectificationPlan]:
+    """The plans of these ids in that order (one page of `plans_visible_to`, chosen by the caller), with
+    their unit, person, campaign and look-back, and counted by `with_measure_counts`."""
+    loaded = RectificationPlan.objects.select_related("unit", "person", "campaign", "lookback").in_bulk(ids)
+    return with_measure_counts([loaded[pk] for pk in ids if pk in loaded])
+
+
 def plans_to_review(user) -> QuerySet[RectificationPlan]:
     me = person_of(user)
     q = Q(reviewer=user, reviewer_is_city_office=False) | Q(

@@ -1,6 +1,7 @@
 """Rectification pages: short functions (access → form → service → redirect or render)."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,9 +20,11 @@ from core import formtoken
 from core.exceptions import ServiceError
 from core.storage import verified_download
 from orgs.access import Perm, can, person_of, units_where
+from problems.filters import CappedPaginator
 
 from . import commitments as csvc
 from . import forms, rankings, selectors, services
+from .filters import PLAN_ORDER, PlanFilter
 from .models import (
     Commitment,
     CommitmentItem,
@@ -83,15 +86,13 @@ CLOSEOUTS_SHOWN = 20
 def index(request):
     user = request.user
     mine = annotate_colours(list(selectors.with_evidence_flag(selectors.measures_owned_by(user))))
-    plans = selectors.with_measure_counts(
-        selectors.plans_visible_to(user).order_by("campaign_id", "unit__path", "round", "pk")
-    )
+    plans = _plans_page(request)
     # the oldest requests; all of them on the close-outs page (a city office may have thousands waiting)
     queue = selectors.closeout_queue(user)
     to_verify = annotate_colours(list(queue[:CLOSEOUTS_SHOWN]))
     context = {
         "mine": mine,
-        "plans": plans,
+        **plans,
         "to_verify": to_verify,
         "to_verify_total": len(to_verify) if len(to_verify) < CLOSEOUTS_SHOWN else queue.count(),
         "extensions": selectors.extensions_to_decide(user),
@@ -100,6 +101,39 @@ def index(request):
         "campaign": _campaign_shown(request),
     }
     return render(request, "rectification/index.html", context)
+
+
+PLANS_PER_PAGE = 50
+PLAN_FILTERS = ("campaign", "unit", "plan_status")
+
+
+def _plans_page(request) -> dict:
+    """One page of the plans the user may see, narrowed by the filter, each with its measure counts.
+
+    A city office sees every plan of the city (some 7,000): their ids are chosen and cut on the plans and
+    their units alone, then the page's rows are read with their campaign, person and look-back and counted
+    (selectors.with_measure_counts over those plans only). A department's few plans fit on one page."""
+    f = PlanFilter(
+        request.GET or None,
+        queryset=selectors.plans_visible_to(request.user),
+        user=request.user,
+        campaigns=selectors.campaigns_for(request.user),
+    )
+    qs = f.qs if f.is_bound else f.queryset
+    paginator = CappedPaginator(qs.order_by(*PLAN_ORDER).values_list("pk", flat=True), PLANS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.plans_in_order(list(page.object_list))
+    filtered = any(request.GET.get(k) for k in PLAN_FILTERS)
+    shown = f if filtered or page.has_other_pages() else None  # a department's few plans: no filter
+    return {
+        "plans": page.object_list,
+        "page": page,
+        "plan_filter": shown,
+        "plans_filtered": filtered,
+        # a city office's plans come from each institution's campaign: say which
+        "several_campaigns": shown is not None and f.filters["campaign"].queryset.count() > 1,
+        "querystring": urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v]),
+    }
 
 
 def has_manage(user) -> bool:
