@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from campaigns.models import CampaignUnit, Stage
 from core import forms as bounded
+from core.textsearch import contains_q
 from orgs.access import Perm, units_where
 from orgs.models import Person, Unit
 
@@ -111,7 +112,8 @@ class ProblemFilter(django_filters.FilterSet):
         people = people.order_by().values_list("pk", flat=True)  # any order: no join to the units to sort them
         listed = list(people[: SEARCH_PEOPLE_LISTED + 1])
         by_person = Q(subject_person__in=listed if len(listed) <= SEARCH_PEOPLE_LISTED else people)
-        return qs.filter(Q(description__icontains=value) | Q(cause__icontains=value) | by_person)
+        # On SQLite the text through its trigram index (core.textsearch; problems migration 0006), same rows.
+        return qs.filter(contains_q(Problem, value, ["description", "cause"], using=qs.db) | by_person)
 
     def filter_unit(self, qs, name, value):
         # The units by key (a sub-query), not a join: SQLite then searches the problems' unit index for each
@@ -188,7 +190,9 @@ class OpinionFilter(django_filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         value = value.strip()[:100]
-        return qs.filter(Q(content__icontains=value) | Q(receipt_code=value.upper())) if value else qs
+        if not value:
+            return qs
+        return qs.filter(contains_q(Opinion, value, ["content"], using=qs.db) | Q(receipt_code=value.upper()))
 
 
 class CappedPaginator(Paginator):

@@ -1,0 +1,97 @@
+"""Substring search of long text columns through an index on SQLite (an FTS5 table with the trigram tokenizer).
+
+A search box matches `<column>__icontains`, which Django writes on SQLite as `col LIKE '%…%' ESCAPE '\\'`: every
+row's text is read, so a search of a city's 300,000 problems reads them all (seconds). PostgreSQL has GIN
+trigram indexes for the same expression (problems migration 0005) and needs nothing here.
+
+On SQLite each searched table gets a companion `<table>_fts`: an external-content FTS5 table (it stores the
+trigrams, not the text: `content=` the table, `content_rowid=` its integer key, which is the table's rowid),
+kept in step by three triggers, filled by its migration (`'rebuild'`). `contains_q` then asks it first:
+
+    rowid IN (SELECT rowid FROM <table>_fts WHERE <table>_fts MATCH '{col1 col2} : "term"')
+    AND (col1 LIKE '%term%' OR col2 LIKE '%term%')
+
+The FTS5 phrase (the term in double quotes, `"` doubled: every other character, `%`, `_`, `\\`, spaces and
+punctuation included, is literal) finds the rows where one column holds every trigram of the term one after
+another, i.e. holds the term (a phrase never spans two columns). Its case folding (`case_sensitive 0`) folds
+every alphabet, while SQLite's LIKE folds ASCII letters only (`É` is not `é`): the index's rows are a superset
+of the LIKE's, and the LIKE, run on those rows only, keeps exactly the rows `icontains` finds. This SQLite
+(3.40) has no `remove_diacritics` option for the trigram tokenizer (3.45+); none is asked for, so accents are
+never folded. A term of 1–2 characters has no trigram: it keeps the plain LIKE (a full read, as before).
+
+A migration that makes SQLite remake the table (Django's SQLite schema editor copies a table to alter most
+columns) drops its triggers: such a migration must call `sqlite_trigram_create` again (a test checks that the
+triggers are there after the last migration).
+"""
+
+from django.db import connections
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+MIN_INDEXED = 3  # characters: the trigram tokenizer indexes nothing shorter
+
+
+def fts_table(table: str) -> str:
+    return f"{table}_fts"
+
+
+def _triggers(table: str, columns: list[str], key: str) -> list[str]:
+    fts = fts_table(table)
+    cols = ", ".join(f'"{c}"' for c in columns)
+    new = ", ".join(f'new."{c}"' for c in columns)
+    old = ", ".join(f'old."{c}"' for c in columns)
+    delete = f'INSERT INTO "{fts}" ("{fts}", rowid, {cols}) VALUES (\'delete\', old."{key}", {old});'
+    insert = f'INSERT INTO "{fts}" (rowid, {cols}) VALUES (new."{key}", {new});'
+    return [
+        f'CREATE TRIGGER "{fts}_ai" AFTER INSERT ON "{table}" BEGIN {insert} END',
+        f'CREATE TRIGGER "{fts}_ad" AFTER DELETE ON "{table}" BEGIN {delete} END',
+        # only when a searched column (or the key) is written: a status change leaves the index alone
+        f'CREATE TRIGGER "{fts}_au" AFTER UPDATE OF {cols}, "{key}" ON "{table}" BEGIN {delete} {insert} END',
+    ]
+
+
+def sqlite_trigram_create(schema_editor, table: str, columns: list[str], key: str = "id") -> None:
+    """Create (or re-create) the index of `table`'s `columns` and fill it; nothing on other databases."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    fts = fts_table(table)
+    cols = ", ".join(f'"{c}"' for c in columns)
+    sqlite_trigram_drop(schema_editor, table)
+    schema_editor.execute(
+        f"CREATE VIRTUAL TABLE \"{fts}\" USING fts5({cols}, content='{table}', content_rowid='{key}', "
+        "tokenize='trigram case_sensitive 0')"
+    )
+    for sql in _triggers(table, columns, key):
+        schema_editor.execute(sql)
+    schema_editor.execute(f'INSERT INTO "{fts}" ("{fts}") VALUES (\'rebuild\')')
+
+
+def sqlite_trigram_drop(schema_editor, table: str) -> None:
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    fts = fts_table(table)
+    for suffix in ("ai", "ad", "au"):
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{fts}_{suffix}"')
+    schema_editor.execute(f'DROP TABLE IF EXISTS "{fts}"')
+
+
+def fts_phrase(value: str) -> str:
+    """The FTS5 phrase that matches `value` as it is."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def contains_q(model, value: str, fields: list[str], using: str = "default") -> Q:
+    """`field1__icontains=value | field2__icontains=value | …`, the same rows, through the trigram index
+    where there is one (SQLite, a term of MIN_INDEXED characters or more)."""
+    like = Q()
+    for f in fields:
+        like |= Q(**{f"{f}__icontains": value})
+    if connections[using].vendor != "sqlite" or len(value) < MIN_INDEXED:
+        return like
+    fts = fts_table(model._meta.db_table)
+    columns = " ".join(f'"{model._meta.get_field(f).column}"' for f in fields)
+    found = RawSQL(
+        f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s',  # nosec B611 (model meta; the term is a parameter)
+        ["{" + columns + "} : " + fts_phrase(value)],
+    )
+    return Q(pk__in=found) & like
