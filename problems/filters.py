@@ -190,9 +190,10 @@ class OpinionFilter(django_filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         value = value.strip()[:100]
-        if not value:
-            return qs
-        return qs.filter(contains_q(Opinion, value, ["content"], using=qs.db) | Q(receipt_code=value.upper()))
+        # No trigram index here (unlike the ledger's search, core.textsearch): an office's opinions are its
+        # institution's share of the city's, short, and read whole in about 10 ms at 30,000; the index, which
+        # cannot keep to the office's units, read every match of the city (a common phrase: 2–7× slower).
+        return qs.filter(Q(content__icontains=value) | Q(receipt_code=value.upper())) if value else qs
 
 
 class CappedPaginator(Paginator):

@@ -1,19 +1,18 @@
-"""The ledger's and the opinions' search through the trigram index on SQLite (core.textsearch, migration 0006):
-the same rows as `icontains`, the index in step with every write, and the index actually read."""
+"""The ledger's search through the trigram index on SQLite (core.textsearch, migration 0006): the same rows as
+`icontains`, the index in step with every write, and the index actually read where it pays."""
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Q
 
+from core import textsearch
 from core.bulk import write
 from core.textsearch import contains_q, fts_table
-from problems.filters import OpinionFilter, ProblemFilter
-from problems.models import Opinion, Problem
-from problems.selectors import campaigns_for, opinions_for_triage, problems_visible_to
+from problems.filters import ProblemFilter
+from problems.models import Problem
+from problems.selectors import campaigns_for, problems_visible_to
 from problems.services import problem_create
-
-from .conftest import opinions_entered
 
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index exists on SQLite only")
 
@@ -62,11 +61,9 @@ def indexed(model, fields, term) -> set[int]:
     return set(model.objects.filter(contains_q(model, term, fields)).values_list("pk", flat=True))
 
 
-def test_it_finds_exactly_the_rows_icontains_finds_for_every_kind_of_term(ledger, cast, campaign):
-    opinions_entered(cast, campaign, [f"{d}｜{c}" for d, c in TEXTS])
+def test_it_finds_exactly_the_rows_icontains_finds_for_every_kind_of_term(ledger):
     for term in TERMS:
         assert indexed(Problem, ["description", "cause"], term) == like(Problem, ["description", "cause"], term), term
-        assert indexed(Opinion, ["content"], term) == like(Opinion, ["content"], term), term
     by = {t: indexed(Problem, ["description", "cause"], t) for t in ("推诿扯皮", "原因责任", "宗旨意识淡薄", "乱作为")}
     assert by == {"推诿扯皮": {ledger[0].pk}, "原因责任": set(), "宗旨意识淡薄": {ledger[0].pk}, "乱作为": set()}
     assert indexed(Problem, ["description", "cause"], "a\\b未") == {ledger[3].pk}
@@ -80,14 +77,13 @@ def test_it_finds_exactly_the_rows_icontains_finds_for_every_kind_of_term(ledger
     )
 
 
-def test_the_ledger_and_opinions_search_boxes_find_the_same_rows(ledger, cast, campaign):
-    opinions_entered(cast, campaign, [f"{d}｜{c}" for d, c in TEXTS])
+def test_the_ledger_search_box_finds_the_same_rows(ledger, cast, monkeypatch):
     user = cast.user("office")
-    for term in ["推诿扯皮", "窗口", "原因责任", "Window", "100%", '"可以"', "😀😀😀"]:
-        f = ProblemFilter({"q": term}, queryset=problems_visible_to(user), user=user, campaigns=campaigns_for(user))
-        assert set(f.qs.values_list("pk", flat=True)) == like(Problem, ["description", "cause"], term), term
-        o = OpinionFilter({"q": term, "status": "new"}, queryset=opinions_for_triage(user), user=user)
-        assert set(o.qs.values_list("pk", flat=True)) == like(Opinion, ["content"], term), term
+    for dense in (textsearch.DENSE, 0):  # 0: every term is "dense", searched by the LIKE alone
+        monkeypatch.setattr(textsearch, "DENSE", dense)
+        for term in ["推诿扯皮", "窗口", "原因责任", "Window", "100%", '"可以"', "😀😀😀"]:
+            f = ProblemFilter({"q": term}, queryset=problems_visible_to(user), user=user, campaigns=campaigns_for(user))
+            assert set(f.qs.values_list("pk", flat=True)) == like(Problem, ["description", "cause"], term), term
 
 
 def plan(qs) -> str:
@@ -98,16 +94,17 @@ def plan(qs) -> str:
 
 
 @sqlite_only
-def test_a_search_of_three_characters_reads_the_trigram_index_on_sqlite(ledger, cast):
+def test_a_search_of_three_characters_reads_the_trigram_index_on_sqlite_unless_in_most_rows(ledger, cast, monkeypatch):
     user = cast.user("office")
     f = ProblemFilter({}, queryset=problems_visible_to(user), user=user, campaigns=campaigns_for(user))
     three = plan(f.filter_q(Problem.objects.all(), "q", "乱作为"))
     assert "problems_problem_fts VIRTUAL TABLE" in three, three
     two = plan(f.filter_q(Problem.objects.all(), "q", "窗口"))  # no trigram in it: the LIKE alone
     assert "_fts" not in two, two
-    o = OpinionFilter({}, queryset=opinions_for_triage(user), user=user)
-    opinions = plan(o.filter_q(Opinion.objects.all(), "q", "推诿扯皮"))
-    assert "problems_opinion_fts VIRTUAL TABLE" in opinions, opinions
+    monkeypatch.setattr(textsearch, "DENSE", 1)  # a term in more rows than DENSE: the LIKE alone
+    assert "_fts" in plan(f.filter_q(Problem.objects.all(), "q", "推诿扯皮"))  # in 1 row
+    Problem.objects.filter(pk=ledger[1].pk).update(cause="推诿扯皮")
+    assert "_fts" not in plan(f.filter_q(Problem.objects.all(), "q", "推诿扯皮"))  # in 2 rows
 
 
 def integrity_check(table: str) -> None:
@@ -159,7 +156,6 @@ def test_a_flush_empties_the_index_with_the_table(cast, campaign):
         cur.execute('SELECT COUNT(*) FROM "problems_problem_fts_docsize"')
         assert cur.fetchone()[0] == 0
     integrity_check("problems_problem")
-    integrity_check("problems_opinion")
 
 
 @sqlite_only
@@ -170,6 +166,6 @@ def test_every_searched_table_has_its_triggers_after_the_last_migration():
     with connection.cursor() as cur:
         cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         triggers = {row[0] for row in cur.fetchall()}
-    for table in ("problems_problem", "problems_opinion"):
-        assert {f"{table}_fts_ai", f"{table}_fts_ad", f"{table}_fts_au"} <= triggers, table
-        integrity_check(table)
+    table = "problems_problem"
+    assert {f"{table}_fts_ai", f"{table}_fts_ad", f"{table}_fts_au"} <= triggers
+    integrity_check(table)
