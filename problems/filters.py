@@ -113,7 +113,9 @@ class ProblemFilter(django_filters.FilterSet):
         listed = list(people[: SEARCH_PEOPLE_LISTED + 1])
         by_person = Q(subject_person__in=listed if len(listed) <= SEARCH_PEOPLE_LISTED else people)
         # On SQLite the text through its trigram index (core.textsearch; problems migration 0006), same rows.
-        return qs.filter(contains_q(Problem, value, ["description", "cause"], using=qs.db) | by_person)
+        return qs.filter(
+            contains_q(Problem, value, ["description", "cause"], cap=CappedPaginator.CAP, using=qs.db) | by_person
+        )
 
     def filter_unit(self, qs, name, value):
         # The units by key (a sub-query), not a join: SQLite then searches the problems' unit index for each
