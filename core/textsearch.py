@@ -22,8 +22,8 @@ trigram: it keeps the plain LIKE (a full read, as before). So does a term in mos
 bounded count in the index tells): there the LIKE, walking a page's order, meets its rows at once.
 
 A migration that makes SQLite remake the table (Django's SQLite schema editor copies a table to alter most
-columns) drops its triggers: such a migration must call `sqlite_trigram_create` again (a test checks that the
-triggers are there after the last migration).
+columns) drops its triggers: the app's post_migrate hook calls `sqlite_trigram_ensure`, which builds the index
+again when one of them is missing (as evaluations keeps its tables WITHOUT ROWID).
 """
 
 from math import isqrt
@@ -66,27 +66,49 @@ def _triggers(table: str, columns: list[str], key: str) -> list[str]:
 
 def sqlite_trigram_create(schema_editor, table: str, columns: list[str], key: str = "id") -> None:
     """Create (or re-create) the index of `table`'s `columns` and fill it; nothing on other databases."""
-    if schema_editor.connection.vendor != "sqlite":
-        return
+    if schema_editor.connection.vendor == "sqlite":
+        _create(schema_editor.execute, table, columns, key)
+
+
+def _create(execute, table: str, columns: list[str], key: str) -> None:
     fts = fts_table(table)
     cols = ", ".join(f'"{c}"' for c in columns)
-    sqlite_trigram_drop(schema_editor, table)
-    schema_editor.execute(
+    _drop(execute, table)
+    execute(
         f"CREATE VIRTUAL TABLE \"{fts}\" USING fts5({cols}, content='{table}', content_rowid='{key}', "
         "tokenize='trigram case_sensitive 0')"
     )
     for sql in _triggers(table, columns, key):
-        schema_editor.execute(sql)
-    schema_editor.execute(f'INSERT INTO "{fts}" ("{fts}") VALUES (\'rebuild\')')
+        execute(sql)
+    execute(f'INSERT INTO "{fts}" ("{fts}") VALUES (\'rebuild\')')
+
+
+def sqlite_trigram_ensure(connection, table: str, columns: list[str], key: str = "id") -> bool:
+    """Re-create the index of `table` if it or one of its triggers is missing (SQLite); True if it did. For a
+    post_migrate hook: Django's SQLite schema editor alters most columns by copying the table, which drops
+    its triggers, and the rows the copy changed would never reach the index."""
+    if connection.vendor != "sqlite":
+        return False
+    fts = fts_table(table)
+    wanted = {fts, f"{fts}_ai", f"{fts}_ad", f"{fts}_au"}
+    with connection.cursor() as cur:
+        cur.execute("SELECT name FROM sqlite_master WHERE name IN (%s, %s, %s, %s)", sorted(wanted))
+        if {row[0] for row in cur.fetchall()} == wanted:
+            return False
+        _create(cur.execute, table, columns, key)
+    return True
 
 
 def sqlite_trigram_drop(schema_editor, table: str) -> None:
-    if schema_editor.connection.vendor != "sqlite":
-        return
+    if schema_editor.connection.vendor == "sqlite":
+        _drop(schema_editor.execute, table)
+
+
+def _drop(execute, table: str) -> None:
     fts = fts_table(table)
     for suffix in ("ai", "ad", "au"):
-        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{fts}_{suffix}"')
-    schema_editor.execute(f'DROP TABLE IF EXISTS "{fts}"')
+        execute(f'DROP TRIGGER IF EXISTS "{fts}_{suffix}"')
+    execute(f'DROP TABLE IF EXISTS "{fts}"')
 
 
 def fts_phrase(value: str) -> str:

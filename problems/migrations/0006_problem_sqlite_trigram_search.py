@@ -10,17 +10,16 @@ from django.db import migrations
 
 from core.textsearch import sqlite_trigram_create, sqlite_trigram_drop
 
-SEARCHED = {"problems_problem": ["description", "cause"]}
+TABLE, COLUMNS = "problems_problem", ["description", "cause"]  # as problems.apps.SEARCH_INDEX (kept there after
+# every migrate; a migration does not import the app's current code)
 
 
 def create(apps, schema_editor):
-    for table, columns in SEARCHED.items():
-        sqlite_trigram_create(schema_editor, table, columns)
+    sqlite_trigram_create(schema_editor, TABLE, COLUMNS)
 
 
 def drop(apps, schema_editor):
-    for table in SEARCHED:
-        sqlite_trigram_drop(schema_editor, table)
+    sqlite_trigram_drop(schema_editor, TABLE)
 
 
 class Migration(migrations.Migration):
