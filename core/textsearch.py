@@ -41,7 +41,7 @@ def dense_limit(rows: int, cap: int) -> int:
     the LIKE reads rows in the page's order until the count's cap, about cap·rows/matches of them (0.33 µs
     each), and stops early where matches are dense. Even where matches² ≈ 0.6·cap·rows: √(cap·rows), at least
     cap (300,000 problems: 54,772; 30,000: 17,320). Measured on the city (300,000 problems, one bounded count
-    + page): 11,111 matches 148 → 31 ms through the index, 37,500 50 → 48 ms, 300,000 30 → 185 ms."""
+    + page): 11,111 matches 148 → 31 ms through the index, 37,500 53 → 48 ms, 300,000 30 → 185 ms."""
     return max(cap, isqrt(cap * rows))
 
 
