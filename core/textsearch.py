@@ -54,8 +54,8 @@ def _triggers(table: str, columns: list[str], key: str) -> list[str]:
     cols = ", ".join(f'"{c}"' for c in columns)
     new = ", ".join(f'new."{c}"' for c in columns)
     old = ", ".join(f'old."{c}"' for c in columns)
-    delete = f'INSERT INTO "{fts}" ("{fts}", rowid, {cols}) VALUES (\'delete\', old."{key}", {old});'
-    insert = f'INSERT INTO "{fts}" (rowid, {cols}) VALUES (new."{key}", {new});'
+    delete = f'INSERT INTO "{fts}" ("{fts}", rowid, {cols}) VALUES (\'delete\', old."{key}", {old});'  # nosec B608 (our names)
+    insert = f'INSERT INTO "{fts}" (rowid, {cols}) VALUES (new."{key}", {new});'  # nosec B608
     return [
         f'CREATE TRIGGER "{fts}_ai" AFTER INSERT ON "{table}" BEGIN {insert} END',
         f'CREATE TRIGGER "{fts}_ad" AFTER DELETE ON "{table}" BEGIN {delete} END',
@@ -80,7 +80,7 @@ def _create(execute, table: str, columns: list[str], key: str) -> None:
     )
     for sql in _triggers(table, columns, key):
         execute(sql)
-    execute(f'INSERT INTO "{fts}" ("{fts}") VALUES (\'rebuild\')')
+    execute(f'INSERT INTO "{fts}" ("{fts}") VALUES (\'rebuild\')')  # nosec B608 (a table name of ours)
 
 
 def sqlite_trigram_ensure(connection, table: str, columns: list[str], key: str = "id") -> bool:
@@ -131,8 +131,9 @@ def contains_q(model, value: str, fields: list[str], *, cap: int, using: str = "
     with connections[using].cursor() as cur:
         cur.execute(f'SELECT COALESCE(MAX(rowid), 0) FROM "{table}"')  # nosec B608 (model meta): about its rows
         most = dense_limit(cur.fetchone()[0], cap)
-        cur.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{fts}" WHERE "{fts}" MATCH %s LIMIT %s)', [match, most + 1])
+        count = f'SELECT COUNT(*) FROM (SELECT 1 FROM "{fts}" WHERE "{fts}" MATCH %s LIMIT %s)'  # nosec B608 (meta)
+        cur.execute(count, [match, most + 1])
         if cur.fetchone()[0] > most:
             return like
-    found = RawSQL(f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s', [match])  # nosec B611 (model meta)
+    found = RawSQL(f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s', [match])  # nosec B608 B611 (model meta)
     return Q(pk__in=found) & like
