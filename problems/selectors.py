@@ -2,11 +2,12 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import BigIntegerField, Count, Func, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignUnit
+from core.indexhints import NotAnIndexKey
 from orgs.access import Perm, can, has_any, person_of, units_where
 from orgs.models import Person, Post, Unit
 from orgs.selectors import leadership_team_of
@@ -18,14 +19,6 @@ LEADER_POSTS = (Post.Kind.PRINCIPAL_LEADER, Post.Kind.LEADERSHIP_MEMBER, Post.Ki
 
 
 # ---------------------------------------------------------------- problems
-
-
-class _NotAnIndexKey(Func):
-    """SQLite's unary + on a column: the same value, but a term on it is no index's key (SQLite's documented
-    way to keep the planner off an index), so the term is tested on each row the plan reads."""
-
-    template = "+%(expressions)s"
-    output_field = BigIntegerField()
 
 
 # On SQLite, a scope holding at least this share of the units is tested row by row (see problems_visible_to):
@@ -57,7 +50,7 @@ def problems_visible_to(user) -> QuerySet[Problem]:
     if share["scope"] == share["every"]:
         return Problem.objects.all()
     if connection.vendor == "sqlite" and share["scope"] >= WIDE_SCOPE_SHARE * share["every"]:
-        return Problem.objects.alias(scope_unit=_NotAnIndexKey("unit_id")).filter(scope_unit__in=units.values("pk"))
+        return Problem.objects.alias(scope_unit=NotAnIndexKey("unit_id")).filter(scope_unit__in=units.values("pk"))
     return Problem.objects.filter(unit__in=units)
 
 
@@ -77,7 +70,7 @@ def in_subtree(qs: QuerySet[Problem], unit: Unit, campaign: Campaign | None = No
             every=Count("pk"), inside=Count("pk", filter=Q(unit__path__startswith=unit.path))
         )
         if share["every"] and share["inside"] >= WIDE_SCOPE_SHARE * share["every"]:
-            return qs.alias(subtree_unit=_NotAnIndexKey("unit_id")).filter(subtree_unit__in=subtree)
+            return qs.alias(subtree_unit=NotAnIndexKey("unit_id")).filter(subtree_unit__in=subtree)
     return qs.filter(unit__in=subtree)
 
 

@@ -13,9 +13,11 @@ import re
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Count, Exists, Func, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from core.indexhints import NotAnIndexKey
 from orgs.access import Perm, can, person_of, units_where
 from orgs.models import Supervision
 from orgs.selectors import supervisor_of
@@ -234,8 +236,13 @@ def closeout_queue(user) -> QuerySet[Measure]:
         # the supervised units by key, not a join (a join repeats rows and needs DISTINCT or an id sub-query,
         # after which the planner joins every measure of the city to its plan, unit and owner first)
         supervised = RectificationPlan.objects.filter(unit__in=Supervision.objects.filter(leader=me).values("unit_id"))
-        q |= Q(responsible_leader=me) | Q(plan__in=supervised.values("pk"))
-    queue = Measure.objects.filter(q, status=Measure.Status.CLOSEOUT_REQUESTED)
+        q |= Q(queue_leader=me.pk) | Q(plan__in=supervised.values("pk"))
+    # On SQLite the leader is tested on each row: with the leader's partial index (0009) as one more way in,
+    # SQLite answered the OR by a union of four index searches, reading every measure of an office's units
+    # (an institution's 100,000) where walking the waiting close-outs in order (measure_closeout_oldest)
+    # finds its 20 oldest after a few dozen (full city: 120 → 12 ms, the count 109 → 29 ms).
+    leader = NotAnIndexKey("responsible_leader_id") if connection.vendor == "sqlite" else F("responsible_leader_id")
+    queue = Measure.objects.alias(queue_leader=leader).filter(q, status=Measure.Status.CLOSEOUT_REQUESTED)
     if me is not None:
         queue = queue.exclude(owner=me)
     return queue.select_related("plan__unit", "plan__campaign", "owner", "responsible_unit").order_by(
