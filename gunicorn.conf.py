@@ -1,5 +1,6 @@
 """gunicorn settings for `make run` and deployments."""
 
+import gc
 import logging
 import os
 
@@ -44,3 +45,11 @@ def post_fork(server, worker):
 
 def worker_exit(server, worker):
     _filter().flush(logging.getLogger("gunicorn.access"))
+
+
+def post_worker_init(worker):
+    # What a worker holds once the site is loaded (Django, the apps and their modules) lives as long as the
+    # worker: moved out of the cyclic collector's reach, its passes walk what requests make instead of the
+    # whole site each time. Those passes were the slow tail of a city office's pages (SQLite, full city, a
+    # filtered ledger page: p95 174 → 118 ms in one process, median unchanged).
+    gc.freeze()
