@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -24,6 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from core.excel import PERCENT_FORMAT, RowWriter, cell
+from core.idlists import InIds
 from core.rates import rate
 
 CHUNK = 2000
@@ -119,13 +121,13 @@ PROBLEM_FIELDS = (
     "recorded_at status lookback_id fixed_note"
 ).split()
 MEASURE_FIELDS = (
-    "content goal responsible_leader__name leader_name responsible_unit__name responsible_unit_name owner__name "
+    "content goal leader_person_name leader_name unit_record_name responsible_unit_name owner_person_name "
     "owner_name deadline time_class status percent verified_at"
 ).split()
 
 
 def _problems(campaign, unit_ids=None, root=None):
-    from django.db.models import F, OuterRef, Subquery
+    from django.db.models import OuterRef, Subquery
 
     from problems.models import Problem
 
@@ -152,7 +154,11 @@ def _measures(campaign, unit_ids=None, root=None):
         qs = qs.filter(responsible_unit_id__in=unit_ids)
     if root is not None:
         qs = qs.filter(responsible_unit__path__startswith=root.path)
-    return qs.values("pk", "plan__unit__name", *MEASURE_FIELDS).order_by("responsible_unit__path", "deadline", "pk")
+    return (
+        qs.annotate(**_measure_names())
+        .values("pk", "plan__unit__name", *MEASURE_FIELDS)
+        .order_by("responsible_unit__path", "deadline", "pk")
+    )
 
 
 def base_queryset(kind: str, campaign, *, root=None, unit_ids=None):
@@ -200,9 +206,9 @@ def _measure_cells(m: dict, labels: Labels) -> dict:
     return {
         "measure": m["content"],
         "goal": m["goal"],
-        "leader": m["responsible_leader__name"] if m["responsible_leader__name"] is not None else m["leader_name"],
-        "resp_unit": m["responsible_unit_name"] or m["responsible_unit__name"],
-        "owner": m["owner__name"] if m["owner__name"] is not None else m["owner_name"],
+        "leader": m["leader_person_name"] if m["leader_person_name"] is not None else m["leader_name"],
+        "resp_unit": m["responsible_unit_name"] or m["unit_record_name"],
+        "owner": m["owner_person_name"] if m["owner_person_name"] is not None else m["owner_name"],
         # a real date cell; the time class in words when there is no date (长期坚持)
         "deadline": m["deadline"] or labels.time_class.get(m["time_class"], m["time_class"]),
         "completion": f"{labels.measure_status.get(m['status'], m['status'])}（{m['percent']}%）",
@@ -274,7 +280,7 @@ def _manifestations_of(problem_ids: list[int]) -> dict[int, list[str]]:
     through = Problem.manifestations.through
     out: dict[int, list[str]] = {}
     for pid, name in (
-        through.objects.filter(problem_id__in=problem_ids)
+        through.objects.filter(InIds(F("problem_id"), problem_ids))
         .order_by("manifestation__sort_order", "manifestation__pk")
         .values_list("problem_id", "manifestation__name")
     ):
@@ -292,7 +298,7 @@ def _measures_of(problem_ids: list[int], statuses: dict[int, str] | None = None)
 
     through = Measure.problems.through
     links: dict[int, list[int]] = {}
-    for pid, mid in through.objects.filter(problem_id__in=problem_ids).values_list("problem_id", "measure_id"):
+    for pid, mid in through.objects.filter(InIds(F("problem_id"), problem_ids)).values_list("problem_id", "measure_id"):
         links.setdefault(mid, []).append(pid)
     out: dict[int, list[dict]] = {}
     if not links:
@@ -300,9 +306,10 @@ def _measures_of(problem_ids: list[int], statuses: dict[int, str] | None = None)
     # The plan's status is read, not filtered on: as a condition, it again leads the planner to start
     # from every approved plan of the city.
     for row in (
-        Measure.objects.filter(pk__in=list(links))
+        Measure.objects.filter(InIds(F("pk"), list(links)))
+        .annotate(**_measure_names())
         .order_by("import_row", "deadline", "pk")
-        .values_list("pk", "plan__status", *MEASURE_FIELDS)
+        .values_list("pk", "plan_status", *MEASURE_FIELDS)
     ):
         if row[1] != "approved":
             continue
@@ -314,13 +321,33 @@ def _measures_of(problem_ids: list[int], statuses: dict[int, str] | None = None)
     return out
 
 
+def _measure_names() -> dict:
+    """The names a measure row shows from other tables (its plan's status, its leader, unit and owner), each
+    looked up by key for the row. As joins, PostgreSQL's planner hashed the whole person table twice for
+    every chunk of 2,000 measures (175 ms a chunk at city size, half of a 100,000-row export's time)."""
+    from django.db.models import OuterRef, Subquery
+
+    from orgs.models import Person, Unit
+    from rectification.models import RectificationPlan
+
+    def by_key(model, field, column):
+        return Subquery(model.objects.filter(pk=OuterRef(field)).order_by().values(column)[:1])
+
+    return {
+        "plan_status": by_key(RectificationPlan, "plan_id", "status"),
+        "leader_person_name": by_key(Person, "responsible_leader_id", "name"),
+        "unit_record_name": by_key(Unit, "responsible_unit_id", "name"),
+        "owner_person_name": by_key(Person, "owner_id", "name"),
+    }
+
+
 def _problems_of(measure_ids: list[int]) -> dict[int, list[str]]:
     from rectification.models import Measure
 
     through = Measure.problems.through
     out: dict[int, list[str]] = {}
     for mid, text in (
-        through.objects.filter(measure_id__in=measure_ids)
+        through.objects.filter(InIds(F("measure_id"), measure_ids))
         .order_by("-problem__recorded_at", "-problem__pk")
         .values_list("measure_id", "problem__description")
     ):

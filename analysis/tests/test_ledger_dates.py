@@ -14,8 +14,8 @@ def test_an_entry_before_eight_in_the_morning_beijing_time_shows_that_day(db):
     }
     assert problem_row(problem, [], labels)["recorded"] == "2026年6月2日"
     measure = {
-        "status": "verified", "verified_at": early, "content": "m", "goal": "", "responsible_leader__name": None,
-        "leader_name": "", "responsible_unit_name": "", "responsible_unit__name": "教务处", "owner__name": None,
+        "status": "verified", "verified_at": early, "content": "m", "goal": "", "leader_person_name": None,
+        "leader_name": "", "responsible_unit_name": "", "unit_record_name": "教务处", "owner_person_name": None,
         "owner_name": "", "deadline": None, "time_class": "long_term", "percent": 100,
     }
     assert "2026年6月2日" in _measure_cells(measure, labels)["closeout"]
