@@ -61,11 +61,34 @@ def trim_unit_options(form) -> None:
     field.widget.choices = [("", field.empty_label), *((u.pk, field.label_from_instance(u)) for u in shown)]
 
 
+class UnitScopedFilterSet(django_filters.FilterSet):
+    """A filter set whose `unit` offers the units where the user holds `unit_permission` (the top of a city's
+    tree only, `trim_unit_options`) and whose `campaign`, if it has one, offers the campaigns given."""
+
+    unit_permission: str
+
+    def __init__(self, *args, user, campaigns=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if campaigns is not None:
+            self.filters["campaign"].queryset = campaigns
+        units = units_where(user, self.unit_permission)
+        self.filters["unit"].queryset = Unit.objects.filter(pk__in=units).order_by("path")
+
+    @property
+    def form(self):
+        fresh = not hasattr(self, "_form")
+        form = super().form
+        if fresh:
+            trim_unit_options(form)
+        return form
+
+
 # A search naming more people than this (a surname alone) matches them through a sub-query instead of a list.
 SEARCH_PEOPLE_LISTED = 500
 
 
-class ProblemFilter(django_filters.FilterSet):
+class ProblemFilter(UnitScopedFilterSet):
+    unit_permission = Perm.PROBLEM_VIEW
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=None)
     unit = UnitTreeFilter(label=_("Unit (and below)"), queryset=None, method="filter_unit")
@@ -82,21 +105,6 @@ class ProblemFilter(django_filters.FilterSet):
     class Meta:
         model = Problem
         fields: list[str] = []
-
-    def __init__(self, *args, user, campaigns, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["campaign"].queryset = campaigns
-        self.filters["unit"].queryset = Unit.objects.filter(pk__in=units_where(user, Perm.PROBLEM_VIEW)).order_by(
-            "path"
-        )
-
-    @property
-    def form(self):
-        fresh = not hasattr(self, "_form")
-        form = super().form
-        if fresh:
-            trim_unit_options(form)
-        return form
 
     def filter_q(self, qs, name, value):
         value = value.strip()[:100]
@@ -164,7 +172,8 @@ OPINION_TABS = [
 ]
 
 
-class OpinionFilter(django_filters.FilterSet):
+class OpinionFilter(UnitScopedFilterSet):
+    unit_permission = Perm.OPINION_TRIAGE
     status = django_filters.ChoiceFilter(label=_("Status"), choices=OPINION_TABS, method="filter_status")
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Opinion.Source.choices)
     unit = UnitTreeFilter(label=_("Unit (and below)"), queryset=None, method="filter_unit")
@@ -173,12 +182,6 @@ class OpinionFilter(django_filters.FilterSet):
     class Meta:
         model = Opinion
         fields: list[str] = []
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["unit"].queryset = Unit.objects.filter(pk__in=units_where(user, Perm.OPINION_TRIAGE)).order_by(
-            "path"
-        )
 
     def filter_unit(self, qs, name, value):
         return qs.filter(unit__path__startswith=value.path)

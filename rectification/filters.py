@@ -4,9 +4,9 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from orgs.access import Perm, units_where
+from orgs.access import Perm
 from orgs.models import Unit
-from problems.filters import UnitTreeFilter, trim_unit_options
+from problems.filters import UnitScopedFilterSet, UnitTreeFilter
 
 from .models import RectificationPlan
 
@@ -14,7 +14,8 @@ from .models import RectificationPlan
 PLAN_ORDER = ("campaign_id", "unit__path", "round", "pk")
 
 
-class PlanFilter(django_filters.FilterSet):
+class PlanFilter(UnitScopedFilterSet):
+    unit_permission = Perm.RECTIFICATION_VIEW
     campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=None)
     unit = UnitTreeFilter(label=_("Unit (and below)"), queryset=None, method="filter_unit")
     # not "status": the dashboards link here with a measure's status (analysis.links.measures_url)
@@ -27,21 +28,6 @@ class PlanFilter(django_filters.FilterSet):
     class Meta:
         model = RectificationPlan
         fields: list[str] = []
-
-    def __init__(self, *args, user, campaigns, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["campaign"].queryset = campaigns
-        self.filters["unit"].queryset = Unit.objects.filter(pk__in=units_where(user, Perm.RECTIFICATION_VIEW)).order_by(
-            "path"
-        )
-
-    @property
-    def form(self):
-        fresh = not hasattr(self, "_form")
-        form = super().form
-        if fresh:
-            trim_unit_options(form)  # a city office views 7,000 units: the top two levels are offered
-        return form
 
     def filter_unit(self, qs, name, value):
         # The subtree's units by key (a sub-query), as the ledger's unit filter, not a join to every plan's unit.
