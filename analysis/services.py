@@ -408,9 +408,7 @@ def ledger_import_run(import_id: int, *, job: str, actor_id=None, today=None, gu
 
     took = LedgerImport.objects.filter(
         pk=import_id, job=job, job_status=JobStatus.QUEUED, status=LedgerImport.Status.PREVIEWED
-    ).update(
-        job_status=JobStatus.RUNNING, job_started_at=timezone.now(), job_rows=0, job_total=0, job_error=""
-    )
+    ).update(job_status=JobStatus.RUNNING, job_started_at=timezone.now(), job_rows=0, job_total=0, job_error="")
     if not took:
         return False
     imp = LedgerImport.objects.select_related("campaign__institution", "default_unit").get(pk=import_id)
@@ -542,7 +540,9 @@ def ledger_import_check(ledger_import, *, today=None, guess: bool = False, progr
             raise ServiceError(_("The file could not be read as an Excel workbook.")) from e
         if guess:
             imp.sheet, imp.header_row, imp.mapping = sheet.name, sheet.header_rows[1], sheet.mapping
-            LedgerImport.objects.filter(pk=imp.pk).update(sheet=imp.sheet, header_row=imp.header_row, mapping=imp.mapping)
+            LedgerImport.objects.filter(pk=imp.pk).update(
+                sheet=imp.sheet, header_row=imp.header_row, mapping=imp.mapping
+            )
         summary["sheet"], summary["header"], summary["sheets"] = sheet.name, sheet.header, sheet.sheet_names
         total = max(0, (getattr(sheet.worksheet, "max_row", None) or 0) - sheet.header_rows[1])
         if progress:

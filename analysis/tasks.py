@@ -75,7 +75,13 @@ def report_run_task(*, run_id: int, language: str = "zh-hans") -> int:
 
 @task()
 def ledger_import_task(
-    *, import_id: int, job: str, actor_id: int | None = None, today: str = "", guess: bool = False, language: str = "zh-hans"
+    *,
+    import_id: int,
+    job: str,
+    actor_id: int | None = None,
+    today: str = "",
+    guess: bool = False,
+    language: str = "zh-hans",
 ) -> bool:
     """Read and check an uploaded ledger's rows (job "check"), or import them (job "commit"), recording
     how far it got on the import, which the preview page polls."""

@@ -143,7 +143,6 @@ def _styled_cell_class():
     return StyledCell
 
 
-
 def table_xlsx(title: str, widths: list[int], headers: list[str], rows) -> bytes:
     """One sheet: bold centred headers frozen on top, the given column widths, then the rows (write-only)."""
     import io

@@ -156,14 +156,16 @@ def parse_import(upload, evaluation: Evaluation) -> Parsed:
     errors = []
     if not columns:
         errors.append(
-            _("Row 1: no column is named after a component (%(names)s).") % {"names": "、".join(c.name for c in entered)}
+            _("Row 1: no column is named after a component (%(names)s).")
+            % {"names": "、".join(c.name for c in entered)}
         )
         return Parsed({}, errors)
     known = set(columns.values()) | {target_col, staff_col}
     for i, h in enumerate(header):
         if h and i not in known:
             errors.append(
-                _("Row 1, column %(col)s “%(head)s”: not a component of this round.") % {"col": column_name(i), "head": h}
+                _("Row 1, column %(col)s “%(head)s”: not a component of this round.")
+                % {"col": column_name(i), "head": h}
             )
     targets = list(evaluation.targets.select_related("unit", "person"))
     by_name, by_staff = {}, {}
@@ -196,7 +198,9 @@ def parse_import(upload, evaluation: Evaluation) -> Parsed:
                     (
                         _("Row %(row)s, column %(col)s: “%(value)s” is not a target of this round.")
                         if not found
-                        else _("Row %(row)s, column %(col)s: several targets are called “%(value)s”: give the staff number.")
+                        else _(
+                            "Row %(row)s, column %(col)s: several targets are called “%(value)s”: give the staff number."
+                        )
                     )
                     % {"row": n, "col": where, "value": name}
                 )

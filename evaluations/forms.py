@@ -392,7 +392,10 @@ class ComponentSchemeForm(forms.Form):
                 required=False, widget=forms.HiddenInput, initial=c.pk if c else None, min_value=1
             )
             self.fields[f"name_{i}"] = forms.CharField(
-                label=pgettext_lazy("score component", "Part"), max_length=40, required=False, initial=c.name if c else ""
+                label=pgettext_lazy("score component", "Part"),
+                max_length=40,
+                required=False,
+                initial=c.name if c else "",
             )
             self.fields[f"weight_{i}"] = forms.DecimalField(
                 label=_("Weight (%)"),

@@ -18,7 +18,6 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 
-
 def _keys() -> tuple[str, str]:
     """The pool, and the items taken by a flush that has not committed yet."""
     key = getattr(settings, "RECTIFY_DROPBOX_KEY", "rectify:dropbox")

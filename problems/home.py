@@ -51,9 +51,12 @@ def tasks_for(user) -> list[TaskItem]:
                 )
             )
         waiting = selectors.peer_reviews_to_decide(user).filter(campaign=campaign, status=PeerReview.Status.SUBMITTED)
-        unanswered = waiting.count() + PeerReview.objects.filter(
-            campaign=campaign, subject=me, kind=PeerReview.Kind.LEADER_COMMENT, status=PeerReview.Status.SUBMITTED
-        ).count()
+        unanswered = (
+            waiting.count()
+            + PeerReview.objects.filter(
+                campaign=campaign, subject=me, kind=PeerReview.Kind.LEADER_COMMENT, status=PeerReview.Status.SUBMITTED
+            ).count()
+        )
         if unanswered:
             items.append(
                 TaskItem(

@@ -198,7 +198,9 @@ def get_opinion_for_user(user, pk: int, write: bool = False) -> Opinion:
     """
     opinion = (
         opinions_for_triage(user)
-        .select_related("campaign", "unit", "submitter", "concerns_person", "suggested_manifestation", "recusal_handler")
+        .select_related(
+            "campaign", "unit", "submitter", "concerns_person", "suggested_manifestation", "recusal_handler"
+        )
         .filter(pk=pk)
         .first()
     )

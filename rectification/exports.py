@@ -3,7 +3,6 @@
 Cells keep their type (core.excel.cell): deadlines and the days of request and decision are date cells,
 percentages numbers, and text that begins like a formula is stored as typed, never run."""
 
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,4 +53,6 @@ def closeout_rows(qs):
 
 
 def closeouts_xlsx(qs) -> bytes:
-    return table_xlsx(_("Close-outs"), [8, 22, 16, 50, 40, 12, 12, 14, 40, 16, 8, 12], closeout_headers(), closeout_rows(qs))
+    return table_xlsx(
+        _("Close-outs"), [8, 22, 16, 50, 40, 12, 12, 14, 40, 16, 8, 12], closeout_headers(), closeout_rows(qs)
+    )

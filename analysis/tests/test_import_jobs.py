@@ -73,14 +73,17 @@ def test_the_upload_only_queues_the_check_and_the_page_shows_its_progress(cast, 
     done = client.get(r.url, headers={"HX-Request": "true"})
     assert done["HX-Refresh"] == "true"  # the poll reloads the page, which now is the preview
     page = client.get(r.url).content.decode()
-    assert "table class=\"compact preview\"" in page and "理论学习流于形式" in page and "import-progress" not in page
+    assert 'table class="compact preview"' in page and "理论学习流于形式" in page and "import-progress" not in page
 
 
 def test_the_import_runs_once_in_the_background_however_often_it_is_asked(cast, campaign, client_for):
     client = client_for(cast.user("office"))
     imp = services.ledger_import_upload(
-        actor=cast.user("office"), campaign=campaign, upload=SimpleUploadedFile("区台账.xlsx", district_ledger()),
-        default_unit=cast.college, today=TODAY,
+        actor=cast.user("office"),
+        campaign=campaign,
+        upload=SimpleUploadedFile("区台账.xlsx", district_ledger()),
+        default_unit=cast.college,
+        today=TODAY,
     )  # checked at once (the tests' immediate backend)
     url = reverse("analysis:import_preview", args=[imp.pk])
     with override_settings(TASKS=DB_TASKS):
@@ -97,7 +100,10 @@ def test_the_import_runs_once_in_the_background_however_often_it_is_asked(cast, 
         # changing the columns or discarding while it waits is refused
         with pytest.raises(ServiceError):
             services.ledger_import_map(
-                actor=cast.user("office"), ledger_import=imp, mapping=imp.mapping, sheet=imp.sheet,
+                actor=cast.user("office"),
+                ledger_import=imp,
+                mapping=imp.mapping,
+                sheet=imp.sheet,
                 default_channel="self_check",
             )
         assert _run_next().status == "SUCCESSFUL"
@@ -124,8 +130,11 @@ def test_the_run_goes_queued_running_done_and_says_how_far_it_got(cast, campaign
     monkeypatch.setattr(services, "ROW_BATCH", 2)  # report after every two rows of the small ledger
     with override_settings(TASKS=DB_TASKS):
         imp = services.ledger_import_upload(
-            actor=cast.user("office"), campaign=campaign, upload=SimpleUploadedFile("t.xlsx", district_ledger()),
-            default_unit=cast.college, today=TODAY,
+            actor=cast.user("office"),
+            campaign=campaign,
+            upload=SimpleUploadedFile("t.xlsx", district_ledger()),
+            default_unit=cast.college,
+            today=TODAY,
         )
         assert imp.job_status == JobStatus.QUEUED and not seen
         _run_next()
@@ -149,8 +158,11 @@ def test_an_import_refused_halfway_fails_with_its_message_and_stores_nothing(cas
     from problems import services as problem_services
 
     imp = services.ledger_import_upload(
-        actor=cast.user("office"), campaign=campaign, upload=SimpleUploadedFile("区台账.xlsx", district_ledger()),
-        default_unit=cast.college, today=TODAY,
+        actor=cast.user("office"),
+        campaign=campaign,
+        upload=SimpleUploadedFile("区台账.xlsx", district_ledger()),
+        default_unit=cast.college,
+        today=TODAY,
     )
     monkeypatch.setattr(services, "ROW_BATCH", 2)
     real, calls = problem_services.problems_import, []
@@ -181,8 +193,11 @@ def test_an_import_refused_halfway_fails_with_its_message_and_stores_nothing(cas
 
 def test_a_crash_fails_the_run_and_the_worker_hooks_requeue_or_give_up(cast, campaign, monkeypatch):
     imp = services.ledger_import_upload(
-        actor=cast.user("office"), campaign=campaign, upload=SimpleUploadedFile("区台账.xlsx", district_ledger()),
-        default_unit=cast.college, today=TODAY,
+        actor=cast.user("office"),
+        campaign=campaign,
+        upload=SimpleUploadedFile("区台账.xlsx", district_ledger()),
+        default_unit=cast.college,
+        today=TODAY,
     )
 
     def crash(*a, **kw):
@@ -218,13 +233,22 @@ def test_a_new_sheet_is_read_and_its_columns_guessed_by_the_worker(cast, campaig
     buf = BytesIO()
     wb.save(buf)
     imp = services.ledger_import_upload(
-        actor=cast.user("office"), campaign=campaign, upload=SimpleUploadedFile("两表.xlsx", buf.getvalue()),
-        default_unit=cast.college, today=TODAY,
+        actor=cast.user("office"),
+        campaign=campaign,
+        upload=SimpleUploadedFile("两表.xlsx", buf.getvalue()),
+        default_unit=cast.college,
+        today=TODAY,
     )
     assert imp.summary["sheets"] == [wb.sheetnames[0], "二季度"]
     services.ledger_import_map(
-        actor=cast.user("office"), ledger_import=imp, mapping=imp.mapping, sheet="二季度",
-        default_unit=cast.college, default_channel="self_check", guess=True, today=TODAY,
+        actor=cast.user("office"),
+        ledger_import=imp,
+        mapping=imp.mapping,
+        sheet="二季度",
+        default_unit=cast.college,
+        default_channel="self_check",
+        guess=True,
+        today=TODAY,
     )
     assert imp.job_status == JobStatus.DONE and imp.sheet == "二季度"
     assert imp.mapping == {"seq": 0, "description": 1, "measure": 2, "owner": 3, "deadline": 4, "completion": 5}
@@ -249,13 +273,11 @@ def test_a_ledger_exported_here_imports_back_with_the_same_statuses(cast, campai
     state (done ones as completed by import, waiting for the office's 销号)."""
     from django.utils import timezone
 
-    from campaigns.services import campaign_create
-
     from analysis.ledgers import to_xlsx
+    from campaigns.services import campaign_create
+    from rectification.models import RectificationPlan
 
     from .conftest import add_measure, add_problem
-
-    from rectification.models import RectificationPlan
 
     plan = RectificationPlan.objects.create(
         campaign=campaign, unit=cast.dept_a, title="教务处整改方案", status="approved", approved_at=timezone.now()
@@ -263,10 +285,18 @@ def test_a_ledger_exported_here_imports_back_with_the_same_statuses(cast, campai
     made = {}
     for k, status in enumerate(ROUND_TRIP):
         p = add_problem(campaign, cast.dept_a, text=f"问题{k}：{status}")
-        made[status] = add_measure(
-            plan, cast.head_a, deadline=date(2026, 12, 1 + k), status=status, problems=[p],
-            verified_on=date(2026, 11, 28) if status == "verified" else None,
-        ) if status != "completed" else add_measure(plan, cast.head_a, deadline=date(2026, 12, 1 + k), problems=[p])
+        made[status] = (
+            add_measure(
+                plan,
+                cast.head_a,
+                deadline=date(2026, 12, 1 + k),
+                status=status,
+                problems=[p],
+                verified_on=date(2026, 11, 28) if status == "verified" else None,
+            )
+            if status != "completed"
+            else add_measure(plan, cast.head_a, deadline=date(2026, 12, 1 + k), problems=[p])
+        )
     # done according to an earlier imported ledger
     Measure.objects.filter(pk=made["completed"].pk).update(status="completed", import_row=9, import_file="旧台账.xlsx")
     assert Measure.objects.get(pk=made["closeout_requested"].pk).get_status_display() == "已申请销号"
@@ -274,14 +304,24 @@ def test_a_ledger_exported_here_imports_back_with_the_same_statuses(cast, campai
     assert to_xlsx(path, kind="combined", campaign=campaign, root=cast.college) == len(ROUND_TRIP)
 
     later = campaign_create(
-        actor=cast.user("office"), institution=cast.college, units=[cast.college, cast.dept_a],
-        name="2027年整改回头看", start_date=date(2027, 3, 1), finding_due=date(2027, 4, 1),
-        meeting_due=date(2027, 5, 1), evaluation_due=date(2027, 6, 1), rectification_due=date(2027, 9, 1),
-        milestone_3m=date(2027, 6, 1), milestone_6m=date(2027, 9, 1),
+        actor=cast.user("office"),
+        institution=cast.college,
+        units=[cast.college, cast.dept_a],
+        name="2027年整改回头看",
+        start_date=date(2027, 3, 1),
+        finding_due=date(2027, 4, 1),
+        meeting_due=date(2027, 5, 1),
+        evaluation_due=date(2027, 6, 1),
+        rectification_due=date(2027, 9, 1),
+        milestone_3m=date(2027, 6, 1),
+        milestone_6m=date(2027, 9, 1),
     )
     imp = services.ledger_import_upload(
-        actor=cast.user("office"), campaign=later, upload=SimpleUploadedFile(path.name, path.read_bytes()),
-        default_unit=cast.college, today=TODAY,
+        actor=cast.user("office"),
+        campaign=later,
+        upload=SimpleUploadedFile(path.name, path.read_bytes()),
+        default_unit=cast.college,
+        today=TODAY,
     )
     assert imp.job_status == JobStatus.DONE and imp.summary["errors"] == 0, list(
         LedgerRow.objects.exclude(errors=[]).values_list("errors", flat=True)
@@ -294,9 +334,7 @@ def test_a_ledger_exported_here_imports_back_with_the_same_statuses(cast, campai
     assert read == {k: v[:2] for k, v in ROUND_TRIP.items()}
     n_problems, n_measures = services.ledger_import_commit(actor=cast.user("office"), ledger_import=imp, today=TODAY)
     assert (n_problems, n_measures) == (len(ROUND_TRIP), len(ROUND_TRIP))
-    back = {
-        m.problems.get().description.split("：")[1]: m.status for m in Measure.objects.filter(plan__campaign=later)
-    }
+    back = {m.problems.get().description.split("：")[1]: m.status for m in Measure.objects.filter(plan__campaign=later)}
     assert back == {k: v[2] for k, v in ROUND_TRIP.items()}
 
 

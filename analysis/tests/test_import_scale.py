@@ -108,8 +108,12 @@ def test_a_district_size_ledger_goes_through_the_pages_with_quick_requests(cast,
         t0 = time.perf_counter()
         r = client.post(
             reverse("analysis:import_upload", args=[campaign.pk]),
-            {"file": SimpleUploadedFile("全区整改台账.xlsx", data), "default_unit": cast.college.pk,
-             "default_channel": "self_check", "plans_approved": "on"},
+            {
+                "file": SimpleUploadedFile("全区整改台账.xlsx", data),
+                "default_unit": cast.college.pk,
+                "default_channel": "self_check",
+                "plans_approved": "on",
+            },
         )
         t_upload = time.perf_counter() - t0
         assert r.status_code == 302

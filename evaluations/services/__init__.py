@@ -3,6 +3,7 @@
 `target_add(*, actor, evaluation, kind, unit, person=None)`; results land in
 `EvaluationTarget.result` / `.satisfaction` when the round is tallied."""
 
+from .components import component_import, component_scheme_save, component_values_save  # noqa: F401, E402
 from .final import final_grade_options, final_grade_record, tally_said  # noqa: F401, E402
 from .paper import (  # noqa: F401, E402
     paper_batch_check,
@@ -60,4 +61,3 @@ from .voting import (  # noqa: F401
     public_base_url,
     token_for_code,
 )
-from .components import component_import, component_scheme_save, component_values_save  # noqa: F401, E402

@@ -193,4 +193,3 @@ def component_import(*, actor, evaluation: Evaluation, upload) -> int:
     if not parsed.values:
         raise ServiceError(_("The file holds no values."))
     return component_values_save(actor=actor, evaluation=evaluation, values=parsed.values, source="excel")
-

@@ -126,7 +126,9 @@ def test_the_office_combines_the_evaluation_score_with_entered_and_imported_scor
     assert "第3行C列（年度考核）：不是数字" in msg
     assert "第4行A列：“后勤处”不是本轮的评议对象" in msg and "第5行B列：本轮没有工号为“T999”的评议对象" in msg
     assert ComponentValue.objects.count() == 3
-    good = _xlsx([["对象", "工号", "年度考核", "考勤"], ["财务处", None, 88.55, None], [None, cast.head_a.staff_no, 80, None]])
+    good = _xlsx(
+        [["对象", "工号", "年度考核", "考勤"], ["财务处", None, 88.55, None], [None, cast.head_a.staff_no, 80, None]]
+    )
     assert "已导入：2项" in _messages(c.post(imp, {"file": good}, follow=True))
     assert ComponentValue.objects.get(target=b, component=attendance).value == 9  # a blank cell changes nothing
 
@@ -143,7 +145,15 @@ def test_the_office_combines_the_evaluation_score_with_entered_and_imported_scor
 
     wb = load_workbook(io.BytesIO(c.get(reverse("evaluations:export", args=[ev.pk, "xlsx"])).content))
     combined = [list(r) for r in wb["综合得分"].iter_rows(values_only=True)]
-    assert combined[1][:7] == ["评议对象", "类型", "民主评议得分（60%）", "年度考核（30%）", "考勤（10%）", "综合得分", "综合排名"]
+    assert combined[1][:7] == [
+        "评议对象",
+        "类型",
+        "民主评议得分（60%）",
+        "年度考核（30%）",
+        "考勤（10%）",
+        "综合得分",
+        "综合排名",
+    ]
     by_target = {r[0]: r for r in combined[2:]}
     assert by_target["教务处"][2:6] == [93.33, 90.35, 8.4, 91.51] and by_target["财务处"][5:7] == [95.57, 1]
     assert by_target["处长张三"][4:6] == ["—", "缺少分项：考勤"]
@@ -161,9 +171,15 @@ def test_the_office_combines_the_evaluation_score_with_entered_and_imported_scor
     r = c.post(url, {**SCHEME, "weight_0": "25", "weight_1": "15"}, follow=True)
     assert "结果已公布，综合得分不能再修改" in _messages(r)
     r = c.post(url, {"action": "values", f"v{head.pk}_{attendance.pk}": "10"}, follow=True)
-    assert "结果已公布" in _messages(r) and not ComponentValue.objects.filter(target=head, component=attendance).exists()
+    assert (
+        "结果已公布" in _messages(r) and not ComponentValue.objects.filter(target=head, component=attendance).exists()
+    )
     assert not c.post(imp, {"file": good}, follow=True).content.decode().count("已导入")
-    assert list(AuditRecord.objects.filter(action__startswith="evaluation.component").order_by("pk").values_list("action", flat=True)) == [
+    assert list(
+        AuditRecord.objects.filter(action__startswith="evaluation.component")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    ) == [
         "evaluation.components_save",
         "evaluation.component_values",
         "evaluation.component_values",

@@ -18,7 +18,16 @@ satisfaction 100.0%, score (4×100 + 2×60)/6 = 86.67, passes. Had 预备党员 
 
 import io
 
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
 from docx import Document
+from openpyxl import load_workbook
+
+from evaluations import storage
+from evaluations.models import BallotToken, FreeText, SealedBallot
+from evaluations.services import codes_issue, evaluation_tally
 
 
 def docx_text(content: bytes) -> dict:
@@ -29,15 +38,6 @@ def docx_text(content: bytes) -> dict:
         "tables": [[[cell.text for cell in row.cells] for row in t.rows] for t in doc.tables],
     }
 
-import pytest
-from django.db import connection
-from django.test import Client
-from django.urls import reverse
-from openpyxl import load_workbook
-
-from evaluations import storage
-from evaluations.models import BallotToken, FreeText, SealedBallot
-from evaluations.services import codes_issue, evaluation_tally
 
 SUBMIT = reverse("evaluations_public:submit")
 

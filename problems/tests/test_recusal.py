@@ -117,9 +117,7 @@ def test_it_leaves_usual_opinions_with_the_department_head(cast, campaign, clien
 
 
 def test_it_leaves_the_opinion_out_of_the_department_dashboard(cast, campaign):
-    opinion_submit(
-        campaign=campaign, unit=cast.dept_a, content="处长张三迟到早退", source="staff_anonymous"
-    )
+    opinion_submit(campaign=campaign, unit=cast.dept_a, content="处长张三迟到早退", source="staff_anonymous")
     opinion_submit(campaign=campaign, unit=cast.dept_a, content="教务处窗口中午无人", source="staff_anonymous")
 
     def new_count(root):

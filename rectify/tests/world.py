@@ -163,7 +163,9 @@ def build_world():
     w.notification = Notification.objects.create(recipient=w.user("head_a"), title="提醒")
     w.post = Post.objects.filter(person=w.cadre_a).first()
     w.role = RoleAssignment.objects.filter(person=w.office).first()
-    w.pass_rule = PassRule.objects.create(evaluation=ev, comparison="gt", threshold_num=1, threshold_den=3, outcome="不过关")
+    w.pass_rule = PassRule.objects.create(
+        evaluation=ev, comparison="gt", threshold_num=1, threshold_den=3, outcome="不过关"
+    )
     w.scan_batch = ScanBatch.objects.create(evaluation=ev, group=w.group, label="第1批")
     sheet = ScannedSheet.objects.create(batch=w.scan_batch)
     w.sheet_answer = SheetAnswer.objects.create(

@@ -6,7 +6,9 @@ from problems.services import anonymous_input_flush, anonymous_input_seal
 
 
 class Command(BaseCommand):
-    help = "Audit the daily totals of anonymous opinions and peer reviews of past days and rewrite them in random order."
+    help = (
+        "Audit the daily totals of anonymous opinions and peer reviews of past days and rewrite them in random order."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--flush", action="store_true", help="write the drop box now, however few items wait")
