@@ -522,7 +522,7 @@ def test_the_manifestation_filter_lists_and_counts_the_rows_of_the_plain_exists_
 def test_the_manifestation_filter_counts_through_the_links_of_the_manifestation(cast, campaign, taxonomy):
     """The count's query joins the manifestation's links (in the ledger's rows, EXISTS), and on SQLite reads them from
     their index by manifestation (problems migration 0007) instead of testing problem after problem: on a city,
-    about 66,000 problems tested for the 10,001 a capped count needs (90 → 15 ms)."""
+    about 66,000 problems tested for the 10,001 a capped count needs (70–110 → 11–21 ms)."""
     from problems.filters import ProblemFilter
     from problems.selectors import campaigns_for
 
