@@ -53,7 +53,7 @@ def ledger(request):
     # The page's ids first (sorted and cut on the problems table alone), then their rows with units, people
     # and campaigns: joining those to every row that an OFFSET skips or a sort reads (a search matches
     # 37,000 of a city's problems) was most of a deep or searched page's SQL.
-    paginator = CappedPaginator(f.ordered(qs).values_list("pk", flat=True), PAGE_SIZE)
+    paginator = CappedPaginator(f.ordered(qs).values_list("pk", flat=True), PAGE_SIZE, counted=f.qs_to_count)
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
     loaded = (

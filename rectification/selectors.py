@@ -280,10 +280,21 @@ def _warning_base(user, campaign) -> QuerySet[Measure]:
     # The unfinished statuses written out, as the condition of index measure_unfinished_warnings is: with the
     # two values bound, SQLite could not use that index (it read each plan's measures through the plan index
     # and then their rows: a city campaign's count and red page 1 s each at full size).
+    approved = Q(plan__campaign=campaign, plan__status=RectificationPlan.Status.APPROVED)
+    if connection.vendor == "postgresql":
+        # The campaign's approved plans also by their ids, read first (one per unit taking part): PostgreSQL
+        # sizes a join by the average plan, and took the 98 plans of a city's largest campaign (100,000 measures)
+        # for 1,009 measures, so it read every measure of the city and hashed them against the plans (count
+        # 123 ms, red page 84–108 ms at full size). With the ids it asks each plan's own statistics and reads
+        # those plans' entries of the partial index alone (count 25–30 ms, red page 16–23 ms). The campaign stays
+        # on the join (the same rows), so that the plans joined for the visibility test are its 98, not all 6,868
+        # of the city hashed for each of the board's four statements. SQLite already walks the campaign's plans
+        # and searches the index by each; the list only added a test of every measure read (count +5–15 ms).
+        plans = RectificationPlan.objects.filter(campaign=campaign, status=RectificationPlan.Status.APPROVED)
+        approved = Q(plan__in=list(plans.order_by().values_list("pk", flat=True)), plan__campaign=campaign)
     return measures_visible_to(user).filter(
         _NotInWritten("status", [Measure.Status.VERIFIED, Measure.Status.COMPLETED]),
-        plan__campaign=campaign,
-        plan__status=RectificationPlan.Status.APPROVED,
+        approved,
         deadline__isnull=False,
     )
 

@@ -106,3 +106,53 @@ def test_it_shows_the_oldest_closeouts_and_how_many_wait(cast, many, client_for,
     ctx = client_for(cast.user("head_a")).get(reverse("rectification:index")).context
     assert [m.pk for m in ctx["to_verify"]] == waiting[:2]
     assert ctx["to_verify_total"] == len(waiting)
+
+
+def test_the_board_reads_the_campaigns_approved_plans_by_their_ids_and_shows_the_same_measures(
+    cast, campaign, plan_a, measure_a, client_for, settings
+):
+    """On PostgreSQL the board names the campaign's approved plans by their ids, read first (it sized the join by
+    the average plan and read every measure of a city for its largest campaign): a plan of the campaign in draft,
+    and an approved plan of another campaign, add nothing; each colour lists and counts the measures of the rule
+    with the plans joined, in the same order."""
+    from campaigns.models import Campaign
+    from rectification import selectors
+    from rectification.models import RectificationPlan
+    from rectification.services import plan_create
+
+    settings.SESSION_TOUCH_SECONDS = 3600
+    draft = plan_create(actor=cast.user("office"), campaign=campaign, unit=cast.dept_b, title="财务处整改方案")
+    other = Campaign.objects.get(pk=campaign.pk)
+    other.pk, other.name = None, "另一次专项整治"
+    other.save()
+    elsewhere = RectificationPlan.objects.get(pk=plan_a.pk)
+    elsewhere.pk, elsewhere.campaign = None, other
+    elsewhere.save()
+    for plan in (plan_a, draft, elsewhere):
+        for days in (-3, 0, 2, 9, 30):
+            m = Measure.objects.get(pk=measure_a.pk)
+            m.pk, m.plan, m.deadline = None, plan, TODAY + timedelta(days=days)
+            m.save()
+    office = cast.user("office")
+    window = {"today": TODAY, "green_days": 14, "yellow_days": 3}
+    joined = selectors.measures_visible_to(office).filter(
+        selectors._NotInWritten("status", ["verified", "completed"]),
+        plan__campaign=campaign,
+        plan__status=RectificationPlan.Status.APPROVED,
+        deadline__isnull=False,
+    )
+    ranges = selectors._warning_ranges(**window)
+    expected = {
+        c: list(joined.filter(q).order_by("deadline", "pk").values_list("pk", flat=True)) for c, q in ranges.items()
+    }
+    assert all(expected.values()) and not Measure.objects.filter(
+        plan__in=[draft, elsewhere], pk__in=sum(expected.values(), [])
+    )
+    assert selectors.warning_counts(office, campaign, **window) == {c: len(pks) for c, pks in expected.items()}
+    measures = selectors.warning_measures(office, campaign, **window)
+    assert {c: list(qs.values_list("pk", flat=True)) for c, qs in measures.items()} == expected
+    by_ids = f'"rectification_measure"."plan_id" IN ({plan_a.pk})'  # PostgreSQL only (selectors._warning_base)
+    assert (by_ids in str(measures["red"].query)) == (connection.vendor == "postgresql")
+    with time_machine.travel(datetime(2026, 12, 1, 9, tzinfo=TZ), tick=False):
+        board = _board(client_for(office))
+    assert board == {c: (pks[: views.WARNING_PAGE_SIZE], len(pks)) for c, pks in expected.items()}
