@@ -456,10 +456,12 @@ def step_meeting(walk, office, people, campaign):
     members = list(meeting.members.filter(role="member").select_related("person"))
     for n, m in enumerate(members, start=1):
         row = page.locator(".att-row", has_text=m.person.name)
-        row.locator("input[value=present]").check()
+        # the quorum box and the criticisms follow each answer: waiting on both keeps one request at a time
+        # (SQLite's shared in-memory test database refuses a second writer, and the session would be lost: the
+        # criticisms, still loading when the next answer was sent on a busy machine, were gone: CI, 30 Nov)
+        with page.expect_response(lambda r: r.url.endswith("/record/criticisms/list/")):
+            row.locator("input[value=present]").check()
         expect(row.locator(".ok")).to_be_visible()
-        # the quorum box follows each answer: waiting on it keeps one request at a time (SQLite's shared
-        # in-memory test database refuses a second writer, and the session would be lost)
         expect(page.locator("#quorum .figure")).to_have_text(f"{n}/{len(members)}")
     crit = page.locator("#criticisms")
     crit.locator("select[name=from_person]").select_option(label="赵副处长（副处长）")
