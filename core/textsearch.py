@@ -116,13 +116,23 @@ def fts_phrase(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
+def caseless(value: str) -> bool:
+    """True for a term without letters of two cases (Chinese, digits, punctuation): `contains` finds the same
+    rows as `icontains` for it, without PostgreSQL's UPPER() of every text it reads (two thirds of a search's
+    time on a city's ledger, and half of a search of 200,000 names)."""
+    return value.upper() == value.lower()
+
+
 def contains_q(model, value: str, fields: list[str], *, cap: int, using: str = "default") -> Q:
-    """`field1__icontains=value | field2__icontains=value | …`, the same rows, through the trigram index
-    where there is one: SQLite, a term of MIN_INDEXED characters or more, found in at most `dense_limit` rows
-    (a bounded count in the index, when the filter is built; `cap`: where the list's count stops)."""
+    """`field1__icontains=value | field2__icontains=value | …`, the same rows: as `contains` for a `caseless`
+    term (PostgreSQL has a trigram index for each form: problems migrations 0005 and 0008), and through the
+    trigram index where there is one on SQLite (a term of MIN_INDEXED characters or more, found in at most
+    `dense_limit` rows: a bounded count in the index, when the filter is built; `cap`: where the list's count
+    stops). SQLite writes `contains` and `icontains` alike (LIKE, which folds ASCII letters)."""
+    lookup = "contains" if caseless(value) else "icontains"
     like = Q()
     for f in fields:
-        like |= Q(**{f"{f}__icontains": value})
+        like |= Q(**{f"{f}__{lookup}": value})
     if connections[using].vendor != "sqlite" or len(value) < MIN_INDEXED:
         return like
     table, fts = model._meta.db_table, fts_table(model._meta.db_table)

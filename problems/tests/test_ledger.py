@@ -250,23 +250,29 @@ def test_the_search_finds_a_problem_by_its_text_its_cause_and_its_person_listed_
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes exist on PostgreSQL only")
 def test_the_search_can_be_served_by_the_trigram_indexes_on_postgresql(cast, campaign):
-    """Migration 0005 indexes UPPER(description) and UPPER(cause) with gin_trgm_ops; the search's query must
-    keep a form those indexes serve (no sub-query in its OR): with sequential scans priced out, PostgreSQL
-    reads the ledger through both of them for a term of three characters or more."""
+    """Migration 0005 indexes UPPER(description) and UPPER(cause) with gin_trgm_ops, migration 0008 the plain
+    columns; the search's query must keep a form those indexes serve (no sub-query in its OR), and the form of
+    its term: with sequential scans priced out, PostgreSQL reads the ledger through the plain indexes for a
+    Chinese term (matched with LIKE, no UPPER() of every row) and through the UPPER() ones for a Latin one."""
     from problems.filters import ProblemFilter
     from problems.selectors import campaigns_for, problems_visible_to
 
     make(cast, campaign, 3, text="窗口服务")
     user = cast.user("office")
     f = ProblemFilter({}, queryset=problems_visible_to(user), user=user, campaigns=campaigns_for(user))
-    searched = f.filter_q(Problem.objects.all(), "q", "推诿扯皮")  # the search alone, not the units it is within
-    sql, params = searched.values("pk").query.sql_with_params()
-    with connection.cursor() as cur:
-        cur.execute("SET LOCAL enable_seqscan = off")
-        cur.execute("SET LOCAL enable_indexscan = off")  # left: bitmap scans, which only these indexes offer
-        cur.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cur.fetchall())
-    assert "problem_description_trgm" in plan and "problem_cause_trgm" in plan, plan
+    for term, indexes in (
+        ("推诿扯皮", ("problem_description_plain_trgm", "problem_cause_plain_trgm")),
+        ("Window Shut", ("problem_description_trgm", "problem_cause_trgm")),
+    ):
+        searched = f.filter_q(Problem.objects.all(), "q", term)  # the search alone, not the units it is within
+        sql, params = searched.values("pk").query.sql_with_params()
+        assert ("UPPER(" in sql) == (term == "Window Shut"), sql
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")
+            cur.execute("SET LOCAL enable_indexscan = off")  # left: bitmap scans, which only these indexes offer
+            cur.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+        assert all(f"Bitmap Index Scan on {index} " in plan for index in indexes), (term, plan)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes exist on PostgreSQL only")
