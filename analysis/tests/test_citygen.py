@@ -110,3 +110,22 @@ def test_rounds_hold_every_answer_of_their_ballots_and_tallied_rounds_the_tally_
     assert _schema(Ballot, BallotAnswer) == before
     assert Ballot.objects.count() == city.counts["ballots"] + small.counts["ballots"]
     assert BallotAnswer.objects.count() == city.counts["ballot_answers"] + small.counts["ballot_answers"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_city_made_outside_a_transaction_is_vacuumed_on_postgresql_as_autovacuum_would_leave_it():
+    """Index-only reads (the warnings board's counts, the tally's non-votes) need the visibility map that only
+    VACUUM writes: a city measured straight after its bulk load is vacuumed by generate_city on PostgreSQL,
+    where ANALYZE alone would leave every page of its tables not all-visible."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the visibility map is PostgreSQL's")
+    generate_city(TINY, prefix="V")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT relname, relpages, relallvisible FROM pg_class "
+            "WHERE relname IN ('problems_problem', 'rectification_measure', 'evaluations_ballotanswer')"
+        )
+        tables = {name: (pages, visible) for name, pages, visible in cur.fetchall()}
+    assert len(tables) == 3 and all(pages > 0 and visible == pages for pages, visible in tables.values()), tables
