@@ -97,6 +97,13 @@ class RowWriter:
     def append(self, values) -> None:
         cells = _TypedRow()
         for (c, plain, dated, quoted, binding), value in zip(self.columns, values, strict=True):
+            if type(value) is str:  # most cells: no style depends on the binding, which types them as text
+                c._style = quoted if value.startswith(FORMULA_PREFIXES) else plain
+                c.value = value  # openpyxl's string checks
+                if c.data_type == "f":
+                    c.data_type = "s"  # stored as typed, never run
+                cells.append(c)
+                continue
             if isinstance(value, Decimal):
                 value = float(value)
             c._style = binding

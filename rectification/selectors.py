@@ -322,12 +322,12 @@ def warning_counts(user, campaign, *, today, green_days: int, yellow_days: int) 
     with a filter per colour. (Counting each colour's rows through `pk IN (its query)` made PostgreSQL scan
     every measure of the city against three hashed sub-queries: 430 ms of the board's 720 ms of SQL.)"""
     ranges = _warning_ranges(today, green_days, yellow_days)
-    union = Q()
-    for q in ranges.values():
-        union |= q
+    # The three ranges together, as one range of the index (an OR of three made PostgreSQL read every entry of
+    # the campaign's plans and drop the far deadlines only after: 46,000 of a city's largest campaign).
+    last = today + timedelta(days=max(green_days, yellow_days))
     return (
         _warning_base(user, campaign)
-        .filter(union)
+        .filter(deadline__lte=last)
         .aggregate(**{colour: Count("pk", filter=q) for colour, q in ranges.items()})
     )
 
